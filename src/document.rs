@@ -1,0 +1,113 @@
+//! The plain data that flows between the stages: an [`Issue`] made of
+//! [`Article`]s made of [`Paragraph`]s, plus the lines the parser dropped.
+
+use serde::{Deserialize, Serialize};
+
+/// What an article-like item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleKind {
+    /// Front matter, such as the summary table at the start of an issue.
+    Front,
+    /// A full article.
+    Article,
+    /// A short item of a clipping table (a technology note with category and source).
+    Clipping,
+}
+
+/// One paragraph (or list item, table row, caption) of an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paragraph {
+    /// Stable id, `A03.p07`; translations are aligned back by it.
+    pub id: String,
+    /// The text, with PDF line breaks re-joined.
+    pub text: String,
+    /// The 1-based input lines it was built from.
+    pub lines: Vec<usize>,
+}
+
+/// One article of an issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    /// `F01` for front matter, `A01`… for articles, `C01`… for clippings.
+    pub id: String,
+    pub kind: ArticleKind,
+    /// The section the article stands in, when the document has sections.
+    pub section: Option<String>,
+    /// The title in the source language.
+    pub title: String,
+    /// A clipping's category, such as `AI` or `배터리`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub category: Option<String>,
+    /// The publisher the article reports on (`OECD`, `日 MURC`).
+    pub source: Option<String>,
+    /// The date as printed (`11.6`, `11月`).
+    pub date: Option<String>,
+    /// The 1-based `[first, last]` input line ranges the article came from.
+    pub lines: Vec<[usize; 2]>,
+    pub paragraphs: Vec<Paragraph>,
+}
+
+impl Article {
+    /// The id of the segment that carries the title.
+    pub fn title_segment_id(&self) -> String {
+        format!("{}.t", self.id)
+    }
+
+    /// All text of the article (title and paragraphs), for hashing and counting.
+    pub fn full_text(&self) -> String {
+        let mut out = self.title.clone();
+        for p in &self.paragraphs {
+            out.push('\n');
+            out.push_str(&p.text);
+        }
+        out
+    }
+}
+
+/// A non-blank input line that the parser removed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedLine {
+    /// 1-based input line number.
+    pub line: usize,
+    pub text: String,
+    pub reason: String,
+}
+
+/// A parsed issue: every non-blank input line belongs to exactly one article
+/// or to `dropped`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Issue {
+    /// The input's display name.
+    pub name: String,
+    pub articles: Vec<Article>,
+    pub dropped: Vec<DroppedLine>,
+    /// Things a reader should know: cross-check mismatches, fallbacks taken.
+    pub warnings: Vec<String>,
+}
+
+impl Issue {
+    /// Find an article by id.
+    pub fn article(&self, id: &str) -> Option<&Article> {
+        self.articles.iter().find(|a| a.id == id)
+    }
+}
+
+/// Width of text in terminal columns (Hangul and Han count two).
+pub fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// Turn a sorted list of 1-based line numbers into `[first, last]` ranges;
+/// a range runs on across lines that are blank (`is_blank(n)`), so an article
+/// laid out with blank lines between its lines is still one range.
+pub fn line_ranges(lines: &[usize], is_blank: impl Fn(usize) -> bool) -> Vec<[usize; 2]> {
+    let mut ranges: Vec<[usize; 2]> = Vec::new();
+    for &n in lines {
+        match ranges.last_mut() {
+            Some(r) if (r[1] + 1..n).all(&is_blank) => r[1] = n,
+            _ => ranges.push([n, n]),
+        }
+    }
+    ranges
+}

@@ -1,0 +1,13 @@
+//! gloss: turn a foreign-language newsletter issue into an English bilingual
+//! digest and an executive brief through any OpenAI-compatible endpoint.
+//!
+//! The pipeline, one module per stage, plain data in between:
+//! [`load`] → [`parse`] → [`chunk`] → translate → summarize → brief → render.
+
+pub mod document;
+pub mod error;
+pub mod load;
+pub mod parse;
+pub mod render;
+
+pub use error::{GlossError, Result};

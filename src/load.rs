@@ -1,0 +1,195 @@
+//! Stage 1 — load: read an issue from a file or stdin and decode it to text.
+//!
+//! Newsletters arrive as pdftotext output, exports from Windows tools and
+//! copies from web pages, so the loader accepts UTF-8 (with or without BOM),
+//! UTF-16 with BOM and legacy Korean EUC-KR/CP949, and normalises line ends.
+//! Form feeds (pdftotext's page breaks) become spaces so that every line keeps
+//! its number and a page's first line keeps its "starts a page" indent.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{GlossError, Result};
+
+/// A decoded input document.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    /// A display name: the file path, or `<stdin>`.
+    pub name: String,
+    /// The file stem used to name output folders (`trendwatch-2023-22`).
+    pub stem: String,
+    /// The encoding the bytes were decoded from.
+    pub encoding: &'static str,
+    /// The text with `\n` line ends and form feeds replaced by spaces.
+    pub text: String,
+}
+
+impl SourceText {
+    /// The lines of the text, 1-based numbering is `index + 1`.
+    pub fn lines(&self) -> Vec<&str> {
+        self.text.split('\n').collect()
+    }
+}
+
+/// Read and decode `path`; `-` reads standard input.
+pub fn load(path: &Path) -> Result<SourceText> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|source| GlossError::InputRead {
+                path: PathBuf::from("<stdin>"),
+                source,
+            })?;
+        return decode("<stdin>", "stdin", &bytes);
+    }
+    let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => GlossError::InputMissing {
+            path: path.to_path_buf(),
+        },
+        _ => GlossError::InputRead {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    if meta.is_dir() {
+        return Err(GlossError::InputIsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|source| GlossError::InputRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "input".to_string());
+    decode(&path.display().to_string(), &stem, &bytes)
+}
+
+/// Decode raw bytes into normalised text. Public for tests and for callers that
+/// already hold the bytes.
+pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
+    let (text, encoding) = decode_bytes(name, bytes)?;
+    if let Some(offset) = text.find('\0') {
+        return Err(GlossError::InputBinary {
+            name: name.to_string(),
+            offset,
+        });
+    }
+    let text = normalise(&text);
+    if text.trim().is_empty() {
+        return Err(GlossError::InputEmpty {
+            name: name.to_string(),
+        });
+    }
+    Ok(SourceText {
+        name: name.to_string(),
+        stem: crate::render::sanitize_file_stem(stem),
+        encoding,
+        text,
+    })
+}
+
+fn decode_bytes(name: &str, bytes: &[u8]) -> Result<(String, &'static str)> {
+    if bytes.is_empty() {
+        return Err(GlossError::InputEmpty {
+            name: name.to_string(),
+        });
+    }
+    // A BOM is the strongest evidence there is; encoding_rs sniffs all three.
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        if had_errors {
+            return Err(undecodable(name, encoding, &bytes[bom_len..]));
+        }
+        return Ok((text.into_owned(), encoding.name()));
+    }
+    // Binary check before guessing: NUL bytes never occur in UTF-8 or EUC-KR text.
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(GlossError::InputBinary {
+            name: name.to_string(),
+            offset,
+        });
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((text.to_string(), "UTF-8"));
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let encoding = detector.guess(None, chardetng::Utf8Detection::Allow);
+    let (text, _, had_errors) = encoding.decode(bytes);
+    if had_errors {
+        return Err(undecodable(name, encoding, bytes));
+    }
+    Ok((text.into_owned(), encoding.name()))
+}
+
+fn undecodable(name: &str, encoding: &'static encoding_rs::Encoding, bytes: &[u8]) -> GlossError {
+    let (text, _, _) = encoding.decode(bytes);
+    GlossError::InputUndecodable {
+        name: name.to_string(),
+        encoding: encoding.name(),
+        errors: text.matches('\u{FFFD}').count(),
+    }
+}
+
+/// CRLF and lone CR become LF; form feeds become spaces (see module docs).
+fn normalise(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\u{000C}', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_bom_is_stripped() {
+        let src = decode("t", "t", "\u{FEFF}안녕\r\n세계".as_bytes()).unwrap();
+        assert_eq!(src.text, "안녕\n세계");
+        assert_eq!(src.encoding, "UTF-8");
+    }
+
+    #[test]
+    fn utf16le_with_bom_decodes() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "한국어 text".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let src = decode("t", "t", &bytes).unwrap();
+        assert_eq!(src.text, "한국어 text");
+        assert_eq!(src.encoding, "UTF-16LE");
+    }
+
+    #[test]
+    fn euc_kr_is_detected() {
+        let (bytes, _, _) = encoding_rs::EUC_KR.encode("산업기술 동향워치 2023년 22호 요약\n똠방각하");
+        let src = decode("t", "t", &bytes).unwrap();
+        assert_eq!(src.encoding, "EUC-KR");
+        assert!(src.text.starts_with("산업기술 동향워치"));
+        assert!(src.text.contains("똠방각하"));
+    }
+
+    #[test]
+    fn form_feed_keeps_line_numbers() {
+        let src = decode("t", "t", b"one\n\x0ctwo\n").unwrap();
+        assert_eq!(src.lines(), vec!["one", " two", ""]);
+    }
+
+    #[test]
+    fn nul_bytes_are_binary() {
+        let err = decode("t", "t", b"abc\0def").unwrap_err();
+        assert!(matches!(err, GlossError::InputBinary { offset: 3, .. }));
+    }
+
+    #[test]
+    fn whitespace_only_is_empty() {
+        assert!(matches!(
+            decode("t", "t", b" \n\r\n\t").unwrap_err(),
+            GlossError::InputEmpty { .. }
+        ));
+    }
+}

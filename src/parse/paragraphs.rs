@@ -1,0 +1,237 @@
+//! Re-joining lines into paragraphs.
+//!
+//! pdftotext breaks every paragraph at the page's line width. It keeps a
+//! trailing space where the break fell between words and none where it fell
+//! inside a Korean word, so the join rule reads that space; where it is
+//! missing, a line that fills the column still continues, and a shorter line
+//! ends its paragraph. Bullets, notes and captions always start a block.
+
+use crate::document::display_width;
+
+/// One input line as the joiner sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLine<'a> {
+    /// 1-based input line number.
+    pub no: usize,
+    /// The line as in the input (no newline), leading and trailing spaces kept.
+    pub raw: &'a str,
+    /// Whether a blank line came right before it in the input.
+    pub after_blank: bool,
+}
+
+/// How to read line breaks.
+#[derive(Debug, Clone, Copy)]
+pub struct JoinStyle {
+    /// Blank lines separate paragraphs (prose, Markdown) rather than every line (PDF text).
+    pub blank_lines_separate: bool,
+    /// Width of a full line in this text; a shorter line ends its paragraph.
+    pub full_width: usize,
+}
+
+/// A paragraph under construction: its text and source lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Block {
+    pub text: String,
+    pub lines: Vec<usize>,
+}
+
+/// Markers that always open a new block: bullets, notes, captions, references.
+const BLOCK_MARKERS: &[&str] = &[
+    "∙", "•", "◦", "●", "○", "❍", "■", "□", "◆", "◇", "▶", "►", "➢", "※", "▘", "(참고", "( 참고",
+    "- ", "– ", "* ", "ㅇ ", "①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "⑩",
+];
+
+/// Characters after which a line always continues (the sentence is not over).
+const CONTINUES_AFTER: &[char] = &['·', ',', '(', '‘', '“', '/', '&', '-', '「', '『', '['];
+
+fn starts_block(trimmed: &str) -> bool {
+    BLOCK_MARKERS.iter().any(|m| trimmed.starts_with(m)) || trimmed == "-" || trimmed == "*"
+}
+
+/// The width a "full" line has in `lines`: the 90th percentile of their widths.
+pub fn full_width<'a>(lines: impl Iterator<Item = &'a str>) -> usize {
+    let mut widths: Vec<usize> = lines
+        .map(|l| display_width(l.trim()))
+        .filter(|&w| w > 0)
+        .collect();
+    if widths.is_empty() {
+        return 80;
+    }
+    widths.sort_unstable();
+    widths[(widths.len() * 9 / 10).min(widths.len() - 1)]
+}
+
+/// Whether `next` starts a new paragraph after `prev` (both raw lines).
+fn breaks_before(prev: &str, next: &BodyLine<'_>, style: JoinStyle) -> bool {
+    let trimmed = next.raw.trim();
+    if starts_block(trimmed) {
+        return true;
+    }
+    let prev_trimmed = prev.trim_end();
+    if prev_trimmed.ends_with('▗') {
+        return true;
+    }
+    let prev_has_space = prev.len() != prev_trimmed.len();
+    if trimmed.starts_with('▲') && !prev_has_space {
+        return true;
+    }
+    if style.blank_lines_separate {
+        return next.after_blank;
+    }
+    if prev_has_space || prev_trimmed.ends_with(CONTINUES_AFTER) {
+        return false;
+    }
+    // No trailing space: a full line was broken inside a word; a short one ended.
+    display_width(prev_trimmed.trim_start()) * 10 < style.full_width * 8
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x3000..=0x30FF | 0x3130..=0x318F | 0x3400..=0x4DBF |
+        0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
+}
+
+/// Append `line` to `text`, choosing the separator from the break's shape.
+fn join_into(text: &mut String, line: &str) {
+    let next = line.trim();
+    if text.is_empty() {
+        text.push_str(next);
+        return;
+    }
+    let had_space = text.ends_with(char::is_whitespace);
+    let kept = text.trim_end().len();
+    text.truncate(kept);
+    let last = text.chars().next_back();
+    let first = next.chars().next();
+    let glue = match (last, first) {
+        _ if had_space => " ",
+        (Some(a), Some(b)) if is_cjk(a) || is_cjk(b) => "",
+        (Some('·' | '/' | '-' | '(' | '‘' | '“' | '「'), _) => "",
+        _ => " ",
+    };
+    text.push_str(glue);
+    text.push_str(next);
+}
+
+/// Join `lines` into blocks (paragraphs, list items, captions).
+pub fn join(lines: &[BodyLine<'_>], style: JoinStyle) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
+    // The raw previous line, with its trailing space: the join rule reads it.
+    let mut prev_raw: Option<&str> = None;
+    for line in lines {
+        if line.raw.trim().is_empty() {
+            continue;
+        }
+        let new_block = match prev_raw {
+            None => true,
+            Some(prev) => breaks_before(prev, line, style),
+        };
+        if new_block || blocks.is_empty() {
+            blocks.push(Block::default());
+        }
+        if let Some(block) = blocks.last_mut() {
+            // Keep the trailing space until the next line is joined.
+            let mut text = std::mem::take(&mut block.text);
+            join_into(&mut text, line.raw);
+            if line.raw.ends_with(char::is_whitespace) {
+                text.push(' ');
+            }
+            block.text = text;
+            block.lines.push(line.no);
+        }
+        prev_raw = Some(line.raw);
+    }
+    for block in &mut blocks {
+        let kept = block.text.trim_end().len();
+        block.text.truncate(kept);
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(raw: &[&'static str]) -> Vec<BodyLine<'static>> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, r)| BodyLine {
+                no: i + 1,
+                raw: r,
+                after_blank: true,
+            })
+            .collect()
+    }
+
+    const PDF: JoinStyle = JoinStyle {
+        blank_lines_separate: false,
+        full_width: 80,
+    };
+
+    #[test]
+    fn trailing_space_joins_with_a_space() {
+        let b = join(
+            &lines(&["- 제조업계는 대량 생산에서 고객 맞춤화로의 ", "사업구조 변혁"]),
+            PDF,
+        );
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].text, "- 제조업계는 대량 생산에서 고객 맞춤화로의 사업구조 변혁");
+        assert_eq!(b[0].lines, vec![1, 2]);
+    }
+
+    #[test]
+    fn full_line_broken_inside_a_word_joins_without_space() {
+        let b = join(
+            &lines(&[
+                "MURC는 연구개발 과제 대응 방안으로 데이터 수집 및 축적 데이터 활용 연구",
+                "개발 지원 툴 이용",
+            ]),
+            PDF,
+        );
+        assert_eq!(b.len(), 1);
+        assert!(b[0].text.contains("활용 연구개발 지원"));
+    }
+
+    #[test]
+    fn short_line_ends_paragraph_and_bullets_start_blocks() {
+        let b = join(
+            &lines(&[
+                "ASPI는 고숙련 인력을 성장시키고 유지할 수 있는 역량 확보가 호주의 근본적인 ",
+                "과제라고 진단",
+                "다음 문단",
+                "∙ 항목",
+                "※ 주석",
+                "▘표 제목▗",
+                "구분 주요 내용",
+            ]),
+            PDF,
+        );
+        let texts: Vec<&str> = b.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "ASPI는 고숙련 인력을 성장시키고 유지할 수 있는 역량 확보가 호주의 근본적인 과제라고 진단",
+                "다음 문단",
+                "∙ 항목",
+                "※ 주석",
+                "▘표 제목▗",
+                "구분 주요 내용"
+            ]
+        );
+    }
+
+    #[test]
+    fn prose_uses_blank_lines() {
+        let mut l = lines(&["First line of", "a paragraph.", "Second."]);
+        l[1].after_blank = false;
+        let b = join(
+            &l,
+            JoinStyle {
+                blank_lines_separate: true,
+                full_width: 80,
+            },
+        );
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].text, "First line of a paragraph.");
+    }
+}
