@@ -4,10 +4,15 @@
 //! The pipeline, one module per stage, plain data in between:
 //! [`load`] → [`parse`] → [`chunk`] → translate → summarize → brief → render.
 
+pub mod chunk;
+pub mod config;
 pub mod document;
 pub mod error;
+pub mod llm;
 pub mod load;
 pub mod parse;
+pub mod prompts;
 pub mod render;
+pub mod tokens;
 
 pub use error::{GlossError, Result};

@@ -1,0 +1,259 @@
+//! Stage 3 — chunk: split each article into requests that fit a token budget.
+//!
+//! Chunks never cross articles. Paragraphs are kept whole where they fit;
+//! a paragraph over the budget is split between sentences (Korean and CJK
+//! punctuation included), and only a single sentence over the budget is cut
+//! inside. Within an article, chunks are balanced to similar sizes so that
+//! parallel requests finish together instead of waiting on one giant.
+
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::document::Article;
+use crate::tokens::TokenCounter;
+
+/// One unit of translation: a title, a paragraph, or a piece of a long paragraph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// `A03.t`, `A03.p07`, or `A03.p07#2` for the second piece of a split paragraph.
+    pub id: String,
+    /// The paragraph (or title) this segment belongs to: `A03.p07`.
+    pub paragraph: String,
+    /// The exact source text; the pieces of a paragraph concatenate to it.
+    pub text: String,
+    pub tokens: usize,
+}
+
+/// One request's worth of segments from one article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chunk {
+    /// `A03.c02`.
+    pub id: String,
+    pub article: String,
+    pub segments: Vec<Segment>,
+    pub tokens: usize,
+}
+
+/// Split `article` into chunks of at most `budget` tokens each (one over-long
+/// sentence's pieces aside, which are cut to fit as well).
+pub fn chunk_article(article: &Article, budget: usize, counter: &TokenCounter) -> Vec<Chunk> {
+    let budget = budget.max(8);
+    let mut segments = Vec::new();
+    let title_id = article.title_segment_id();
+    push_segments(&mut segments, &title_id, &article.title, budget, counter);
+    for p in &article.paragraphs {
+        push_segments(&mut segments, &p.id, &p.text, budget, counter);
+    }
+    let total: usize = segments.iter().map(|s| s.tokens).sum();
+    let n = total.div_ceil(budget).max(1);
+    let target = total.div_ceil(n);
+
+    let mut chunks: Vec<Chunk> = Vec::new();
+    let mut current: Vec<Segment> = Vec::new();
+    let mut size = 0;
+    for seg in segments {
+        // Close the chunk when this segment would overflow the budget, or
+        // when it would overshoot the balanced target by more than it fills.
+        let overflow = size + seg.tokens > budget;
+        let overshoot = size + seg.tokens > target && (size + seg.tokens - target) > (target - size.min(target));
+        if !current.is_empty() && (overflow || overshoot) {
+            chunks.push(make_chunk(&article.id, chunks.len(), std::mem::take(&mut current)));
+            size = 0;
+        }
+        size += seg.tokens;
+        current.push(seg);
+    }
+    if !current.is_empty() {
+        chunks.push(make_chunk(&article.id, chunks.len(), current));
+    }
+    chunks
+}
+
+fn make_chunk(article: &str, index: usize, segments: Vec<Segment>) -> Chunk {
+    Chunk {
+        id: format!("{article}.c{:02}", index + 1),
+        article: article.to_string(),
+        tokens: segments.iter().map(|s| s.tokens).sum(),
+        segments,
+    }
+}
+
+/// Add `text` as one segment, or as several pieces when it exceeds `budget`.
+fn push_segments(out: &mut Vec<Segment>, id: &str, text: &str, budget: usize, counter: &TokenCounter) {
+    let tokens = counter.count(text);
+    if tokens <= budget {
+        out.push(Segment {
+            id: id.to_string(),
+            paragraph: id.to_string(),
+            text: text.to_string(),
+            tokens,
+        });
+        return;
+    }
+    let pieces = split_to_budget(text, budget, counter);
+    for (i, piece) in pieces.into_iter().enumerate() {
+        out.push(Segment {
+            id: format!("{id}#{}", i + 1),
+            paragraph: id.to_string(),
+            tokens: counter.count(&piece),
+            text: piece,
+        });
+    }
+}
+
+/// Sentences of `text`, as exact substrings. Fragments that the Unicode rules
+/// over-split (`U.S.`, a closing quote followed by `라고`) are merged back.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut pos = 0;
+    for s in text.split_sentence_bounds() {
+        let start = pos;
+        pos += s.len();
+        let stick = out.last().is_some_and(|&(a, b)| {
+            let prev = &text[a..b];
+            let prev_core = prev.trim_end();
+            // An abbreviation or a quote continuing into Korean particles.
+            prev_core.chars().rev().nth(1).is_some_and(|c| c.is_ascii_uppercase() && prev_core.len() <= 4)
+                || s.starts_with(|c: char| is_hangul(c)) && prev.ends_with(['"', '\'', '”', '’'])
+                || s.trim().chars().count() <= 2
+        });
+        match out.last_mut() {
+            Some(last) if stick => last.1 = pos,
+            _ => out.push((start, pos)),
+        }
+    }
+    // The Unicode rules miss Korean sentence ends without a following space
+    // (`했다.다음`); they are rare in print, so no further splitting.
+    out.into_iter().map(|(a, b)| &text[a..b]).collect()
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c as u32, 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F)
+}
+
+/// Pieces of `text`, each within `budget`, split between sentences where possible.
+fn split_to_budget(text: &str, budget: usize, counter: &TokenCounter) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for sentence in sentences(text) {
+        let candidate = format!("{current}{sentence}");
+        if counter.count(&candidate) <= budget {
+            current = candidate;
+            continue;
+        }
+        if !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+        }
+        if counter.count(sentence) <= budget {
+            current = sentence.to_string();
+        } else {
+            let mut rest = sentence;
+            while !rest.is_empty() {
+                let cut = cut_point(rest, budget, counter);
+                pieces.push(rest[..cut].to_string());
+                rest = &rest[cut..];
+            }
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+}
+
+/// The largest char boundary in `text` whose prefix fits `budget`, moved back
+/// to a space when one is near. Always at least one character.
+fn cut_point(text: &str, budget: usize, counter: &TokenCounter) -> usize {
+    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).skip(1).chain([text.len()]).collect();
+    let (mut lo, mut hi) = (0usize, bounds.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if counter.count(&text[..bounds[mid]]) <= budget {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let cut = bounds[lo];
+    if cut == text.len() {
+        return cut;
+    }
+    // Prefer ending at a space within the last tenth of the piece.
+    match text[..cut].rfind(' ') {
+        Some(space) if space > 0 && space * 10 >= cut * 9 => space + 1,
+        _ => cut,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{ArticleKind, Paragraph};
+
+    fn article(paragraphs: &[&str]) -> Article {
+        Article {
+            id: "A01".into(),
+            kind: ArticleKind::Article,
+            section: None,
+            title: "제목".into(),
+            category: None,
+            source: None,
+            date: None,
+            lines: vec![],
+            paragraphs: paragraphs
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Paragraph {
+                    id: format!("A01.p{:02}", i + 1),
+                    text: t.to_string(),
+                    lines: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn korean_sentences_split_and_quotes_stay() {
+        let s = sentences("시장이 커졌다. 다음 해에도 \"좋아요.\"라고 말했다. U.S.A. 기업이다.");
+        assert_eq!(s.concat(), "시장이 커졌다. 다음 해에도 \"좋아요.\"라고 말했다. U.S.A. 기업이다.");
+        assert!(s.len() >= 2, "{s:?}");
+        assert!(s.iter().all(|x| !x.starts_with("라고")), "{s:?}");
+    }
+
+    #[test]
+    fn long_paragraph_splits_between_sentences() {
+        let counter = TokenCounter::for_model("gpt-4o");
+        let long = "배터리 가격이 원자재 비용에 취약하다. ".repeat(40);
+        let chunks = chunk_article(&article(&[&long, "짧은 문단"]), 100, &counter);
+        for c in &chunks {
+            assert!(c.tokens <= 100, "{} has {}", c.id, c.tokens);
+        }
+        let pieces: String = chunks
+            .iter()
+            .flat_map(|c| &c.segments)
+            .filter(|s| s.paragraph == "A01.p01")
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(pieces, long);
+    }
+
+    #[test]
+    fn one_giant_sentence_is_cut_to_fit() {
+        let counter = TokenCounter::for_model("gpt-4o");
+        let giant = "가나다라마바사".repeat(200);
+        let chunks = chunk_article(&article(&[&giant]), 50, &counter);
+        assert!(chunks.len() > 3);
+        assert!(chunks.iter().all(|c| c.tokens <= 50));
+    }
+
+    #[test]
+    fn chunks_are_balanced() {
+        let counter = TokenCounter::for_model("gpt-4o");
+        let paras: Vec<String> = (0..30).map(|i| format!("문단 {i}: 산업기술 동향을 점검하고 전망을 제시한다.")).collect();
+        let refs: Vec<&str> = paras.iter().map(|s| s.as_str()).collect();
+        let chunks = chunk_article(&article(&refs), 200, &counter);
+        let max = chunks.iter().map(|c| c.tokens).max().unwrap();
+        let min = chunks.iter().map(|c| c.tokens).min().unwrap();
+        assert!(min * 2 >= max, "unbalanced: {:?}", chunks.iter().map(|c| c.tokens).collect::<Vec<_>>());
+    }
+}

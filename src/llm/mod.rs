@@ -1,0 +1,424 @@
+//! The LLM client: one OpenAI-compatible chat endpoint, with timeouts,
+//! bounded concurrency, rate limits and the only retry layer in gloss.
+//!
+//! Requests go through async-openai's `byot` call with gloss's own lenient
+//! response types ([`wire`]). async-openai's built-in retry layer is replaced
+//! by a plain transport service, so attempts never multiply; non-2xx answers
+//! are caught in that service with their status, `Retry-After` and body.
+
+mod limit;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use crate::config::Profile;
+use crate::prompts::Messages;
+use limit::RateLimiter;
+use wire::{WireResponse, WireUsage};
+
+/// Longest `Retry-After` gloss honours; a server asking for more gets this.
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
+
+/// Why a request failed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum LlmError {
+    #[error("HTTP {status} from {url}: {message}")]
+    Http {
+        status: u16,
+        url: String,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("HTTP {status} from {url}: {message} — {hint}")]
+    Auth {
+        status: u16,
+        url: String,
+        message: String,
+        hint: String,
+    },
+    #[error("model {model:?} not found at {url}: {message} — check --model or the profile's model (gloss doctor lists what the server has)")]
+    ModelNotFound {
+        model: String,
+        url: String,
+        message: String,
+    },
+    #[error("request timed out after {secs} s at {url} (raise timeout_secs in the profile for slow local models)")]
+    Timeout { url: String, secs: u64 },
+    #[error("cannot connect to {url}: {message} — is the server running? (for the local profile: scripts/local-model up)")]
+    Connect { url: String, message: String },
+    #[error("malformed response from {url}: {message}")]
+    Malformed { url: String, message: String },
+    #[error("the request does not fit the model's context at {url}: {message}")]
+    ContextOverflow { url: String, message: String },
+    #[error("gave up after {attempts} attempts: {last}")]
+    Exhausted { attempts: u32, last: Box<LlmError> },
+}
+
+impl LlmError {
+    /// Errors that no retry can fix and that stop the whole run.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, LlmError::Auth { .. } | LlmError::ModelNotFound { .. })
+    }
+
+    fn is_retryable(&self) -> bool {
+        match self {
+            LlmError::Http { status, .. } => *status == 429 || *status == 408 || *status >= 500,
+            LlmError::Timeout { .. } | LlmError::Connect { .. } | LlmError::Malformed { .. } => true,
+            _ => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            LlmError::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// Why the model stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    Stop,
+    /// Output was cut at the token limit.
+    Length,
+    /// Anything else a server says (`abort`, `content_filter`, missing).
+    Other(String),
+}
+
+/// Token usage of one request, as the server reported it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+/// A successful completion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Completion {
+    pub text: String,
+    pub finish_reason: FinishReason,
+    /// `None` when the server did not report usage.
+    pub usage: Option<Usage>,
+    /// The model name the server answered with.
+    pub model: Option<String>,
+}
+
+/// A completion plus what it took to get it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub completion: Completion,
+    pub attempts: u32,
+    pub latency: Duration,
+}
+
+/// A chat request: messages and the parameters that shape the output.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatRequest {
+    pub model: String,
+    pub messages: Vec<serde_json::Value>,
+    pub temperature: f32,
+    pub max_tokens: u32,
+    pub stream: bool,
+}
+
+impl ChatRequest {
+    /// Build a request from rendered messages and a profile's parameters.
+    pub fn new(profile: &Profile, messages: &Messages) -> Self {
+        let mut list = Vec::new();
+        if !messages.system.is_empty() {
+            list.push(serde_json::json!({"role": "system", "content": messages.system}));
+        }
+        list.push(serde_json::json!({"role": "user", "content": messages.user}));
+        Self {
+            model: profile.model.clone(),
+            messages: list,
+            temperature: profile.temperature,
+            max_tokens: profile.max_output_tokens,
+            stream: false,
+        }
+    }
+}
+
+/// A non-2xx answer caught in the transport, with what the retry loop needs.
+#[derive(Debug)]
+struct HttpFailure {
+    status: u16,
+    retry_after: Option<Duration>,
+    body: String,
+}
+
+impl std::fmt::Display for HttpFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HTTP {}", self.status)
+    }
+}
+
+impl std::error::Error for HttpFailure {}
+
+/// Parse `Retry-After`: delay-seconds or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// Delay before attempt `attempt + 1`: exponential with full jitter in [½, 1].
+fn backoff(attempt: u32, base: Duration) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(6));
+    let capped = exp.min(Duration::from_secs(20));
+    capped.mul_f64(rand::random_range(0.5..=1.0))
+}
+
+/// A client for one endpoint profile.
+#[derive(Clone)]
+pub struct LlmClient {
+    client: Client<OpenAIConfig>,
+    profile: Arc<Profile>,
+    in_flight: Arc<Semaphore>,
+    limiter: Option<Arc<RateLimiter>>,
+    /// First backoff step; tests shorten it.
+    pub backoff_base: Duration,
+}
+
+impl LlmClient {
+    /// Build a client for `profile`. The key comes only from the profile's own variable.
+    pub fn new(profile: &Profile) -> Result<Self, LlmError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(profile.timeout_secs))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| LlmError::Connect {
+                url: profile.base_url.clone(),
+                message: e.to_string(),
+            })?;
+        // Set every field explicitly: OpenAIConfig::new() would read the
+        // user's OPENAI_* variables and send them to whatever host this is.
+        let config = OpenAIConfig::new()
+            .with_api_base(profile.base_url.trim_end_matches('/'))
+            .with_api_key(profile.api_key().unwrap_or_default())
+            .with_org_id("")
+            .with_project_id("");
+        let transport = tower::service_fn(move |factory: async_openai::middleware::HttpRequestFactory| {
+            let http = http.clone();
+            async move {
+                let request = factory.build().await?;
+                let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
+                let status = response.status();
+                if status.is_success() {
+                    return Ok(response);
+                }
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
+                let body = response.text().await.unwrap_or_default();
+                Err(OpenAIError::Boxed(Box::new(HttpFailure {
+                    status: status.as_u16(),
+                    retry_after,
+                    body,
+                })))
+            }
+        });
+        let client = Client::with_config(config).with_http_service(transport);
+        let limiter = match (profile.requests_per_minute, profile.tokens_per_minute) {
+            (None, None) => None,
+            (rpm, tpm) => Some(Arc::new(RateLimiter::new(rpm, tpm))),
+        };
+        Ok(Self {
+            client,
+            in_flight: Arc::new(Semaphore::new(profile.concurrency.max(1))),
+            profile: Arc::new(profile.clone()),
+            limiter,
+            backoff_base: Duration::from_millis(500),
+        })
+    }
+
+    /// The profile this client talks to.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Send `request`, retrying what can be retried. `estimated_tokens`
+    /// feeds the tokens-per-minute limit.
+    pub async fn chat(&self, request: &ChatRequest, estimated_tokens: u32) -> Result<Outcome, LlmError> {
+        let max = self.profile.max_attempts;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(limiter) = &self.limiter {
+                limiter.acquire(estimated_tokens).await;
+            }
+            let started = Instant::now();
+            let result = {
+                let _permit = self.in_flight.acquire().await.map_err(|_| LlmError::Connect {
+                    url: self.profile.base_url.clone(),
+                    message: "client closed".into(),
+                })?;
+                self.send_once(request).await
+            };
+            match result {
+                Ok(completion) => {
+                    return Ok(Outcome {
+                        completion,
+                        attempts: attempt,
+                        latency: started.elapsed(),
+                    });
+                }
+                Err(e) if !e.is_retryable() => return Err(e),
+                Err(e) if attempt >= max => {
+                    return Err(LlmError::Exhausted {
+                        attempts: attempt,
+                        last: Box::new(e),
+                    });
+                }
+                Err(e) => {
+                    let delay = match e.retry_after() {
+                        Some(d) => d.min(RETRY_AFTER_CAP),
+                        None => backoff(attempt, self.backoff_base),
+                    };
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn send_once(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
+        let url = format!("{}/chat/completions", self.profile.base_url);
+        let response: Result<WireResponse, OpenAIError> = self.client.chat().create_byot(request).await;
+        let response = response.map_err(|e| self.classify(e, &url))?;
+        let choice = response.choices.into_iter().next().ok_or_else(|| LlmError::Malformed {
+            url: url.clone(),
+            message: "response has no choices".into(),
+        })?;
+        let text = choice
+            .message
+            .and_then(|m| m.content)
+            .or(choice.text)
+            .unwrap_or_default();
+        let finish_reason = match choice.finish_reason.as_deref() {
+            Some("stop") | Some("eos") => FinishReason::Stop,
+            Some("length") => FinishReason::Length,
+            Some(other) => FinishReason::Other(other.to_string()),
+            None => FinishReason::Other("missing".into()),
+        };
+        let usage = response.usage.and_then(|WireUsage { prompt_tokens, completion_tokens }| {
+            Some(Usage {
+                prompt_tokens: prompt_tokens?,
+                completion_tokens: completion_tokens.unwrap_or(0),
+            })
+        });
+        Ok(Completion {
+            text,
+            finish_reason,
+            usage,
+            model: response.model,
+        })
+    }
+
+    fn classify(&self, error: OpenAIError, url: &str) -> LlmError {
+        let url = url.to_string();
+        match error {
+            OpenAIError::Boxed(inner) => match inner.downcast::<HttpFailure>() {
+                Ok(failure) => self.classify_status(*failure, url),
+                Err(other) => LlmError::Connect {
+                    url,
+                    message: other.to_string(),
+                },
+            },
+            OpenAIError::Reqwest(e) if e.is_timeout() => LlmError::Timeout {
+                url,
+                secs: self.profile.timeout_secs,
+            },
+            OpenAIError::Reqwest(e) => LlmError::Connect {
+                url,
+                message: root_cause(&e),
+            },
+            OpenAIError::JSONDeserialize(e, content) => LlmError::Malformed {
+                url,
+                message: format!("{e}; body starts {:?}", content.chars().take(120).collect::<String>()),
+            },
+            other => LlmError::Malformed {
+                url,
+                message: other.to_string(),
+            },
+        }
+    }
+
+    fn classify_status(&self, failure: HttpFailure, url: String) -> LlmError {
+        let message = wire::error_message(&failure.body);
+        let lower = message.to_lowercase();
+        match failure.status {
+            401 | 403 => LlmError::Auth {
+                status: failure.status,
+                url,
+                message,
+                hint: match &self.profile.api_key_env {
+                    Some(var) => format!("check the key in ${var} for profile {:?}", self.profile.name),
+                    None => format!(
+                        "profile {:?} sends no key; set api_key_env in its config",
+                        self.profile.name
+                    ),
+                },
+            },
+            404 if lower.contains("model") => LlmError::ModelNotFound {
+                model: self.profile.model.clone(),
+                url,
+                message,
+            },
+            400 if lower.contains("context") || lower.contains("too long") || lower.contains("exceed") => {
+                LlmError::ContextOverflow { url, message }
+            }
+            status => LlmError::Http {
+                status,
+                url,
+                message,
+                retry_after: failure.retry_after,
+            },
+        }
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        let d = parse_retry_after(&future).unwrap();
+        assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28), "{d:?}");
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let base = Duration::from_millis(100);
+        assert!(backoff(1, base) <= Duration::from_millis(100));
+        assert!(backoff(3, base) >= Duration::from_millis(200));
+        assert!(backoff(30, base) <= Duration::from_secs(20));
+    }
+}

@@ -1,0 +1,123 @@
+//! Prompt templates: files in `prompts/`, compiled in as defaults and
+//! overridable per file with `--prompts DIR`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{GlossError, Result};
+
+/// The line that separates the system message from the user message.
+pub const USER_MARKER: &str = "<<<USER>>>";
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("translate.md", include_str!("../prompts/translate.md")),
+];
+
+/// The rendered messages of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Messages {
+    pub system: String,
+    pub user: String,
+}
+
+/// The set of templates in use.
+#[derive(Debug, Clone)]
+pub struct Prompts {
+    templates: BTreeMap<String, String>,
+}
+
+impl Prompts {
+    /// The templates compiled into the binary.
+    pub fn builtin() -> Self {
+        Self {
+            templates: BUILTIN
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Built-ins, with any file of the same name in `dir` taking their place.
+    pub fn with_overrides(dir: &Path) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(GlossError::Prompt {
+                name: dir.display().to_string(),
+                message: "--prompts must name a folder holding template files".into(),
+            });
+        }
+        let mut prompts = Self::builtin();
+        for (name, _) in BUILTIN {
+            let path = dir.join(name);
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|e| GlossError::Prompt {
+                    name: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                prompts.templates.insert(name.to_string(), text);
+            }
+        }
+        Ok(prompts)
+    }
+
+    /// Render template `name` with `context` into system and user messages.
+    pub fn render(&self, name: &str, context: impl Serialize) -> Result<Messages> {
+        let source = self.templates.get(name).ok_or_else(|| GlossError::Prompt {
+            name: name.into(),
+            message: "no such template".into(),
+        })?;
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        let text = env
+            .render_named_str(name, source, minijinja::Value::from(minijinja::value::Serde(&context)))
+            .map_err(|e| GlossError::Prompt {
+                name: name.into(),
+                message: e.to_string(),
+            })?;
+        let (system, user) = match text.split_once(&format!("\n{USER_MARKER}\n")) {
+            Some((s, u)) => (s.trim().to_string(), u.trim().to_string()),
+            None => (String::new(), text.trim().to_string()),
+        };
+        Ok(Messages { system, user })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn translate_template_renders_numbered_segments() {
+        let m = Prompts::builtin()
+            .render(
+                "translate.md",
+                json!({
+                    "source_language": "Korean", "target_language": "English",
+                    "title": "제목", "glossary": [],
+                    "segments": [{"id": "A01.t", "text": "제목"}, {"id": "A01.p01", "text": "본문"}],
+                }),
+            )
+            .unwrap();
+        assert!(m.system.contains("never instructions"));
+        assert!(m.user.contains("[1] 제목\n[2] 본문"), "{}", m.user);
+    }
+
+    #[test]
+    fn missing_variable_is_an_error() {
+        let err = Prompts::builtin().render("translate.md", json!({})).unwrap_err();
+        assert!(err.to_string().contains("translate.md"));
+    }
+
+    #[test]
+    fn folder_overrides_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("translate.md"), "S\n<<<USER>>>\nU {{ title }}").unwrap();
+        let m = Prompts::with_overrides(dir.path())
+            .unwrap()
+            .render("translate.md", json!({"title": "x"}))
+            .unwrap();
+        assert_eq!(m, Messages { system: "S".into(), user: "U x".into() });
+    }
+}
