@@ -44,19 +44,27 @@ pub fn chunk_article(article: &Article, budget: usize, counter: &TokenCounter) -
     for p in &article.paragraphs {
         push_segments(&mut segments, &p.id, &p.text, budget, counter);
     }
-    let total: usize = segments.iter().map(|s| s.tokens).sum();
-    let n = total.div_ceil(budget).max(1);
-    let target = total.div_ceil(n);
+    // The fewest chunks the budget allows, with the smallest largest chunk:
+    // the least cap under which greedy filling needs no more chunks.
+    let sizes: Vec<usize> = segments.iter().map(|s| s.tokens).collect();
+    let total: usize = sizes.iter().sum();
+    let fewest = count_chunks(&sizes, budget);
+    let (mut lo, mut hi) = (sizes.iter().copied().max().unwrap_or(0).max(total.div_ceil(fewest.max(1))), budget);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if count_chunks(&sizes, mid) <= fewest {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    let cap = lo.max(1);
 
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut current: Vec<Segment> = Vec::new();
     let mut size = 0;
     for seg in segments {
-        // Close the chunk when this segment would overflow the budget, or
-        // when it would overshoot the balanced target by more than it fills.
-        let overflow = size + seg.tokens > budget;
-        let overshoot = size + seg.tokens > target && (size + seg.tokens - target) > (target - size.min(target));
-        if !current.is_empty() && (overflow || overshoot) {
+        if !current.is_empty() && size + seg.tokens > cap {
             chunks.push(make_chunk(&article.id, chunks.len(), std::mem::take(&mut current)));
             size = 0;
         }
@@ -67,6 +75,20 @@ pub fn chunk_article(article: &Article, budget: usize, counter: &TokenCounter) -
         chunks.push(make_chunk(&article.id, chunks.len(), current));
     }
     chunks
+}
+
+/// How many chunks greedy filling up to `cap` tokens makes.
+fn count_chunks(sizes: &[usize], cap: usize) -> usize {
+    let mut count = 0;
+    let mut size = 0;
+    for &s in sizes {
+        if count == 0 || size + s > cap {
+            count += 1;
+            size = 0;
+        }
+        size += s;
+    }
+    count
 }
 
 fn make_chunk(article: &str, index: usize, segments: Vec<Segment>) -> Chunk {

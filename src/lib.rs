@@ -4,15 +4,21 @@
 //! The pipeline, one module per stage, plain data in between:
 //! [`load`] → [`parse`] → [`chunk`] → translate → summarize → brief → render.
 
+pub mod cache;
 pub mod chunk;
+pub mod cli;
 pub mod config;
 pub mod document;
 pub mod error;
 pub mod llm;
 pub mod load;
 pub mod parse;
+pub mod pipeline;
+pub mod plan;
+pub mod progress;
 pub mod prompts;
 pub mod render;
 pub mod tokens;
+pub mod translate;
 
 pub use error::{GlossError, Result};

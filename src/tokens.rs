@@ -9,7 +9,8 @@ use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
 
 /// A token counter for one model.
 pub struct TokenCounter {
-    bpe: &'static CoreBPE,
+    /// Built on first use: a run served from the cache never pays for it.
+    bpe: fn() -> &'static CoreBPE,
     /// The encoding's name, e.g. `o200k_base`.
     pub encoding: &'static str,
     /// Whether the model's own tokenizer is known (counts are exact) or estimated.
@@ -22,15 +23,11 @@ pub const ESTIMATE_MARGIN: f64 = 0.8;
 impl TokenCounter {
     /// The counter for `model`; unknown names fall back to o200k_base as an estimate.
     pub fn for_model(model: &str) -> Self {
-        let (tokenizer, exact) = match get_tokenizer(model) {
-            Some(t @ (Tokenizer::O200kBase | Tokenizer::O200kHarmony | Tokenizer::Cl100kBase)) => {
-                (t, true)
-            }
-            _ => (Tokenizer::O200kBase, false),
-        };
-        let (bpe, encoding) = match tokenizer {
-            Tokenizer::Cl100kBase => (tiktoken_rs::cl100k_base_singleton(), "cl100k_base"),
-            _ => (tiktoken_rs::o200k_base_singleton(), "o200k_base"),
+        let (encoding, exact) = Self::encoding_for(model);
+        let bpe: fn() -> &'static CoreBPE = if encoding == "cl100k_base" {
+            tiktoken_rs::cl100k_base_singleton
+        } else {
+            tiktoken_rs::o200k_base_singleton
         };
         Self {
             bpe,
@@ -39,9 +36,23 @@ impl TokenCounter {
         }
     }
 
+    /// The encoding name for `model` and whether counts are exact, without building it.
+    pub fn encoding_for(model: &str) -> (&'static str, bool) {
+        let (tokenizer, exact) = match get_tokenizer(model) {
+            Some(t @ (Tokenizer::O200kBase | Tokenizer::O200kHarmony | Tokenizer::Cl100kBase)) => {
+                (t, true)
+            }
+            _ => (Tokenizer::O200kBase, false),
+        };
+        match tokenizer {
+            Tokenizer::Cl100kBase => ("cl100k_base", exact),
+            _ => ("o200k_base", exact),
+        }
+    }
+
     /// Number of tokens in `text`.
     pub fn count(&self, text: &str) -> usize {
-        self.bpe.encode_ordinary(text).len()
+        (self.bpe)().encode_ordinary(text).len()
     }
 
     /// The budget to plan with: the full budget for exact counts, less for estimates.

@@ -195,9 +195,14 @@ pub struct LlmClient {
 impl LlmClient {
     /// Build a client for `profile`. The key comes only from the profile's own variable.
     pub fn new(profile: &Profile) -> Result<Self, LlmError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(profile.timeout_secs))
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10));
+        // A local server is never reached through a proxy from the environment.
+        if is_loopback(&profile.base_url) {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .build()
             .map_err(|e| LlmError::Connect {
                 url: profile.base_url.clone(),
@@ -389,6 +394,14 @@ impl LlmClient {
             },
         }
     }
+}
+
+/// Whether a base URL points at this machine.
+pub fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

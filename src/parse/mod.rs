@@ -202,6 +202,9 @@ fn join_style(non_blank: &[Line<'_>], kept: &[Line<'_>]) -> JoinStyle {
 }
 
 #[cfg(test)]
+mod lossless_tests;
+
+#[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::load::decode;

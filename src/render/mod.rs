@@ -1,4 +1,174 @@
-//! Stage 7 — render: write the digest and brief as Markdown, HTML and JSON.
+//! Stage 7 — render: the digest as Markdown, HTML and JSON, from plain data.
+//!
+//! Renderers never see timestamps or run statistics, so the same inputs and
+//! cache give byte-identical files; run facts go to `manifest.json`.
+
+mod html;
+mod markdown;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::{ArticleKind, Issue};
+use crate::error::{GlossError, Result};
+use crate::translate::TranslationMap;
+
+pub use html::escape as escape_html;
+
+/// One paragraph with its translation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DigestSegment {
+    pub id: String,
+    pub source: String,
+    pub translation: Option<String>,
+    /// `ok`, `failed` (no usable translation) or `skipped` (not requested).
+    pub status: String,
+}
+
+/// One article of the digest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DigestArticle {
+    pub id: String,
+    pub kind: ArticleKind,
+    pub section: Option<String>,
+    pub title: String,
+    pub title_translation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub category: Option<String>,
+    pub source: Option<String>,
+    pub date: Option<String>,
+    pub segments: Vec<DigestSegment>,
+}
+
+/// The bilingual digest of an issue.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Digest {
+    /// The input's name.
+    pub input: String,
+    pub source_language: String,
+    pub target_language: String,
+    pub model: String,
+    pub articles: Vec<DigestArticle>,
+}
+
+impl Digest {
+    /// Assemble from the parsed issue and the translations found; split
+    /// paragraphs (`A01.p03#1`, `#2`) are joined back.
+    pub fn build(
+        issue: &Issue,
+        selected: &[String],
+        translations: &TranslationMap,
+        languages: (&str, &str),
+        model: &str,
+    ) -> Self {
+        let lookup = |id: &str| -> Option<String> {
+            if let Some(t) = translations.get(id) {
+                return Some(t.clone());
+            }
+            let mut parts = Vec::new();
+            for n in 1.. {
+                match translations.get(&format!("{id}#{n}")) {
+                    Some(t) => parts.push(t.as_str()),
+                    None => break,
+                }
+            }
+            (!parts.is_empty()).then(|| parts.join(" "))
+        };
+        let articles = issue
+            .articles
+            .iter()
+            .filter(|a| selected.contains(&a.id))
+            .map(|a| {
+                let status = |t: &Option<String>| if t.is_some() { "ok" } else { "failed" }.to_string();
+                let segments = a
+                    .paragraphs
+                    .iter()
+                    .map(|p| {
+                        let translation = lookup(&p.id);
+                        DigestSegment {
+                            id: p.id.clone(),
+                            source: p.text.clone(),
+                            status: status(&translation),
+                            translation,
+                        }
+                    })
+                    .collect();
+                DigestArticle {
+                    id: a.id.clone(),
+                    kind: a.kind,
+                    section: a.section.clone(),
+                    title: a.title.clone(),
+                    title_translation: lookup(&a.title_segment_id()),
+                    category: a.category.clone(),
+                    source: a.source.clone(),
+                    date: a.date.clone(),
+                    segments,
+                }
+            })
+            .collect();
+        Digest {
+            input: issue.name.clone(),
+            source_language: languages.0.to_string(),
+            target_language: languages.1.to_string(),
+            model: model.to_string(),
+            articles,
+        }
+    }
+
+    /// Segments without a translation.
+    pub fn failed(&self) -> usize {
+        self.articles
+            .iter()
+            .flat_map(|a| &a.segments)
+            .filter(|s| s.status != "ok")
+            .count()
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Md,
+    Html,
+    Json,
+}
+
+/// Write the digest in `formats` to `dir`. Returns the files written.
+pub fn write_digest(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|source| GlossError::Output {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for format in formats {
+        let (name, text) = match format {
+            Format::Md => ("digest.md", markdown::digest(digest)),
+            Format::Html => ("digest.html", html::digest(digest)),
+            Format::Json => (
+                "digest.json",
+                serde_json::to_string_pretty(digest).unwrap_or_default() + "\n",
+            ),
+        };
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Write a file through a temp file and rename, so readers never see half of it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let err = |source| GlossError::Output {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
 
 /// Make a name derived from input safe to use as a file or folder name:
 /// letters, digits, `-`, `_` and `.` only, no leading dot, at most 80 bytes.
@@ -14,4 +184,17 @@ pub fn sanitize_file_stem(stem: &str) -> String {
         out.pop();
     }
     if out.is_empty() { "input".to_string() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_are_sanitized() {
+        assert_eq!(sanitize_file_stem("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(sanitize_file_stem("..."), "input");
+        assert_eq!(sanitize_file_stem("동향 워치 22"), "동향_워치_22");
+        assert_eq!(sanitize_file_stem("a/b\\c:d"), "a_b_c_d");
+    }
 }

@@ -1,0 +1,298 @@
+//! Orchestration of a run: load → parse → chunk → translate → render, with
+//! the cache checked first so a fully cached rerun builds no client and no
+//! tokenizer, progress on stderr, and Ctrl-C stopping cleanly.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::cache::{Cache, Mode};
+use crate::chunk::Chunk;
+use crate::config::{Config, Overrides, Profile};
+use crate::document::{Article, Issue};
+use crate::error::{GlossError, Result};
+use crate::llm::LlmClient;
+use crate::prompts::Prompts;
+use crate::render::{Digest, Format};
+use crate::translate::{ChunkReport, Languages, TranslationMap, Translator};
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub input: PathBuf,
+    pub out_dir: Option<PathBuf>,
+    pub formats: Vec<Format>,
+    pub articles: Option<Vec<String>>,
+    pub overrides: Overrides,
+    pub cache_mode: Mode,
+    pub prompts_dir: Option<PathBuf>,
+    pub target_language: String,
+    /// Show progress bars (when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Everything a command needs after configuration and parsing.
+pub struct Prepared {
+    pub profile: Profile,
+    pub cache: Cache,
+    pub prompts: Prompts,
+    pub issue: Issue,
+    pub stem: String,
+    pub selected: Vec<String>,
+    pub languages: Languages,
+    pub warnings: Vec<String>,
+}
+
+/// Load config, input and prompts; select articles.
+pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = Config::load(&cwd)?;
+    let (profile, warning) = config.profile(&opts.overrides)?;
+    let cache = Cache::new(&config.cache_dir(&opts.overrides), opts.cache_mode);
+    let prompts = match &opts.prompts_dir {
+        Some(dir) => Prompts::with_overrides(dir)?,
+        None => Prompts::builtin(),
+    };
+    let src = crate::load::load(&opts.input)?;
+    let issue = crate::parse::parse(&src);
+    let selected = select(&issue, opts.articles.as_deref())?;
+    let languages = Languages {
+        source: crate::translate::detect_language(&src.text).to_string(),
+        target: opts.target_language.clone(),
+    };
+    Ok(Prepared {
+        profile,
+        cache,
+        prompts,
+        stem: src.stem.clone(),
+        issue,
+        selected,
+        languages,
+        warnings: warning.into_iter().collect(),
+    })
+}
+
+/// The article ids to process: all, or those named (validated).
+pub fn select(issue: &Issue, wanted: Option<&[String]>) -> Result<Vec<String>> {
+    let all: Vec<String> = issue.articles.iter().map(|a| a.id.clone()).collect();
+    let Some(wanted) = wanted else { return Ok(all) };
+    let mut out = Vec::new();
+    for w in wanted {
+        let id = w.trim().to_ascii_uppercase();
+        if !all.contains(&id) {
+            return Err(GlossError::Usage(format!(
+                "no article {w:?} in this issue (ids: {}); see `gloss parse FILE`",
+                all.join(", ")
+            )));
+        }
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// The manifest of a run: per chunk what happened, and totals.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub gloss_version: &'static str,
+    pub input: String,
+    pub profile: String,
+    pub model: String,
+    pub endpoint: String,
+    pub chunk_budget: usize,
+    pub chunks: Vec<ChunkReport>,
+    pub totals: Totals,
+}
+
+/// Totals of a run, also printed as the final line.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Totals {
+    pub chunks: usize,
+    pub requests: u64,
+    pub cache_hits: u64,
+    pub attempts: u64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// True when every sent request's usage came from the server.
+    pub usage_from_server: bool,
+    pub estimated_cost_usd: Option<f64>,
+    pub failed_segments: usize,
+    pub wall_ms: u64,
+}
+
+/// What a translate run produced.
+pub struct TranslateResult {
+    pub digest: Digest,
+    pub manifest: Manifest,
+    pub out_dir: PathBuf,
+    pub files: Vec<PathBuf>,
+}
+
+/// Strip credentials from a URL before it goes into a manifest.
+fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((_, host)) if !rest.split('/').next().unwrap_or_default().contains('@') => {
+                format!("{scheme}://{rest}").replace(&format!("{}@", &rest[..rest.len() - host.len() - 1]), "")
+            }
+            Some((_, host)) => format!("{scheme}://{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Chunk the selected articles (cached plans first).
+pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
+    let mut chunker = crate::plan::Chunker::new(&p.cache, &p.profile);
+    p.issue
+        .articles
+        .iter()
+        .filter(|a| p.selected.contains(&a.id))
+        .map(|a| (a.clone(), chunker.chunks(a)))
+        .collect()
+}
+
+/// Translate the selected articles and write the digest and manifest.
+pub async fn translate(opts: &RunOptions) -> Result<TranslateResult> {
+    let started = Instant::now();
+    let p = prepare(opts)?;
+    for w in &p.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
+    let articles = chunk_selected(&p);
+    let mut translator = Translator {
+        profile: p.profile.clone(),
+        prompts: p.prompts.clone(),
+        cache: p.cache.clone(),
+        languages: p.languages.clone(),
+        client: None,
+    };
+
+    // Jobs, largest first so the long requests start early and finish with the rest.
+    let mut jobs: Vec<(String, Chunk)> = articles
+        .iter()
+        .flat_map(|(a, chunks)| chunks.iter().map(move |c| (a.title.clone(), c.clone())))
+        .collect();
+    jobs.sort_by(|a, b| b.1.tokens.cmp(&a.1.tokens).then_with(|| a.1.id.cmp(&b.1.id)));
+    let mut misses = 0;
+    for (title, chunk) in &jobs {
+        if translator.cached(title, chunk)?.is_none() {
+            misses += 1;
+        }
+    }
+    if misses > 0 {
+        translator.client = Some(LlmClient::new(&p.profile).map_err(|e| GlossError::Llm(e.to_string()))?);
+    }
+
+    let bar = crate::progress::stage_bar("translate", jobs.len() as u64, opts.progress);
+    let translator = std::sync::Arc::new(translator);
+    let mut set = tokio::task::JoinSet::new();
+    for (title, chunk) in jobs {
+        let t = translator.clone();
+        set.spawn(async move { t.translate_chunk(&title, &chunk).await });
+    }
+    let mut reports: Vec<ChunkReport> = Vec::new();
+    let mut translations: TranslationMap = HashMap::new();
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        tokio::select! {
+            next = set.join_next() => {
+                let Some(joined) = next else { break };
+                let (result, report) = match joined {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(fatal)) => {
+                        set.abort_all();
+                        bar.finish_and_clear();
+                        return Err(GlossError::Llm(fatal.to_string()));
+                    }
+                    Err(e) => return Err(GlossError::Llm(format!("a translation task failed: {e}"))),
+                };
+                bar.inc(1);
+                let (tin, tout) = reports.iter().fold((0, 0), |acc, r| (acc.0 + r.tokens_in, acc.1 + r.tokens_out));
+                bar.set_message(format!("{} tokens in, {} out", tin + report.tokens_in, tout + report.tokens_out));
+                if let Some(segments) = result {
+                    translations.extend(segments.into_iter().map(|t| (t.id, t.text)));
+                }
+                reports.push(report);
+            }
+            _ = &mut ctrl_c => {
+                set.abort_all();
+                bar.finish_and_clear();
+                return Err(GlossError::Interrupted);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    reports.sort_by(|a, b| a.chunk.cmp(&b.chunk));
+
+    let digest = Digest::build(
+        &p.issue,
+        &p.selected,
+        &translations,
+        (&p.languages.source, &p.languages.target),
+        &p.profile.model,
+    );
+    let out_dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| Path::new("out").to_path_buf())
+        .join(&p.stem);
+    let mut files = crate::render::write_digest(&digest, &out_dir, &opts.formats)?;
+
+    let mut totals = Totals {
+        chunks: reports.len(),
+        usage_from_server: true,
+        failed_segments: digest.failed(),
+        ..Default::default()
+    };
+    for r in &reports {
+        totals.requests += r.requests as u64;
+        totals.cache_hits += r.cache_hit as u64;
+        totals.attempts += r.attempts as u64;
+        totals.tokens_in += r.tokens_in;
+        totals.tokens_out += r.tokens_out;
+        if r.requests > 0 && !r.usage_reported {
+            totals.usage_from_server = false;
+        }
+    }
+    totals.estimated_cost_usd = p.profile.cost(totals.tokens_in, totals.tokens_out);
+    totals.wall_ms = started.elapsed().as_millis() as u64;
+    let manifest = Manifest {
+        gloss_version: env!("CARGO_PKG_VERSION"),
+        input: p.issue.name.clone(),
+        profile: p.profile.name.clone(),
+        model: p.profile.model.clone(),
+        endpoint: redact_url(&p.profile.base_url),
+        chunk_budget: p.profile.chunk_tokens,
+        chunks: reports,
+        totals,
+    };
+    let manifest_path = out_dir.join("manifest.json");
+    crate::render::write_atomic(
+        &manifest_path,
+        (serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n").as_bytes(),
+    )?;
+    files.push(manifest_path);
+    Ok(TranslateResult {
+        digest,
+        manifest,
+        out_dir,
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_credentials() {
+        assert_eq!(redact_url("https://user:pw@host/v1"), "https://host/v1");
+        assert_eq!(redact_url("http://127.0.0.1:8080/v1"), "http://127.0.0.1:8080/v1");
+    }
+}

@@ -1,0 +1,199 @@
+//! `gloss plan`: what a run will send, counted before anything is sent.
+//!
+//! Chunking results are cached too (keyed by the article's text, the budget
+//! and the encoding), so a rerun from cache never builds the tokenizer.
+
+use serde::Serialize;
+
+use crate::cache::{Cache, CacheKey};
+use crate::chunk::{Chunk, chunk_article};
+use crate::config::Profile;
+use crate::document::{Article, Paragraph};
+use crate::tokens::TokenCounter;
+
+/// Expected English tokens per source token for translation output (o200k).
+/// Measured on the sample issue with gpt-4o-mini-sized outputs: see README.
+pub const OUTPUT_RATIO: f64 = 1.1;
+/// Expected tokens of one article summary.
+pub const SUMMARY_OUTPUT_TOKENS: u64 = 180;
+/// Expected tokens of the executive brief.
+pub const BRIEF_OUTPUT_TOKENS: u64 = 900;
+
+/// Bumped when the chunking algorithm changes, so cached plans are redone.
+const CHUNKER_VERSION: u32 = 2;
+
+#[derive(Serialize)]
+struct PlanKey<'a> {
+    chunker: u32,
+    encoding: &'a str,
+    budget: usize,
+    id: &'a str,
+    title: &'a str,
+    paragraphs: &'a [Paragraph],
+}
+
+/// Chunks of every article, from the cache where the same text was chunked before.
+pub struct Chunker<'a> {
+    cache: &'a Cache,
+    model: String,
+    budget: usize,
+    counter: Option<TokenCounter>,
+}
+
+impl<'a> Chunker<'a> {
+    pub fn new(cache: &'a Cache, profile: &Profile) -> Self {
+        Self {
+            cache,
+            model: profile.model.clone(),
+            budget: profile.chunk_tokens,
+            counter: None,
+        }
+    }
+
+    /// The encoding and the budget actually used (with the estimate margin).
+    pub fn effective(&self) -> (&'static str, usize) {
+        let (encoding, exact) = TokenCounter::encoding_for(&self.model);
+        let budget = if exact {
+            self.budget
+        } else {
+            ((self.budget as f64) * crate::tokens::ESTIMATE_MARGIN) as usize
+        };
+        (encoding, budget.max(16))
+    }
+
+    /// The token counter, built on first use.
+    pub fn counter(&mut self) -> &TokenCounter {
+        self.counter.get_or_insert_with(|| TokenCounter::for_model(&self.model))
+    }
+
+    pub fn chunks(&mut self, article: &Article) -> Vec<Chunk> {
+        let (encoding, budget) = self.effective();
+        let key = CacheKey::new(
+            "plan",
+            &PlanKey {
+                chunker: CHUNKER_VERSION,
+                encoding,
+                budget,
+                id: &article.id,
+                title: &article.title,
+                paragraphs: &article.paragraphs,
+            },
+        );
+        if let Some(entry) = self.cache.get::<Vec<Chunk>>(&key) {
+            return entry.value;
+        }
+        let chunks = chunk_article(article, budget, self.counter());
+        // A plan that cannot be cached is only slower next time.
+        let _ = self.cache.put(&key, "plan", None, None, &chunks);
+        chunks
+    }
+}
+
+/// One stage's expected traffic.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StagePlan {
+    pub stage: String,
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+/// One article's chunks.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticlePlan {
+    pub id: String,
+    pub title: String,
+    pub chunks: Vec<ChunkPlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChunkPlan {
+    pub id: String,
+    pub segments: usize,
+    pub tokens: usize,
+}
+
+/// The whole dry run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub input: String,
+    pub profile: String,
+    pub model: String,
+    pub encoding: String,
+    pub exact_counts: bool,
+    pub chunk_budget: usize,
+    pub articles: Vec<ArticlePlan>,
+    pub stages: Vec<StagePlan>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// `None` when the model's price is not configured.
+    pub estimated_cost_usd: Option<f64>,
+}
+
+/// Count what a full run (translate, summarize, brief) would send.
+pub fn plan(
+    input: &str,
+    profile: &Profile,
+    articles: &[(Article, Vec<Chunk>)],
+    prompt_overhead: u64,
+) -> Plan {
+    let (encoding, exact) = TokenCounter::encoding_for(&profile.model);
+    let mut translate = StagePlan {
+        stage: "translate".into(),
+        ..Default::default()
+    };
+    let mut summarize = StagePlan {
+        stage: "summarize".into(),
+        ..Default::default()
+    };
+    let mut article_plans = Vec::new();
+    for (article, chunks) in articles {
+        let mut article_out = 0u64;
+        for c in chunks {
+            translate.requests += 1;
+            translate.input_tokens += c.tokens as u64 + prompt_overhead;
+            let out = (c.tokens as f64 * OUTPUT_RATIO).ceil() as u64 + 4 * c.segments.len() as u64;
+            translate.output_tokens += out;
+            article_out += out;
+        }
+        if article.kind != crate::document::ArticleKind::Front {
+            summarize.requests += 1;
+            summarize.input_tokens += article_out + prompt_overhead;
+            summarize.output_tokens += SUMMARY_OUTPUT_TOKENS;
+        }
+        article_plans.push(ArticlePlan {
+            id: article.id.clone(),
+            title: article.title.clone(),
+            chunks: chunks
+                .iter()
+                .map(|c| ChunkPlan {
+                    id: c.id.clone(),
+                    segments: c.segments.len(),
+                    tokens: c.tokens,
+                })
+                .collect(),
+        });
+    }
+    let brief = StagePlan {
+        stage: "brief".into(),
+        requests: 1,
+        input_tokens: summarize.output_tokens + prompt_overhead,
+        output_tokens: BRIEF_OUTPUT_TOKENS,
+    };
+    let stages = vec![translate, summarize, brief];
+    let input_tokens = stages.iter().map(|s| s.input_tokens).sum();
+    let output_tokens = stages.iter().map(|s| s.output_tokens).sum();
+    Plan {
+        input: input.to_string(),
+        profile: profile.name.clone(),
+        model: profile.model.clone(),
+        encoding: encoding.to_string(),
+        exact_counts: exact,
+        chunk_budget: profile.chunk_tokens,
+        articles: article_plans,
+        stages,
+        input_tokens,
+        output_tokens,
+        estimated_cost_usd: profile.cost(input_tokens, output_tokens),
+    }
+}

@@ -1,0 +1,86 @@
+//! The digest as one self-contained HTML page: two columns, printable, every
+//! piece of text escaped (source and model output alike are untrusted).
+
+use super::Digest;
+
+/// Escape text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,'Noto Sans KR',sans-serif;max-width:1200px;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}
+h1{font-size:1.5rem}h2{margin-top:2rem;border-bottom:2px solid #444}h3{margin-bottom:.2rem}
+.meta{color:#666;font-size:.9rem;margin:0 0 .6rem}
+.row{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem;padding:.35rem 0;border-top:1px solid #eee}
+.src{color:#444}.missing{color:#a40}
+article{break-inside:auto;margin-bottom:1.5rem}.row{break-inside:avoid}
+@media print{body{margin:0;max-width:none;font-size:10pt}}";
+
+pub(super) fn digest(d: &Digest) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Digest — {}</title><style>{STYLE}</style></head><body>\n<h1>Bilingual digest — {}</h1>\n<p class=\"meta\">{} → {} · model {}</p>\n",
+        escape(&d.input),
+        escape(&d.input),
+        escape(&d.source_language),
+        escape(&d.target_language),
+        escape(&d.model)
+    );
+    let mut section: Option<&str> = None;
+    for a in &d.articles {
+        if a.section.as_deref() != section {
+            section = a.section.as_deref();
+            if let Some(s) = section {
+                out.push_str(&format!("<h2>{}</h2>\n", escape(s)));
+            }
+        }
+        out.push_str(&format!(
+            "<article id=\"{}\"><h3>{} · {}</h3>\n<p class=\"meta\">{}",
+            escape(&a.id),
+            escape(&a.id),
+            escape(a.title_translation.as_deref().unwrap_or("(title not translated)")),
+            escape(&a.title)
+        ));
+        for (label, value) in [("category", &a.category), ("source", &a.source), ("date", &a.date)] {
+            if let Some(v) = value {
+                out.push_str(&format!(" · {label}: {}", escape(v)));
+            }
+        }
+        out.push_str("</p>\n");
+        for s in &a.segments {
+            let right = match &s.translation {
+                Some(t) => format!("<div>{}</div>", escape(t)),
+                None => format!("<div class=\"missing\">⚠ not translated ({})</div>", escape(&s.status)),
+            };
+            out.push_str(&format!(
+                "<div class=\"row\" id=\"{}\"><div class=\"src\" lang=\"{}\">{}</div>{right}</div>\n",
+                escape(&s.id),
+                if d.source_language == "Korean" { "ko" } else { "und" },
+                escape(&s.source)
+            ));
+        }
+        out.push_str("</article>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything() {
+        assert_eq!(escape("<script>\"a\"&'b'</script>"), "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;");
+    }
+}

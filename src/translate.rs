@@ -1,0 +1,420 @@
+//! Stage 4 — translate: send each chunk's segments to the model and align
+//! the reply back to segment ids.
+//!
+//! A reply must carry every segment under its marker. A count mismatch is
+//! asked again once, naming the problem, then the chunk is split in halves;
+//! `finish_reason: length` splits at once. Only a complete, aligned result is
+//! cached, under the chunk's own key, so a rerun finds it in one read.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{Cache, CacheKey};
+use crate::chunk::{Chunk, Segment};
+use crate::config::Profile;
+use crate::llm::{ChatRequest, FinishReason, LlmClient, LlmError, Usage};
+use crate::prompts::{Messages, Prompts};
+
+/// The language pair of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Languages {
+    pub source: String,
+    pub target: String,
+}
+
+/// Guess the source language from its script.
+pub fn detect_language(text: &str) -> &'static str {
+    let (mut hangul, mut kana, mut han) = (0usize, 0usize, 0usize);
+    for c in text.chars().take(20_000) {
+        match c as u32 {
+            0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => hangul += 1,
+            0x3040..=0x30FF => kana += 1,
+            0x4E00..=0x9FFF => han += 1,
+            _ => {}
+        }
+    }
+    if hangul > 0 && hangul * 4 >= han + kana {
+        "Korean"
+    } else if kana > 0 {
+        "Japanese"
+    } else if han > 0 {
+        "Chinese"
+    } else {
+        // Latin and other scripts: the model tells them apart better than a guess here.
+        "the source language"
+    }
+}
+
+/// One segment's translation as cached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Translated {
+    pub id: String,
+    pub text: String,
+}
+
+/// What happened to one chunk, for the manifest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChunkReport {
+    pub chunk: String,
+    pub article: String,
+    pub segments: usize,
+    pub source_tokens: usize,
+    /// `ok` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+    pub cache_hit: bool,
+    /// Requests sent (0 on a cache hit), including re-asks and split halves.
+    pub requests: u32,
+    /// HTTP attempts including retries.
+    pub attempts: u32,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// Whether every request's usage came from the server.
+    pub usage_reported: bool,
+    pub latency_ms: u64,
+    /// Times the chunk (or a part of it) was split after a bad reply.
+    pub splits: u32,
+}
+
+/// The stage's inputs that do not change per chunk.
+#[derive(Clone)]
+pub struct Translator {
+    pub profile: Profile,
+    pub prompts: Prompts,
+    pub cache: Cache,
+    pub languages: Languages,
+    /// `None` when every chunk is cached: no client is built.
+    pub client: Option<LlmClient>,
+}
+
+static MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*\**\[(\d{1,4})\]\**[ \t]*:?[ \t]?").expect("static regex"));
+static THINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)<(think|thinking|reasoning)>.*?(</(think|thinking|reasoning)>|\z)").expect("static regex")
+});
+
+/// Why a reply could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyError {
+    /// The markers were not exactly `[1]`…`[expected]`.
+    Mismatch { expected: usize, got: usize },
+    /// A segment came back empty.
+    Empty { index: usize },
+}
+
+impl std::fmt::Display for ReplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplyError::Mismatch { expected, got } => {
+                write!(f, "reply had {got} segments, expected {expected}")
+            }
+            ReplyError::Empty { index } => write!(f, "segment [{index}] came back empty"),
+        }
+    }
+}
+
+/// Remove reasoning blocks (`<think>…</think>`) that some models emit.
+pub fn strip_reasoning(text: &str) -> String {
+    THINK.replace_all(text, "").into_owned()
+}
+
+/// Split a reply into `expected` segment texts by their `[n]` markers.
+pub fn parse_reply(reply: &str, expected: usize) -> Result<Vec<String>, ReplyError> {
+    let text = strip_reasoning(reply);
+    let marks: Vec<(usize, usize, usize)> = MARKER
+        .captures_iter(&text)
+        .filter_map(|c| {
+            let whole = c.get(0)?;
+            Some((c[1].parse::<usize>().ok()?, whole.start(), whole.end()))
+        })
+        .collect();
+    let in_order = marks.iter().enumerate().all(|(i, m)| m.0 == i + 1);
+    if marks.len() != expected || !in_order {
+        return Err(ReplyError::Mismatch {
+            expected,
+            got: marks.len(),
+        });
+    }
+    let mut out = Vec::with_capacity(expected);
+    for (i, m) in marks.iter().enumerate() {
+        let end = marks.get(i + 1).map_or(text.len(), |n| n.1);
+        let segment = text[m.2..end].trim().to_string();
+        if segment.is_empty() {
+            return Err(ReplyError::Empty { index: i + 1 });
+        }
+        out.push(segment);
+    }
+    Ok(out)
+}
+
+/// The prompt context for a list of segments.
+#[derive(Serialize)]
+struct PromptContext<'a> {
+    source_language: &'a str,
+    target_language: &'a str,
+    title: &'a str,
+    segments: Vec<PromptSegment<'a>>,
+    glossary: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct PromptSegment<'a> {
+    id: &'a str,
+    text: &'a str,
+}
+
+/// Everything that shapes a translation request's output, hashed for the key.
+#[derive(Serialize)]
+struct KeyInputs<'a> {
+    base: &'a str,
+    request: &'a ChatRequest,
+}
+
+/// Failure of a part of a chunk: either the run must stop, or the part failed.
+enum PartError {
+    Fatal(LlmError),
+    Failed(String),
+}
+
+impl Translator {
+    fn messages(&self, title: &str, segments: &[Segment]) -> crate::Result<Messages> {
+        self.prompts.render(
+            "translate.md",
+            PromptContext {
+                source_language: &self.languages.source,
+                target_language: &self.languages.target,
+                title,
+                segments: segments
+                    .iter()
+                    .map(|s| PromptSegment {
+                        id: &s.id,
+                        text: &s.text,
+                    })
+                    .collect(),
+                glossary: Vec::new(),
+            },
+        )
+    }
+
+    /// The request and cache key for `segments` of an article titled `title`.
+    pub fn request(&self, title: &str, segments: &[Segment]) -> crate::Result<(ChatRequest, CacheKey)> {
+        let messages = self.messages(title, segments)?;
+        let request = ChatRequest::new(&self.profile, &messages);
+        // The base URL is not in the key: the same model behind another
+        // address gives the same result; the model name is.
+        let key = CacheKey::new(
+            "translate",
+            &KeyInputs {
+                base: "",
+                request: &request,
+            },
+        );
+        Ok((request, key))
+    }
+
+    /// The cached translation of a chunk, if any.
+    pub fn cached(&self, title: &str, chunk: &Chunk) -> crate::Result<Option<Vec<Translated>>> {
+        let (_, key) = self.request(title, &chunk.segments)?;
+        Ok(self.cache.get::<Vec<Translated>>(&key).map(|e| e.value))
+    }
+
+    /// Translate one chunk: from the cache, or by requests. A fatal endpoint
+    /// error is returned as `Err`; anything else ends in the report.
+    pub async fn translate_chunk(
+        &self,
+        title: &str,
+        chunk: &Chunk,
+    ) -> Result<(Option<Vec<Translated>>, ChunkReport), LlmError> {
+        let mut report = ChunkReport {
+            chunk: chunk.id.clone(),
+            article: chunk.article.clone(),
+            segments: chunk.segments.len(),
+            source_tokens: chunk.tokens,
+            usage_reported: true,
+            ..Default::default()
+        };
+        let (_, key) = match self.request(title, &chunk.segments) {
+            Ok(r) => r,
+            Err(e) => {
+                report.status = "failed".into();
+                report.error = Some(e.to_string());
+                return Ok((None, report));
+            }
+        };
+        if let Some(entry) = self.cache.get::<Vec<Translated>>(&key) {
+            report.status = "ok".into();
+            report.cache_hit = true;
+            report.usage_reported = false;
+            return Ok((Some(entry.value), report));
+        }
+        match self.translate_part(title, &chunk.segments, &mut report, true).await {
+            Ok(texts) => {
+                let value: Vec<Translated> = chunk
+                    .segments
+                    .iter()
+                    .zip(texts)
+                    .map(|(s, text)| Translated {
+                        id: s.id.clone(),
+                        text,
+                    })
+                    .collect();
+                let usage = Usage {
+                    prompt_tokens: report.tokens_in,
+                    completion_tokens: report.tokens_out,
+                };
+                if let Err(e) = self.cache.put(&key, "translate", Some(&self.profile.model), Some(usage), &value) {
+                    report.error = Some(format!("not cached: {e}"));
+                }
+                report.status = "ok".into();
+                Ok((Some(value), report))
+            }
+            Err(PartError::Fatal(e)) => Err(e),
+            Err(PartError::Failed(message)) => {
+                report.status = "failed".into();
+                report.error = Some(message);
+                Ok((None, report))
+            }
+        }
+    }
+
+    /// Translate `segments`; on a bad reply, ask once more (when `reask`),
+    /// then split in halves down to single segments.
+    fn translate_part<'a>(
+        &'a self,
+        title: &'a str,
+        segments: &'a [Segment],
+        report: &'a mut ChunkReport,
+        reask: bool,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<String>, PartError>> + Send + 'a>> {
+        Box::pin(async move {
+            let Some(client) = &self.client else {
+                return Err(PartError::Failed("no endpoint configured".into()));
+            };
+            let (mut request, key) = self
+                .request(title, segments)
+                .map_err(|e| PartError::Failed(e.to_string()))?;
+            // A split half may already be cached from an earlier, interrupted run.
+            if let Some(entry) = self.cache.get::<Vec<Translated>>(&key)
+                && entry.value.len() == segments.len()
+            {
+                return Ok(entry.value.into_iter().map(|t| t.text).collect());
+            }
+            let mut problem: Option<String> = None;
+            for ask in 0..2 {
+                if ask == 1 {
+                    let Some(p) = &problem else { break };
+                    if !reask {
+                        break;
+                    }
+                    // Name the problem: a plain resend at temperature 0 repeats it.
+                    if let Some(last) = request.messages.last_mut() {
+                        let content = last["content"].as_str().unwrap_or_default().to_string();
+                        last["content"] = serde_json::Value::String(format!(
+                            "{content}\n\nYour previous reply was unusable ({p}). Reply with exactly {} segments, each on a new line starting with its marker [1] to [{}].",
+                            segments.len(),
+                            segments.len()
+                        ));
+                    }
+                }
+                let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
+                report.requests += 1;
+                let outcome = match client.chat(&request, estimate).await {
+                    Ok(o) => o,
+                    Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
+                    Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {
+                        problem = Some(message);
+                        break;
+                    }
+                    Err(e) => {
+                        report.attempts += match &e {
+                            LlmError::Exhausted { attempts, .. } => *attempts,
+                            _ => 1,
+                        };
+                        return Err(PartError::Failed(e.to_string()));
+                    }
+                };
+                report.attempts += outcome.attempts;
+                report.latency_ms += outcome.latency.as_millis() as u64;
+                match outcome.completion.usage {
+                    Some(u) => {
+                        report.tokens_in += u.prompt_tokens;
+                        report.tokens_out += u.completion_tokens;
+                    }
+                    None => report.usage_reported = false,
+                }
+                if outcome.completion.finish_reason == FinishReason::Length {
+                    problem = Some("output cut at the token limit".into());
+                    break;
+                }
+                match parse_reply(&outcome.completion.text, segments.len()) {
+                    Ok(texts) => {
+                        if ask > 0 || !reask {
+                            // Keep the good part so an interrupted split resumes.
+                            let value: Vec<Translated> = segments
+                                .iter()
+                                .zip(&texts)
+                                .map(|(s, t)| Translated {
+                                    id: s.id.clone(),
+                                    text: t.clone(),
+                                })
+                                .collect();
+                            let _ = self.cache.put(&key, "translate", Some(&self.profile.model), outcome.completion.usage, &value);
+                        }
+                        return Ok(texts);
+                    }
+                    Err(e) => problem = Some(e.to_string()),
+                }
+            }
+            let problem = problem.unwrap_or_else(|| "unusable reply".into());
+            if segments.len() == 1 {
+                return Err(PartError::Failed(format!("segment {}: {problem}", segments[0].id)));
+            }
+            report.splits += 1;
+            let (left, right) = segments.split_at(segments.len() / 2);
+            let mut texts = self.translate_part(title, left, report, false).await?;
+            texts.extend(self.translate_part(title, right, report, false).await?);
+            Ok(texts)
+        })
+    }
+}
+
+/// Collected translations by segment id.
+pub type TranslationMap = HashMap<String, String>;
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_with_markers_aligns() {
+        let r = parse_reply("Here you go:\n[1] Title\n[2] First line\ncontinued\n[3]: Third", 3).unwrap();
+        assert_eq!(r, vec!["Title", "First line\ncontinued", "Third"]);
+    }
+
+    #[test]
+    fn think_blocks_are_stripped() {
+        let r = parse_reply("<think>[1] draft\n[2] draft</think>\n[1] A\n[2] B", 2).unwrap();
+        assert_eq!(r, vec!["A", "B"]);
+    }
+
+    #[test]
+    fn count_and_order_mismatches() {
+        assert_eq!(
+            parse_reply("[1] A", 2),
+            Err(ReplyError::Mismatch { expected: 2, got: 1 })
+        );
+        assert!(parse_reply("[2] B\n[1] A", 2).is_err());
+        assert_eq!(parse_reply("[1] A\n[2]", 2), Err(ReplyError::Empty { index: 2 }));
+    }
+
+    #[test]
+    fn languages_by_script() {
+        assert_eq!(detect_language("산업기술 동향워치"), "Korean");
+        assert_eq!(detect_language("第1章 はじめに"), "Japanese");
+        assert_eq!(detect_language("第一章 引言"), "Chinese");
+    }
+}

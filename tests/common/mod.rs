@@ -1,0 +1,524 @@
+//! In-process mock of an OpenAI-compatible chat server for integration tests.
+//!
+//! Why a mock: gloss must be tested against the failure modes of real
+//! endpoints (rate limits, llama.cpp/Ollama error shapes, truncated or
+//! misaligned replies, hangs) deterministically and without network access.
+//!
+//! Translation requests are recognised by `[n] ` markers at the start of lines
+//! in the user message; the default reply echoes each segment as
+//! `[n] EN: <source>` so a test can check that segment n's translation really
+//! belongs to segment n. Requests without markers get `MockConfig::default_reply`
+//! (or `"SUMMARY: " + first 40 chars of the user message`).
+//!
+//! Use `MockServer::start().await` from async tests and
+//! `MockServer::start_blocking()` from sync tests that run the gloss binary.
+//! The server stops when the `MockServer` is dropped.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+/// One scripted misbehaviour, applied to a single chat request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 with an OpenAI-style rate-limit body and an optional `Retry-After` header.
+    Status429 { retry_after: Option<String> },
+    /// 500 with the plain-text body `internal error`.
+    Status500,
+    /// Sleep `ms` before answering normally (to trigger client timeouts).
+    Hang { ms: u64 },
+    /// 200 with the truncated body `{"choices": [`.
+    MalformedJson,
+    /// llama.cpp's error shape: `{"error":{"code":<status>,"message":..,"type":"server_error"}}`.
+    LlamaCppError { status: u16 },
+    /// Ollama's error shape: `{"error":"model '<requested model>' not found"}`.
+    OllamaError { status: u16 },
+    /// Normal reply minus its last segment line (no-op for non-translation requests).
+    DropLastSegment,
+    /// Only the first `n / 2` segments (or first half of the text for
+    /// non-translation requests), with `finish_reason: "length"`.
+    FinishLength,
+    /// Normal reply without the `usage` field.
+    NoUsage,
+    /// Normal envelope, but this exact assistant content.
+    Reply(String),
+    /// Arbitrary status and body (served as `application/json`).
+    Custom { status: u16, body: String },
+}
+
+/// Behaviour knobs. Read once at the start of each request, so changes made
+/// between runs (via `MockServer::configure`) take effect on the next request.
+#[derive(Debug, Clone, Default)]
+pub struct MockConfig {
+    /// Fixed latency added to every chat response (including error responses).
+    pub delay_ms_per_request: u64,
+    /// Extra latency per completion token of successful replies
+    /// (completion tokens = reply chars / 4).
+    pub delay_ms_per_output_token: u64,
+    /// One-shot faults, consumed one per (authorised) chat request in arrival order.
+    /// Takes precedence over `fault_when_user_contains`.
+    pub faults: VecDeque<Fault>,
+    /// Persistent fault for every request whose user message contains the string.
+    pub fault_when_user_contains: Option<(String, Fault)>,
+    /// Any translation request with more than N segments loses its last segment.
+    pub drop_segments_over: Option<usize>,
+    /// If set, chat requests need `Authorization: Bearer <key>` or get 401.
+    pub require_bearer: Option<String>,
+    /// Reply for requests without `[n]` markers; `None` means
+    /// `"SUMMARY: " + first 40 chars of the user message`.
+    pub default_reply: Option<String>,
+}
+
+/// State shared between the test and the server's handlers.
+#[derive(Default)]
+struct Shared {
+    config: Arc<Mutex<MockConfig>>,
+    requests: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    bodies: Mutex<Vec<Value>>,
+    headers: Mutex<Vec<Vec<(String, String)>>>,
+}
+
+/// A running mock server; dropping it stops the server.
+pub struct MockServer {
+    /// e.g. `http://127.0.0.1:PORT/v1` — pass as gloss's base URL.
+    pub base_url: String,
+    pub addr: SocketAddr,
+    /// The live configuration; prefer `configure` for edits.
+    pub config: Arc<Mutex<MockConfig>>,
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Recovers from poisoning so that one panicking test assertion inside a
+/// handler-adjacent lock does not cascade into unrelated failures.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl MockServer {
+    /// Starts on the current tokio runtime (for `#[tokio::test]`).
+    pub async fn start() -> MockServer {
+        Self::start_with(MockConfig::default()).await
+    }
+
+    pub async fn start_with(config: MockConfig) -> MockServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind mock server");
+        let addr = listener.local_addr().expect("local addr");
+        let shared = Arc::new(Shared {
+            config: Arc::new(Mutex::new(config)),
+            ..Shared::default()
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(serve(listener, shared.clone(), rx));
+        Self::assemble(addr, shared, tx, None)
+    }
+
+    /// Starts on a private runtime in a background thread (for sync tests that
+    /// spawn the gloss binary); returns once the socket is listening.
+    pub fn start_blocking() -> MockServer {
+        Self::start_blocking_with(MockConfig::default())
+    }
+
+    pub fn start_blocking_with(config: MockConfig) -> MockServer {
+        let shared = Arc::new(Shared {
+            config: Arc::new(Mutex::new(config)),
+            ..Shared::default()
+        });
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let thread_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("mock-openai".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("mock runtime");
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind mock server");
+                    addr_tx
+                        .send(listener.local_addr().expect("local addr"))
+                        .expect("report mock addr");
+                    serve(listener, thread_shared, rx).await;
+                });
+                // Dropping the runtime cancels connection tasks still sleeping
+                // in `Hang`, so shutdown never waits on a scripted delay.
+                drop(rt);
+            })
+            .expect("spawn mock thread");
+        let addr = addr_rx.recv().expect("mock server failed to start");
+        Self::assemble(addr, shared, tx, Some(thread))
+    }
+
+    fn assemble(
+        addr: SocketAddr,
+        shared: Arc<Shared>,
+        shutdown: tokio::sync::oneshot::Sender<()>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    ) -> MockServer {
+        MockServer {
+            base_url: format!("http://{addr}/v1"),
+            addr,
+            config: shared.config.clone(),
+            shared,
+            shutdown: Some(shutdown),
+            thread,
+        }
+    }
+
+    /// Edits the live configuration under its lock.
+    pub fn configure(&self, f: impl FnOnce(&mut MockConfig)) {
+        f(&mut lock(&self.config));
+    }
+
+    pub fn push_fault(&self, fault: Fault) {
+        lock(&self.config).faults.push_back(fault);
+    }
+
+    pub fn pending_faults(&self) -> usize {
+        lock(&self.config).faults.len()
+    }
+
+    /// Sets `delay_ms_per_request` and `delay_ms_per_output_token`.
+    pub fn set_delay(&self, per_request_ms: u64, per_output_token_ms: u64) {
+        self.configure(|c| {
+            c.delay_ms_per_request = per_request_ms;
+            c.delay_ms_per_output_token = per_output_token_ms;
+        });
+    }
+
+    /// Number of chat requests received (any outcome, including 401s).
+    pub fn requests(&self) -> usize {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Highest number of chat requests handled concurrently.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Chat request bodies in arrival order (non-JSON bodies as a JSON string).
+    pub fn bodies(&self) -> Vec<Value> {
+        lock(&self.shared.bodies).clone()
+    }
+
+    /// Content of the last `user` message of each chat request, in arrival order.
+    pub fn user_messages(&self) -> Vec<String> {
+        self.bodies().iter().map(user_message).collect()
+    }
+
+    /// Headers of each chat request (lowercase names), in arrival order.
+    pub fn headers(&self) -> Vec<Vec<(String, String)>> {
+        lock(&self.shared.headers).clone()
+    }
+
+    /// Clears request count, max in-flight, bodies and headers (not config or faults).
+    pub fn reset_counters(&self) {
+        self.shared.requests.store(0, Ordering::SeqCst);
+        self.shared.max_in_flight.store(0, Ordering::SeqCst);
+        lock(&self.shared.bodies).clear();
+        lock(&self.shared.headers).clear();
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let app = Router::new()
+        .route("/v1/chat/completions", post(chat))
+        // Also accept a base URL without `/v1`, as some configs omit it.
+        .route("/chat/completions", post(chat))
+        .route("/v1/models", get(models))
+        .route("/models", get(models))
+        .fallback(|| async {
+            error_json(StatusCode::NOT_FOUND, "not found", "invalid_request_error")
+        })
+        .with_state(shared);
+    // Not graceful: a test dropping the server must not wait for hung requests.
+    tokio::select! {
+        res = async { axum::serve(listener, app).await } => {
+            if let Err(e) = res {
+                eprintln!("mock server error: {e}");
+            }
+        }
+        _ = shutdown => {}
+    }
+}
+
+async fn models() -> Response {
+    json_response(
+        StatusCode::OK,
+        json!({"object":"list","data":[{"id":"mock-model","object":"model"}]}).to_string(),
+    )
+}
+
+/// Decrements the in-flight count even if the client disconnects and the
+/// handler future is dropped mid-sleep.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let body: Value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    lock(&shared.bodies).push(body.clone());
+    lock(&shared.headers).push(
+        headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+    );
+    let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let _guard = InFlight(&shared.in_flight);
+
+    let user = user_message(&body);
+    // Snapshot config and pop this request's fault under one lock, so the
+    // fault queue is consumed strictly in arrival order.
+    let (cfg, fault, authorised) = {
+        let mut cfg = lock(&shared.config);
+        let authorised = match &cfg.require_bearer {
+            None => true,
+            Some(key) => headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v == format!("Bearer {key}")),
+        };
+        let fault = if authorised {
+            cfg.faults.pop_front().or_else(|| {
+                cfg.fault_when_user_contains
+                    .as_ref()
+                    .filter(|(needle, _)| user.contains(needle.as_str()))
+                    .map(|(_, f)| f.clone())
+            })
+        } else {
+            None
+        };
+        let mut snapshot = cfg.clone();
+        snapshot.faults.clear();
+        (snapshot, fault, authorised)
+    };
+
+    sleep_ms(cfg.delay_ms_per_request).await;
+    if !authorised {
+        return error_json(
+            StatusCode::UNAUTHORIZED,
+            "invalid api key",
+            "invalid_request_error",
+        );
+    }
+
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("mock-model")
+        .to_string();
+
+    match &fault {
+        Some(Fault::Status429 { retry_after }) => {
+            let mut resp = error_json(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate limited",
+                "rate_limit_error",
+            );
+            if let Some(ra) = retry_after
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok())
+            {
+                resp.headers_mut().insert(header::RETRY_AFTER, ra);
+            }
+            return resp;
+        }
+        Some(Fault::Status500) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+        Some(Fault::MalformedJson) => {
+            return json_response(StatusCode::OK, r#"{"choices": ["#.to_string());
+        }
+        Some(Fault::LlamaCppError { status }) => {
+            return json_response(
+                status_code(*status),
+                json!({"error":{"code":status,"message":"mock llama.cpp error","type":"server_error"}})
+                    .to_string(),
+            );
+        }
+        Some(Fault::OllamaError { status }) => {
+            return json_response(
+                status_code(*status),
+                json!({"error": format!("model '{model}' not found")}).to_string(),
+            );
+        }
+        Some(Fault::Custom { status, body }) => {
+            return json_response(status_code(*status), body.clone());
+        }
+        Some(Fault::Hang { ms }) => sleep_ms(*ms).await,
+        _ => {}
+    }
+
+    let (content, finish_reason) = reply_content(&user, &cfg, fault.as_ref());
+    let prompt_tokens = user.chars().count() / 4;
+    let completion_tokens = content.chars().count() / 4;
+    sleep_ms(cfg.delay_ms_per_output_token * completion_tokens as u64).await;
+
+    let mut resp = json!({
+        "id": "x",
+        "object": "chat.completion",
+        "created": 1,
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": finish_reason,
+        }],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    });
+    if fault == Some(Fault::NoUsage) {
+        resp.as_object_mut().expect("object").remove("usage");
+    }
+    json_response(StatusCode::OK, resp.to_string())
+}
+
+/// Builds the assistant content and finish reason for a non-error reply.
+fn reply_content(user: &str, cfg: &MockConfig, fault: Option<&Fault>) -> (String, &'static str) {
+    if let Some(Fault::Reply(raw)) = fault {
+        return (raw.clone(), "stop");
+    }
+    let truncate = fault == Some(&Fault::FinishLength);
+    let finish = if truncate { "length" } else { "stop" };
+    let mut segments = parse_segments(user);
+    if segments.is_empty() {
+        let text = cfg
+            .default_reply
+            .clone()
+            .unwrap_or_else(|| format!("SUMMARY: {}", user.chars().take(40).collect::<String>()));
+        let text = if truncate {
+            let half = text.chars().count() / 2;
+            text.chars().take(half).collect()
+        } else {
+            text
+        };
+        return (text, finish);
+    }
+    if cfg.drop_segments_over.is_some_and(|n| segments.len() > n) {
+        segments.pop();
+    }
+    if fault == Some(&Fault::DropLastSegment) {
+        segments.pop();
+    }
+    if truncate {
+        segments.truncate(segments.len() / 2);
+    }
+    let lines: Vec<String> = segments
+        .iter()
+        .map(|(n, text)| format!("[{n}] EN: {text}"))
+        .collect();
+    (lines.join("\n"), finish)
+}
+
+/// Extracts `(n, text)` from lines starting with `[n] ` (or a bare `[n]`).
+pub fn parse_segments(user: &str) -> Vec<(u32, String)> {
+    user.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix('[')?;
+            let close = rest.find(']')?;
+            let n: u32 = rest[..close].parse().ok()?;
+            let after = &rest[close + 1..];
+            let text = if after.is_empty() {
+                ""
+            } else {
+                after.strip_prefix(' ')?
+            };
+            Some((n, text.to_string()))
+        })
+        .collect()
+}
+
+/// The last `user` message's text; content-part arrays are concatenated.
+pub fn user_message(body: &Value) -> String {
+    let Some(messages) = body.get("messages").and_then(Value::as_array) else {
+        return String::new();
+    };
+    let Some(msg) = messages
+        .iter()
+        .rev()
+        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+    else {
+        return String::new();
+    };
+    match msg.get("content") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(""),
+        _ => String::new(),
+    }
+}
+
+async fn sleep_ms(ms: u64) {
+    if ms > 0 {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn error_json(status: StatusCode, message: &str, kind: &str) -> Response {
+    json_response(
+        status,
+        json!({"error":{"message":message,"type":kind}}).to_string(),
+    )
+}

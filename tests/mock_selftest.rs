@@ -1,0 +1,284 @@
+//! Proves the shared mock server (tests/common) behaves as documented, so
+//! failures in gloss's integration tests can be trusted to be gloss's.
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Fault, MockServer};
+use serde_json::{Value, json};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn client() -> reqwest::Client {
+    // no_proxy: an ambient HTTP_PROXY must not intercept 127.0.0.1.
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+fn chat_body(user: &str) -> String {
+    json!({
+        "model": "test-model",
+        "messages": [
+            {"role": "system", "content": "You are a translator."},
+            {"role": "user", "content": user},
+        ],
+        "temperature": 0.0,
+        "max_tokens": 512,
+        "stream": false,
+    })
+    .to_string()
+}
+
+const THREE: &str =
+    "Article: 경제 동향\nTranslate these 3 segments:\n[1] 안녕하세요\n[2] 금리가 올랐다\n[3] 끝";
+
+/// Returns (status, headers, body text).
+async fn post(
+    client: &reqwest::Client,
+    server: &MockServer,
+    body: String,
+    bearer: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let mut req = client
+        .post(format!("{}/chat/completions", server.base_url))
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(key) = bearer {
+        req = req.header("authorization", format!("Bearer {key}"));
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.text().await.unwrap())
+}
+
+fn content(body: &str) -> String {
+    let v: Value = serde_json::from_str(body).unwrap();
+    v["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn translation_reply_aligns_with_segments() {
+    let server = MockServer::start_blocking();
+    let rt = runtime();
+    let (status, _, body) = rt.block_on(post(&client(), &server, chat_body(THREE), None));
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["model"], "test-model");
+    assert_eq!(v["choices"][0]["finish_reason"], "stop");
+    assert_eq!(
+        content(&body),
+        "[1] EN: 안녕하세요\n[2] EN: 금리가 올랐다\n[3] EN: 끝"
+    );
+    let usage = &v["usage"];
+    assert_eq!(
+        usage["total_tokens"].as_u64().unwrap(),
+        usage["prompt_tokens"].as_u64().unwrap() + usage["completion_tokens"].as_u64().unwrap()
+    );
+    assert_eq!(server.requests(), 1);
+    assert_eq!(server.bodies()[0]["model"], "test-model");
+    assert_eq!(server.user_messages()[0], THREE);
+}
+
+#[test]
+fn queued_429_then_success() {
+    let server = MockServer::start_blocking();
+    server.push_fault(Fault::Status429 {
+        retry_after: Some("1".into()),
+    });
+    let rt = runtime();
+    let client = client();
+    let (status, headers, body) = rt.block_on(post(&client, &server, chat_body(THREE), None));
+    assert_eq!(status, 429);
+    assert_eq!(headers.get("retry-after").unwrap(), "1");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["type"], "rate_limit_error");
+    assert_eq!(server.pending_faults(), 0);
+
+    let (status, _, body) = rt.block_on(post(&client, &server, chat_body(THREE), None));
+    assert_eq!(status, 200);
+    assert!(content(&body).starts_with("[1] EN: 안녕하세요"));
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn concurrent_requests_are_counted_in_flight() {
+    let server = MockServer::start_blocking();
+    server.set_delay(300, 0);
+    let rt = runtime();
+    let client = client();
+    let started = Instant::now();
+    let results = rt.block_on(async {
+        tokio::join!(
+            post(&client, &server, chat_body(THREE), None),
+            post(&client, &server, chat_body(THREE), None),
+            post(&client, &server, chat_body(THREE), None),
+        )
+    });
+    assert!(
+        [results.0.0, results.1.0, results.2.0]
+            .iter()
+            .all(|s| *s == 200)
+    );
+    assert_eq!(server.max_in_flight(), 3);
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "requests were serialised"
+    );
+
+    server.reset_counters();
+    assert_eq!(server.requests(), 0);
+    assert_eq!(server.max_in_flight(), 0);
+    assert!(server.bodies().is_empty());
+}
+
+#[test]
+fn require_bearer_rejects_missing_or_wrong_key() {
+    let server = MockServer::start_blocking();
+    server.configure(|c| c.require_bearer = Some("sk-test-123".into()));
+    let rt = runtime();
+    let client = client();
+    for bearer in [None, Some("wrong")] {
+        let (status, _, body) = rt.block_on(post(&client, &server, chat_body(THREE), bearer));
+        assert_eq!(status, 401);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["message"], "invalid api key");
+    }
+    let (status, _, _) = rt.block_on(post(
+        &client,
+        &server,
+        chat_body(THREE),
+        Some("sk-test-123"),
+    ));
+    assert_eq!(status, 200);
+    let sent_key = server.headers()[2]
+        .iter()
+        .any(|(k, v)| k == "authorization" && v.contains("sk-test-123"));
+    assert!(sent_key);
+}
+
+#[test]
+fn other_faults_and_options() {
+    let server = MockServer::start_blocking();
+    let rt = runtime();
+    let client = client();
+    let send = |user: &str| rt.block_on(post(&client, &server, chat_body(user), None));
+
+    // Non-translation request gets the default summary reply.
+    let (status, _, body) = send("Summarise this article please");
+    assert_eq!(status, 200);
+    assert_eq!(content(&body), "SUMMARY: Summarise this article please");
+
+    server.push_fault(Fault::Status500);
+    server.push_fault(Fault::MalformedJson);
+    server.push_fault(Fault::LlamaCppError { status: 503 });
+    server.push_fault(Fault::OllamaError { status: 404 });
+    server.push_fault(Fault::DropLastSegment);
+    server.push_fault(Fault::FinishLength);
+    server.push_fault(Fault::NoUsage);
+    server.push_fault(Fault::Reply("[1] raw".into()));
+
+    let (s, _, b) = send(THREE);
+    assert_eq!((s, b.as_str()), (500, "internal error"));
+    let (s, _, b) = send(THREE);
+    assert_eq!((s, b.as_str()), (200, r#"{"choices": ["#));
+    let (s, _, b) = send(THREE);
+    assert_eq!(s, 503);
+    assert_eq!(
+        serde_json::from_str::<Value>(&b).unwrap()["error"]["code"],
+        503
+    );
+    let (s, _, b) = send(THREE);
+    assert_eq!(s, 404);
+    assert!(b.contains("not found"));
+    let (_, _, b) = send(THREE);
+    assert_eq!(content(&b), "[1] EN: 안녕하세요\n[2] EN: 금리가 올랐다");
+    let (_, _, b) = send(THREE);
+    assert_eq!(content(&b), "[1] EN: 안녕하세요");
+    assert_eq!(
+        serde_json::from_str::<Value>(&b).unwrap()["choices"][0]["finish_reason"],
+        "length"
+    );
+    let (_, _, b) = send(THREE);
+    assert!(
+        serde_json::from_str::<Value>(&b)
+            .unwrap()
+            .get("usage")
+            .is_none()
+    );
+    let (_, _, b) = send(THREE);
+    assert_eq!(content(&b), "[1] raw");
+
+    // Persistent options.
+    server.configure(|c| {
+        c.fault_when_user_contains = Some(("금리".into(), Fault::Status500));
+        c.drop_segments_over = Some(1);
+    });
+    let (s, _, _) = send(THREE);
+    assert_eq!(s, 500);
+    let (_, _, b) = send("[1] 하나\n[2] 둘");
+    assert_eq!(content(&b), "[1] EN: 하나");
+    let (_, _, b) = send("[1] 하나");
+    assert_eq!(content(&b), "[1] EN: 하나");
+}
+
+#[test]
+fn models_endpoint() {
+    let server = MockServer::start_blocking();
+    let rt = runtime();
+    let text = rt.block_on(async {
+        client()
+            .get(format!("{}/models", server.base_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["data"][0]["id"], "mock-model");
+    assert_eq!(server.requests(), 0, "models calls are not chat requests");
+}
+
+#[tokio::test]
+async fn async_start_works() {
+    let server = MockServer::start().await;
+    let (status, _, body) = post(&client(), &server, chat_body("[7] 일곱"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(content(&body), "[7] EN: 일곱");
+}
+
+#[test]
+fn hang_triggers_client_timeout_and_drop_does_not_wait() {
+    let server = MockServer::start_blocking();
+    server.push_fault(Fault::Hang { ms: 5_000 });
+    let rt = runtime();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let err = rt.block_on(async {
+        client
+            .post(format!("{}/chat/completions", server.base_url))
+            .body(chat_body(THREE))
+            .send()
+            .await
+            .unwrap_err()
+    });
+    assert!(err.is_timeout());
+    let (status, _, _) = rt.block_on(post(&client, &server, chat_body(THREE), None));
+    assert_eq!(status, 200);
+    let started = Instant::now();
+    drop(server);
+    assert!(started.elapsed() < Duration::from_millis(500));
+}
