@@ -69,11 +69,14 @@ pub fn find(lines: &[(usize, &str)], keep: impl Fn(&str) -> bool) -> HashMap<usi
             dropped.insert(no, RUNNING_HEADER);
         }
     }
-    // Headers repeated on many pages may also stand after the page number.
+    // Headers repeated on many pages may also stand after the page number;
+    // one that opens a page (pdftotext's form feed left an indent: the number
+    // above is the previous page's footer) needs only to repeat once.
     for &i in &markers {
         if let Some((no, raw)) = lines.get(i + 1) {
             let t = raw.trim();
-            if is_header_like(t) && !keep(t) && beside_marker.get(t).copied().unwrap_or(0) >= 3 {
+            let needed = if raw.starts_with(char::is_whitespace) { 2 } else { 3 };
+            if is_header_like(t) && !keep(t) && beside_marker.get(t).copied().unwrap_or(0) >= needed {
                 dropped.insert(*no, RUNNING_HEADER);
             }
         }

@@ -1,5 +1,5 @@
 //! The generic layout: Markdown headings, numbered sections (`1.`, `1.2`,
-//! `제1장`, `第一章`), underlined headings, or else one article.
+//! `제1장`, `第一章`, `一、`), underlined headings, or else one article.
 
 use std::sync::LazyLock;
 
@@ -16,6 +16,11 @@ static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// Chinese section numbers: `一、概况` (level 1), `（一）材料` (level 2).
+static CJK_NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:(?P<top>[一二三四五六七八九十]{1,3}、)|[（(][一二三四五六七八九十]{1,3}[）)])\s*\S")
+        .expect("static regex")
+});
 static UNDERLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(={3,}|-{3,})$").expect("static regex"));
 
@@ -31,7 +36,12 @@ struct Heading {
 fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
+        // The underline of the heading above is that heading's, not a line of its own.
+        if out.last().is_some_and(|h: &Heading| h.extra == Some(i)) {
+            continue;
+        }
         let text = l.text();
+        let looks_like_sentence = text.ends_with(['.', '。', ',', ';', ':']);
         if let Some(c) = MD_HEADING.captures(text) {
             out.push(Heading {
                 index: i,
@@ -40,8 +50,12 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                 extra: None,
             });
         } else if let Some(c) = NUMBERED.captures(text) {
-            let looks_like_sentence = text.ends_with(['.', '。', ',', ';', ':']);
-            if display_width(text) <= 60 && !looks_like_sentence {
+            // A bare number (`3 `, `2.5 `) before a lower-case word is a
+            // wrapped sentence ("20 boats were …"), not a heading.
+            let num = &c["num"];
+            let bare = !num.ends_with('.') && num.chars().all(|ch| ch.is_ascii_digit() || ch == '.');
+            let lower = c["title"].starts_with(char::is_lowercase);
+            if display_width(text) <= 60 && !looks_like_sentence && !(bare && lower) {
                 out.push(Heading {
                     index: i,
                     level: if c.name("sub").is_some() { 2 } else { 1 },
@@ -49,7 +63,17 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                     extra: None,
                 });
             }
+        } else if let Some(c) = CJK_NUMBERED.captures(text) {
+            if display_width(text) <= 60 && !looks_like_sentence {
+                out.push(Heading {
+                    index: i,
+                    level: if c.name("top").is_some() { 1 } else { 2 },
+                    title: text.to_string(),
+                    extra: None,
+                });
+            }
         } else if let Some(next) = lines.get(i + 1)
+            && !UNDERLINE.is_match(text)
             && UNDERLINE.is_match(next.text())
             && display_width(text) <= 80
             && !next.after_blank

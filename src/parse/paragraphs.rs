@@ -38,14 +38,33 @@ pub struct Block {
 /// Markers that always open a new block: bullets, notes, captions, references.
 const BLOCK_MARKERS: &[&str] = &[
     "∙", "•", "◦", "●", "○", "❍", "■", "□", "◆", "◇", "▶", "►", "➢", "※", "▘", "(참고", "( 참고",
-    "- ", "– ", "* ", "ㅇ ", "①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "⑩",
+    "- ", "– ", "* ", "ㅇ ", "・", "①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "⑩",
 ];
 
 /// Characters after which a line always continues (the sentence is not over).
 const CONTINUES_AFTER: &[char] = &['·', ',', '(', '‘', '“', '/', '&', '-', '「', '『', '['];
 
 fn starts_block(trimmed: &str) -> bool {
-    BLOCK_MARKERS.iter().any(|m| trimmed.starts_with(m)) || trimmed == "-" || trimmed == "*"
+    BLOCK_MARKERS.iter().any(|m| trimmed.starts_with(m))
+        || trimmed == "-"
+        || trimmed == "*"
+        || is_numbered_item(trimmed)
+}
+
+/// A numbered list item: `1. `, `2) `, `(3) `.
+fn is_numbered_item(trimmed: &str) -> bool {
+    let rest = trimmed.strip_prefix('(').unwrap_or(trimmed);
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if !(1..=2).contains(&digits) {
+        return false;
+    }
+    let mut after = rest[digits..].chars();
+    let closes = match after.next() {
+        Some(')') => true,
+        Some('.') => !trimmed.starts_with('('),
+        _ => false,
+    };
+    closes && after.next().is_some_and(char::is_whitespace)
 }
 
 /// The width a "full" line has in `lines`: the 90th percentile of their widths.

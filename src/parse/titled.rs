@@ -103,7 +103,11 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Option<Layout> {
         .filter_map(|&t| t.checked_sub(1))
         .filter(|&h| {
             let text = lines[h].text();
+            // A line the previous one runs on into (it ends with a space) is
+            // the end of that sentence, not a heading.
+            let continues = h > 0 && lines[h - 1].raw.ends_with(char::is_whitespace);
             is_label(text, 30)
+                && !continues
                 && !is_title_line(text)
                 && (front_text.is_empty() || front_text.contains(&squash(text)))
         })
