@@ -171,7 +171,9 @@ impl Cache {
     pub fn stats(&self) -> Stats {
         let mut stats = Stats::default();
         for path in self.entry_files() {
-            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
             stats.entries += 1;
             stats.bytes += bytes.len() as u64;
             if let Ok(entry) = serde_json::from_slice::<Entry<serde_json::Value>>(&bytes) {
@@ -225,11 +227,17 @@ mod tests {
         let cache = Cache::new(dir.path(), Mode::Normal);
         let key = CacheKey::new("translate", &("m", "hello", 0.0));
         assert!(cache.get::<String>(&key).is_none());
-        cache.put(&key, "translate", Some("m"), None, &"hi".to_string()).unwrap();
+        cache
+            .put(&key, "translate", Some("m"), None, &"hi".to_string())
+            .unwrap();
         assert_eq!(cache.get::<String>(&key).unwrap().value, "hi");
         let path = cache.path(&key);
         assert!(path.starts_with(dir.path().join("v1").join(&key.as_str()[..2])));
-        assert!(Cache::new(dir.path(), Mode::Refresh).get::<String>(&key).is_none());
+        assert!(
+            Cache::new(dir.path(), Mode::Refresh)
+                .get::<String>(&key)
+                .is_none()
+        );
         assert_eq!(cache.stats().entries, 1);
         assert_eq!(cache.prune(Duration::from_secs(3600)).unwrap(), 0);
         assert_eq!(cache.clear().unwrap(), 1);

@@ -49,7 +49,15 @@ pub fn chunk_article(article: &Article, budget: usize, counter: &TokenCounter) -
     let sizes: Vec<usize> = segments.iter().map(|s| s.tokens).collect();
     let total: usize = sizes.iter().sum();
     let fewest = count_chunks(&sizes, budget);
-    let (mut lo, mut hi) = (sizes.iter().copied().max().unwrap_or(0).max(total.div_ceil(fewest.max(1))), budget);
+    let (mut lo, mut hi) = (
+        sizes
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(total.div_ceil(fewest.max(1))),
+        budget,
+    );
     while lo < hi {
         let mid = (lo + hi) / 2;
         if count_chunks(&sizes, mid) <= fewest {
@@ -65,7 +73,11 @@ pub fn chunk_article(article: &Article, budget: usize, counter: &TokenCounter) -
     let mut size = 0;
     for seg in segments {
         if !current.is_empty() && size + seg.tokens > cap {
-            chunks.push(make_chunk(&article.id, chunks.len(), std::mem::take(&mut current)));
+            chunks.push(make_chunk(
+                &article.id,
+                chunks.len(),
+                std::mem::take(&mut current),
+            ));
             size = 0;
         }
         size += seg.tokens;
@@ -101,7 +113,13 @@ fn make_chunk(article: &str, index: usize, segments: Vec<Segment>) -> Chunk {
 }
 
 /// Add `text` as one segment, or as several pieces when it exceeds `budget`.
-fn push_segments(out: &mut Vec<Segment>, id: &str, text: &str, budget: usize, counter: &TokenCounter) {
+fn push_segments(
+    out: &mut Vec<Segment>,
+    id: &str,
+    text: &str,
+    budget: usize,
+    counter: &TokenCounter,
+) {
     let tokens = counter.count(text);
     if tokens <= budget {
         out.push(Segment {
@@ -135,7 +153,11 @@ pub fn sentences(text: &str) -> Vec<&str> {
             let prev = &text[a..b];
             let prev_core = prev.trim_end();
             // An abbreviation or a quote continuing into Korean particles.
-            prev_core.chars().rev().nth(1).is_some_and(|c| c.is_ascii_uppercase() && prev_core.len() <= 4)
+            prev_core
+                .chars()
+                .rev()
+                .nth(1)
+                .is_some_and(|c| c.is_ascii_uppercase() && prev_core.len() <= 4)
                 || s.starts_with(|c: char| is_hangul(c)) && prev.ends_with(['"', '\'', '”', '’'])
                 || s.trim().chars().count() <= 2
         });
@@ -186,7 +208,12 @@ fn split_to_budget(text: &str, budget: usize, counter: &TokenCounter) -> Vec<Str
 /// The largest char boundary in `text` whose prefix fits `budget`, moved back
 /// to a space when one is near. Always at least one character.
 fn cut_point(text: &str, budget: usize, counter: &TokenCounter) -> usize {
-    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).skip(1).chain([text.len()]).collect();
+    let bounds: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .skip(1)
+        .chain([text.len()])
+        .collect();
     let (mut lo, mut hi) = (0usize, bounds.len() - 1);
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
@@ -237,7 +264,10 @@ mod tests {
     #[test]
     fn korean_sentences_split_and_quotes_stay() {
         let s = sentences("시장이 커졌다. 다음 해에도 \"좋아요.\"라고 말했다. U.S.A. 기업이다.");
-        assert_eq!(s.concat(), "시장이 커졌다. 다음 해에도 \"좋아요.\"라고 말했다. U.S.A. 기업이다.");
+        assert_eq!(
+            s.concat(),
+            "시장이 커졌다. 다음 해에도 \"좋아요.\"라고 말했다. U.S.A. 기업이다."
+        );
         assert!(s.len() >= 2, "{s:?}");
         assert!(s.iter().all(|x| !x.starts_with("라고")), "{s:?}");
     }
@@ -271,11 +301,17 @@ mod tests {
     #[test]
     fn chunks_are_balanced() {
         let counter = TokenCounter::for_model("gpt-4o");
-        let paras: Vec<String> = (0..30).map(|i| format!("문단 {i}: 산업기술 동향을 점검하고 전망을 제시한다.")).collect();
+        let paras: Vec<String> = (0..30)
+            .map(|i| format!("문단 {i}: 산업기술 동향을 점검하고 전망을 제시한다."))
+            .collect();
         let refs: Vec<&str> = paras.iter().map(|s| s.as_str()).collect();
         let chunks = chunk_article(&article(&refs), 200, &counter);
         let max = chunks.iter().map(|c| c.tokens).max().unwrap();
         let min = chunks.iter().map(|c| c.tokens).min().unwrap();
-        assert!(min * 2 >= max, "unbalanced: {:?}", chunks.iter().map(|c| c.tokens).collect::<Vec<_>>());
+        assert!(
+            min * 2 >= max,
+            "unbalanced: {:?}",
+            chunks.iter().map(|c| c.tokens).collect::<Vec<_>>()
+        );
     }
 }

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::cache::{Cache, Mode};
 use crate::config::{Config, Overrides};
 use crate::error::{GlossError, Result};
-use crate::pipeline::{self, RunOptions};
+use crate::pipeline::{self, RunOptions, Stages};
 use crate::render::Format;
 
 /// Translate foreign-language newsletter issues into bilingual digests and
@@ -45,6 +45,10 @@ pub enum Command {
     },
     /// Translate an issue and write the bilingual digest.
     Translate(TranslateArgs),
+    /// Translate and summarize what is not cached yet, then write the executive brief.
+    Brief(TranslateArgs),
+    /// Everything: translate, summarize, brief; writes digest and brief.
+    Run(TranslateArgs),
     /// Inspect or clean the result cache.
     Cache {
         #[command(subcommand)]
@@ -148,7 +152,27 @@ pub fn run(cli: Cli) -> Result<i32> {
             budget,
             json,
         } => plan(&file, &endpoint, budget, json),
-        Command::Translate(args) => translate(args),
+        Command::Translate(args) => translate(
+            args,
+            Stages {
+                brief: false,
+                digest: true,
+            },
+        ),
+        Command::Brief(args) => translate(
+            args,
+            Stages {
+                brief: true,
+                digest: false,
+            },
+        ),
+        Command::Run(args) => translate(
+            args,
+            Stages {
+                brief: true,
+                digest: true,
+            },
+        ),
         Command::Cache {
             action,
             cache_dir,
@@ -163,7 +187,7 @@ fn stdout_line(text: &str) {
     let _ = writeln!(out, "{text}");
 }
 
-fn parse(file: &PathBuf, json: bool) -> Result<i32> {
+fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     let src = crate::load::load(file)?;
     let issue = crate::parse::parse(&src);
     if json {
@@ -186,10 +210,13 @@ fn parse(file: &PathBuf, json: bool) -> Result<i32> {
             "{:<4} {} {} {} {} {:>5} {:>6}",
             a.id,
             fit(a.section.as_deref().unwrap_or("-"), 16),
-            fit(&match &a.category {
-                Some(c) => format!("({c}) {}", a.title),
-                None => a.title.clone(),
-            }, 44),
+            fit(
+                &match &a.category {
+                    Some(c) => format!("({c}) {}", a.title),
+                    None => a.title.clone(),
+                },
+                44
+            ),
             fit(a.source.as_deref().unwrap_or("-"), 18),
             fit(a.date.as_deref().unwrap_or("-"), 6),
             a.paragraphs.len(),
@@ -209,7 +236,11 @@ fn parse(file: &PathBuf, json: bool) -> Result<i32> {
         kinds(Article),
         kinds(Clipping),
         issue.dropped.len(),
-        reasons.iter().map(|(r, n)| format!("{n} {r}")).collect::<Vec<_>>().join(", "),
+        reasons
+            .iter()
+            .map(|(r, n)| format!("{n} {r}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         src.encoding
     );
     for w in &issue.warnings {
@@ -238,11 +269,16 @@ fn fit(text: &str, width: usize) -> String {
     out + &" ".repeat(width.saturating_sub(used))
 }
 
-fn plan(file: &PathBuf, endpoint: &EndpointArgs, budget: Option<usize>, json: bool) -> Result<i32> {
+fn plan(
+    file: &std::path::Path,
+    endpoint: &EndpointArgs,
+    budget: Option<usize>,
+    json: bool,
+) -> Result<i32> {
     let mut o = overrides(endpoint);
     o.chunk_tokens = budget;
     let opts = RunOptions {
-        input: file.clone(),
+        input: file.to_path_buf(),
         out_dir: None,
         formats: vec![],
         articles: None,
@@ -251,6 +287,10 @@ fn plan(file: &PathBuf, endpoint: &EndpointArgs, budget: Option<usize>, json: bo
         prompts_dir: None,
         target_language: "English".into(),
         progress: false,
+        stages: Stages {
+            brief: true,
+            digest: true,
+        },
     };
     let p = pipeline::prepare(&opts)?;
     let articles = pipeline::chunk_selected(&p);
@@ -260,7 +300,7 @@ fn plan(file: &PathBuf, endpoint: &EndpointArgs, budget: Option<usize>, json: bo
         prompts: p.prompts.clone(),
         cache: p.cache.clone(),
         languages: p.languages.clone(),
-        client: None,
+        client: std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile)),
     }
     .request("", &[])?;
     let counter = crate::tokens::TokenCounter::for_model(&p.profile.model);
@@ -280,16 +320,32 @@ fn plan(file: &PathBuf, endpoint: &EndpointArgs, budget: Option<usize>, json: bo
         plan.profile,
         plan.model,
         plan.encoding,
-        if plan.exact_counts { "exact" } else { "estimate for a non-OpenAI model, 20% margin" },
+        if plan.exact_counts {
+            "exact"
+        } else {
+            "estimate for a non-OpenAI model, 20% margin"
+        },
         plan.chunk_budget
     ));
     for a in &plan.articles {
         let sizes: Vec<String> = a.chunks.iter().map(|c| c.tokens.to_string()).collect();
-        stdout_line(&format!("  {:<4} {:>2} chunks [{}]  {}", a.id, a.chunks.len(), sizes.join(", "), fit(&a.title, 40).trim_end()));
+        stdout_line(&format!(
+            "  {:<4} {:>2} chunks [{}]  {}",
+            a.id,
+            a.chunks.len(),
+            sizes.join(", "),
+            fit(&a.title, 40).trim_end()
+        ));
     }
-    stdout_line(&format!("{:<10} {:>8} {:>12} {:>12}", "stage", "requests", "input tok", "output tok"));
+    stdout_line(&format!(
+        "{:<10} {:>8} {:>12} {:>12}",
+        "stage", "requests", "input tok", "output tok"
+    ));
     for s in &plan.stages {
-        stdout_line(&format!("{:<10} {:>8} {:>12} {:>12}", s.stage, s.requests, s.input_tokens, s.output_tokens));
+        stdout_line(&format!(
+            "{:<10} {:>8} {:>12} {:>12}",
+            s.stage, s.requests, s.input_tokens, s.output_tokens
+        ));
     }
     stdout_line(&format!(
         "{:<10} {:>8} {:>12} {:>12}   estimated cost: {}",
@@ -305,7 +361,7 @@ fn plan(file: &PathBuf, endpoint: &EndpointArgs, budget: Option<usize>, json: bo
     Ok(0)
 }
 
-fn translate(args: TranslateArgs) -> Result<i32> {
+fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
     let mut o = overrides(&args.endpoint);
     o.jobs = args.jobs;
     o.chunk_tokens = args.budget;
@@ -326,12 +382,13 @@ fn translate(args: TranslateArgs) -> Result<i32> {
         prompts_dir: args.prompts.clone(),
         target_language: args.to.clone(),
         progress: std::io::stderr().is_terminal(),
+        stages,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| GlossError::Usage(format!("cannot start the async runtime: {e}")))?;
-    let result = runtime.block_on(pipeline::translate(&opts))?;
+    let result = runtime.block_on(pipeline::run(&opts))?;
     let t = &result.manifest.totals;
     if args.json {
         stdout_line(&serde_json::to_string_pretty(t).unwrap_or_default());
@@ -343,11 +400,23 @@ fn translate(args: TranslateArgs) -> Result<i32> {
         t.cache_hits,
         t.tokens_in,
         t.tokens_out,
-        if t.requests > 0 && !t.usage_from_server { " (some usage not reported by the server)" } else { "" },
-        t.estimated_cost_usd.map_or("unknown".to_string(), |c| format!("${c:.4}")),
+        if t.requests > 0 && !t.usage_from_server {
+            " (some usage not reported by the server)"
+        } else {
+            ""
+        },
+        t.estimated_cost_usd
+            .map_or("unknown".to_string(), |c| format!("${c:.4}")),
         t.wall_ms as f64 / 1000.0,
         result.out_dir.display()
     );
+    for f in result
+        .files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "md"))
+    {
+        eprintln!("gloss: wrote {}", f.display());
+    }
     if t.failed_segments > 0 {
         eprintln!(
             "gloss: warning: {} segments have no translation (marked ⚠ in the digest; see manifest.json); rerun to retry them",
@@ -376,20 +445,32 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
                     cache.root().display(),
                     s.entries,
                     s.bytes as f64 / 1024.0,
-                    s.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+                    s.by_kind
+                        .iter()
+                        .map(|(k, n)| format!("{n} {k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
         CacheAction::Prune { older_than } => {
             if !(older_than.is_finite() && older_than >= 0.0) {
-                return Err(GlossError::Usage("--older-than takes a number of days, e.g. 30".into()));
+                return Err(GlossError::Usage(
+                    "--older-than takes a number of days, e.g. 30".into(),
+                ));
             }
             let n = cache.prune(Duration::from_secs_f64(older_than * 86_400.0))?;
-            stdout_line(&format!("removed {n} entries older than {older_than} days from {}", cache.root().display()));
+            stdout_line(&format!(
+                "removed {n} entries older than {older_than} days from {}",
+                cache.root().display()
+            ));
         }
         CacheAction::Clear => {
             let n = cache.clear()?;
-            stdout_line(&format!("removed {n} entries from {}", cache.root().display()));
+            stdout_line(&format!(
+                "removed {n} entries from {}",
+                cache.root().display()
+            ));
         }
     }
     Ok(0)

@@ -135,10 +135,22 @@ fn builtin() -> ConfigFile {
         chunk_tokens: Some(400),
         ..Default::default()
     };
-    profiles.insert("local".into(), local("http://127.0.0.1:8080/v1", "qwen2.5-coder-0.5b-instruct"));
-    profiles.insert("ollama".into(), local("http://127.0.0.1:11434/v1", "qwen2.5:7b-instruct"));
-    profiles.insert("vllm".into(), local("http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-7B-Instruct"));
-    profiles.insert("lmstudio".into(), local("http://127.0.0.1:1234/v1", "qwen2.5-7b-instruct"));
+    profiles.insert(
+        "local".into(),
+        local("http://127.0.0.1:8080/v1", "qwen2.5-coder-0.5b-instruct"),
+    );
+    profiles.insert(
+        "ollama".into(),
+        local("http://127.0.0.1:11434/v1", "qwen2.5:7b-instruct"),
+    );
+    profiles.insert(
+        "vllm".into(),
+        local("http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-7B-Instruct"),
+    );
+    profiles.insert(
+        "lmstudio".into(),
+        local("http://127.0.0.1:1234/v1", "qwen2.5-7b-instruct"),
+    );
     let mut prices = BTreeMap::new();
     for (model, input, output) in [
         ("gpt-4o-mini", 0.15, 0.60),
@@ -179,8 +191,17 @@ fn merge_profile(into: &mut ProfileFile, from: ProfileFile) {
         ($($f:ident),*) => { $( if from.$f.is_some() { into.$f = from.$f; } )* };
     }
     take!(
-        base_url, model, api_key_env, temperature, max_output_tokens, concurrency,
-        requests_per_minute, tokens_per_minute, timeout_secs, context_window, chunk_tokens,
+        base_url,
+        model,
+        api_key_env,
+        temperature,
+        max_output_tokens,
+        concurrency,
+        requests_per_minute,
+        tokens_per_minute,
+        timeout_secs,
+        context_window,
+        chunk_tokens,
         max_attempts
     );
 }
@@ -247,9 +268,10 @@ impl Config {
                 known.join(", ")
             ))
         })?;
-        let mut base_url = file.base_url.clone().ok_or_else(|| {
-            GlossError::Config(format!("profile {name:?} has no base_url"))
-        })?;
+        let mut base_url = file
+            .base_url
+            .clone()
+            .ok_or_else(|| GlossError::Config(format!("profile {name:?} has no base_url")))?;
         let mut api_key_env = file.api_key_env.clone();
         let mut warning = None;
         // Like the official SDKs, OPENAI_BASE_URL redirects the default OpenAI profile.
@@ -262,7 +284,10 @@ impl Config {
         if let Some(url) = &overrides.base_url {
             // A key belongs to its endpoint: a different host gets no key
             // unless the user names one for it explicitly.
-            if api_key_env.is_some() && origin(url) != origin(&base_url) && overrides.api_key_env.is_none() {
+            if api_key_env.is_some()
+                && origin(url) != origin(&base_url)
+                && overrides.api_key_env.is_none()
+            {
                 warning = Some(format!(
                     "--base-url points away from profile {name:?}'s endpoint, so its key ({}) is not sent; pass --api-key-env VAR to send one",
                     api_key_env.as_deref().unwrap_or_default()
@@ -353,11 +378,21 @@ mod tests {
             profile: Some("nope".into()),
             ..Default::default()
         };
-        assert!(c.profile(&o).unwrap_err().to_string().contains("no profile named"));
+        assert!(
+            c.profile(&o)
+                .unwrap_err()
+                .to_string()
+                .contains("no profile named")
+        );
         let dir = tempfile::tempdir().unwrap();
         let ws = dir.path().join("gloss.toml");
         std::fs::write(&ws, "[profiles.x]\nbase_ur = 1\n").unwrap();
-        assert!(Config::load_from(None, Some(&ws)).unwrap_err().to_string().contains("gloss.toml"));
+        assert!(
+            Config::load_from(None, Some(&ws))
+                .unwrap_err()
+                .to_string()
+                .contains("gloss.toml")
+        );
     }
 
     #[test]

@@ -27,11 +27,15 @@ pub enum GlossError {
     InputEmpty { name: String },
 
     /// The input looks like a binary file rather than text.
-    #[error("{name}: looks like a binary file (NUL byte at offset {offset}); gloss reads plain text — convert PDFs with `pdftotext -layout` first")]
+    #[error(
+        "{name}: looks like a binary file (NUL byte at offset {offset}); gloss reads plain text — convert PDFs with `pdftotext -layout` first"
+    )]
     InputBinary { name: String, offset: usize },
 
     /// The input's bytes could not be decoded as text in any supported encoding.
-    #[error("{name}: not valid text in {encoding} ({errors} undecodable byte sequences); save it as UTF-8 and retry")]
+    #[error(
+        "{name}: not valid text in {encoding} ({errors} undecodable byte sequences); save it as UTF-8 and retry"
+    )]
     InputUndecodable {
         name: String,
         encoding: &'static str,

@@ -4,6 +4,7 @@
 //! The pipeline, one module per stage, plain data in between:
 //! [`load`] → [`parse`] → [`chunk`] → translate → summarize → brief → render.
 
+pub mod brief;
 pub mod cache;
 pub mod chunk;
 pub mod cli;
@@ -18,6 +19,8 @@ pub mod plan;
 pub mod progress;
 pub mod prompts;
 pub mod render;
+pub mod stage;
+pub mod summarize;
 pub mod tokens;
 pub mod translate;
 

@@ -166,7 +166,8 @@ mod tests {
 
     #[test]
     fn euc_kr_is_detected() {
-        let (bytes, _, _) = encoding_rs::EUC_KR.encode("산업기술 동향워치 2023년 22호 요약\n똠방각하");
+        let (bytes, _, _) =
+            encoding_rs::EUC_KR.encode("산업기술 동향워치 2023년 22호 요약\n똠방각하");
         let src = decode("t", "t", &bytes).unwrap();
         assert_eq!(src.encoding, "EUC-KR");
         assert!(src.text.starts_with("산업기술 동향워치"));

@@ -63,7 +63,8 @@ impl<'a> Chunker<'a> {
 
     /// The token counter, built on first use.
     pub fn counter(&mut self) -> &TokenCounter {
-        self.counter.get_or_insert_with(|| TokenCounter::for_model(&self.model))
+        self.counter
+            .get_or_insert_with(|| TokenCounter::for_model(&self.model))
     }
 
     pub fn chunks(&mut self, article: &Article) -> Vec<Chunk> {

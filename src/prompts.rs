@@ -13,6 +13,8 @@ pub const USER_MARKER: &str = "<<<USER>>>";
 
 const BUILTIN: &[(&str, &str)] = &[
     ("translate.md", include_str!("../prompts/translate.md")),
+    ("summarize.md", include_str!("../prompts/summarize.md")),
+    ("brief.md", include_str!("../prompts/brief.md")),
 ];
 
 /// The rendered messages of one request.
@@ -70,7 +72,11 @@ impl Prompts {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         let text = env
-            .render_named_str(name, source, minijinja::Value::from(minijinja::value::Serde(&context)))
+            .render_named_str(
+                name,
+                source,
+                minijinja::Value::from(minijinja::value::Serde(&context)),
+            )
             .map_err(|e| GlossError::Prompt {
                 name: name.into(),
                 message: e.to_string(),
@@ -106,18 +112,30 @@ mod tests {
 
     #[test]
     fn missing_variable_is_an_error() {
-        let err = Prompts::builtin().render("translate.md", json!({})).unwrap_err();
+        let err = Prompts::builtin()
+            .render("translate.md", json!({}))
+            .unwrap_err();
         assert!(err.to_string().contains("translate.md"));
     }
 
     #[test]
     fn folder_overrides_one_file() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("translate.md"), "S\n<<<USER>>>\nU {{ title }}").unwrap();
+        std::fs::write(
+            dir.path().join("translate.md"),
+            "S\n<<<USER>>>\nU {{ title }}",
+        )
+        .unwrap();
         let m = Prompts::with_overrides(dir.path())
             .unwrap()
             .render("translate.md", json!({"title": "x"}))
             .unwrap();
-        assert_eq!(m, Messages { system: "S".into(), user: "U x".into() });
+        assert_eq!(
+            m,
+            Messages {
+                system: "S".into(),
+                user: "U x".into()
+            }
+        );
     }
 }

@@ -72,7 +72,10 @@ mod tests {
 
     #[test]
     fn model_names_choose_encodings() {
-        assert_eq!(TokenCounter::for_model("gpt-4o-mini").encoding, "o200k_base");
+        assert_eq!(
+            TokenCounter::for_model("gpt-4o-mini").encoding,
+            "o200k_base"
+        );
         assert!(TokenCounter::for_model("gpt-4o-mini").exact);
         assert_eq!(TokenCounter::for_model("gpt-4").encoding, "cl100k_base");
         let local = TokenCounter::for_model("qwen2.5-coder-0.5b-instruct");

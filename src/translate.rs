@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::cache::{Cache, CacheKey};
 use crate::chunk::{Chunk, Segment};
 use crate::config::Profile;
-use crate::llm::{ChatRequest, FinishReason, LlmClient, LlmError, Usage};
+use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage};
 use crate::prompts::{Messages, Prompts};
 
 /// The language pair of a run.
@@ -86,14 +86,16 @@ pub struct Translator {
     pub prompts: Prompts,
     pub cache: Cache,
     pub languages: Languages,
-    /// `None` when every chunk is cached: no client is built.
-    pub client: Option<LlmClient>,
+    /// Built on the first cache miss only.
+    pub client: std::sync::Arc<LazyClient>,
 }
 
-static MARKER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*\**\[(\d{1,4})\]\**[ \t]*:?[ \t]?").expect("static regex"));
+static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t]*\**\[(\d{1,4})\]\**[ \t]*:?[ \t]?").expect("static regex")
+});
 static THINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)<(think|thinking|reasoning)>.*?(</(think|thinking|reasoning)>|\z)").expect("static regex")
+    Regex::new(r"(?s)<(think|thinking|reasoning)>.*?(</(think|thinking|reasoning)>|\z)")
+        .expect("static regex")
 });
 
 /// Why a reply could not be used.
@@ -200,7 +202,11 @@ impl Translator {
     }
 
     /// The request and cache key for `segments` of an article titled `title`.
-    pub fn request(&self, title: &str, segments: &[Segment]) -> crate::Result<(ChatRequest, CacheKey)> {
+    pub fn request(
+        &self,
+        title: &str,
+        segments: &[Segment],
+    ) -> crate::Result<(ChatRequest, CacheKey)> {
         let messages = self.messages(title, segments)?;
         let request = ChatRequest::new(&self.profile, &messages);
         // The base URL is not in the key: the same model behind another
@@ -250,7 +256,10 @@ impl Translator {
             report.usage_reported = false;
             return Ok((Some(entry.value), report));
         }
-        match self.translate_part(title, &chunk.segments, &mut report, true).await {
+        match self
+            .translate_part(title, &chunk.segments, &mut report, true)
+            .await
+        {
             Ok(texts) => {
                 let value: Vec<Translated> = chunk
                     .segments
@@ -265,7 +274,13 @@ impl Translator {
                     prompt_tokens: report.tokens_in,
                     completion_tokens: report.tokens_out,
                 };
-                if let Err(e) = self.cache.put(&key, "translate", Some(&self.profile.model), Some(usage), &value) {
+                if let Err(e) = self.cache.put(
+                    &key,
+                    "translate",
+                    Some(&self.profile.model),
+                    Some(usage),
+                    &value,
+                ) {
                     report.error = Some(format!("not cached: {e}"));
                 }
                 report.status = "ok".into();
@@ -288,10 +303,13 @@ impl Translator {
         segments: &'a [Segment],
         report: &'a mut ChunkReport,
         reask: bool,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<String>, PartError>> + Send + 'a>> {
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Vec<String>, PartError>> + Send + 'a>,
+    > {
         Box::pin(async move {
-            let Some(client) = &self.client else {
-                return Err(PartError::Failed("no endpoint configured".into()));
+            let client = match self.client.get() {
+                Ok(c) => c,
+                Err(e) => return Err(PartError::Fatal(e)),
             };
             let (mut request, key) = self
                 .request(title, segments)
@@ -361,7 +379,13 @@ impl Translator {
                                     text: t.clone(),
                                 })
                                 .collect();
-                            let _ = self.cache.put(&key, "translate", Some(&self.profile.model), outcome.completion.usage, &value);
+                            let _ = self.cache.put(
+                                &key,
+                                "translate",
+                                Some(&self.profile.model),
+                                outcome.completion.usage,
+                                &value,
+                            );
                         }
                         return Ok(texts);
                     }
@@ -370,7 +394,10 @@ impl Translator {
             }
             let problem = problem.unwrap_or_else(|| "unusable reply".into());
             if segments.len() == 1 {
-                return Err(PartError::Failed(format!("segment {}: {problem}", segments[0].id)));
+                return Err(PartError::Failed(format!(
+                    "segment {}: {problem}",
+                    segments[0].id
+                )));
             }
             report.splits += 1;
             let (left, right) = segments.split_at(segments.len() / 2);
@@ -384,14 +411,17 @@ impl Translator {
 /// Collected translations by segment id.
 pub type TranslationMap = HashMap<String, String>;
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn reply_with_markers_aligns() {
-        let r = parse_reply("Here you go:\n[1] Title\n[2] First line\ncontinued\n[3]: Third", 3).unwrap();
+        let r = parse_reply(
+            "Here you go:\n[1] Title\n[2] First line\ncontinued\n[3]: Third",
+            3,
+        )
+        .unwrap();
         assert_eq!(r, vec!["Title", "First line\ncontinued", "Third"]);
     }
 
@@ -405,10 +435,16 @@ mod tests {
     fn count_and_order_mismatches() {
         assert_eq!(
             parse_reply("[1] A", 2),
-            Err(ReplyError::Mismatch { expected: 2, got: 1 })
+            Err(ReplyError::Mismatch {
+                expected: 2,
+                got: 1
+            })
         );
         assert!(parse_reply("[2] B\n[1] A", 2).is_err());
-        assert_eq!(parse_reply("[1] A\n[2]", 2), Err(ReplyError::Empty { index: 2 }));
+        assert_eq!(
+            parse_reply("[1] A\n[2]", 2),
+            Err(ReplyError::Empty { index: 2 })
+        );
     }
 
     #[test]

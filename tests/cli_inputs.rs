@@ -58,12 +58,23 @@ fn assert_one_line_error(cmd: &mut Command, code: i32, mentions: &[&str]) -> Str
     let out = cmd.output().expect("run gloss");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "exit code; stderr:\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit code; stderr:\n{stderr}"
+    );
     assert!(stdout.is_empty(), "stdout must be empty, got:\n{stdout}");
     assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "stderr must be exactly one line, got:\n{stderr}");
-    assert!(stderr.ends_with('\n'), "the line must be terminated:\n{stderr:?}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "stderr must be exactly one line, got:\n{stderr}"
+    );
+    assert!(
+        stderr.ends_with('\n'),
+        "the line must be terminated:\n{stderr:?}"
+    );
     let line = lines[0];
     assert!(line.starts_with("gloss: error: "), "prefix:\n{line}");
     for m in mentions {
@@ -94,7 +105,10 @@ fn parse_summary(dir: &TempDir, file: &str) -> String {
         .clone();
     let stderr = String::from_utf8(out.stderr).expect("utf-8 stderr");
     let summary = stderr.lines().next().unwrap_or_default().to_string();
-    assert!(summary.starts_with(&format!("{file}: ")), "summary line:\n{stderr}");
+    assert!(
+        summary.starts_with(&format!("{file}: ")),
+        "summary line:\n{stderr}"
+    );
     summary
 }
 
@@ -111,7 +125,10 @@ fn korean_checks(doc: &Value, name: &str) {
         .collect();
     assert!(text.contains("수출이 크게 늘었다고"), "{text}");
     assert!(text.contains("똠방각하"), "{text}");
-    assert!(!text.contains('\r') && !text.contains('\u{FEFF}') && !text.contains('\u{FFFD}'), "{text:?}");
+    assert!(
+        !text.contains('\r') && !text.contains('\u{FEFF}') && !text.contains('\u{FFFD}'),
+        "{text:?}"
+    );
 }
 
 // ---------------------------------------------------------------- failures
@@ -120,14 +137,22 @@ fn korean_checks(doc: &Value, name: &str) {
 fn empty_file_is_one_line_error() {
     let dir = workdir();
     write(&dir, "empty.txt", b"");
-    assert_one_line_error(gloss(&dir).args(["parse", "empty.txt"]), 1, &["empty.txt", "input is empty"]);
+    assert_one_line_error(
+        gloss(&dir).args(["parse", "empty.txt"]),
+        1,
+        &["empty.txt", "input is empty"],
+    );
 }
 
 #[test]
 fn whitespace_only_file_is_one_line_error() {
     let dir = workdir();
     write(&dir, "blank.txt", b" \n\t\r\n  \x0c\n\n");
-    assert_one_line_error(gloss(&dir).args(["parse", "blank.txt"]), 1, &["blank.txt", "input is empty"]);
+    assert_one_line_error(
+        gloss(&dir).args(["parse", "blank.txt"]),
+        1,
+        &["blank.txt", "input is empty"],
+    );
 }
 
 #[test]
@@ -178,7 +203,9 @@ fn empty_stdin_is_one_line_error() {
 fn binary_stdin_is_one_line_error() {
     let dir = workdir();
     assert_one_line_error(
-        gloss(&dir).args(["parse", "-", "--json"]).write_stdin(b"abc\0def".to_vec()),
+        gloss(&dir)
+            .args(["parse", "-", "--json"])
+            .write_stdin(b"abc\0def".to_vec()),
         1,
         &["<stdin>", "binary", "offset 3"],
     );
@@ -189,10 +216,14 @@ fn translate_unknown_article_is_usage_error_listing_ids() {
     let dir = workdir();
     let file = sample();
     let line = assert_one_line_error(
-        gloss(&dir)
-            .arg("translate")
-            .arg(&file)
-            .args(["--articles", "Z99", "--base-url", NOWHERE, "--out", "out"]),
+        gloss(&dir).arg("translate").arg(&file).args([
+            "--articles",
+            "Z99",
+            "--base-url",
+            NOWHERE,
+            "--out",
+            "out",
+        ]),
         2,
         &["Z99", "F01", "A01", "A09", "C01", "C08", "gloss parse"],
     );
@@ -205,9 +236,18 @@ fn translate_unknown_article_is_usage_error_listing_ids() {
 fn translate_unknown_profile_is_config_error() {
     let dir = workdir();
     assert_one_line_error(
-        gloss(&dir).arg("translate").arg(sample()).args(["--profile", "nope", "--out", "out"]),
+        gloss(&dir)
+            .arg("translate")
+            .arg(sample())
+            .args(["--profile", "nope", "--out", "out"]),
         1,
-        &["config:", "no profile named \"nope\"", "openai", "local", "[profiles.nope]"],
+        &[
+            "config:",
+            "no profile named \"nope\"",
+            "openai",
+            "local",
+            "[profiles.nope]",
+        ],
     );
     assert!(!dir.path().join("out").exists());
 }
@@ -219,7 +259,10 @@ fn euc_kr_file_parses() {
     let dir = workdir();
     let (bytes, _, unmappable) = encoding_rs::EUC_KR.encode(KOREAN);
     assert!(!unmappable);
-    assert!(std::str::from_utf8(&bytes).is_err(), "the fixture must not be UTF-8");
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the fixture must not be UTF-8"
+    );
     write(&dir, "euckr.txt", &bytes);
     let summary = parse_summary(&dir, "euckr.txt");
     assert!(summary.ends_with("encoding EUC-KR"), "{summary}");
@@ -251,7 +294,10 @@ fn crlf_file_parses_like_lf() {
     let crlf = parse_json(&dir, "crlf.txt", None);
     korean_checks(&crlf, "crlf.txt");
     let lf = parse_json(&dir, "lf.txt", None);
-    assert_eq!(crlf["articles"], lf["articles"], "CRLF must parse exactly like LF");
+    assert_eq!(
+        crlf["articles"], lf["articles"],
+        "CRLF must parse exactly like LF"
+    );
 }
 
 #[test]
@@ -287,25 +333,41 @@ fn parse_json_of_sample_has_documented_shape() {
     let articles = doc["articles"].as_array().expect("articles array");
     let count = |kind: &str| articles.iter().filter(|a| a["kind"] == kind).count();
     assert_eq!(articles.len(), 18);
-    assert_eq!((count("front"), count("article"), count("clipping")), (1, 9, 8));
+    assert_eq!(
+        (count("front"), count("article"), count("clipping")),
+        (1, 9, 8)
+    );
     for a in articles {
         let id = a["id"].as_str().expect("id");
         assert!(
             ["F", "A", "C"].iter().any(|p| id.starts_with(p)) && id.len() == 3,
             "id {id}"
         );
-        assert!(a["title"].as_str().is_some_and(|t| !t.is_empty()), "{id} title");
+        assert!(
+            a["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{id} title"
+        );
         for key in ["section", "source", "date"] {
-            assert!(a.get(key).is_some_and(opt_str), "{id}.{key}: {:?}", a.get(key));
+            assert!(
+                a.get(key).is_some_and(opt_str),
+                "{id}.{key}: {:?}",
+                a.get(key)
+            );
         }
         let lines = a["lines"].as_array().expect("lines");
-        assert!(!lines.is_empty() && lines.iter().all(is_line_range), "{id} lines {lines:?}");
+        assert!(
+            !lines.is_empty() && lines.iter().all(is_line_range),
+            "{id} lines {lines:?}"
+        );
         let paragraphs = a["paragraphs"].as_array().expect("paragraphs");
         assert!(!paragraphs.is_empty(), "{id} has no paragraphs");
         for p in paragraphs {
             let pid = p["id"].as_str().expect("paragraph id");
             assert!(pid.starts_with(&format!("{id}.p")), "{pid}");
-            assert!(p["text"].as_str().is_some_and(|t| !t.trim().is_empty()), "{pid} text");
+            assert!(
+                p["text"].as_str().is_some_and(|t| !t.trim().is_empty()),
+                "{pid} text"
+            );
         }
     }
     assert_eq!(articles[0]["id"], "F01");
@@ -315,16 +377,19 @@ fn parse_json_of_sample_has_documented_shape() {
     assert!(!dropped.is_empty());
     for d in dropped {
         assert!(d["line"].as_u64().is_some_and(|n| n >= 1), "{d}");
-        assert!(d["text"].is_string() && d["reason"].as_str().is_some_and(|r| !r.is_empty()), "{d}");
+        assert!(
+            d["text"].is_string() && d["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{d}"
+        );
     }
 }
 
-/// Run `gloss plan FILE --json` against the nowhere endpoint and return the JSON.
-fn plan_json(dir: &TempDir, extra: &[&str]) -> Value {
+/// Run `gloss plan FILE --json --base-url URL` and return the JSON.
+fn plan_json_at(dir: &TempDir, base_url: &str, extra: &[&str]) -> Value {
     let out = gloss(dir)
         .arg("plan")
         .arg(sample())
-        .args(["--json", "--base-url", NOWHERE])
+        .args(["--json", "--base-url", base_url])
         .args(extra)
         .assert()
         .success()
@@ -332,6 +397,11 @@ fn plan_json(dir: &TempDir, extra: &[&str]) -> Value {
         .get_output()
         .clone();
     serde_json::from_slice(&out.stdout).expect("plan --json prints valid JSON")
+}
+
+/// Run `gloss plan FILE --json` against the nowhere endpoint.
+fn plan_json(dir: &TempDir, extra: &[&str]) -> Value {
+    plan_json_at(dir, NOWHERE, extra)
 }
 
 fn stage<'a>(plan: &'a Value, name: &str) -> &'a Value {
@@ -346,12 +416,11 @@ fn stage<'a>(plan: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn plan_sends_nothing_and_counts_requests() {
     let dir = workdir();
-    // A listener that would see any connection: plan must open none, even
-    // with the endpoint pointed at it (the later --base-url wins).
+    // A listener that would see any connection: plan must open none.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let url = format!("http://{}/v1", listener.local_addr().expect("addr"));
-    let plan = plan_json(&dir, &["--base-url", &url]);
+    let plan = plan_json_at(&dir, &url, &[]);
     match listener.accept() {
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
         other => panic!("plan connected to the endpoint: {other:?}"),
@@ -370,13 +439,20 @@ fn plan_sends_nothing_and_counts_requests() {
         .map(|a| a["chunks"].as_array().expect("chunks").len() as u64)
         .sum();
     assert!(chunks >= 18, "every article has a chunk");
-    let non_front = articles.iter().filter(|a| !a["id"].as_str().unwrap_or("").starts_with('F')).count() as u64;
+    let non_front = articles
+        .iter()
+        .filter(|a| !a["id"].as_str().unwrap_or("").starts_with('F'))
+        .count() as u64;
     assert_eq!(non_front, 17);
     assert_eq!(stage(&plan, "translate")["requests"], chunks);
     assert_eq!(stage(&plan, "summarize")["requests"], non_front);
     assert_eq!(stage(&plan, "brief")["requests"], 1);
     // Default profile (openai, gpt-4o-mini) has a built-in price.
-    assert!(plan["estimated_cost_usd"].as_f64().is_some_and(|c| c > 0.0), "{}", plan["estimated_cost_usd"]);
+    assert!(
+        plan["estimated_cost_usd"].as_f64().is_some_and(|c| c > 0.0),
+        "{}",
+        plan["estimated_cost_usd"]
+    );
 }
 
 #[test]
@@ -389,17 +465,32 @@ fn plan_local_with_configured_price_costs_zero() {
     );
     let plan = plan_json(&dir, &["--profile", "local"]);
     assert_eq!(plan["profile"], "local");
-    assert_eq!(plan["estimated_cost_usd"].as_f64(), Some(0.0), "{}", plan["estimated_cost_usd"]);
+    assert_eq!(
+        plan["estimated_cost_usd"].as_f64(),
+        Some(0.0),
+        "{}",
+        plan["estimated_cost_usd"]
+    );
 }
 
 #[test]
 fn plan_unknown_price_is_null_not_zero() {
     let dir = workdir();
     assert!(!dir.path().join("gloss.toml").exists());
-    let plan = plan_json(&dir, &["--profile", "local", "--model", "some-unknown-model"]);
+    let plan = plan_json(
+        &dir,
+        &["--profile", "local", "--model", "some-unknown-model"],
+    );
     assert_eq!(plan["model"], "some-unknown-model");
-    assert!(plan.get("estimated_cost_usd").is_some_and(Value::is_null), "{plan:#}");
+    assert!(
+        plan.get("estimated_cost_usd").is_some_and(Value::is_null),
+        "{plan:#}"
+    );
     // The built-in local profile has no price either.
     let plan = plan_json(&dir, &["--profile", "local"]);
-    assert!(plan.get("estimated_cost_usd").is_some_and(Value::is_null), "{}", plan["estimated_cost_usd"]);
+    assert!(
+        plan.get("estimated_cost_usd").is_some_and(Value::is_null),
+        "{}",
+        plan["estimated_cost_usd"]
+    );
 }

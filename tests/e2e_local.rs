@@ -7,23 +7,35 @@ use std::path::Path;
 use assert_cmd::cargo::cargo_bin_cmd;
 
 fn hangul(text: &str) -> usize {
-    text.chars().filter(|c| matches!(*c as u32, 0xAC00..=0xD7AF)).count()
+    text.chars()
+        .filter(|c| matches!(*c as u32, 0xAC00..=0xD7AF))
+        .count()
 }
 
 #[test]
 fn real_local_server_translates_two_articles_and_reruns_from_cache() {
     let Ok(base_url) = std::env::var("GLOSS_E2E_BASE_URL") else {
-        eprintln!("SKIPPED real_local_server_translates…: GLOSS_E2E_BASE_URL is not set (run `scripts/local-model up` and export it)");
+        eprintln!(
+            "SKIPPED real_local_server_translates…: GLOSS_E2E_BASE_URL is not set (run `scripts/local-model up` and export it)"
+        );
         return;
     };
-    let model = std::env::var("GLOSS_E2E_MODEL").unwrap_or_else(|_| "qwen2.5-coder-0.5b-instruct".into());
+    let model =
+        std::env::var("GLOSS_E2E_MODEL").unwrap_or_else(|_| "qwen2.5-coder-0.5b-instruct".into());
     let dir = tempfile::tempdir().unwrap();
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/trendwatch-2023-22.txt");
     let run = || {
         let out = cargo_bin_cmd!("gloss")
             .current_dir(dir.path())
             .env_remove("OPENAI_API_KEY")
-            .args(["translate", sample.to_str().unwrap(), "--profile", "local", "--base-url", &base_url])
+            .args([
+                "translate",
+                sample.to_str().unwrap(),
+                "--profile",
+                "local",
+                "--base-url",
+                &base_url,
+            ])
             .args(["--model", &model, "--articles", "C01,C04", "--json"])
             .arg("--cache-dir")
             .arg(dir.path().join("cache"))
@@ -31,12 +43,19 @@ fn real_local_server_translates_two_articles_and_reruns_from_cache() {
             .arg(dir.path().join("out"))
             .output()
             .unwrap();
-        assert!(out.status.success(), "gloss failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "gloss failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let cold = run();
     assert!(cold["requests"].as_u64().unwrap() >= 2, "{cold}");
-    assert_eq!(cold["usage_from_server"], true, "usage must come from the server: {cold}");
+    assert_eq!(
+        cold["usage_from_server"], true,
+        "usage must come from the server: {cold}"
+    );
     assert!(cold["tokens_in"].as_u64().unwrap() > 0);
 
     let out = dir.path().join("out/trendwatch-2023-22");
@@ -63,5 +82,8 @@ fn real_local_server_translates_two_articles_and_reruns_from_cache() {
         }
     }
     let warm = run();
-    assert_eq!(warm["requests"], 0, "rerun must be served from the cache: {warm}");
+    assert_eq!(
+        warm["requests"], 0,
+        "rerun must be served from the cache: {warm}"
+    );
 }

@@ -63,13 +63,20 @@ impl RateLimiter {
                 let now = Instant::now();
                 let elapsed = now - *last;
                 *last = now;
-                for b in [requests.as_mut(), token_bucket.as_mut()].into_iter().flatten() {
+                for b in [requests.as_mut(), token_bucket.as_mut()]
+                    .into_iter()
+                    .flatten()
+                {
                     b.refill(elapsed);
                 }
                 let wait = requests
                     .as_ref()
                     .map_or(Duration::ZERO, |b| b.wait_for(1.0))
-                    .max(token_bucket.as_ref().map_or(Duration::ZERO, |b| b.wait_for(tokens as f64)));
+                    .max(
+                        token_bucket
+                            .as_ref()
+                            .map_or(Duration::ZERO, |b| b.wait_for(tokens as f64)),
+                    );
                 if wait.is_zero() {
                     if let Some(b) = requests.as_mut() {
                         b.available -= 1.0;
@@ -112,6 +119,9 @@ mod tests {
         limiter.acquire(600).await;
         limiter.acquire(300).await;
         let waited = start.elapsed();
-        assert!(waited >= Duration::from_secs(29) && waited <= Duration::from_secs(31), "{waited:?}");
+        assert!(
+            waited >= Duration::from_secs(29) && waited <= Duration::from_secs(31),
+            "{waited:?}"
+        );
     }
 }

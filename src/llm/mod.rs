@@ -43,15 +43,21 @@ pub enum LlmError {
         message: String,
         hint: String,
     },
-    #[error("model {model:?} not found at {url}: {message} — check --model or the profile's model (gloss doctor lists what the server has)")]
+    #[error(
+        "model {model:?} not found at {url}: {message} — check --model or the profile's model (gloss doctor lists what the server has)"
+    )]
     ModelNotFound {
         model: String,
         url: String,
         message: String,
     },
-    #[error("request timed out after {secs} s at {url} (raise timeout_secs in the profile for slow local models)")]
+    #[error(
+        "request timed out after {secs} s at {url} (raise timeout_secs in the profile for slow local models)"
+    )]
     Timeout { url: String, secs: u64 },
-    #[error("cannot connect to {url}: {message} — is the server running? (for the local profile: scripts/local-model up)")]
+    #[error(
+        "cannot connect to {url}: {message} — is the server running? (for the local profile: scripts/local-model up)"
+    )]
     Connect { url: String, message: String },
     #[error("malformed response from {url}: {message}")]
     Malformed { url: String, message: String },
@@ -70,7 +76,9 @@ impl LlmError {
     fn is_retryable(&self) -> bool {
         match self {
             LlmError::Http { status, .. } => *status == 429 || *status == 408 || *status >= 500,
-            LlmError::Timeout { .. } | LlmError::Connect { .. } | LlmError::Malformed { .. } => true,
+            LlmError::Timeout { .. } | LlmError::Connect { .. } | LlmError::Malformed { .. } => {
+                true
+            }
             _ => false,
         }
     }
@@ -171,7 +179,10 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// Delay before attempt `attempt + 1`: exponential with full jitter in [½, 1].
@@ -202,12 +213,10 @@ impl LlmClient {
         if is_loopback(&profile.base_url) {
             builder = builder.no_proxy();
         }
-        let http = builder
-            .build()
-            .map_err(|e| LlmError::Connect {
-                url: profile.base_url.clone(),
-                message: e.to_string(),
-            })?;
+        let http = builder.build().map_err(|e| LlmError::Connect {
+            url: profile.base_url.clone(),
+            message: e.to_string(),
+        })?;
         // Set every field explicitly: OpenAIConfig::new() would read the
         // user's OPENAI_* variables and send them to whatever host this is.
         let config = OpenAIConfig::new()
@@ -215,28 +224,30 @@ impl LlmClient {
             .with_api_key(profile.api_key().unwrap_or_default())
             .with_org_id("")
             .with_project_id("");
-        let transport = tower::service_fn(move |factory: async_openai::middleware::HttpRequestFactory| {
-            let http = http.clone();
-            async move {
-                let request = factory.build().await?;
-                let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
-                let status = response.status();
-                if status.is_success() {
-                    return Ok(response);
+        let transport = tower::service_fn(
+            move |factory: async_openai::middleware::HttpRequestFactory| {
+                let http = http.clone();
+                async move {
+                    let request = factory.build().await?;
+                    let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
+                    let status = response.status();
+                    if status.is_success() {
+                        return Ok(response);
+                    }
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    let body = response.text().await.unwrap_or_default();
+                    Err(OpenAIError::Boxed(Box::new(HttpFailure {
+                        status: status.as_u16(),
+                        retry_after,
+                        body,
+                    })))
                 }
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after);
-                let body = response.text().await.unwrap_or_default();
-                Err(OpenAIError::Boxed(Box::new(HttpFailure {
-                    status: status.as_u16(),
-                    retry_after,
-                    body,
-                })))
-            }
-        });
+            },
+        );
         let client = Client::with_config(config).with_http_service(transport);
         let limiter = match (profile.requests_per_minute, profile.tokens_per_minute) {
             (None, None) => None,
@@ -258,7 +269,11 @@ impl LlmClient {
 
     /// Send `request`, retrying what can be retried. `estimated_tokens`
     /// feeds the tokens-per-minute limit.
-    pub async fn chat(&self, request: &ChatRequest, estimated_tokens: u32) -> Result<Outcome, LlmError> {
+    pub async fn chat(
+        &self,
+        request: &ChatRequest,
+        estimated_tokens: u32,
+    ) -> Result<Outcome, LlmError> {
         let max = self.profile.max_attempts;
         let mut attempt = 0;
         loop {
@@ -268,10 +283,14 @@ impl LlmClient {
             }
             let started = Instant::now();
             let result = {
-                let _permit = self.in_flight.acquire().await.map_err(|_| LlmError::Connect {
-                    url: self.profile.base_url.clone(),
-                    message: "client closed".into(),
-                })?;
+                let _permit = self
+                    .in_flight
+                    .acquire()
+                    .await
+                    .map_err(|_| LlmError::Connect {
+                        url: self.profile.base_url.clone(),
+                        message: "client closed".into(),
+                    })?;
                 self.send_once(request).await
             };
             match result {
@@ -302,12 +321,17 @@ impl LlmClient {
 
     async fn send_once(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
         let url = format!("{}/chat/completions", self.profile.base_url);
-        let response: Result<WireResponse, OpenAIError> = self.client.chat().create_byot(request).await;
+        let response: Result<WireResponse, OpenAIError> =
+            self.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
-        let choice = response.choices.into_iter().next().ok_or_else(|| LlmError::Malformed {
-            url: url.clone(),
-            message: "response has no choices".into(),
-        })?;
+        let choice = response
+            .choices
+            .into_iter()
+            .next()
+            .ok_or_else(|| LlmError::Malformed {
+                url: url.clone(),
+                message: "response has no choices".into(),
+            })?;
         let text = choice
             .message
             .and_then(|m| m.content)
@@ -319,12 +343,17 @@ impl LlmClient {
             Some(other) => FinishReason::Other(other.to_string()),
             None => FinishReason::Other("missing".into()),
         };
-        let usage = response.usage.and_then(|WireUsage { prompt_tokens, completion_tokens }| {
-            Some(Usage {
-                prompt_tokens: prompt_tokens?,
-                completion_tokens: completion_tokens.unwrap_or(0),
-            })
-        });
+        let usage = response.usage.and_then(
+            |WireUsage {
+                 prompt_tokens,
+                 completion_tokens,
+             }| {
+                Some(Usage {
+                    prompt_tokens: prompt_tokens?,
+                    completion_tokens: completion_tokens.unwrap_or(0),
+                })
+            },
+        );
         Ok(Completion {
             text,
             finish_reason,
@@ -353,7 +382,10 @@ impl LlmClient {
             },
             OpenAIError::JSONDeserialize(e, content) => LlmError::Malformed {
                 url,
-                message: format!("{e}; body starts {:?}", content.chars().take(120).collect::<String>()),
+                message: format!(
+                    "{e}; body starts {:?}",
+                    content.chars().take(120).collect::<String>()
+                ),
             },
             other => LlmError::Malformed {
                 url,
@@ -371,7 +403,10 @@ impl LlmClient {
                 url,
                 message,
                 hint: match &self.profile.api_key_env {
-                    Some(var) => format!("check the key in ${var} for profile {:?}", self.profile.name),
+                    Some(var) => format!(
+                        "check the key in ${var} for profile {:?}",
+                        self.profile.name
+                    ),
                     None => format!(
                         "profile {:?} sends no key; set api_key_env in its config",
                         self.profile.name
@@ -383,7 +418,10 @@ impl LlmClient {
                 url,
                 message,
             },
-            400 if lower.contains("context") || lower.contains("too long") || lower.contains("exceed") => {
+            400 if lower.contains("context")
+                || lower.contains("too long")
+                || lower.contains("exceed") =>
+            {
                 LlmError::ContextOverflow { url, message }
             }
             status => LlmError::Http {
@@ -404,6 +442,44 @@ pub fn is_loopback(url: &str) -> bool {
     host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
 }
 
+/// A client built on first use and shared by every stage of a run, so a run
+/// served from the cache builds none and all stages share one concurrency limit.
+pub struct LazyClient {
+    profile: Profile,
+    cell: std::sync::OnceLock<Result<LlmClient, LlmError>>,
+    /// First backoff step for the client when it is built; tests shorten it.
+    pub backoff_base: Option<Duration>,
+}
+
+impl LazyClient {
+    pub fn new(profile: &Profile) -> Self {
+        Self {
+            profile: profile.clone(),
+            cell: std::sync::OnceLock::new(),
+            backoff_base: None,
+        }
+    }
+
+    /// The client, built now if this is the first request of the run.
+    pub fn get(&self) -> Result<&LlmClient, LlmError> {
+        self.cell
+            .get_or_init(|| {
+                let mut client = LlmClient::new(&self.profile)?;
+                if let Some(base) = self.backoff_base {
+                    client.backoff_base = base;
+                }
+                Ok(client)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Whether any request was made (the client was built).
+    pub fn used(&self) -> bool {
+        self.cell.get().is_some()
+    }
+}
+
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cause: &dyn std::error::Error = e;
     while let Some(next) = cause.source() {
@@ -422,8 +498,14 @@ mod tests {
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
         let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
         let d = parse_retry_after(&future).unwrap();
-        assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28), "{d:?}");
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert!(
+            d <= Duration::from_secs(30) && d >= Duration::from_secs(28),
+            "{d:?}"
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 

@@ -49,7 +49,11 @@ pub fn error_message(body: &str) -> String {
     let excerpt = || {
         let t = body.trim();
         let short: String = t.chars().take(300).collect();
-        if short.is_empty() { "(empty body)".to_string() } else { short }
+        if short.is_empty() {
+            "(empty body)".to_string()
+        } else {
+            short
+        }
     };
     let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
         return excerpt();
@@ -80,10 +84,15 @@ mod tests {
     #[test]
     fn error_shapes() {
         assert_eq!(
-            error_message(r#"{"error":{"code":400,"message":"the request exceeds the available context size","type":"exceed_context_size_error"}}"#),
+            error_message(
+                r#"{"error":{"code":400,"message":"the request exceeds the available context size","type":"exceed_context_size_error"}}"#
+            ),
             "the request exceeds the available context size"
         );
-        assert_eq!(error_message(r#"{"error":"model 'x' not found"}"#), "model 'x' not found");
+        assert_eq!(
+            error_message(r#"{"error":"model 'x' not found"}"#),
+            "model 'x' not found"
+        );
         assert_eq!(
             error_message(r#"{"object":"error","message":"bad","code":400}"#),
             "bad"

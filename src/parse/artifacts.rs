@@ -75,8 +75,13 @@ pub fn find(lines: &[(usize, &str)], keep: impl Fn(&str) -> bool) -> HashMap<usi
     for &i in &markers {
         if let Some((no, raw)) = lines.get(i + 1) {
             let t = raw.trim();
-            let needed = if raw.starts_with(char::is_whitespace) { 2 } else { 3 };
-            if is_header_like(t) && !keep(t) && beside_marker.get(t).copied().unwrap_or(0) >= needed {
+            let needed = if raw.starts_with(char::is_whitespace) {
+                2
+            } else {
+                3
+            };
+            let count = beside_marker.get(t).copied().unwrap_or(0);
+            if is_header_like(t) && !keep(t) && count >= needed {
                 dropped.insert(*no, RUNNING_HEADER);
             }
         }
@@ -118,6 +123,9 @@ mod tests {
         assert_eq!(d.get(&5), Some(&PAGE_MARKER));
         assert_eq!(d.get(&11), Some(&PAGE_MARKER));
         assert!(!d.contains_key(&7));
-        assert!(!d.contains_key(&9), "a paragraph's last word before a page number stays");
+        assert!(
+            !d.contains_key(&9),
+            "a paragraph's last word before a page number stays"
+        );
     }
 }

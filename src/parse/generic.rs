@@ -18,8 +18,10 @@ static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Chinese section numbers: `一、概况` (level 1), `（一）材料` (level 2).
 static CJK_NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:(?P<top>[一二三四五六七八九十]{1,3}、)|[（(][一二三四五六七八九十]{1,3}[）)])\s*\S")
-        .expect("static regex")
+    Regex::new(
+        r"^(?:(?P<top>[一二三四五六七八九十]{1,3}、)|[（(][一二三四五六七八九十]{1,3}[）)])\s*\S",
+    )
+    .expect("static regex")
 });
 static UNDERLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(={3,}|-{3,})$").expect("static regex"));
@@ -53,7 +55,8 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
             // A bare number (`3 `, `2.5 `) before a lower-case word is a
             // wrapped sentence ("20 boats were …"), not a heading.
             let num = &c["num"];
-            let bare = !num.ends_with('.') && num.chars().all(|ch| ch.is_ascii_digit() || ch == '.');
+            let bare =
+                !num.ends_with('.') && num.chars().all(|ch| ch.is_ascii_digit() || ch == '.');
             let lower = c["title"].starts_with(char::is_lowercase);
             if display_width(text) <= 60 && !looks_like_sentence && !(bare && lower) {
                 out.push(Heading {

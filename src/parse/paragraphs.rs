@@ -190,11 +190,17 @@ mod tests {
     #[test]
     fn trailing_space_joins_with_a_space() {
         let b = join(
-            &lines(&["- 제조업계는 대량 생산에서 고객 맞춤화로의 ", "사업구조 변혁"]),
+            &lines(&[
+                "- 제조업계는 대량 생산에서 고객 맞춤화로의 ",
+                "사업구조 변혁",
+            ]),
             PDF,
         );
         assert_eq!(b.len(), 1);
-        assert_eq!(b[0].text, "- 제조업계는 대량 생산에서 고객 맞춤화로의 사업구조 변혁");
+        assert_eq!(
+            b[0].text,
+            "- 제조업계는 대량 생산에서 고객 맞춤화로의 사업구조 변혁"
+        );
         assert_eq!(b[0].lines, vec![1, 2]);
     }
 

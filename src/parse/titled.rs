@@ -22,11 +22,13 @@ static DATE_LINE_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\((\d{1,2}\.\d{1,2})\)$").expect("static regex"));
 
 /// A summary-table clipping entry: `∙ (AI) 자율경비로봇`.
-static SUMMARY_CLIPPING_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^∙\s*\((?P<cat>[^)]{1,12})\)\s*(?P<name>\S.*)$").expect("static regex"));
+static SUMMARY_CLIPPING_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^∙\s*\((?P<cat>[^)]{1,12})\)\s*(?P<name>\S.*)$").expect("static regex")
+});
 
 /// Reason recorded for a section heading line.
-pub const SECTION_HEADING: &str = "section heading (recorded as the section of the articles below it)";
+pub const SECTION_HEADING: &str =
+    "section heading (recorded as the section of the articles below it)";
 /// Reason recorded for a table's header row.
 pub const TABLE_HEADER: &str = "table header row of the clipping table";
 /// Reason recorded for page numbers in the front summary table.
@@ -144,13 +146,19 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Option<Layout> {
 
     let mut section: Option<String> = None;
     for (k, &t) in titles.iter().enumerate() {
-        let end = titles.get(k + 1).copied().unwrap_or(articles_end).min(articles_end);
+        let end = titles
+            .get(k + 1)
+            .copied()
+            .unwrap_or(articles_end)
+            .min(articles_end);
         let Some(parts) = title_parts(lines[t].text()) else {
             continue;
         };
         if let Some(h) = headings.iter().find(|&&h| h + 1 == t) {
             section = Some(lines[*h].text().to_string());
-            layout.dropped.push((lines[*h].no, SECTION_HEADING.to_string()));
+            layout
+                .dropped
+                .push((lines[*h].no, SECTION_HEADING.to_string()));
         }
         let mut draft = Draft::new(ArticleKind::Article, parts.title);
         draft.source = Some(parts.source);
@@ -295,9 +303,14 @@ fn header_start(lines: &[Line<'_>], bullet: usize, floor: usize) -> usize {
 }
 
 fn clipping_draft(lines: &[Line<'_>], item: &ClippingSpan) -> Draft {
-    let cells: Vec<&str> = lines[item.start..item.bullet].iter().map(|l| l.text()).collect();
+    let cells: Vec<&str> = lines[item.start..item.bullet]
+        .iter()
+        .map(|l| l.text())
+        .collect();
     let mut draft = Draft::new(ArticleKind::Clipping, cells.join(" "));
-    draft.head.extend(lines[item.start..item.bullet].iter().map(|l| l.no));
+    draft
+        .head
+        .extend(lines[item.start..item.bullet].iter().map(|l| l.no));
     let span = &lines[item.bullet..item.end];
     let mut meta: Vec<usize> = Vec::new();
     for (i, l) in span.iter().enumerate() {
@@ -311,7 +324,11 @@ fn clipping_draft(lines: &[Line<'_>], item: &ClippingSpan) -> Draft {
         let mut j = i;
         while j > 0 {
             let t = span[j - 1].text();
-            if display_width(t) > 20 || has_hangul_or_han(t) || is_bullet(t) || meta.contains(&(j - 1)) {
+            if display_width(t) > 20
+                || has_hangul_or_han(t)
+                || is_bullet(t)
+                || meta.contains(&(j - 1))
+            {
                 break;
             }
             sources.push(t);
@@ -384,8 +401,12 @@ mod tests {
         assert_eq!(p.title, "OECD 스킬 전망 : 녹색·디지털 전환 스킬");
         assert_eq!(p.source, "OECD");
         assert_eq!(p.date, "11.6");
-        let p = title_parts("중국 제조업 분야 안정성장계획의 대책과 전망 (日 미즈호은행, 11月)").unwrap();
-        assert_eq!((p.source.as_str(), p.date.as_str()), ("日 미즈호은행", "11月"));
+        let p = title_parts("중국 제조업 분야 안정성장계획의 대책과 전망 (日 미즈호은행, 11月)")
+            .unwrap();
+        assert_eq!(
+            (p.source.as_str(), p.date.as_str()),
+            ("日 미즈호은행", "11月")
+        );
         assert!(title_parts("∙ OECD 스킬 전망 (OECD, 11.6)").is_none());
         assert!(title_parts("(참고 : stateof.ai, State of AI Report 2023, 2023.10.12.)").is_none());
         assert!(title_parts("- 본문 (연평균 55.4%)").is_none());

@@ -38,6 +38,9 @@ pub struct DigestArticle {
     pub category: Option<String>,
     pub source: Option<String>,
     pub date: Option<String>,
+    /// The article's summary, when the summarize stage ran.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub summary: Option<crate::summarize::Summary>,
     pub segments: Vec<DigestSegment>,
 }
 
@@ -49,6 +52,9 @@ pub struct Digest {
     pub source_language: String,
     pub target_language: String,
     pub model: String,
+    /// The executive brief, when the brief stage ran.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub brief: Option<crate::brief::Brief>,
     pub articles: Vec<DigestArticle>,
 }
 
@@ -80,7 +86,8 @@ impl Digest {
             .iter()
             .filter(|a| selected.contains(&a.id))
             .map(|a| {
-                let status = |t: &Option<String>| if t.is_some() { "ok" } else { "failed" }.to_string();
+                let status =
+                    |t: &Option<String>| if t.is_some() { "ok" } else { "failed" }.to_string();
                 let segments = a
                     .paragraphs
                     .iter()
@@ -103,6 +110,7 @@ impl Digest {
                     category: a.category.clone(),
                     source: a.source.clone(),
                     date: a.date.clone(),
+                    summary: None,
                     segments,
                 }
             })
@@ -112,6 +120,7 @@ impl Digest {
             source_language: languages.0.to_string(),
             target_language: languages.1.to_string(),
             model: model.to_string(),
+            brief: None,
             articles,
         }
     }
@@ -157,6 +166,35 @@ pub fn write_digest(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<V
     Ok(written)
 }
 
+/// Write the brief (brief.md, brief.html, brief.json) in `formats` to `dir`.
+pub fn write_brief(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for format in formats {
+        let (name, text) = match format {
+            Format::Md => ("brief.md", markdown::brief(digest)),
+            Format::Html => ("brief.html", html::brief(digest)),
+            Format::Json => (
+                "brief.json",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "input": digest.input,
+                    "model": digest.model,
+                    "brief": digest.brief,
+                    "summaries": digest.articles.iter().filter_map(|a| a.summary.as_ref().map(|s| serde_json::json!({
+                        "id": a.id, "title": a.title, "title_translation": a.title_translation, "section": a.section,
+                        "summary": s.text, "key_points": s.key_points,
+                    }))).collect::<Vec<_>>(),
+                }))
+                .unwrap_or_default()
+                    + "\n",
+            ),
+        };
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 /// Write a file through a temp file and rename, so readers never see half of it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -175,7 +213,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn sanitize_file_stem(stem: &str) -> String {
     let mut out: String = stem
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     while out.starts_with('.') {
         out.remove(0);
@@ -183,7 +227,11 @@ pub fn sanitize_file_stem(stem: &str) -> String {
     while out.len() > 80 {
         out.pop();
     }
-    if out.is_empty() { "input".to_string() } else { out }
+    if out.is_empty() {
+        "input".to_string()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

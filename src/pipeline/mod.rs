@@ -8,12 +8,14 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+mod briefing;
+
 use crate::cache::{Cache, Mode};
 use crate::chunk::Chunk;
 use crate::config::{Config, Overrides, Profile};
 use crate::document::{Article, Issue};
 use crate::error::{GlossError, Result};
-use crate::llm::LlmClient;
+use crate::llm::LazyClient;
 use crate::prompts::Prompts;
 use crate::render::{Digest, Format};
 use crate::translate::{ChunkReport, Languages, TranslationMap, Translator};
@@ -31,6 +33,17 @@ pub struct RunOptions {
     pub target_language: String,
     /// Show progress bars (when stderr is a terminal).
     pub progress: bool,
+    /// Which stages run and which files are written.
+    pub stages: Stages,
+}
+
+/// The stages a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stages {
+    /// Summaries and the executive brief after translation.
+    pub brief: bool,
+    /// Write the digest files (the brief command writes only the brief).
+    pub digest: bool,
 }
 
 /// Everything a command needs after configuration and parsing.
@@ -98,6 +111,8 @@ pub fn select(issue: &Issue, wanted: Option<&[String]>) -> Result<Vec<String>> {
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub gloss_version: &'static str,
+    /// Summary and brief requests.
+    pub requests: Vec<crate::stage::RequestReport>,
     pub input: String,
     pub profile: String,
     pub model: String,
@@ -136,7 +151,8 @@ fn redact_url(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => match rest.split_once('@') {
             Some((_, host)) if !rest.split('/').next().unwrap_or_default().contains('@') => {
-                format!("{scheme}://{rest}").replace(&format!("{}@", &rest[..rest.len() - host.len() - 1]), "")
+                format!("{scheme}://{rest}")
+                    .replace(&format!("{}@", &rest[..rest.len() - host.len() - 1]), "")
             }
             Some((_, host)) => format!("{scheme}://{host}"),
             None => url.to_string(),
@@ -156,20 +172,22 @@ pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
         .collect()
 }
 
-/// Translate the selected articles and write the digest and manifest.
-pub async fn translate(opts: &RunOptions) -> Result<TranslateResult> {
+/// Translate the selected articles (then summarize and brief, if asked) and
+/// write the outputs and the manifest.
+pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
     let started = Instant::now();
     let p = prepare(opts)?;
     for w in &p.warnings {
         eprintln!("gloss: warning: {w}");
     }
     let articles = chunk_selected(&p);
-    let mut translator = Translator {
+    let client = std::sync::Arc::new(LazyClient::new(&p.profile));
+    let translator = Translator {
         profile: p.profile.clone(),
         prompts: p.prompts.clone(),
         cache: p.cache.clone(),
         languages: p.languages.clone(),
-        client: None,
+        client: client.clone(),
     };
 
     // Jobs, largest first so the long requests start early and finish with the rest.
@@ -177,16 +195,11 @@ pub async fn translate(opts: &RunOptions) -> Result<TranslateResult> {
         .iter()
         .flat_map(|(a, chunks)| chunks.iter().map(move |c| (a.title.clone(), c.clone())))
         .collect();
-    jobs.sort_by(|a, b| b.1.tokens.cmp(&a.1.tokens).then_with(|| a.1.id.cmp(&b.1.id)));
-    let mut misses = 0;
-    for (title, chunk) in &jobs {
-        if translator.cached(title, chunk)?.is_none() {
-            misses += 1;
-        }
-    }
-    if misses > 0 {
-        translator.client = Some(LlmClient::new(&p.profile).map_err(|e| GlossError::Llm(e.to_string()))?);
-    }
+    jobs.sort_by(|a, b| {
+        b.1.tokens
+            .cmp(&a.1.tokens)
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    });
 
     let bar = crate::progress::stage_bar("translate", jobs.len() as u64, opts.progress);
     let translator = std::sync::Arc::new(translator);
@@ -230,19 +243,37 @@ pub async fn translate(opts: &RunOptions) -> Result<TranslateResult> {
     bar.finish_and_clear();
     reports.sort_by(|a, b| a.chunk.cmp(&b.chunk));
 
-    let digest = Digest::build(
+    let mut digest = Digest::build(
         &p.issue,
         &p.selected,
         &translations,
         (&p.languages.source, &p.languages.target),
         &p.profile.model,
     );
+    let mut requests = Vec::new();
+    if opts.stages.brief {
+        requests = briefing::summarize_and_brief(&p, &mut digest, &client, opts.progress).await?;
+    }
     let out_dir = opts
         .out_dir
         .clone()
         .unwrap_or_else(|| Path::new("out").to_path_buf())
         .join(&p.stem);
-    let mut files = crate::render::write_digest(&digest, &out_dir, &opts.formats)?;
+    let mut files = Vec::new();
+    if opts.stages.digest {
+        files.extend(crate::render::write_digest(
+            &digest,
+            &out_dir,
+            &opts.formats,
+        )?);
+    }
+    if opts.stages.brief && digest.brief.is_some() {
+        files.extend(crate::render::write_brief(
+            &digest,
+            &out_dir,
+            &opts.formats,
+        )?);
+    }
 
     let mut totals = Totals {
         chunks: reports.len(),
@@ -250,6 +281,16 @@ pub async fn translate(opts: &RunOptions) -> Result<TranslateResult> {
         failed_segments: digest.failed(),
         ..Default::default()
     };
+    for r in &requests {
+        totals.requests += r.requests as u64;
+        totals.cache_hits += r.cache_hit as u64;
+        totals.attempts += r.attempts as u64;
+        totals.tokens_in += r.tokens_in;
+        totals.tokens_out += r.tokens_out;
+        if r.requests > 0 && !r.usage_reported {
+            totals.usage_from_server = false;
+        }
+    }
     for r in &reports {
         totals.requests += r.requests as u64;
         totals.cache_hits += r.cache_hit as u64;
@@ -269,6 +310,7 @@ pub async fn translate(opts: &RunOptions) -> Result<TranslateResult> {
         model: p.profile.model.clone(),
         endpoint: redact_url(&p.profile.base_url),
         chunk_budget: p.profile.chunk_tokens,
+        requests,
         chunks: reports,
         totals,
     };
@@ -293,6 +335,9 @@ mod tests {
     #[test]
     fn urls_lose_credentials() {
         assert_eq!(redact_url("https://user:pw@host/v1"), "https://host/v1");
-        assert_eq!(redact_url("http://127.0.0.1:8080/v1"), "http://127.0.0.1:8080/v1");
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
     }
 }

@@ -1,0 +1,88 @@
+//! What the single-request stages (summarize, brief) share: render a prompt,
+//! look it up in the cache, otherwise send it and cache the answer.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{Cache, CacheKey};
+use crate::config::Profile;
+use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage};
+use crate::prompts::Messages;
+use crate::translate::strip_reasoning;
+
+/// What one cached request cost, for the manifest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RequestReport {
+    /// What the request was for: `summary A03`, `brief`, `brief part 2`.
+    pub item: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub cache_hit: bool,
+    pub requests: u32,
+    pub attempts: u32,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub usage_reported: bool,
+    pub latency_ms: u64,
+}
+
+/// Answer `messages` from the cache or the endpoint. Only a complete answer
+/// (`finish_reason` not `length`, non-empty) is cached. A fatal endpoint
+/// error is returned as `Err`; other failures end in the report.
+pub async fn complete_cached(
+    item: &str,
+    kind: &str,
+    messages: &Messages,
+    profile: &Profile,
+    cache: &Cache,
+    client: &LazyClient,
+) -> Result<(Option<String>, RequestReport), LlmError> {
+    let request = ChatRequest::new(profile, messages);
+    let key = CacheKey::new(kind, &request);
+    let mut report = RequestReport {
+        item: item.to_string(),
+        ..Default::default()
+    };
+    if let Some(entry) = cache.get::<String>(&key) {
+        report.status = "ok".into();
+        report.cache_hit = true;
+        return Ok((Some(entry.value), report));
+    }
+    let client = client.get()?;
+    report.requests = 1;
+    let outcome = match client.chat(&request, 2000).await {
+        Ok(o) => o,
+        Err(e) if e.is_fatal() => return Err(e),
+        Err(e) => {
+            report.status = "failed".into();
+            report.error = Some(e.to_string());
+            return Ok((None, report));
+        }
+    };
+    report.attempts = outcome.attempts;
+    report.latency_ms = outcome.latency.as_millis() as u64;
+    report.usage_reported = outcome.completion.usage.is_some();
+    let usage = outcome.completion.usage.unwrap_or(Usage::default());
+    report.tokens_in = usage.prompt_tokens;
+    report.tokens_out = usage.completion_tokens;
+    let text = strip_reasoning(&outcome.completion.text).trim().to_string();
+    if text.is_empty() || outcome.completion.finish_reason == FinishReason::Length {
+        report.status = "failed".into();
+        report.error = Some(if text.is_empty() {
+            "empty answer".into()
+        } else {
+            "answer cut at the token limit".into()
+        });
+        return Ok((None, report));
+    }
+    if let Err(e) = cache.put(
+        &key,
+        kind,
+        Some(&profile.model),
+        outcome.completion.usage,
+        &text,
+    ) {
+        report.error = Some(format!("not cached: {e}"));
+    }
+    report.status = "ok".into();
+    Ok((Some(text), report))
+}

@@ -1,0 +1,107 @@
+//! Stage 5 — summarize: 2–3 sentences and up to 3 key points per article,
+//! made from its English translation (so a cached translation is reused and
+//! an edit to one article re-summarizes only that article).
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::Article;
+use crate::error::Result;
+use crate::prompts::{Messages, Prompts};
+
+/// An article's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: String,
+    pub text: String,
+    pub key_points: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    target_language: &'a str,
+    id: &'a str,
+    title: &'a str,
+    source: Option<&'a str>,
+    date: Option<&'a str>,
+    text: String,
+}
+
+/// The summary request for `article`, from its translated title and paragraphs.
+pub fn messages(
+    prompts: &Prompts,
+    target_language: &str,
+    article: &Article,
+    title: &str,
+    paragraphs: &[&str],
+) -> Result<Messages> {
+    prompts.render(
+        "summarize.md",
+        Context {
+            target_language,
+            id: &article.id,
+            title,
+            source: article.source.as_deref(),
+            date: article.date.as_deref(),
+            text: paragraphs.join("\n"),
+        },
+    )
+}
+
+/// Read a `SUMMARY: … / - point` answer; lenient about labels and bullets.
+pub fn parse(id: &str, answer: &str) -> Summary {
+    let mut text = Vec::new();
+    let mut key_points = Vec::new();
+    for line in answer.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let bullet = ["- ", "* ", "• ", "∙ "]
+            .iter()
+            .find_map(|b| line.strip_prefix(b));
+        match bullet {
+            Some(point) if key_points.len() < 3 => key_points.push(point.trim().to_string()),
+            Some(_) => {}
+            None if key_points.is_empty() => {
+                let line = line
+                    .strip_prefix("SUMMARY:")
+                    .or_else(|| line.strip_prefix("Summary:"))
+                    .or_else(|| line.strip_prefix("**SUMMARY:**"))
+                    .unwrap_or(line);
+                if !line.trim().is_empty() && !line.to_lowercase().starts_with("key points") {
+                    text.push(line.trim().to_string());
+                }
+            }
+            None => {}
+        }
+    }
+    Summary {
+        id: id.to_string(),
+        text: text.join(" "),
+        key_points,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_summary_and_points() {
+        let s = parse(
+            "A06",
+            "SUMMARY: Canada funds clusters. Support nears CAD 427 million.\n- CAD 427 million from ISED\n- 5 clusters\n- 13,500 jobs\n- extra",
+        );
+        assert_eq!(
+            s.text,
+            "Canada funds clusters. Support nears CAD 427 million."
+        );
+        assert_eq!(
+            s.key_points,
+            vec!["CAD 427 million from ISED", "5 clusters", "13,500 jobs"]
+        );
+    }
+
+    #[test]
+    fn tolerates_missing_label() {
+        let s = parse("A01", "Japan's makers lag in R&D DX.");
+        assert_eq!(s.text, "Japan's makers lag in R&D DX.");
+        assert!(s.key_points.is_empty());
+    }
+}

@@ -1,0 +1,1155 @@
+//! End-to-end tests of `gloss translate` against the in-process mock server
+//! (tests/common): alignment, caching, concurrency, fault handling, resuming
+//! after a kill, and keeping API keys out of every output.
+//!
+//! Each test runs the real binary in its own temp dir (so only the
+//! `gloss.toml` written there is read) with its own cache and mock server.
+//! The mock answers segment `[n] X` with `[n] EN: X`, so every expectation
+//! below is derived from the source text as `gloss parse --json` reports it.
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::{Fault, MockServer};
+use serde_json::Value;
+
+const KEY_VAR: &str = "GLOSS_TEST_KEY";
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/trendwatch-2023-22.txt")
+}
+
+/// The output folder's name for the sample (OUT/<stem>/).
+const STEM: &str = "trendwatch-2023-22";
+
+/// A temp workspace (gloss.toml, cache, out) with its own mock server.
+struct Env {
+    dir: tempfile::TempDir,
+    mock: MockServer,
+}
+
+/// The workspace config: profile `mock` (key from $GLOSS_TEST_KEY), and
+/// `nokey` / `openaikey` for the key-leak tests.
+fn config_toml(url: &str, timeout_secs: u64) -> String {
+    format!(
+        r#"[profiles.mock]
+base_url = "{url}"
+model = "mock-model"
+api_key_env = "{KEY_VAR}"
+timeout_secs = {timeout_secs}
+max_attempts = 3
+
+# No api_key_env: must never send any key.
+[profiles.nokey]
+base_url = "{url}"
+model = "mock-model"
+timeout_secs = {timeout_secs}
+max_attempts = 3
+
+# Positive control: names OPENAI_API_KEY explicitly.
+[profiles.openaikey]
+base_url = "{url}"
+model = "mock-model"
+api_key_env = "OPENAI_API_KEY"
+timeout_secs = {timeout_secs}
+max_attempts = 3
+
+[prices.mock-model]
+input = 1.0
+output = 2.0
+"#
+    )
+}
+
+/// A cache folder holding the chunk plans (`plan` entries) of every article
+/// of the sample for profile `mock` at the default budget, made once per
+/// test binary by `gloss plan`. Copied into a test's cache, it spares each
+/// run the tokenizer's start-up (about a second in a debug build); the
+/// translate entries, which the tests are about, are never seeded.
+fn plan_seed() -> &'static Path {
+    static SEED: OnceLock<PathBuf> = OnceLock::new();
+    SEED.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Leftovers of earlier runs of this test binary.
+        if let Ok(entries) = std::fs::read_dir(root) {
+            for e in entries.flatten() {
+                let stale = e
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("translate-plan-seed-")
+                    && e.metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(3600));
+                if stale {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = root.join(format!("translate-plan-seed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("xdg")).unwrap();
+        std::fs::write(
+            dir.join("gloss.toml"),
+            config_toml("http://127.0.0.1:9/v1", 2),
+        )
+        .unwrap();
+        let out = Command::new(assert_cmd::cargo::cargo_bin!("gloss"))
+            .current_dir(&dir)
+            .env("XDG_CONFIG_HOME", dir.join("xdg"))
+            .env("GLOSS_CACHE_DIR", dir.join("cache"))
+            .env_remove("OPENAI_BASE_URL")
+            .arg("plan")
+            .arg(sample())
+            .args(["--profile", "mock", "--json"])
+            .output()
+            .expect("gloss plan");
+        assert_ok(&out);
+        dir.join("cache")
+    })
+}
+
+/// Copy the seeded plan entries into `cache`.
+fn seed_plans(cache: &Path) {
+    let seed = plan_seed();
+    let mut copied = 0;
+    for file in files_under(seed) {
+        let target = cache.join(file.strip_prefix(seed).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &target).unwrap();
+        copied += 1;
+    }
+    assert!(copied > 0, "gloss plan cached no plans");
+}
+
+impl Env {
+    /// A workspace whose cache already holds the sample's chunk plans (see
+    /// [`plan_seed`]), so runs skip building the tokenizer.
+    fn new() -> Self {
+        Self::with_timeout(2)
+    }
+
+    fn with_timeout(timeout_secs: u64) -> Self {
+        let env = Self::cold(timeout_secs);
+        seed_plans(&env.cache());
+        env
+    }
+
+    /// A workspace with an empty cache.
+    fn cold(timeout_secs: u64) -> Self {
+        let mock = MockServer::start_blocking();
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("gloss.toml"),
+            config_toml(&mock.base_url, timeout_secs),
+        )
+        .expect("write gloss.toml");
+        std::fs::create_dir_all(dir.path().join("xdg")).expect("xdg dir");
+        Env { dir, mock }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.path().join("cache")
+    }
+
+    fn out(&self) -> PathBuf {
+        self.path().join("out")
+    }
+
+    fn out_dir(&self) -> PathBuf {
+        self.out().join(STEM)
+    }
+
+    /// The gloss binary with a clean environment: no OpenAI variables, no
+    /// user config (XDG_CONFIG_HOME points into the temp dir), this cache.
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("gloss"));
+        cmd.current_dir(self.path())
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("OPENAI_BASE_URL")
+            .env_remove("OPENAI_ORG_ID")
+            .env_remove("OPENAI_PROJECT_ID")
+            .env_remove(KEY_VAR)
+            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
+            .env("GLOSS_CACHE_DIR", self.cache())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// `gloss translate SAMPLE --profile mock --out OUT --json EXTRA…`.
+    fn translate_cmd(&self, input: &Path, extra: &[&str]) -> Command {
+        let mut cmd = self.cmd();
+        cmd.arg("translate")
+            .arg(input)
+            .args(["--profile", "mock", "--json", "--out"])
+            .arg(self.out())
+            .args(extra);
+        cmd
+    }
+
+    fn translate(&self, extra: &[&str]) -> Output {
+        self.translate_cmd(&sample(), extra)
+            .output()
+            .expect("run gloss")
+    }
+
+    fn digest(&self) -> Value {
+        read_json(&self.out_dir().join("digest.json"))
+    }
+
+    fn manifest(&self) -> Value {
+        read_json(&self.out_dir().join("manifest.json"))
+    }
+
+    fn outputs(&self) -> Vec<(String, Vec<u8>)> {
+        ["digest.md", "digest.html", "digest.json"]
+            .iter()
+            .map(|name| {
+                let path = self.out_dir().join(name);
+                let bytes = std::fs::read(&path)
+                    .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()));
+                (name.to_string(), bytes)
+            })
+            .collect()
+    }
+
+    /// Cache entries of kind `translate`, as (file, entry).
+    fn translate_entries(&self) -> Vec<(PathBuf, Value)> {
+        let mut out = Vec::new();
+        for file in files_under(&self.cache()) {
+            if file.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let Ok(entry) = serde_json::from_slice::<Value>(&std::fs::read(&file).unwrap()) else {
+                continue;
+            };
+            if entry["kind"] == "translate" {
+                out.push((file, entry));
+            }
+        }
+        out
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "gloss failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// The totals JSON printed by `--json`.
+#[track_caller]
+fn totals(out: &Output) -> Value {
+    assert_ok(out);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not the totals JSON ({e}):\n{}",
+            text(&out.stdout)
+        )
+    })
+}
+
+/// A failed run: non-zero exit, exactly one line on stderr. Returns the line.
+#[track_caller]
+fn one_line_error(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "expected failure, got success\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.trim().lines().collect();
+    assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
+    lines[0].to_string()
+}
+
+/// `gloss parse FILE --json`.
+fn parse_json(env: &Env, input: &Path) -> Value {
+    let out = env
+        .cmd()
+        .arg("parse")
+        .arg(input)
+        .arg("--json")
+        .output()
+        .expect("run gloss parse");
+    assert_ok(&out);
+    serde_json::from_slice(&out.stdout).expect("parse --json is JSON")
+}
+
+fn expected_translation(source: &str) -> String {
+    format!("EN: {}", source.trim())
+}
+
+/// Check the digest against `gloss parse`: the selected articles (all when
+/// `None`) in input order, every paragraph with the same id, source and
+/// order, each translated as `EN: <source>`.
+#[track_caller]
+fn check_digest(env: &Env, input: &Path, selected: Option<&[&str]>) -> Value {
+    let parsed = parse_json(env, input);
+    let digest = env.digest();
+    let wanted: Vec<&Value> = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| selected.is_none_or(|s| s.contains(&a["id"].as_str().unwrap())))
+        .collect();
+    let got = digest["articles"].as_array().expect("digest.articles");
+    let ids = |list: &[&Value]| -> Vec<String> {
+        list.iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&got.iter().collect::<Vec<_>>()),
+        ids(&wanted),
+        "digest articles differ from `gloss parse`"
+    );
+    assert!(!wanted.is_empty());
+    for (a, p) in got.iter().zip(&wanted) {
+        let id = a["id"].as_str().unwrap();
+        for field in ["kind", "section", "title", "source", "date"] {
+            assert_eq!(a[field], p[field], "{id}: {field}");
+        }
+        assert_eq!(
+            a["title_translation"].as_str(),
+            Some(expected_translation(p["title"].as_str().unwrap()).as_str()),
+            "{id}: title translation"
+        );
+        let segs = a["segments"].as_array().expect("segments");
+        let paras = p["paragraphs"].as_array().expect("paragraphs");
+        let seg_ids: Vec<&str> = segs.iter().map(|s| s["id"].as_str().unwrap()).collect();
+        let para_ids: Vec<&str> = paras.iter().map(|s| s["id"].as_str().unwrap()).collect();
+        assert_eq!(seg_ids, para_ids, "{id}: paragraph ids or order");
+        for (s, para) in segs.iter().zip(paras) {
+            let source = para["text"].as_str().unwrap();
+            assert_eq!(s["source"].as_str(), Some(source), "{}", s["id"]);
+            assert_eq!(
+                s["translation"].as_str(),
+                Some(expected_translation(source).as_str()),
+                "{}: translation misaligned",
+                s["id"]
+            );
+            assert_eq!(s["status"], "ok", "{}", s["id"]);
+        }
+    }
+    digest
+}
+
+/// Every cached translation is the right one for its segment id: nothing
+/// truncated, shifted or half-done was stored.
+#[track_caller]
+fn check_cache_valid(env: &Env, input: &Path) -> usize {
+    let parsed = parse_json(env, input);
+    let mut sources: HashMap<String, String> = HashMap::new();
+    for a in parsed["articles"].as_array().unwrap() {
+        let id = a["id"].as_str().unwrap();
+        sources.insert(format!("{id}.t"), a["title"].as_str().unwrap().to_string());
+        for p in a["paragraphs"].as_array().unwrap() {
+            sources.insert(
+                p["id"].as_str().unwrap().to_string(),
+                p["text"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    let entries = env.translate_entries();
+    let mut segments = 0;
+    for (file, entry) in &entries {
+        let value = entry["value"].as_array().expect("translate entry value");
+        assert!(!value.is_empty(), "{}: empty entry", file.display());
+        for item in value {
+            let id = item["id"].as_str().unwrap();
+            let got = item["text"].as_str().unwrap();
+            match sources.get(id) {
+                Some(source) => assert_eq!(
+                    got,
+                    expected_translation(source),
+                    "{}: cached {id} is wrong",
+                    file.display()
+                ),
+                None => {
+                    // A piece of a split paragraph: `A01.p03#2`.
+                    let (para, _) = id.split_once('#').expect("known segment id");
+                    let piece = got.strip_prefix("EN: ").expect("EN: prefix");
+                    assert!(
+                        sources[para].contains(piece),
+                        "{}: cached {id} is not a piece of {para}",
+                        file.display()
+                    );
+                }
+            }
+            segments += 1;
+        }
+    }
+    segments
+}
+
+/// Run `cmd` to completion while recording when each mock request arrived.
+fn run_watching(env: &Env, mut cmd: Command) -> (Output, Vec<Instant>) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gloss");
+    let mut arrivals = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = env.mock.requests();
+        while arrivals.len() < now {
+            arrivals.push(Instant::now());
+        }
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "gloss did not finish in 60 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    (child.wait_with_output().expect("collect output"), arrivals)
+}
+
+// ---------------------------------------------------------------------------
+// 1. End to end
+// ---------------------------------------------------------------------------
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[test]
+fn sample_translates_end_to_end_aligned() {
+    // Cold: nothing cached, not even chunk plans.
+    let env = Env::cold(2);
+    let out = env.translate(&[]);
+    let t = totals(&out);
+    let parsed = parse_json(&env, &sample());
+    let n_articles = parsed["articles"].as_array().unwrap().len();
+    check_digest(&env, &sample(), None);
+
+    assert_eq!(t["failed_segments"], 0);
+    assert_eq!(t["cache_hits"], 0);
+    assert!(t["chunks"].as_u64().unwrap() >= n_articles as u64);
+    assert_eq!(
+        t["requests"], t["chunks"],
+        "one request per chunk on a clean run"
+    );
+    assert_eq!(
+        t["requests"].as_u64().unwrap() as usize,
+        env.mock.requests()
+    );
+    assert_eq!(t["usage_from_server"], true);
+    assert!(t["tokens_in"].as_u64().unwrap() > 0 && t["tokens_out"].as_u64().unwrap() > 0);
+    assert!(t["estimated_cost_usd"].as_f64().unwrap() > 0.0);
+    let manifest = env.manifest();
+    assert_eq!(manifest["totals"]["requests"], t["requests"]);
+    assert_eq!(
+        manifest["chunks"].as_array().unwrap().len() as u64,
+        t["chunks"].as_u64().unwrap()
+    );
+
+    // Every request carried the model and its segments as `[n]` lines.
+    for body in env.mock.bodies() {
+        assert_eq!(body["model"], "mock-model");
+        assert!(!common::parse_segments(&common::user_message(&body)).is_empty());
+    }
+
+    let md = std::fs::read_to_string(env.out_dir().join("digest.md")).expect("digest.md");
+    let html = std::fs::read_to_string(env.out_dir().join("digest.html")).expect("digest.html");
+    // Markdown holds every translation.
+    for a in parsed["articles"].as_array().unwrap() {
+        for p in a["paragraphs"].as_array().unwrap() {
+            let want = expected_translation(p["text"].as_str().unwrap());
+            assert!(md.contains(&want), "digest.md lacks {want:?}");
+        }
+    }
+    // HTML: every source and translation escaped; no raw special character
+    // from the text survives.
+    let mut specials = 0;
+    for a in parsed["articles"].as_array().unwrap() {
+        for p in a["paragraphs"].as_array().unwrap() {
+            let source = p["text"].as_str().unwrap();
+            assert!(
+                html.contains(&escape_html(source)),
+                "digest.html lacks escaped source of {}",
+                p["id"]
+            );
+            assert!(html.contains(&escape_html(&expected_translation(source))));
+            if source.contains(['&', '<', '>', '"', '\'']) {
+                specials += 1;
+                assert!(
+                    !html.contains(source),
+                    "digest.html holds the raw text of {}",
+                    p["id"]
+                );
+            }
+        }
+    }
+    assert!(specials > 0, "the sample should have text needing escapes");
+    assert!(html.contains("R&amp;D"));
+    assert!(!html.contains("R&D"), "unescaped R&D in digest.html");
+    assert!(html.contains("Australia&#39;s"));
+    assert!(!html.contains("Australia's"));
+    // Every `&` in the page starts an entity.
+    for (i, _) in html.match_indices('&') {
+        let rest = &html[i..];
+        assert!(
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
+                .iter()
+                .any(|e| rest.starts_with(e)),
+            "raw & in digest.html near {:?}",
+            &rest[..rest.len().min(40)]
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 2. A rerun is served from the cache, byte for byte
+// ---------------------------------------------------------------------------
+
+#[test]
+fn rerun_sends_nothing_and_is_byte_identical() {
+    let env = Env::new();
+    let first = totals(&env.translate(&[]));
+    let sent = env.mock.requests();
+    assert!(sent > 0);
+    let before = env.outputs();
+
+    let second = totals(&env.translate(&[]));
+    assert_eq!(env.mock.requests(), sent, "the rerun sent requests");
+    assert_eq!(second["requests"], 0);
+    assert_eq!(second["attempts"], 0);
+    assert_eq!(second["cache_hits"], first["chunks"]);
+    assert_eq!(second["chunks"], first["chunks"]);
+    let after = env.outputs();
+    for ((name, a), (_, b)) in before.iter().zip(&after) {
+        assert!(a == b, "{name} changed on a cached rerun");
+    }
+    check_digest(&env, &sample(), None);
+}
+
+// ---------------------------------------------------------------------------
+// 3. Editing one paragraph re-sends only its chunk
+// ---------------------------------------------------------------------------
+
+/// Segments per chunk, per article, from the last run's manifest.
+fn chunk_layout(env: &Env) -> BTreeMap<String, Vec<u64>> {
+    let mut layout: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for c in env.manifest()["chunks"].as_array().unwrap() {
+        layout
+            .entry(c["article"].as_str().unwrap().to_string())
+            .or_default()
+            .push(c["segments"].as_u64().unwrap());
+    }
+    layout
+}
+
+fn is_hangul_word(w: &str) -> bool {
+    w.chars().count() >= 2 && w.chars().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
+}
+
+#[test]
+fn editing_one_paragraph_resends_only_its_chunk() {
+    let env = Env::new();
+    let input = env.path().join(format!("{STEM}.txt"));
+    let original = std::fs::read_to_string(sample()).unwrap();
+    std::fs::write(&input, &original).unwrap();
+
+    let first = totals(&env.translate_cmd(&input, &[]).output().unwrap());
+    let layout = chunk_layout(&env);
+    // A paragraph (searched from the end) of the first article that has
+    // several chunks, holding a Hangul word found nowhere else in the file.
+    // (Checked against the parsed texts too: a word can be formed by
+    // joining two PDF lines, and the front summary repeats clippings.)
+    let parsed = parse_json(&env, &input);
+    let all_texts: Vec<&str> = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| {
+            std::iter::once(a["title"].as_str().unwrap()).chain(
+                a["paragraphs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["text"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let (article, para, word) = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| layout[a["id"].as_str().unwrap()].len() >= 2)
+        .find_map(|a| {
+            a["paragraphs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .rev()
+                .find_map(|p| {
+                    let text = p["text"].as_str().unwrap();
+                    text.split_whitespace()
+                        .find(|w| {
+                            is_hangul_word(w)
+                                && original.matches(*w).count() == 1
+                                && all_texts.iter().filter(|t| t.contains(*w)).count() == 1
+                        })
+                        .map(|w| {
+                            (
+                                a["id"].as_str().unwrap().to_string(),
+                                p["id"].as_str().unwrap().to_string(),
+                                w.to_string(),
+                            )
+                        })
+                })
+        })
+        .expect("a multi-chunk article with a unique word");
+    // Same length, different syllables (+588 shifts the initial consonant: 가 → 까).
+    let replacement: String = word
+        .chars()
+        .map(|c| {
+            char::from_u32(c as u32 + 588)
+                .filter(|n| *n <= '\u{D7A3}')
+                .unwrap_or('가')
+        })
+        .collect();
+    assert_ne!(replacement, word);
+    let edited = original.replacen(&word, &replacement, 1);
+    std::fs::write(&input, &edited).unwrap();
+
+    env.mock.reset_counters();
+    let second = totals(&env.translate_cmd(&input, &[]).output().unwrap());
+    // The edit keeps every chunk boundary, so exactly one chunk changed.
+    assert_eq!(
+        chunk_layout(&env),
+        layout,
+        "the edit moved chunk boundaries"
+    );
+    assert_eq!(
+        env.mock.requests(),
+        1,
+        "only the chunk holding {para} should be re-sent"
+    );
+    assert_eq!(second["requests"], 1);
+    assert_eq!(
+        second["cache_hits"].as_u64().unwrap(),
+        first["chunks"].as_u64().unwrap() - 1
+    );
+    let user = &env.mock.user_messages()[0];
+    assert!(
+        user.contains(&replacement),
+        "the request lacks the edited text"
+    );
+    assert!(
+        !user.contains(&word),
+        "the request still holds the old word"
+    );
+
+    let digest = check_digest(&env, &input, None);
+    let seg = digest["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == article.as_str())
+        .unwrap()["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == para.as_str())
+        .unwrap()
+        .clone();
+    assert!(seg["source"].as_str().unwrap().contains(&replacement));
+    assert!(seg["translation"].as_str().unwrap().contains(&replacement));
+    assert!(!seg["translation"].as_str().unwrap().contains(&word));
+}
+
+// ---------------------------------------------------------------------------
+// 4. Concurrency limit
+// ---------------------------------------------------------------------------
+
+#[test]
+fn requests_in_flight_never_exceed_jobs() {
+    let env = Env::new();
+    env.mock.set_delay(150, 0);
+    let articles = "F01,A01"; // six chunks at the default budget
+    for jobs in [2usize, 4] {
+        env.mock.reset_counters();
+        // A fresh cache per run, so every chunk is sent.
+        let cache = env.path().join(format!("cache-{jobs}"));
+        seed_plans(&cache);
+        let c = cache.to_str().unwrap();
+        let j = jobs.to_string();
+        let t = totals(&env.translate(&["--articles", articles, "--cache-dir", c, "--jobs", &j]));
+        let chunks = t["chunks"].as_u64().unwrap() as usize;
+        assert!(
+            chunks > jobs,
+            "need more chunks ({chunks}) than jobs ({jobs})"
+        );
+        assert_eq!(env.mock.requests(), chunks);
+        let max = env.mock.max_in_flight();
+        assert!(max <= jobs, "--jobs {jobs}: {max} requests in flight");
+        if jobs == 4 {
+            assert!(max > 2, "--jobs 4 never had more than {max} in flight");
+        } else {
+            assert!(max >= 2, "--jobs 2 never ran requests in parallel");
+        }
+        check_digest(&env, &sample(), Some(&["F01", "A01"]));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 5. Faults
+// ---------------------------------------------------------------------------
+
+/// One-chunk article used by the fault tests.
+const ONE: &str = "C03";
+
+/// After a run that ended well: the cache holds only correct results, and
+/// a rerun without faults sends nothing and gives the same digest.
+#[track_caller]
+fn assert_cached_and_stable(env: &Env, args: &[&str], selected: &[&str]) {
+    assert!(check_cache_valid(env, &sample()) > 0, "nothing was cached");
+    let before = env.outputs();
+    env.mock.configure(|c| {
+        c.faults.clear();
+        c.fault_when_user_contains = None;
+        c.drop_segments_over = None;
+    });
+    env.mock.reset_counters();
+    let t = totals(&env.translate(args));
+    assert_eq!(env.mock.requests(), 0, "the good result was not cached");
+    assert_eq!(t["requests"], 0);
+    assert_eq!(env.outputs(), before);
+    check_digest(env, &sample(), Some(selected));
+}
+
+/// One fault on the first request, then normal replies: the retry succeeds.
+/// Returns the env and when each request arrived.
+fn retried_once(fault: Fault, timeout_secs: u64) -> (Env, Vec<Instant>) {
+    let env = Env::with_timeout(timeout_secs);
+    env.mock.push_fault(fault);
+    let (out, arrivals) = run_watching(&env, env.translate_cmd(&sample(), &["--articles", ONE]));
+    let t = totals(&out);
+    assert_eq!(t["chunks"], 1);
+    assert_eq!(env.mock.requests(), 2, "one failed attempt, one retry");
+    assert_eq!(t["requests"], 1);
+    assert_eq!(t["attempts"], 2);
+    assert_eq!(t["failed_segments"], 0);
+    assert_eq!(env.mock.pending_faults(), 0);
+    check_digest(&env, &sample(), Some(&[ONE]));
+    assert_cached_and_stable(&env, &["--articles", ONE], &[ONE]);
+    (env, arrivals)
+}
+
+#[test]
+fn fault_429_waits_retry_after_then_succeeds() {
+    let (_env, arrivals) = retried_once(
+        Fault::Status429 {
+            retry_after: Some("1".into()),
+        },
+        2,
+    );
+    let gap = arrivals[1] - arrivals[0];
+    // The backoff alone would be 250–500 ms; Retry-After asks for 1 s.
+    assert!(gap >= Duration::from_millis(950), "retried after {gap:?}");
+    assert!(gap < Duration::from_secs(5), "retried after {gap:?}");
+}
+
+#[test]
+fn fault_500_is_retried() {
+    retried_once(Fault::Status500, 2);
+}
+
+#[test]
+fn fault_timeout_is_retried() {
+    let (_env, arrivals) = retried_once(Fault::Hang { ms: 3_000 }, 1);
+    let gap = arrivals[1] - arrivals[0];
+    assert!(gap >= Duration::from_millis(950), "timed out after {gap:?}");
+    assert!(
+        gap < Duration::from_millis(2_900),
+        "did not time out: {gap:?}"
+    );
+}
+
+#[test]
+fn fault_malformed_json_is_retried() {
+    retried_once(Fault::MalformedJson, 2);
+}
+
+#[test]
+fn fault_llamacpp_error_body_is_retried() {
+    retried_once(Fault::LlamaCppError { status: 500 }, 2);
+}
+
+/// After a fatal first run: nothing cached, no digest; a clean rerun works.
+#[track_caller]
+fn assert_fatal_left_nothing_then_recovers(env: &Env, extra_env: &[(&str, &str)]) {
+    assert!(
+        env.translate_entries().is_empty(),
+        "a failed run cached something"
+    );
+    assert!(
+        !env.out_dir().join("digest.json").exists(),
+        "a failed run wrote a digest"
+    );
+    env.mock.reset_counters();
+    let mut cmd = env.translate_cmd(&sample(), &["--articles", ONE]);
+    cmd.envs(extra_env.iter().copied());
+    let t = totals(&cmd.output().unwrap());
+    assert_eq!(t["requests"], 1);
+    assert_eq!(env.mock.requests(), 1);
+    check_digest(env, &sample(), Some(&[ONE]));
+    assert!(check_cache_valid(env, &sample()) > 0);
+}
+
+#[test]
+fn fault_ollama_model_not_found_stops_at_once() {
+    let env = Env::new();
+    env.mock.push_fault(Fault::OllamaError { status: 404 });
+    let out = env.translate(&["--articles", ONE]);
+    let line = one_line_error(&out);
+    assert!(line.contains("not found"), "{line}");
+    assert!(line.contains("mock-model"), "names the model: {line}");
+    assert!(line.contains("--model"), "hint missing: {line}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        env.mock.requests(),
+        1,
+        "a missing model must not be retried"
+    );
+    assert_fatal_left_nothing_then_recovers(&env, &[]);
+}
+
+#[test]
+fn fault_401_wrong_key_stops_and_names_the_variable() {
+    let env = Env::new();
+    env.mock
+        .configure(|c| c.require_bearer = Some("sk-right-KEY-42".into()));
+    let mut cmd = env.translate_cmd(&sample(), &["--articles", ONE]);
+    cmd.env(KEY_VAR, "sk-wrong-KEY-13");
+    let out = cmd.output().unwrap();
+    let line = one_line_error(&out);
+    assert!(
+        line.contains(KEY_VAR),
+        "message should name ${KEY_VAR}: {line}"
+    );
+    assert!(line.contains("401"), "{line}");
+    assert!(!line.contains("sk-wrong-KEY-13"), "the key leaked: {line}");
+    assert_eq!(env.mock.requests(), 1, "a 401 must not be retried");
+    assert_fatal_left_nothing_then_recovers(&env, &[(KEY_VAR, "sk-right-KEY-42")]);
+}
+
+#[test]
+fn fault_count_mismatch_is_asked_again() {
+    let env = Env::new();
+    env.mock.push_fault(Fault::DropLastSegment);
+    let t = totals(&env.translate(&["--articles", ONE]));
+    assert_eq!(env.mock.requests(), 2);
+    assert_eq!(t["requests"], 2);
+    let users = env.mock.user_messages();
+    let n = common::parse_segments(&users[0]).len();
+    assert!(n >= 2);
+    assert!(
+        users[1].contains("unusable") && users[1].contains(&format!("exactly {n} segments")),
+        "the re-ask should name the problem: {}",
+        users[1]
+    );
+    assert_eq!(common::parse_segments(&users[1]).len(), n);
+    let m = env.manifest();
+    assert_eq!(m["chunks"][0]["splits"], 0);
+    check_digest(&env, &sample(), Some(&[ONE]));
+    assert_cached_and_stable(&env, &["--articles", ONE], &[ONE]);
+}
+
+#[test]
+fn fault_persistent_count_mismatch_splits_until_aligned() {
+    let env = Env::new();
+    env.mock.configure(|c| c.drop_segments_over = Some(2));
+    let articles = format!("{ONE},A02");
+    let t = totals(&env.translate(&["--articles", &articles]));
+    assert_eq!(t["failed_segments"], 0);
+    let chunks = t["chunks"].as_u64().unwrap();
+    assert!(
+        t["requests"].as_u64().unwrap() > chunks,
+        "no split happened: {t}"
+    );
+    let m = env.manifest();
+    for c in m["chunks"].as_array().unwrap() {
+        if c["segments"].as_u64().unwrap() > 2 {
+            assert!(c["splits"].as_u64().unwrap() >= 1, "{c}");
+        }
+        assert_eq!(c["status"], "ok", "{c}");
+    }
+    // The answered requests all had at most two segments.
+    let answered = env
+        .mock
+        .user_messages()
+        .iter()
+        .filter(|u| common::parse_segments(u).len() <= 2)
+        .count();
+    assert!(answered > 0);
+    let selected = [ONE, "A02"];
+    check_digest(&env, &sample(), Some(&selected));
+    assert_cached_and_stable(&env, &["--articles", &articles], &selected);
+}
+
+#[test]
+fn fault_finish_length_splits_at_once() {
+    let env = Env::new();
+    env.mock.push_fault(Fault::FinishLength);
+    let t = totals(&env.translate(&["--articles", ONE]));
+    let users = env.mock.user_messages();
+    assert_eq!(users.len(), 3, "the cut reply, then two halves");
+    assert_eq!(t["requests"], 3);
+    assert!(
+        users.iter().all(|u| !u.contains("unusable")),
+        "a cut reply is split, not re-asked"
+    );
+    let counts: Vec<usize> = users
+        .iter()
+        .map(|u| common::parse_segments(u).len())
+        .collect();
+    assert_eq!(counts[1] + counts[2], counts[0], "halves: {counts:?}");
+    assert!(counts[1] >= 1 && counts[2] >= 1);
+    assert_eq!(env.manifest()["chunks"][0]["splits"], 1);
+    check_digest(&env, &sample(), Some(&[ONE]));
+    assert_cached_and_stable(&env, &["--articles", ONE], &[ONE]);
+}
+
+#[test]
+fn fault_persistent_failure_is_not_cached_and_rerun_retries_it() {
+    let env = Env::new();
+    let parsed = parse_json(&env, &sample());
+    let a02 = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "A02")
+        .unwrap();
+    let paras = a02["paragraphs"].as_array().unwrap();
+    let needle = paras.last().unwrap()["text"].as_str().unwrap().to_string();
+    env.mock.configure(|c| {
+        c.fault_when_user_contains = Some((
+            needle.clone(),
+            Fault::Status429 {
+                retry_after: Some("0".into()),
+            },
+        ))
+    });
+    let out = env.translate(&["--articles", "A02"]);
+    let t = totals(&out);
+    let chunks = t["chunks"].as_u64().unwrap() as usize;
+    assert!(chunks >= 2, "A02 should have several chunks");
+    // The good chunks once each, the bad one max_attempts (3) times.
+    assert_eq!(env.mock.requests(), chunks - 1 + 3);
+    let failed = t["failed_segments"].as_u64().unwrap();
+    assert!(failed >= 1);
+    assert!(text(&out.stderr).contains("no translation"));
+    let digest = env.digest();
+    let segs = digest["articles"][0]["segments"].as_array().unwrap();
+    let last = segs.last().unwrap();
+    assert_eq!(last["status"], "failed");
+    assert!(last["translation"].is_null());
+    assert_eq!(
+        segs.iter().filter(|s| s["status"] == "failed").count() as u64,
+        failed
+    );
+    assert_eq!(env.translate_entries().len(), chunks - 1);
+    check_cache_valid(&env, &sample());
+
+    env.mock.configure(|c| c.fault_when_user_contains = None);
+    env.mock.reset_counters();
+    let t = totals(&env.translate(&["--articles", "A02"]));
+    assert_eq!(env.mock.requests(), 1, "only the failed chunk is re-sent");
+    assert_eq!(t["failed_segments"], 0);
+    check_digest(&env, &sample(), Some(&["A02"]));
+    assert_cached_and_stable(&env, &["--articles", "A02"], &["A02"]);
+}
+
+// ---------------------------------------------------------------------------
+// 6. Killed mid-way, then resumed
+// ---------------------------------------------------------------------------
+
+#[test]
+fn killed_run_resumes_with_only_missing_chunks() {
+    let env = Env::new();
+    env.mock.set_delay(150, 0);
+    let mut child = env
+        .translate_cmd(&sample(), &["--jobs", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn gloss");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while env.mock.requests() < 3 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "gloss finished before it could be killed"
+        );
+        assert!(Instant::now() < deadline, "gloss sent too few requests");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("kill gloss");
+    child.wait().unwrap();
+    let sent_before = env.mock.requests();
+    assert!(
+        !env.out_dir().join("digest.json").exists(),
+        "killed run wrote a digest"
+    );
+    let cached = env.translate_entries().len();
+    assert!(cached >= 1, "nothing was cached before the kill");
+    check_cache_valid(&env, &sample());
+
+    env.mock.set_delay(0, 0);
+    env.mock.reset_counters();
+    let t = totals(&env.translate(&[]));
+    let chunks = t["chunks"].as_u64().unwrap() as usize;
+    assert!(cached < chunks && sent_before < chunks);
+    assert_eq!(
+        env.mock.requests(),
+        chunks - cached,
+        "the rerun should send only the chunks not cached"
+    );
+    assert_eq!(t["cache_hits"].as_u64().unwrap() as usize, cached);
+    assert_eq!(env.translate_entries().len(), chunks);
+    check_digest(&env, &sample(), None);
+}
+
+// ---------------------------------------------------------------------------
+// 7. Keys never leak
+// ---------------------------------------------------------------------------
+
+#[test]
+fn api_key_is_sent_only_as_bearer_and_never_written() {
+    const KEY: &str = "sk-test-SECRET-1234";
+    let env = Env::new();
+    env.mock.configure(|c| c.require_bearer = Some(KEY.into()));
+    let articles = "C01,C03";
+    let mut cmd = env.translate_cmd(&sample(), &["--articles", articles]);
+    cmd.env(KEY_VAR, KEY);
+    let out = cmd.output().unwrap();
+    totals(&out);
+    check_digest(&env, &sample(), Some(&["C01", "C03"]));
+    // The key did reach the server (so this test can fail)…
+    let headers = env.mock.headers();
+    assert!(!headers.is_empty());
+    for h in &headers {
+        assert!(
+            h.iter()
+                .any(|(k, v)| k == "authorization" && v == &format!("Bearer {KEY}")),
+            "no bearer key: {h:?}"
+        );
+    }
+    // …and nowhere else.
+    for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(!text(bytes).contains(KEY), "key in {what}");
+    }
+    let files: Vec<PathBuf> = files_under(&env.cache())
+        .into_iter()
+        .chain(files_under(&env.out()))
+        .collect();
+    assert!(
+        files.len() >= 5,
+        "expected cache and output files: {files:?}"
+    );
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(!text(&bytes).contains(KEY), "key in {}", file.display());
+        assert!(
+            !text(&bytes).contains("SECRET"),
+            "key in {}",
+            file.display()
+        );
+    }
+    // The bodies never carry it either.
+    for body in env.mock.bodies() {
+        assert!(!body.to_string().contains(KEY));
+    }
+}
+
+#[test]
+fn openai_env_key_is_not_sent_to_a_profile_without_api_key_env() {
+    const KEY: &str = "sk-openai-SECRET";
+    let env = Env::new();
+    let run = |profile: &str| {
+        env.mock.reset_counters();
+        let cache = env.path().join(format!("cache-{profile}"));
+        seed_plans(&cache);
+        let mut cmd = env.cmd();
+        cmd.arg("translate")
+            .arg(sample())
+            .args(["--profile", profile, "--articles", "C01", "--out"])
+            .arg(env.out())
+            .arg("--cache-dir")
+            .arg(&cache)
+            .env("OPENAI_API_KEY", KEY)
+            .env("OPENAI_ORG_ID", "org-SECRET-ORG")
+            .env("OPENAI_PROJECT_ID", "proj-SECRET-PROJ");
+        let out = cmd.output().unwrap();
+        assert_ok(&out);
+        assert!(!text(&out.stderr).contains(KEY));
+        let headers = env.mock.headers();
+        assert!(!headers.is_empty());
+        headers
+    };
+    let sends = |headers: &[Vec<(String, String)>], needle: &str| {
+        headers
+            .iter()
+            .flatten()
+            .any(|(k, v)| k.contains(needle) || v.contains(needle))
+    };
+
+    let headers = run("nokey");
+    assert!(!sends(&headers, KEY), "OPENAI_API_KEY sent: {headers:?}");
+    assert!(
+        !sends(&headers, "SECRET"),
+        "OpenAI variables sent: {headers:?}"
+    );
+    check_digest(&env, &sample(), Some(&["C01"]));
+
+    // Control: a profile that names OPENAI_API_KEY does send it (so the
+    // check above can fail), and still no organisation or project.
+    let headers = run("openaikey");
+    assert!(sends(&headers, &format!("Bearer {KEY}")), "{headers:?}");
+    assert!(!sends(&headers, "SECRET-ORG") && !sends(&headers, "SECRET-PROJ"));
+}
