@@ -49,6 +49,13 @@ pub enum Command {
     Brief(TranslateArgs),
     /// Everything: translate, summarize, brief; writes digest and brief.
     Run(TranslateArgs),
+    /// Check an endpoint: reachable, lists the model, answers a one-token completion.
+    Doctor {
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect or clean the result cache.
     Cache {
         #[command(subcommand)]
@@ -173,6 +180,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 digest: true,
             },
         ),
+        Command::Doctor { endpoint, json } => doctor(&endpoint, json),
         Command::Cache {
             action,
             cache_dir,
@@ -424,6 +432,40 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let (profile, warning) = Config::load(&cwd)?.profile(&overrides(endpoint))?;
+    if let Some(w) = warning {
+        eprintln!("gloss: warning: {w}");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| GlossError::Usage(format!("cannot start the async runtime: {e}")))?;
+    let checks = runtime.block_on(crate::doctor::run(&profile));
+    let ok = checks.iter().all(|c| c.ok);
+    if json {
+        stdout_line(&serde_json::to_string_pretty(&serde_json::json!({"profile": profile.name, "base_url": profile.base_url, "model": profile.model, "ok": ok, "checks": checks})).unwrap_or_default());
+    } else {
+        stdout_line(&format!(
+            "profile {} · {} · model {}",
+            profile.name, profile.base_url, profile.model
+        ));
+        for c in &checks {
+            stdout_line(&format!(
+                "{} {:<13} {}",
+                if c.ok { "ok  " } else { "FAIL" },
+                c.name,
+                c.detail
+            ));
+            if let (false, Some(h)) = (c.ok, &c.hint) {
+                stdout_line(&format!("     → {h}"));
+            }
+        }
+    }
+    Ok(if ok { 0 } else { 1 })
 }
 
 fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<i32> {

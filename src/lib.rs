@@ -9,6 +9,7 @@ pub mod cache;
 pub mod chunk;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod document;
 pub mod error;
 pub mod llm;

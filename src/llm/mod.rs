@@ -44,7 +44,7 @@ pub enum LlmError {
         hint: String,
     },
     #[error(
-        "model {model:?} not found at {url}: {message} — check --model or the profile's model (gloss doctor lists what the server has)"
+        "model {model:?} not found at {url}: {message} — check --model or the profile's model (`gloss doctor` shows what the server lists)"
     )]
     ModelNotFound {
         model: String,
@@ -300,6 +300,11 @@ impl LlmClient {
                         attempts: attempt,
                         latency: started.elapsed(),
                     });
+                }
+                Err(e) if e.is_fatal() => {
+                    // Stop requests waiting for a slot: they would fail the same way.
+                    self.in_flight.close();
+                    return Err(e);
                 }
                 Err(e) if !e.is_retryable() => return Err(e),
                 Err(e) if attempt >= max => {
