@@ -31,6 +31,83 @@ pub struct Brief {
     pub removed_citations: Vec<String>,
     /// Requests the reduction took (1 when everything fit).
     pub stages: usize,
+    /// `model`, or why the brief was assembled from the summaries instead.
+    pub origin: String,
+}
+
+/// Why a model's brief cannot be used, if it cannot: it must have the
+/// headline section, cite at least one real article and fill the template.
+pub fn problem(markdown: &str, known: &[String]) -> Option<String> {
+    if !markdown.contains("## Headlines") {
+        return Some("the answer has no Headlines section".into());
+    }
+    if markdown.contains("<takeaway")
+        || markdown.contains("[<id>]")
+        || markdown.contains("<one line")
+    {
+        return Some("the answer repeats the template instead of filling it".into());
+    }
+    let (_, cited, _) = check_citations(markdown, known);
+    if cited.is_empty() {
+        return Some("the answer cites no article".into());
+    }
+    None
+}
+
+static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:US\$|\$|€|£|CAD\s?|USD\s?)?\d[\d,.]*\s?(?:%|percent|trillion|billion|million|thousand|bn|GWh|MWh|TWh|kWh|km|°C|years?|won|yuan|dollars?)?")
+        .expect("static regex")
+});
+
+/// A brief assembled from the summaries alone, for when the model's brief is
+/// unusable: every headline is a summary's first sentence with its citation.
+pub fn fallback(
+    inputs: &[BriefInput],
+    key_points: &[(String, Vec<String>)],
+    reason: &str,
+) -> String {
+    let mut out = format!(
+        "*The model's brief was not usable ({reason}); this brief is assembled from the article summaries.*\n\n## Headlines\n"
+    );
+    for input in inputs.iter().take(7) {
+        let first = input.text.lines().next().unwrap_or_default();
+        let sentence = first.split_inclusive(". ").next().unwrap_or(first).trim();
+        out.push_str(&format!("- {} [{}]\n", sentence, input.id));
+    }
+    out.push_str(
+        "\n## Key figures\n| Figure | What it measures | Article |\n| --- | --- | --- |\n",
+    );
+    let mut rows = 0;
+    for (id, points) in key_points {
+        for point in points {
+            if rows >= 8 {
+                break;
+            }
+            if let Some(m) = FIGURE.find_iter(point).find(|m| {
+                m.as_str().chars().any(|c| c.is_ascii_digit()) && m.as_str().trim().len() > 1
+            }) {
+                out.push_str(&format!(
+                    "| {} | {} | [{id}] |\n",
+                    m.as_str().trim(),
+                    point.replace('|', "/")
+                ));
+                rows += 1;
+            }
+        }
+    }
+    out.push_str("\n## By section\n");
+    let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
+    for input in inputs {
+        let name = input.section.as_deref().unwrap_or("Other");
+        match sections.iter_mut().find(|(s, _)| *s == name) {
+            Some((_, titles)) => titles.push(&input.title),
+            None => sections.push((name, vec![&input.title])),
+        }
+    }
+    for (name, titles) in sections {
+        out.push_str(&format!("- **{name}** — {}\n", titles.join("; ")));
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -127,6 +204,41 @@ mod tests {
         assert_eq!(text, "- Growth [A03]. Fake . Both [A01].");
         assert_eq!(cited, vec!["A03", "A01"]);
         assert_eq!(removed, vec!["A99", "A42"]);
+    }
+
+    #[test]
+    fn unusable_briefs_are_caught_and_fallback_cites_every_article() {
+        let known = vec!["A06".to_string(), "C01".to_string()];
+        assert!(problem("## Headlines\n- <takeaway 1> [<id>]", &known).is_some());
+        assert!(problem("Some text [A06]", &known).is_some());
+        assert!(problem("## Headlines\n- Funding grows [A99]", &known).is_some());
+        assert!(problem("## Headlines\n- Funding grows [A06]", &known).is_none());
+        let inputs = vec![
+            BriefInput {
+                id: "A06".into(),
+                title: "Canada funds clusters".into(),
+                section: Some("Policy".into()),
+                text: "Canada gives CAD 427 million. More follows.".into(),
+            },
+            BriefInput {
+                id: "C01".into(),
+                title: "Security robot".into(),
+                section: Some("Clippings".into()),
+                text: "A robot guards 5,000 square feet.".into(),
+            },
+        ];
+        let points = vec![(
+            "A06".to_string(),
+            vec!["CAD 427 million from ISED".to_string()],
+        )];
+        let md = fallback(&inputs, &points, "test");
+        assert!(problem(&md, &known).is_none(), "{md}");
+        assert!(md.contains("- Canada gives CAD 427 million. [A06]"), "{md}");
+        assert!(
+            md.contains("| CAD 427 million | CAD 427 million from ISED | [A06] |"),
+            "{md}"
+        );
+        assert!(md.contains("**Clippings** — Security robot"));
     }
 
     #[test]

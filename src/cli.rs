@@ -396,7 +396,14 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
         .enable_all()
         .build()
         .map_err(|e| GlossError::Usage(format!("cannot start the async runtime: {e}")))?;
-    let result = runtime.block_on(pipeline::run(&opts))?;
+    // Ctrl-C drops the run: its tasks are aborted, and every result finished
+    // before is already in the cache.
+    let result = runtime.block_on(async {
+        tokio::select! {
+            result = pipeline::run(&opts) => result,
+            _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
+        }
+    })?;
     let t = &result.manifest.totals;
     if args.json {
         stdout_line(&serde_json::to_string_pretty(t).unwrap_or_default());

@@ -35,8 +35,10 @@ pub async fn complete_cached(
     profile: &Profile,
     cache: &Cache,
     client: &LazyClient,
+    max_tokens: u32,
 ) -> Result<(Option<String>, RequestReport), LlmError> {
-    let request = ChatRequest::new(profile, messages);
+    let mut request = ChatRequest::new(profile, messages);
+    request.max_tokens = request.max_tokens.min(max_tokens);
     let key = CacheKey::new(kind, &request);
     let mut report = RequestReport {
         item: item.to_string(),

@@ -208,7 +208,8 @@ impl Translator {
         segments: &[Segment],
     ) -> crate::Result<(ChatRequest, CacheKey)> {
         let messages = self.messages(title, segments)?;
-        let request = ChatRequest::new(&self.profile, &messages);
+        let mut request = ChatRequest::new(&self.profile, &messages);
+        request.max_tokens = request.max_tokens.min(output_cap(segments));
         // The base URL is not in the key: the same model behind another
         // address gives the same result; the model name is.
         let key = CacheKey::new(
@@ -406,6 +407,14 @@ impl Translator {
             Ok(texts)
         })
     }
+}
+
+/// Room for a chunk's answer: about twice the source, so a model that loops
+/// stops early with `finish_reason: length` (and the chunk is split) instead
+/// of generating thousands of tokens.
+pub fn output_cap(segments: &[Segment]) -> u32 {
+    let source: usize = segments.iter().map(|s| s.tokens).sum();
+    (source * 2 + 16 * segments.len() + 64) as u32
 }
 
 /// Collected translations by segment id.

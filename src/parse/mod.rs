@@ -206,8 +206,15 @@ fn join_style(non_blank: &[Line<'_>], kept: &[Line<'_>]) -> JoinStyle {
     let blank_lines_separate = breaks * 10 < pairs * 8 && breaks * 20 > pairs;
     // Text with one long line per paragraph: every line is its own paragraph.
     let mean = kept.iter().map(|l| l.text().chars().count()).sum::<usize>() / kept.len().max(1);
+    // pdftotext keeps a trailing space where a line broke between words; text
+    // that never has one was wrapped by hand (or not at all).
+    let trailing = kept
+        .iter()
+        .filter(|l| l.raw.ends_with(char::is_whitespace))
+        .count();
     JoinStyle {
         blank_lines_separate,
+        trailing_space_marks_words: trailing * 10 >= kept.len(),
         full_width: if mean > 200 {
             usize::MAX / 16
         } else {

@@ -24,6 +24,10 @@ pub struct BodyLine<'a> {
 pub struct JoinStyle {
     /// Blank lines separate paragraphs (prose, Markdown) rather than every line (PDF text).
     pub blank_lines_separate: bool,
+    /// Whether a missing trailing space means "broken inside a word": true for
+    /// pdftotext output, which keeps the space at word breaks; false for
+    /// hand-wrapped text, where Korean lines still end at word boundaries.
+    pub trailing_space_marks_words: bool,
     /// Width of a full line in this text; a shorter line ends its paragraph.
     pub full_width: usize,
 }
@@ -111,7 +115,11 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// Append `line` to `text`, choosing the separator from the break's shape.
-fn join_into(text: &mut String, line: &str) {
+fn is_hangul(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF)
+}
+
+fn join_into(text: &mut String, line: &str, style: JoinStyle) {
     let next = line.trim();
     if text.is_empty() {
         text.push_str(next);
@@ -124,6 +132,11 @@ fn join_into(text: &mut String, line: &str) {
     let first = next.chars().next();
     let glue = match (last, first) {
         _ if had_space => " ",
+        // Korean separates words with spaces: without pdftotext's trailing
+        // space to go by, a break between Hangul is a word break.
+        (Some(a), Some(b)) if !style.trailing_space_marks_words && is_hangul(a) && is_hangul(b) => {
+            " "
+        }
         (Some(a), Some(b)) if is_cjk(a) || is_cjk(b) => "",
         (Some('·' | '/' | '-' | '(' | '‘' | '“' | '「'), _) => "",
         _ => " ",
@@ -151,7 +164,7 @@ pub fn join(lines: &[BodyLine<'_>], style: JoinStyle) -> Vec<Block> {
         if let Some(block) = blocks.last_mut() {
             // Keep the trailing space until the next line is joined.
             let mut text = std::mem::take(&mut block.text);
-            join_into(&mut text, line.raw);
+            join_into(&mut text, line.raw, style);
             if line.raw.ends_with(char::is_whitespace) {
                 text.push(' ');
             }
@@ -184,8 +197,31 @@ mod tests {
 
     const PDF: JoinStyle = JoinStyle {
         blank_lines_separate: false,
+        trailing_space_marks_words: true,
         full_width: 80,
     };
+
+    #[test]
+    fn hand_wrapped_korean_keeps_word_spaces() {
+        let style = JoinStyle {
+            blank_lines_separate: true,
+            trailing_space_marks_words: false,
+            full_width: 80,
+        };
+        let mut l = lines(&["수출이 크게", "늘었다고 밝혔다."]);
+        l[1].after_blank = false;
+        let b = join(&l, style);
+        assert_eq!(b[0].text, "수출이 크게 늘었다고 밝혔다.");
+        // pdftotext output: no trailing space means the break fell inside a word.
+        let b = join(
+            &lines(&[
+                "MURC는 연구개발 과제 대응 방안으로 데이터 수집 및 축적 데이터 활용 연구",
+                "개발",
+            ]),
+            PDF,
+        );
+        assert!(b[0].text.ends_with("연구개발"));
+    }
 
     #[test]
     fn trailing_space_joins_with_a_space() {
@@ -253,6 +289,7 @@ mod tests {
             &l,
             JoinStyle {
                 blank_lines_separate: true,
+                trailing_space_marks_words: false,
                 full_width: 80,
             },
         );

@@ -17,6 +17,11 @@ use super::Prepared;
 /// Tokens of prompt text around the summaries, and room kept for the answer.
 const BRIEF_PROMPT_TOKENS: usize = 600;
 
+/// Room for a summary answer (2–3 sentences and 3 points).
+const SUMMARY_MAX_TOKENS: u32 = 400;
+/// Room for the brief.
+const BRIEF_MAX_TOKENS: u32 = 1200;
+
 /// Rough token estimate without building a tokenizer: English ~4 chars a token.
 fn estimate_tokens(text: &str) -> usize {
     text.len().div_ceil(4) + 8
@@ -53,8 +58,16 @@ pub(super) async fn summarize_and_brief(
         let id = a.id.clone();
         set.spawn(async move {
             let item = format!("summary {id}");
-            let result =
-                complete_cached(&item, "summary", &messages, &profile, &cache, &client).await;
+            let result = complete_cached(
+                &item,
+                "summary",
+                &messages,
+                &profile,
+                &cache,
+                &client,
+                SUMMARY_MAX_TOKENS,
+            )
+            .await;
             (id, result)
         });
     }
@@ -115,9 +128,10 @@ pub(super) async fn summarize_and_brief(
         .max(256);
 
     // Map → reduce until one request holds everything.
+    let first_level = inputs.clone();
     let mut level = inputs;
     let mut stages = 0;
-    let markdown = loop {
+    let answer: std::result::Result<String, String> = 'levels: loop {
         let groups = brief::groups(level, limit, |i| {
             estimate_tokens(&i.text) + estimate_tokens(&i.title)
         });
@@ -131,13 +145,24 @@ pub(super) async fn summarize_and_brief(
             } else {
                 format!("brief part {}", n + 1)
             };
-            let (answer, report) =
-                complete_cached(&item, "brief", &messages, &p.profile, &p.cache, client)
-                    .await
-                    .map_err(|e| GlossError::Llm(e.to_string()))?;
+            let (answer, report) = complete_cached(
+                &item,
+                "brief",
+                &messages,
+                &p.profile,
+                &p.cache,
+                client,
+                BRIEF_MAX_TOKENS,
+            )
+            .await
+            .map_err(|e| GlossError::Llm(e.to_string()))?;
+            let error = report.error.clone();
             reports.push(report);
             let Some(answer) = answer else {
-                return Ok(reports);
+                break 'levels Err(format!(
+                    "the {item} request failed: {}",
+                    error.unwrap_or_default()
+                ));
             };
             next.push(BriefInput {
                 id: format!("part {}", n + 1),
@@ -147,9 +172,46 @@ pub(super) async fn summarize_and_brief(
             });
         }
         if single {
-            break next.pop().map(|b| b.text).unwrap_or_default();
+            break Ok(next.pop().map(|b| b.text).unwrap_or_default());
         }
         level = next;
+    };
+    let markdown = match answer {
+        Ok(m) => m,
+        Err(reason) => format!("(no brief: {reason})"),
+    };
+    // A complete but unusable answer (a small model repeating the template)
+    // gives way to a brief assembled from the summaries, and says so.
+    let problem = if markdown.starts_with("(no brief: ") {
+        Some(
+            markdown
+                .trim_start_matches("(no brief: ")
+                .trim_end_matches(')')
+                .to_string(),
+        )
+    } else {
+        brief::problem(&markdown, &known)
+    };
+    let (markdown, origin) = match problem {
+        None => (markdown, "model".to_string()),
+        Some(reason) => {
+            eprintln!(
+                "gloss: warning: the model's brief was not usable ({reason}); assembling it from the summaries"
+            );
+            let points: Vec<(String, Vec<String>)> = digest
+                .articles
+                .iter()
+                .filter_map(|a| {
+                    a.summary
+                        .as_ref()
+                        .map(|s| (a.id.clone(), s.key_points.clone()))
+                })
+                .collect();
+            (
+                brief::fallback(&first_level, &points, &reason),
+                format!("fallback: {reason}"),
+            )
+        }
     };
     let (markdown, cited, removed) = brief::check_citations(&markdown, &known);
     if !removed.is_empty() {
@@ -163,6 +225,7 @@ pub(super) async fn summarize_and_brief(
         cited,
         removed_citations: removed,
         stages,
+        origin,
     });
     Ok(reports)
 }

@@ -203,19 +203,29 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
 
     let bar = crate::progress::stage_bar("translate", jobs.len() as u64, opts.progress);
     let translator = std::sync::Arc::new(translator);
+    // Dispatch strictly in the sorted order, at most `concurrency` at a time:
+    // spawning everything at once would let the runtime pick the order.
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(p.profile.concurrency.max(1)));
+    let mut pending = jobs.into_iter();
+    let mut next_job = pending.next();
     let mut set = tokio::task::JoinSet::new();
-    for (title, chunk) in jobs {
-        let t = translator.clone();
-        set.spawn(async move { t.translate_chunk(&title, &chunk).await });
-    }
     let mut reports: Vec<ChunkReport> = Vec::new();
     let mut translations: TranslationMap = HashMap::new();
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    loop {
+    while next_job.is_some() || !set.is_empty() {
         tokio::select! {
-            next = set.join_next() => {
-                let Some(joined) = next else { break };
+            permit = slots.clone().acquire_owned(), if next_job.is_some() => {
+                let Ok(permit) = permit else { break };
+                if let Some((title, chunk)) = next_job.take() {
+                    let t = translator.clone();
+                    set.spawn(async move {
+                        let result = t.translate_chunk(&title, &chunk).await;
+                        drop(permit);
+                        result
+                    });
+                }
+                next_job = pending.next();
+            }
+            Some(joined) = set.join_next(), if !set.is_empty() => {
                 let (result, report) = match joined {
                     Ok(Ok(r)) => r,
                     Ok(Err(fatal)) => {
@@ -232,11 +242,6 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
                     translations.extend(segments.into_iter().map(|t| (t.id, t.text)));
                 }
                 reports.push(report);
-            }
-            _ = &mut ctrl_c => {
-                set.abort_all();
-                bar.finish_and_clear();
-                return Err(GlossError::Interrupted);
             }
         }
     }
@@ -259,6 +264,10 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         .clone()
         .unwrap_or_else(|| Path::new("out").to_path_buf())
         .join(&p.stem);
+    std::fs::create_dir_all(&out_dir).map_err(|source| GlossError::Output {
+        path: out_dir.clone(),
+        source,
+    })?;
     let mut files = Vec::new();
     if opts.stages.digest {
         files.extend(crate::render::write_digest(

@@ -109,9 +109,36 @@ pub(super) fn digest(d: &Digest) -> String {
 
 /// Model-written Markdown to HTML; raw HTML in it is shown as text, never run.
 pub fn markdown_to_html(markdown: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, html};
+    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+    // Only plain web links survive: `javascript:` and the like would run on click.
+    let safe = |url: &str| {
+        let url = url.trim_start().to_ascii_lowercase();
+        url.starts_with("https://") || url.starts_with("http://") || url.starts_with('#')
+    };
     let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
         Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !safe(&dest_url) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !safe(&dest_url) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
         other => other,
     });
     let mut out = String::new();
@@ -121,8 +148,8 @@ pub fn markdown_to_html(markdown: &str) -> String {
 
 const BRIEF_STYLE: &str = "body{font-family:system-ui,'Noto Sans KR',sans-serif;max-width:800px;margin:1.5rem auto;padding:0 1rem;line-height:1.4;color:#222;font-size:11pt}
 h1{font-size:1.35rem;margin:.2rem 0}h2{font-size:1.05rem;margin:.9rem 0 .3rem;border-bottom:1px solid #999}
-ul{margin:.2rem 0;padding-left:1.2rem}li{margin:.1rem 0}.meta{color:#666;font-size:.85rem}
-table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #bbb;padding:.15rem .4rem;text-align:left}
+ul{margin:.2rem 0;padding-left:1.2rem}li{margin:.1rem 0}.meta{color:#666;font-size:.85em}
+table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #bbb;padding:.15rem .4rem;text-align:left}
 @page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none;font-size:9.5pt}}";
 
 pub(super) fn brief(d: &Digest) -> String {
@@ -150,6 +177,18 @@ mod tests {
         let h = markdown_to_html("## Headlines\n- a <script>alert(1)</script> [A01]\n");
         assert!(!h.contains("<script>"), "{h}");
         assert!(h.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn script_links_are_defused() {
+        let h = markdown_to_html(
+            "[a](javascript:alert(1)) [b](JavaScript:x) ![c](data:x) [d](https://e.org)",
+        );
+        assert!(
+            !h.to_lowercase().contains("javascript:") && !h.contains("data:"),
+            "{h}"
+        );
+        assert!(h.contains("href=\"https://e.org\""), "{h}");
     }
 
     #[test]

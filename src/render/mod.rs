@@ -168,6 +168,10 @@ pub fn write_digest(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<V
 
 /// Write the brief (brief.md, brief.html, brief.json) in `formats` to `dir`.
 pub fn write_brief(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|source| GlossError::Output {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::new();
     for format in formats {
         let (name, text) = match format {
