@@ -1,6 +1,7 @@
 //! End-to-end against a real OpenAI-compatible server (llama.cpp's
-//! llama-server started by `scripts/local-model up`). Runs only when
-//! GLOSS_E2E_BASE_URL is set; otherwise it says so and passes as skipped.
+//! llama-server started by `scripts/local-model up`): `gloss run` translates
+//! and summarizes two articles of the sample and writes the brief. Runs only
+//! when GLOSS_E2E_BASE_URL is set; otherwise it says so and passes as skipped.
 
 use std::path::Path;
 
@@ -13,10 +14,10 @@ fn hangul(text: &str) -> usize {
 }
 
 #[test]
-fn real_local_server_translates_two_articles_and_reruns_from_cache() {
+fn real_local_server_runs_two_articles_and_reruns_from_cache() {
     let Ok(base_url) = std::env::var("GLOSS_E2E_BASE_URL") else {
         eprintln!(
-            "SKIPPED real_local_server_translates…: GLOSS_E2E_BASE_URL is not set (run `scripts/local-model up` and export it)"
+            "SKIPPED real_local_server_runs_two_articles…: GLOSS_E2E_BASE_URL is not set (run `scripts/local-model up` and export it)"
         );
         return;
     };
@@ -29,7 +30,7 @@ fn real_local_server_translates_two_articles_and_reruns_from_cache() {
             .current_dir(dir.path())
             .env_remove("OPENAI_API_KEY")
             .args([
-                "translate",
+                "run",
                 sample.to_str().unwrap(),
                 "--profile",
                 "local",
@@ -81,6 +82,25 @@ fn real_local_server_translates_two_articles_and_reruns_from_cache() {
             }
         }
     }
+    // Summaries of both articles, and a brief that cites only real ids.
+    for article in digest["articles"].as_array().unwrap() {
+        let summary = &article["summary"];
+        let text = summary["text"].as_str().unwrap_or_default();
+        let points = summary["key_points"].as_array().map_or(0, Vec::len);
+        assert!(
+            !text.is_empty() || points > 0,
+            "no summary for {}: {summary}; requests: {}",
+            article["id"],
+            manifest["requests"]
+        );
+    }
+    let brief = std::fs::read_to_string(out.join("brief.md")).unwrap();
+    assert!(brief.contains("## Headlines"), "{brief}");
+    let cited: Vec<&str> = brief
+        .match_indices('[')
+        .filter_map(|(i, _)| brief.get(i + 1..i + 4))
+        .collect();
+    assert!(cited.iter().any(|c| *c == "C01" || *c == "C04"), "{brief}");
     let warm = run();
     assert_eq!(
         warm["requests"], 0,

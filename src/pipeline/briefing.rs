@@ -131,10 +131,18 @@ pub(super) async fn summarize_and_brief(
     let first_level = inputs.clone();
     let mut level = inputs;
     let mut stages = 0;
+    let mut depth = 0;
+    let size = |i: &BriefInput| estimate_tokens(&i.text) + estimate_tokens(&i.title);
     let answer: std::result::Result<String, String> = 'levels: loop {
-        let groups = brief::groups(level, limit, |i| {
-            estimate_tokens(&i.text) + estimate_tokens(&i.title)
-        });
+        depth += 1;
+        // Past the first level every request must merge at least two inputs,
+        // or partial briefs as long as half the limit would never converge.
+        let floor = if depth == 1 {
+            0
+        } else {
+            2 * level.iter().map(size).max().unwrap_or(0)
+        };
+        let groups = brief::groups(level, limit.max(floor), size);
         let single = groups.len() == 1;
         let mut next = Vec::new();
         for (n, group) in groups.into_iter().enumerate() {
@@ -143,7 +151,7 @@ pub(super) async fn summarize_and_brief(
             let item = if single {
                 "brief".to_string()
             } else {
-                format!("brief part {}", n + 1)
+                format!("brief part {depth}.{}", n + 1)
             };
             let (answer, report) = complete_cached(
                 &item,
