@@ -49,6 +49,19 @@ pub enum Command {
     Brief(TranslateArgs),
     /// Everything: translate, summarize, brief; writes digest and brief.
     Run(TranslateArgs),
+    /// Build the issue's termbase (names and their English forms) and print or save it.
+    Glossary {
+        #[command(flatten)]
+        args: TranslateArgs,
+        /// Save the merged termbase as TOML, usable with --glossary.
+        #[arg(long)]
+        save: Option<PathBuf>,
+    },
+    /// The quality report of an issue from the cache (sends nothing).
+    Qa {
+        #[command(flatten)]
+        args: TranslateArgs,
+    },
     /// Check an endpoint: reachable, lists the model, answers a one-token completion.
     Doctor {
         #[command(flatten)]
@@ -121,6 +134,18 @@ pub struct TranslateArgs {
     /// Language to translate into.
     #[arg(long, default_value = "English")]
     pub to: String,
+    /// Glossary file (CSV `source,target[,note]` or TOML `[[term]]`), e.g. one saved by `gloss glossary --save`.
+    #[arg(long)]
+    pub glossary: Option<PathBuf>,
+    /// Skip the automatic termbase (one extraction request per article).
+    #[arg(long)]
+    pub no_termbase: bool,
+    /// Do not re-request segments that fail a quality check.
+    #[arg(long)]
+    pub no_repair: bool,
+    /// Exit with status 3 when any segment is left flagged or untranslated.
+    #[arg(long)]
+    pub strict: bool,
     /// Print the manifest's totals as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -181,6 +206,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             },
         ),
         Command::Doctor { endpoint, json } => doctor(&endpoint, json),
+        Command::Glossary { args, save } => glossary(args, save),
+        Command::Qa { args } => qa(args),
         Command::Cache {
             action,
             cache_dir,
@@ -299,6 +326,9 @@ fn plan(
             brief: true,
             digest: true,
         },
+        glossary: None,
+        termbase: true,
+        repair: true,
     };
     let p = pipeline::prepare(&opts)?;
     let articles = pipeline::chunk_selected(&p);
@@ -309,6 +339,8 @@ fn plan(
         cache: p.cache.clone(),
         languages: p.languages.clone(),
         client: std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile)),
+        glossary: Default::default(),
+        repair: false,
     }
     .request("", &[])?;
     let counter = crate::tokens::TokenCounter::for_model(&p.profile.model);
@@ -369,12 +401,12 @@ fn plan(
     Ok(0)
 }
 
-fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
+fn run_options(args: &TranslateArgs, stages: Stages) -> RunOptions {
     let mut o = overrides(&args.endpoint);
     o.jobs = args.jobs;
     o.chunk_tokens = args.budget;
     o.cache_dir = args.cache_dir.clone();
-    let opts = RunOptions {
+    RunOptions {
         input: args.file.clone(),
         out_dir: Some(args.out.clone()),
         formats: args.format.clone(),
@@ -391,11 +423,22 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
         target_language: args.to.clone(),
         progress: std::io::stderr().is_terminal(),
         stages,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+        glossary: args.glossary.clone(),
+        termbase: !args.no_termbase,
+        repair: !args.no_repair,
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| GlossError::Usage(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| GlossError::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
+    let opts = run_options(&args, stages);
+    let runtime = runtime()?;
     // Ctrl-C drops the run: its tasks are aborted, and every result finished
     // before is already in the cache.
     let result = runtime.block_on(async {
@@ -432,6 +475,27 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
     {
         eprintln!("gloss: wrote {}", f.display());
     }
+    let flagged: usize = result.digest.flagged();
+    if flagged > 0 {
+        let reasons: Vec<String> = t
+            .flagged_segments
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        eprintln!(
+            "gloss: warning: {flagged} segments flagged by quality checks ({}; {} repaired of {} re-requested); see ⚠ in the digest and `gloss qa`",
+            reasons.join(", "),
+            t.repaired,
+            t.repair_requests
+        );
+    }
+    if args.strict && (flagged > 0 || t.failed_segments > 0) {
+        eprintln!(
+            "gloss: error: --strict: {flagged} flagged and {} untranslated segments remain",
+            t.failed_segments
+        );
+        return Ok(3);
+    }
     if t.failed_segments > 0 {
         eprintln!(
             "gloss: warning: {} segments have no translation (marked ⚠ in the digest; see manifest.json); rerun to retry them",
@@ -439,6 +503,116 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+fn glossary(args: TranslateArgs, save: Option<PathBuf>) -> Result<i32> {
+    let opts = run_options(
+        &args,
+        Stages {
+            brief: false,
+            digest: false,
+        },
+    );
+    let p = pipeline::prepare(&opts)?;
+    let client = std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile));
+    let (termbase, reports) = runtime()?.block_on(async {
+        tokio::select! {
+            r = pipeline::terms::build(&p, &client) => r,
+            _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
+        }
+    })?;
+    let sent: u32 = reports.iter().map(|r| r.requests).sum();
+    if args.json {
+        stdout_line(
+            &serde_json::to_string_pretty(&serde_json::json!({
+                "terms": termbase.glossary.terms, "conflicts": termbase.conflicts,
+            }))
+            .unwrap_or_default(),
+        );
+    } else {
+        for t in &termbase.glossary.terms {
+            stdout_line(&format!("{} → {}  ({})", t.source, t.target, t.origin));
+        }
+        for c in &termbase.conflicts {
+            stdout_line(&format!("conflict: {c}"));
+        }
+    }
+    if let Some(path) = save {
+        crate::render::write_atomic(&path, termbase.glossary.to_toml().as_bytes())?;
+        eprintln!(
+            "gloss: saved {} terms to {} (edit it, then pass --glossary {})",
+            termbase.glossary.terms.len(),
+            path.display(),
+            path.display()
+        );
+    }
+    eprintln!(
+        "gloss: {} terms from {} articles, {} requests sent",
+        termbase.glossary.terms.len(),
+        reports.len(),
+        sent
+    );
+    Ok(0)
+}
+
+fn qa(args: TranslateArgs) -> Result<i32> {
+    let opts = run_options(
+        &args,
+        Stages {
+            brief: false,
+            digest: false,
+        },
+    );
+    let report = pipeline::qa_report(&opts)?;
+    if args.json {
+        stdout_line(&serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        stdout_line(&format!(
+            "{:<4} {:>8} {:>7} {:>8} {:>9}  reasons",
+            "id", "segments", "checked", "flagged", "repaired"
+        ));
+        for a in &report.articles {
+            let reasons: Vec<String> = a.reasons.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            stdout_line(&format!(
+                "{:<4} {:>8} {:>7} {:>8} {:>9}  {}",
+                a.id,
+                a.segments,
+                a.checked,
+                a.flagged,
+                a.repaired,
+                if a.checked < a.segments {
+                    format!(
+                        "{} not translated yet; {}",
+                        a.segments - a.checked,
+                        reasons.join(", ")
+                    )
+                } else {
+                    reasons.join(", ")
+                }
+            ));
+        }
+        for (id, why) in &report.flagged {
+            stdout_line(&format!("  ⚠ {id}: {}", why.join("; ")));
+        }
+        let reasons: Vec<String> = report
+            .reasons
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        stdout_line(&format!(
+            "total: {} segments, {} checked, {} flagged ({}), {} repaired",
+            report.segments,
+            report.checked,
+            report.flagged.len(),
+            reasons.join(", "),
+            report.repaired
+        ));
+    }
+    Ok(if args.strict && !report.flagged.is_empty() {
+        3
+    } else {
+        0
+    })
 }
 
 fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {

@@ -16,6 +16,8 @@ use crate::tokens::TokenCounter;
 pub const OUTPUT_RATIO: f64 = 1.1;
 /// Expected tokens of one article summary.
 pub const SUMMARY_OUTPUT_TOKENS: u64 = 180;
+/// Expected tokens of one article's term list.
+pub const TERMS_OUTPUT_TOKENS: u64 = 150;
 /// Expected tokens of the executive brief.
 pub const BRIEF_OUTPUT_TOKENS: u64 = 900;
 
@@ -147,6 +149,10 @@ pub fn plan(
         stage: "summarize".into(),
         ..Default::default()
     };
+    let mut terms = StagePlan {
+        stage: "termbase".into(),
+        ..Default::default()
+    };
     let mut article_plans = Vec::new();
     for (article, chunks) in articles {
         let mut article_out = 0u64;
@@ -158,6 +164,10 @@ pub fn plan(
             article_out += out;
         }
         if article.kind != crate::document::ArticleKind::Front {
+            let source: u64 = chunks.iter().map(|c| c.tokens as u64).sum();
+            terms.requests += 1;
+            terms.input_tokens += source + prompt_overhead;
+            terms.output_tokens += TERMS_OUTPUT_TOKENS;
             summarize.requests += 1;
             summarize.input_tokens += article_out + prompt_overhead;
             summarize.output_tokens += SUMMARY_OUTPUT_TOKENS;
@@ -181,7 +191,7 @@ pub fn plan(
         input_tokens: summarize.output_tokens + prompt_overhead,
         output_tokens: BRIEF_OUTPUT_TOKENS,
     };
-    let stages = vec![translate, summarize, brief];
+    let stages = vec![terms, translate, summarize, brief];
     let input_tokens = stages.iter().map(|s| s.input_tokens).sum();
     let output_tokens = stages.iter().map(|s| s.output_tokens).sum();
     Plan {

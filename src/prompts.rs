@@ -15,6 +15,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("translate.md", include_str!("../prompts/translate.md")),
     ("summarize.md", include_str!("../prompts/summarize.md")),
     ("brief.md", include_str!("../prompts/brief.md")),
+    ("terms.md", include_str!("../prompts/terms.md")),
+    ("repair.md", include_str!("../prompts/repair.md")),
 ];
 
 /// The rendered messages of one request.

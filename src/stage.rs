@@ -25,6 +25,30 @@ pub struct RequestReport {
     pub latency_ms: u64,
 }
 
+fn request_and_key(
+    kind: &str,
+    messages: &Messages,
+    profile: &Profile,
+    max_tokens: u32,
+) -> (ChatRequest, CacheKey) {
+    let mut request = ChatRequest::new(profile, messages);
+    request.max_tokens = request.max_tokens.min(max_tokens);
+    let key = CacheKey::new(kind, &request);
+    (request, key)
+}
+
+/// The cached answer to `messages`, without sending anything (`gloss qa`).
+pub fn lookup(
+    kind: &str,
+    messages: &Messages,
+    profile: &Profile,
+    cache: &Cache,
+    max_tokens: u32,
+) -> Option<String> {
+    let (_, key) = request_and_key(kind, messages, profile, max_tokens);
+    cache.get::<String>(&key).map(|e| e.value)
+}
+
 /// Answer `messages` from the cache or the endpoint. Only a complete answer
 /// (`finish_reason` not `length`, non-empty) is cached. A fatal endpoint
 /// error is returned as `Err`; other failures end in the report.
@@ -37,9 +61,7 @@ pub async fn complete_cached(
     client: &LazyClient,
     max_tokens: u32,
 ) -> Result<(Option<String>, RequestReport), LlmError> {
-    let mut request = ChatRequest::new(profile, messages);
-    request.max_tokens = request.max_tokens.min(max_tokens);
-    let key = CacheKey::new(kind, &request);
+    let (request, key) = request_and_key(kind, messages, profile, max_tokens);
     let mut report = RequestReport {
         item: item.to_string(),
         ..Default::default()

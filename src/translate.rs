@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::cache::{Cache, CacheKey};
 use crate::chunk::{Chunk, Segment};
 use crate::config::Profile;
+use crate::glossary::{Glossary, Term};
 use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage};
 use crate::prompts::{Messages, Prompts};
 
@@ -53,6 +54,12 @@ pub fn detect_language(text: &str) -> &'static str {
 pub struct Translated {
     pub id: String,
     pub text: String,
+    /// Quality problems left after the repair attempt; empty when it passed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<crate::qa::Flag>,
+    /// Whether a repair request fixed (or tried to fix) this segment.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repaired: bool,
 }
 
 /// What happened to one chunk, for the manifest.
@@ -77,6 +84,12 @@ pub struct ChunkReport {
     pub latency_ms: u64,
     /// Times the chunk (or a part of it) was split after a bad reply.
     pub splits: u32,
+    /// Segments that failed a quality check and were re-requested.
+    pub repair_requests: u32,
+    /// Of those, how many pass after the repair.
+    pub repaired: u32,
+    /// Segments still flagged, by check.
+    pub flagged: std::collections::BTreeMap<String, u32>,
 }
 
 /// The stage's inputs that do not change per chunk.
@@ -88,6 +101,11 @@ pub struct Translator {
     pub languages: Languages,
     /// Built on the first cache miss only.
     pub client: std::sync::Arc<LazyClient>,
+    /// The user's glossary merged with the termbase; a chunk's prompt gets
+    /// the terms that occur in it.
+    pub glossary: Glossary,
+    /// Re-request a segment that fails a quality check (once).
+    pub repair: bool,
 }
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -159,7 +177,18 @@ struct PromptContext<'a> {
     target_language: &'a str,
     title: &'a str,
     segments: Vec<PromptSegment<'a>>,
-    glossary: Vec<serde_json::Value>,
+    glossary: Vec<&'a Term>,
+}
+
+#[derive(Serialize)]
+struct RepairContext<'a> {
+    source_language: &'a str,
+    target_language: &'a str,
+    title: &'a str,
+    source: &'a str,
+    translation: &'a str,
+    problems: Vec<String>,
+    glossary: Vec<&'a Term>,
 }
 
 #[derive(Serialize)]
@@ -182,6 +211,16 @@ enum PartError {
 }
 
 impl Translator {
+    /// Glossary terms that occur in the title or the segments.
+    fn terms_for<'a>(&'a self, title: &str, segments: &[Segment]) -> Vec<&'a Term> {
+        let mut text = title.to_string();
+        for s in segments {
+            text.push('\n');
+            text.push_str(&s.text);
+        }
+        self.glossary.in_text(&text)
+    }
+
     fn messages(&self, title: &str, segments: &[Segment]) -> crate::Result<Messages> {
         self.prompts.render(
             "translate.md",
@@ -196,7 +235,7 @@ impl Translator {
                         text: &s.text,
                     })
                     .collect(),
-                glossary: Vec::new(),
+                glossary: self.terms_for(title, segments),
             },
         )
     }
@@ -255,6 +294,9 @@ impl Translator {
             report.status = "ok".into();
             report.cache_hit = true;
             report.usage_reported = false;
+            for f in entry.value.iter().flat_map(|t| &t.flags) {
+                *report.flagged.entry(f.kind.name().to_string()).or_default() += 1;
+            }
             return Ok((Some(entry.value), report));
         }
         match self
@@ -262,15 +304,13 @@ impl Translator {
             .await
         {
             Ok(texts) => {
-                let value: Vec<Translated> = chunk
-                    .segments
-                    .iter()
-                    .zip(texts)
-                    .map(|(s, text)| Translated {
-                        id: s.id.clone(),
-                        text,
-                    })
-                    .collect();
+                let value = match self
+                    .quality(title, &chunk.segments, texts, &mut report)
+                    .await
+                {
+                    Ok(v) => v,
+                    Err(fatal) => return Err(fatal),
+                };
                 let usage = Usage {
                     prompt_tokens: report.tokens_in,
                     completion_tokens: report.tokens_out,
@@ -378,6 +418,8 @@ impl Translator {
                                 .map(|(s, t)| Translated {
                                     id: s.id.clone(),
                                     text: t.clone(),
+                                    flags: Vec::new(),
+                                    repaired: false,
                                 })
                                 .collect();
                             let _ = self.cache.put(
@@ -409,6 +451,109 @@ impl Translator {
     }
 }
 
+impl Translator {
+    /// Check every segment; re-request those that fail once, naming the
+    /// problems, and keep the better answer. What still fails is flagged.
+    async fn quality(
+        &self,
+        title: &str,
+        segments: &[Segment],
+        texts: Vec<String>,
+        report: &mut ChunkReport,
+    ) -> Result<Vec<Translated>, LlmError> {
+        let bounds = crate::qa::length_bounds(&self.languages.source);
+        let mut out = Vec::with_capacity(segments.len());
+        for (segment, text) in segments.iter().zip(texts) {
+            let terms = self.terms_for("", std::slice::from_ref(segment));
+            let mut flags = crate::qa::check(&segment.text, &text, &terms, bounds);
+            let mut text = text;
+            let mut repaired = false;
+            if !flags.is_empty() && self.repair {
+                report.repair_requests += 1;
+                report.requests += 1;
+                if let Some(better) = self
+                    .repair_segment(title, segment, &text, &flags, &terms, report)
+                    .await?
+                {
+                    let better_flags = crate::qa::check(&segment.text, &better, &terms, bounds);
+                    if better_flags.len() < flags.len() {
+                        repaired = true;
+                        if better_flags.is_empty() {
+                            report.repaired += 1;
+                        }
+                        text = better;
+                        flags = better_flags;
+                    }
+                }
+            }
+            for f in &flags {
+                *report.flagged.entry(f.kind.name().to_string()).or_default() += 1;
+            }
+            out.push(Translated {
+                id: segment.id.clone(),
+                text,
+                flags,
+                repaired,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One focused request for one segment. `None` when it fails.
+    async fn repair_segment(
+        &self,
+        title: &str,
+        segment: &Segment,
+        translation: &str,
+        flags: &[crate::qa::Flag],
+        terms: &[&Term],
+        report: &mut ChunkReport,
+    ) -> Result<Option<String>, LlmError> {
+        let messages = self.prompts.render(
+            "repair.md",
+            RepairContext {
+                source_language: &self.languages.source,
+                target_language: &self.languages.target,
+                title,
+                source: &segment.text,
+                translation,
+                problems: flags.iter().map(|f| f.to_string()).collect(),
+                glossary: terms.to_vec(),
+            },
+        );
+        let Ok(messages) = messages else {
+            return Ok(None);
+        };
+        let mut request = ChatRequest::new(&self.profile, &messages);
+        request.max_tokens = request
+            .max_tokens
+            .min(output_cap(std::slice::from_ref(segment)));
+        let client = self.client.get()?;
+        match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
+            Ok(outcome) => {
+                report.attempts += outcome.attempts;
+                report.latency_ms += outcome.latency.as_millis() as u64;
+                match outcome.completion.usage {
+                    Some(u) => {
+                        report.tokens_in += u.prompt_tokens;
+                        report.tokens_out += u.completion_tokens;
+                    }
+                    None => report.usage_reported = false,
+                }
+                if outcome.completion.finish_reason == FinishReason::Length {
+                    return Ok(None);
+                }
+                let text = strip_reasoning(&outcome.completion.text);
+                // A reply that kept the marker format is still one segment.
+                let text = MARKER.replace(text.trim(), "").trim().to_string();
+                Ok((!text.is_empty()).then_some(text))
+            }
+            Err(e) if e.is_fatal() => Err(e),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
 /// Room for a chunk's answer: about twice the source, so a model that loops
 /// stops early with `finish_reason: length` (and the chunk is split) instead
 /// of generating thousands of tokens.
@@ -418,7 +563,7 @@ pub fn output_cap(segments: &[Segment]) -> u32 {
 }
 
 /// Collected translations by segment id.
-pub type TranslationMap = HashMap<String, String>;
+pub type TranslationMap = HashMap<String, Translated>;
 
 #[cfg(test)]
 mod tests {

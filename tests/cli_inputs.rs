@@ -431,7 +431,7 @@ fn plan_sends_nothing_and_counts_requests() {
         .iter()
         .map(|s| s["stage"].as_str().expect("stage name"))
         .collect();
-    assert_eq!(stages, ["translate", "summarize", "brief"]);
+    assert_eq!(stages, ["termbase", "translate", "summarize", "brief"]);
     let articles = plan["articles"].as_array().expect("articles");
     assert_eq!(articles.len(), 18);
     let chunks: u64 = articles
@@ -446,6 +446,7 @@ fn plan_sends_nothing_and_counts_requests() {
     assert_eq!(non_front, 17);
     assert_eq!(stage(&plan, "translate")["requests"], chunks);
     assert_eq!(stage(&plan, "summarize")["requests"], non_front);
+    assert_eq!(stage(&plan, "termbase")["requests"], non_front);
     assert_eq!(stage(&plan, "brief")["requests"], 1);
     // Default profile (openai, gpt-4o-mini) has a built-in price.
     assert!(

@@ -9,6 +9,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 mod briefing;
+pub mod terms;
 
 use crate::cache::{Cache, Mode};
 use crate::chunk::Chunk;
@@ -35,6 +36,12 @@ pub struct RunOptions {
     pub progress: bool,
     /// Which stages run and which files are written.
     pub stages: Stages,
+    /// The user's glossary file (CSV or TOML).
+    pub glossary: Option<PathBuf>,
+    /// Extract a termbase per article (one request each) and apply it.
+    pub termbase: bool,
+    /// Re-request segments that fail a quality check, once.
+    pub repair: bool,
 }
 
 /// The stages a command runs.
@@ -56,6 +63,8 @@ pub struct Prepared {
     pub selected: Vec<String>,
     pub languages: Languages,
     pub warnings: Vec<String>,
+    /// The user's glossary (empty without `--glossary`).
+    pub glossary: crate::glossary::Glossary,
 }
 
 /// Load config, input and prompts; select articles.
@@ -71,6 +80,10 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
     let src = crate::load::load(&opts.input)?;
     let issue = crate::parse::parse(&src);
     let selected = select(&issue, opts.articles.as_deref())?;
+    let glossary = match &opts.glossary {
+        Some(path) => crate::glossary::Glossary::load(path)?,
+        None => Default::default(),
+    };
     let languages = Languages {
         source: crate::translate::detect_language(&src.text).to_string(),
         target: opts.target_language.clone(),
@@ -84,6 +97,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         selected,
         languages,
         warnings: warning.into_iter().collect(),
+        glossary,
     })
 }
 
@@ -119,6 +133,10 @@ pub struct Manifest {
     pub endpoint: String,
     pub chunk_budget: usize,
     pub chunks: Vec<ChunkReport>,
+    /// Where the termbase's extractions disagreed on a name, and what was kept.
+    pub term_conflicts: Vec<String>,
+    /// Per glossary term, the segments whose translation did not follow it.
+    pub glossary_misses: std::collections::BTreeMap<String, Vec<String>>,
     pub totals: Totals,
 }
 
@@ -135,6 +153,11 @@ pub struct Totals {
     pub usage_from_server: bool,
     pub estimated_cost_usd: Option<f64>,
     pub failed_segments: usize,
+    /// Segments still flagged by a quality check, by check.
+    pub flagged_segments: std::collections::BTreeMap<String, usize>,
+    /// Segments re-requested after a failed check, and how many then passed.
+    pub repair_requests: u64,
+    pub repaired: u64,
     pub wall_ms: u64,
 }
 
@@ -182,12 +205,28 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
     }
     let articles = chunk_selected(&p);
     let client = std::sync::Arc::new(LazyClient::new(&p.profile));
+    let mut requests = Vec::new();
+    let termbase = if opts.termbase {
+        let (termbase, reports) = terms::build(&p, &client).await?;
+        requests.extend(reports);
+        termbase
+    } else {
+        terms::Termbase {
+            glossary: p.glossary.clone(),
+            conflicts: Vec::new(),
+        }
+    };
+    for c in &termbase.conflicts {
+        eprintln!("gloss: note: termbase: {c}");
+    }
     let translator = Translator {
         profile: p.profile.clone(),
         prompts: p.prompts.clone(),
         cache: p.cache.clone(),
         languages: p.languages.clone(),
         client: client.clone(),
+        glossary: termbase.glossary.clone(),
+        repair: opts.repair,
     };
 
     // Jobs, largest first so the long requests start early and finish with the rest.
@@ -239,7 +278,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
                 let (tin, tout) = reports.iter().fold((0, 0), |acc, r| (acc.0 + r.tokens_in, acc.1 + r.tokens_out));
                 bar.set_message(format!("{} tokens in, {} out", tin + report.tokens_in, tout + report.tokens_out));
                 if let Some(segments) = result {
-                    translations.extend(segments.into_iter().map(|t| (t.id, t.text)));
+                    translations.extend(segments.into_iter().map(|t| (t.id.clone(), t)));
                 }
                 reports.push(report);
             }
@@ -255,9 +294,9 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         (&p.languages.source, &p.languages.target),
         &p.profile.model,
     );
-    let mut requests = Vec::new();
     if opts.stages.brief {
-        requests = briefing::summarize_and_brief(&p, &mut digest, &client, opts.progress).await?;
+        let more = briefing::summarize_and_brief(&p, &mut digest, &client, opts.progress).await?;
+        requests.extend(more);
     }
     let out_dir = opts
         .out_dir
@@ -301,6 +340,8 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         }
     }
     for r in &reports {
+        totals.repair_requests += r.repair_requests as u64;
+        totals.repaired += r.repaired as u64;
         totals.requests += r.requests as u64;
         totals.cache_hits += r.cache_hit as u64;
         totals.attempts += r.attempts as u64;
@@ -311,6 +352,27 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         }
     }
     totals.estimated_cost_usd = p.profile.cost(totals.tokens_in, totals.tokens_out);
+    let mut glossary_misses: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for segment in digest.articles.iter().flat_map(|a| &a.segments) {
+        for flag in &segment.flags {
+            *totals
+                .flagged_segments
+                .entry(flag.kind.name().to_string())
+                .or_default() += 1;
+            if flag.kind == crate::qa::FlagKind::Glossary {
+                let term = flag
+                    .detail
+                    .split(" should be ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                glossary_misses
+                    .entry(term)
+                    .or_default()
+                    .push(segment.id.clone());
+            }
+        }
+    }
     totals.wall_ms = started.elapsed().as_millis() as u64;
     let manifest = Manifest {
         gloss_version: env!("CARGO_PKG_VERSION"),
@@ -321,6 +383,8 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         chunk_budget: p.profile.chunk_tokens,
         requests,
         chunks: reports,
+        term_conflicts: termbase.conflicts.clone(),
+        glossary_misses,
         totals,
     };
     let manifest_path = out_dir.join("manifest.json");
@@ -349,4 +413,96 @@ mod tests {
             "http://127.0.0.1:8080/v1"
         );
     }
+}
+
+/// One article's line of the QA report.
+#[derive(Debug, Serialize)]
+pub struct QaArticle {
+    pub id: String,
+    /// Segments (title and paragraphs, split pieces counted once each).
+    pub segments: usize,
+    /// Segments found in the cache and checked.
+    pub checked: usize,
+    pub flagged: usize,
+    pub repaired: usize,
+    pub reasons: std::collections::BTreeMap<String, usize>,
+}
+
+/// The QA report of an issue, from the cache alone.
+#[derive(Debug, Serialize)]
+pub struct QaReport {
+    pub segments: usize,
+    pub checked: usize,
+    pub repaired: usize,
+    pub reasons: std::collections::BTreeMap<String, usize>,
+    /// Flagged segment id → reasons.
+    pub flagged: Vec<(String, Vec<String>)>,
+    pub articles: Vec<QaArticle>,
+}
+
+/// Build the QA report from cached translations; sends nothing.
+pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
+    let p = prepare(opts)?;
+    let articles = chunk_selected(&p);
+    let termbase = if opts.termbase {
+        terms::cached(&p)?
+    } else {
+        terms::Termbase {
+            glossary: p.glossary.clone(),
+            conflicts: Vec::new(),
+        }
+    };
+    let translator = Translator {
+        profile: p.profile.clone(),
+        prompts: p.prompts.clone(),
+        cache: p.cache.clone(),
+        languages: p.languages.clone(),
+        client: std::sync::Arc::new(LazyClient::new(&p.profile)),
+        glossary: termbase.glossary,
+        repair: false,
+    };
+    let mut report = QaReport {
+        segments: 0,
+        checked: 0,
+        repaired: 0,
+        reasons: Default::default(),
+        flagged: Vec::new(),
+        articles: Vec::new(),
+    };
+    for (article, chunks) in &articles {
+        let mut line = QaArticle {
+            id: article.id.clone(),
+            segments: 0,
+            checked: 0,
+            flagged: 0,
+            repaired: 0,
+            reasons: Default::default(),
+        };
+        for chunk in chunks {
+            line.segments += chunk.segments.len();
+            let Some(done) = translator.cached(&article.title, chunk)? else {
+                continue;
+            };
+            for t in done {
+                line.checked += 1;
+                line.repaired += t.repaired as usize;
+                if !t.flags.is_empty() {
+                    line.flagged += 1;
+                    for f in &t.flags {
+                        *line.reasons.entry(f.kind.name().to_string()).or_default() += 1;
+                        *report.reasons.entry(f.kind.name().to_string()).or_default() += 1;
+                    }
+                    report.flagged.push((
+                        t.id.clone(),
+                        t.flags.iter().map(|f| f.to_string()).collect(),
+                    ));
+                }
+            }
+        }
+        report.segments += line.segments;
+        report.checked += line.checked;
+        report.repaired += line.repaired;
+        report.articles.push(line);
+    }
+    Ok(report)
 }

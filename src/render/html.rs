@@ -88,6 +88,14 @@ pub(super) fn digest(d: &Digest) -> String {
         }
         for s in &a.segments {
             let right = match &s.translation {
+                Some(t) if !s.flags.is_empty() => {
+                    let why: Vec<String> = s.flags.iter().map(|f| f.to_string()).collect();
+                    format!(
+                        "<div>{}<div class=\"missing\">⚠ {}</div></div>",
+                        escape(t),
+                        escape(&why.join("; "))
+                    )
+                }
                 Some(t) => format!("<div>{}</div>", escape(t)),
                 None => format!(
                     "<div class=\"missing\">⚠ not translated ({})</div>",

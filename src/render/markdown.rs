@@ -67,6 +67,15 @@ pub(super) fn digest(d: &Digest) -> String {
         for s in &a.segments {
             out.push_str(&format!("{}\n\n", quote(&s.source)));
             match &s.translation {
+                Some(t) if !s.flags.is_empty() => {
+                    let why: Vec<String> = s.flags.iter().map(|f| f.to_string()).collect();
+                    out.push_str(&format!(
+                        "{}\n\n⚠ *{}: {}*\n\n",
+                        t.replace('<', "&lt;"),
+                        s.id,
+                        why.join("; ").replace('<', "&lt;")
+                    ));
+                }
                 Some(t) => out.push_str(&format!("{}\n\n", t.replace('<', "&lt;"))),
                 None => out.push_str(&format!("⚠ *{} not translated ({})*\n\n", s.id, s.status)),
             }

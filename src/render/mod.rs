@@ -22,8 +22,12 @@ pub struct DigestSegment {
     pub id: String,
     pub source: String,
     pub translation: Option<String>,
-    /// `ok`, `failed` (no usable translation) or `skipped` (not requested).
+    /// `ok`, `flagged` (a quality check failed; see `flags`) or `failed` (no translation).
     pub status: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<crate::qa::Flag>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repaired: bool,
 }
 
 /// One article of the digest.
@@ -68,45 +72,61 @@ impl Digest {
         languages: (&str, &str),
         model: &str,
     ) -> Self {
-        let lookup = |id: &str| -> Option<String> {
+        // Split paragraphs (`A01.p03#1`, `#2`) are joined back; their flags too.
+        let lookup = |id: &str| -> Option<crate::translate::Translated> {
             if let Some(t) = translations.get(id) {
                 return Some(t.clone());
             }
-            let mut parts = Vec::new();
+            let mut parts: Vec<&crate::translate::Translated> = Vec::new();
             for n in 1.. {
                 match translations.get(&format!("{id}#{n}")) {
-                    Some(t) => parts.push(t.as_str()),
+                    Some(t) => parts.push(t),
                     None => break,
                 }
             }
-            (!parts.is_empty()).then(|| parts.join(" "))
+            (!parts.is_empty()).then(|| crate::translate::Translated {
+                id: id.to_string(),
+                text: parts
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                flags: parts.iter().flat_map(|t| t.flags.clone()).collect(),
+                repaired: parts.iter().any(|t| t.repaired),
+            })
         };
         let articles = issue
             .articles
             .iter()
             .filter(|a| selected.contains(&a.id))
             .map(|a| {
-                let status =
-                    |t: &Option<String>| if t.is_some() { "ok" } else { "failed" }.to_string();
+                let segment = |id: &str, source: &str| {
+                    let found = lookup(id);
+                    let status = match &found {
+                        None => "failed",
+                        Some(t) if !t.flags.is_empty() => "flagged",
+                        Some(_) => "ok",
+                    };
+                    DigestSegment {
+                        id: id.to_string(),
+                        source: source.to_string(),
+                        status: status.to_string(),
+                        flags: found.as_ref().map(|t| t.flags.clone()).unwrap_or_default(),
+                        repaired: found.as_ref().is_some_and(|t| t.repaired),
+                        translation: found.map(|t| t.text),
+                    }
+                };
                 let segments = a
                     .paragraphs
                     .iter()
-                    .map(|p| {
-                        let translation = lookup(&p.id);
-                        DigestSegment {
-                            id: p.id.clone(),
-                            source: p.text.clone(),
-                            status: status(&translation),
-                            translation,
-                        }
-                    })
+                    .map(|p| segment(&p.id, &p.text))
                     .collect();
                 DigestArticle {
                     id: a.id.clone(),
                     kind: a.kind,
                     section: a.section.clone(),
                     title: a.title.clone(),
-                    title_translation: lookup(&a.title_segment_id()),
+                    title_translation: lookup(&a.title_segment_id()).map(|t| t.text),
                     category: a.category.clone(),
                     source: a.source.clone(),
                     date: a.date.clone(),
@@ -130,7 +150,16 @@ impl Digest {
         self.articles
             .iter()
             .flat_map(|a| &a.segments)
-            .filter(|s| s.status != "ok")
+            .filter(|s| s.translation.is_none())
+            .count()
+    }
+
+    /// Segments with a translation that a quality check still flags.
+    pub fn flagged(&self) -> usize {
+        self.articles
+            .iter()
+            .flat_map(|a| &a.segments)
+            .filter(|s| !s.flags.is_empty())
             .count()
     }
 }

@@ -1,0 +1,121 @@
+//! The automatic termbase: one request per article extracts its names with
+//! their English forms (cached per article, from the source text, so an edit
+//! to one article never changes another's request); the lists are merged
+//! with the user's glossary, the first form of a name winning.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::document::{Article, ArticleKind};
+use crate::error::{GlossError, Result};
+use crate::glossary::{Glossary, Term, parse_terms};
+use crate::llm::LazyClient;
+use crate::prompts::Messages;
+use crate::stage::{RequestReport, complete_cached, lookup};
+
+use super::Prepared;
+
+/// Room for a term list.
+const TERMS_MAX_TOKENS: u32 = 500;
+
+#[derive(Serialize)]
+struct Context<'a> {
+    source_language: &'a str,
+    target_language: &'a str,
+    title: &'a str,
+    text: String,
+}
+
+fn messages(p: &Prepared, article: &Article) -> Result<Messages> {
+    let text = article
+        .paragraphs
+        .iter()
+        .map(|x| x.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    p.prompts.render(
+        "terms.md",
+        Context {
+            source_language: &p.languages.source,
+            target_language: &p.languages.target,
+            title: &article.title,
+            text,
+        },
+    )
+}
+
+fn articles(p: &Prepared) -> Vec<Article> {
+    p.issue
+        .articles
+        .iter()
+        .filter(|a| a.kind != ArticleKind::Front && p.selected.contains(&a.id))
+        .cloned()
+        .collect()
+}
+
+/// The merged glossary and the disagreements found while merging.
+pub struct Termbase {
+    pub glossary: Glossary,
+    pub conflicts: Vec<String>,
+}
+
+fn merge(p: &Prepared, extracted: Vec<(String, Vec<Term>)>) -> Termbase {
+    let (glossary, conflicts) = Glossary::merge(&p.glossary, &extracted);
+    Termbase {
+        glossary,
+        conflicts,
+    }
+}
+
+/// Extract (or read from the cache) every selected article's terms and merge them.
+pub async fn build(
+    p: &Prepared,
+    client: &Arc<LazyClient>,
+) -> Result<(Termbase, Vec<RequestReport>)> {
+    let mut set = tokio::task::JoinSet::new();
+    for article in articles(p) {
+        let messages = messages(p, &article)?;
+        let (profile, cache, client) = (p.profile.clone(), p.cache.clone(), client.clone());
+        set.spawn(async move {
+            let item = format!("terms {}", article.id);
+            let result = complete_cached(
+                &item,
+                "terms",
+                &messages,
+                &profile,
+                &cache,
+                &client,
+                TERMS_MAX_TOKENS,
+            )
+            .await;
+            (article.id, result)
+        });
+    }
+    let mut found: Vec<(String, Vec<Term>)> = Vec::new();
+    let mut reports = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let (id, result) =
+            joined.map_err(|e| GlossError::Llm(format!("a termbase task failed: {e}")))?;
+        let (answer, report) = result.map_err(|e| GlossError::Llm(e.to_string()))?;
+        found.push((id, answer.as_deref().map(parse_terms).unwrap_or_default()));
+        reports.push(report);
+    }
+    // Merge in article order, whatever order the answers came in.
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    reports.sort_by(|a, b| a.item.cmp(&b.item));
+    Ok((merge(p, found), reports))
+}
+
+/// The termbase from the cache alone; articles not extracted yet add nothing.
+pub fn cached(p: &Prepared) -> Result<Termbase> {
+    let mut found = Vec::new();
+    for article in articles(p) {
+        let m = messages(p, &article)?;
+        let terms = lookup("terms", &m, &p.profile, &p.cache, TERMS_MAX_TOKENS)
+            .map(|a| parse_terms(&a))
+            .unwrap_or_default();
+        found.push((article.id, terms));
+    }
+    Ok(merge(p, found))
+}

@@ -1,0 +1,242 @@
+//! Quality checks on every translated segment, run before anything is cached
+//! or rendered: leftover source script, numbers, empty or echoed output,
+//! implausible length, and glossary terms.
+
+pub mod numbers;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::glossary::Term;
+
+/// What a check found wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    /// Source script (Hangul, kana, Han) left in the translation.
+    Untranslated,
+    /// A number of the source is missing or has another magnitude.
+    Number,
+    /// Nothing came back.
+    Empty,
+    /// The translation is the source text.
+    Echo,
+    /// Far shorter or longer than a translation of this language pair is.
+    Length,
+    /// A glossary term was not rendered as the glossary says.
+    Glossary,
+}
+
+impl FlagKind {
+    /// The name used in reports and the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlagKind::Untranslated => "untranslated",
+            FlagKind::Number => "number",
+            FlagKind::Empty => "empty",
+            FlagKind::Echo => "echo",
+            FlagKind::Length => "length",
+            FlagKind::Glossary => "glossary",
+        }
+    }
+}
+
+/// One problem of one segment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    pub kind: FlagKind,
+    pub detail: String,
+}
+
+impl std::fmt::Display for Flag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.detail)
+    }
+}
+
+/// Plausible translation length: target characters per source character
+/// (whitespace not counted).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LengthBounds {
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Korean → English. English runs about 2.6 characters per Hangul-text
+/// character on the sample issue (see README, "Quality checks"); the bounds
+/// leave a factor of about 2.5 either way, which only degenerate output leaves.
+pub const KOREAN_TO_ENGLISH: LengthBounds = LengthBounds { min: 1.0, max: 6.5 };
+
+/// Length bounds for a source language, where they are known.
+pub fn length_bounds(source_language: &str) -> Option<LengthBounds> {
+    (source_language == "Korean").then_some(KOREAN_TO_ENGLISH)
+}
+
+static PARENTHESES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\([^()]*\)|（[^（）]*）").expect("static regex"));
+static SOURCE_SCRIPT_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{Hangul}\p{Hiragana}\p{Katakana}\p{Han}][\p{Hangul}\p{Hiragana}\p{Katakana}\p{Han}\s·]*")
+        .expect("static regex")
+});
+
+fn non_space_chars(text: &str) -> usize {
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c as u32, 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F)
+}
+
+/// A mention's value as a reader would write it.
+fn describe(m: &numbers::Mention) -> String {
+    match m.kind {
+        numbers::Kind::Percent => format!("{}%", m.value),
+        numbers::Kind::Year => format!("{}", m.value as i64),
+        numbers::Kind::Date if m.value as i64 % 100 == 0 => {
+            format!("month {}", m.value as i64 / 100)
+        }
+        numbers::Kind::Date => format!("{}/{}", m.value as i64 / 100, m.value as i64 % 100),
+        _ if m.value.fract() == 0.0 && m.value.abs() < 1e15 => {
+            let digits = (m.value as i64).to_string();
+            let mut out = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        }
+        _ => format!("{}", m.value),
+    }
+}
+
+/// Check one segment's translation.
+pub fn check(
+    source: &str,
+    translation: &str,
+    terms: &[&Term],
+    bounds: Option<LengthBounds>,
+) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    let t = translation.trim();
+    if t.is_empty() {
+        flags.push(Flag {
+            kind: FlagKind::Empty,
+            detail: "no translation came back".into(),
+        });
+        return flags;
+    }
+    let squash = |s: &str| s.split_whitespace().collect::<String>();
+    if squash(t) == squash(source) && source.chars().any(|c| !c.is_ascii()) {
+        flags.push(Flag {
+            kind: FlagKind::Echo,
+            detail: "the translation is the source text".into(),
+        });
+        return flags;
+    }
+    // Names in parentheses may keep their original script; so may Chinese
+    // or Japanese titles copied from the source (reference lists).
+    let outside = PARENTHESES.replace_all(t, "");
+    let leftovers: Vec<String> = SOURCE_SCRIPT_RUN
+        .find_iter(&outside)
+        .map(|m| m.as_str().trim().to_string())
+        .filter(|run| run.chars().any(is_hangul) || !source.contains(run.as_str()))
+        .collect();
+    if !leftovers.is_empty() {
+        let shown: Vec<String> = leftovers
+            .iter()
+            .take(3)
+            .map(|r| format!("\"{r}\""))
+            .collect();
+        flags.push(Flag {
+            kind: FlagKind::Untranslated,
+            detail: format!("source script left: {}", shown.join(", ")),
+        });
+    }
+    for m in numbers::missing(source, t) {
+        flags.push(Flag {
+            kind: FlagKind::Number,
+            detail: format!("\"{}\" (= {}) not found", m.text, describe(&m)),
+        });
+    }
+    if let Some(b) = bounds {
+        let (s, n) = (non_space_chars(source), non_space_chars(t));
+        if s >= 20 {
+            let ratio = n as f64 / s as f64;
+            if ratio < b.min || ratio > b.max {
+                flags.push(Flag {
+                    kind: FlagKind::Length,
+                    detail: format!("{n} characters for {s} source characters (ratio {ratio:.2}, expected {:.1}–{:.1})", b.min, b.max),
+                });
+            }
+        }
+    }
+    let lower = t.to_lowercase();
+    for term in terms.iter().filter(|term| source.contains(&term.source)) {
+        if !lower.contains(&term.target.to_lowercase()) {
+            flags.push(Flag {
+                kind: FlagKind::Glossary,
+                detail: format!("{} should be \"{}\"", term.source, term.target),
+            });
+        }
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KO: Option<LengthBounds> = Some(KOREAN_TO_ENGLISH);
+
+    fn kinds(flags: &[Flag]) -> Vec<FlagKind> {
+        flags.iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn a_good_translation_passes() {
+        let src = "혁신과학경제개발부(ISED) 지원금이 총 4억 2,700만 캐나다 달러에 육박";
+        let en = "Funding from Innovation, Science and Economic Development Canada (ISED) approaches CAD 427 million in total";
+        assert!(
+            check(src, en, &[], KO).is_empty(),
+            "{:?}",
+            check(src, en, &[], KO)
+        );
+    }
+
+    #[test]
+    fn each_failure_is_named() {
+        let src = "혁신과학경제개발부(ISED) 지원금이 총 4억 2,700만 캐나다 달러에 육박";
+        assert_eq!(kinds(&check(src, "", &[], KO)), vec![FlagKind::Empty]);
+        assert_eq!(kinds(&check(src, src, &[], KO)), vec![FlagKind::Echo]);
+        let wrong = "Funding from ISED approaches 4,270 million Canadian dollars in total across programmes";
+        assert!(kinds(&check(src, wrong, &[], KO)).contains(&FlagKind::Number));
+        let mixed =
+            "Funding from 혁신과학경제개발부 approaches CAD 427 million in total for the clusters";
+        assert!(kinds(&check(src, mixed, &[], KO)).contains(&FlagKind::Untranslated));
+        let short = "CAD 427 million";
+        assert!(kinds(&check(src, short, &[], KO)).contains(&FlagKind::Length));
+        let term = Term {
+            source: "혁신과학경제개발부".into(),
+            target: "ISED".into(),
+            note: None,
+            origin: "glossary".into(),
+        };
+        let en =
+            "Funding from the innovation ministry approaches CAD 427 million in total for clusters";
+        assert!(kinds(&check(src, en, &[&term], KO)).contains(&FlagKind::Glossary));
+    }
+
+    #[test]
+    fn names_in_parentheses_and_copied_titles_are_allowed() {
+        let src = "(참고 : 三菱UFJリサーチ＆コンサルティング, 研究開発DX, 2023.11.06.)";
+        let en = "(Reference: 三菱UFJリサーチ＆コンサルティング, 研究開発DX, 2023.11.06.)";
+        assert!(!kinds(&check(src, en, &[], None)).contains(&FlagKind::Untranslated));
+        let src2 = "중국 36氪연구원이 점검";
+        let en2 = "China's 36Kr Research Institute (36氪研究院) reviewed";
+        assert!(!kinds(&check(src2, en2, &[], None)).contains(&FlagKind::Untranslated));
+    }
+}
