@@ -130,7 +130,7 @@ pub fn check(
         return flags;
     }
     let squash = |s: &str| s.split_whitespace().collect::<String>();
-    if squash(t) == squash(source) && source.chars().any(|c| !c.is_ascii()) {
+    if squash(t) == squash(source) && !source.is_ascii() {
         flags.push(Flag {
             kind: FlagKind::Echo,
             detail: "the translation is the source text".into(),
