@@ -113,6 +113,22 @@ mod tests {
     }
 
     #[test]
+    fn glossary_terms_render_with_and_without_notes() {
+        let m = Prompts::builtin()
+            .render(
+                "translate.md",
+                json!({
+                    "source_language": "Korean", "target_language": "English", "title": "t",
+                    "segments": [{"id": "A01.p01", "text": "혁신과학경제개발부"}],
+                    "glossary": [{"source": "혁신과학경제개발부", "target": "ISED"}, {"source": "NGen", "target": "NGen", "note": "cluster"}],
+                }),
+            )
+            .unwrap();
+        assert!(m.system.contains("혁신과학경제개발부 → ISED\n"), "{}", m.system);
+        assert!(m.system.contains("NGen → NGen (cluster)"), "{}", m.system);
+    }
+
+    #[test]
     fn missing_variable_is_an_error() {
         let err = Prompts::builtin()
             .render("translate.md", json!({}))
