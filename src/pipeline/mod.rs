@@ -485,7 +485,8 @@ pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
             };
             for t in done {
                 line.checked += 1;
-                line.repaired += t.repaired as usize;
+                // Repaired: the repair's answer passed every check.
+                line.repaired += (t.repaired && t.flags.is_empty()) as usize;
                 if !t.flags.is_empty() {
                     line.flagged += 1;
                     for f in &t.flags {
