@@ -124,7 +124,11 @@ mod tests {
                 }),
             )
             .unwrap();
-        assert!(m.system.contains("혁신과학경제개발부 → ISED\n"), "{}", m.system);
+        assert!(
+            m.system.contains("혁신과학경제개발부 → ISED\n"),
+            "{}",
+            m.system
+        );
         assert!(m.system.contains("NGen → NGen (cluster)"), "{}", m.system);
     }
 

@@ -211,14 +211,24 @@ enum PartError {
 }
 
 impl Translator {
-    /// Glossary terms that occur in the title or the segments.
+    /// Glossary terms that occur in the title or the segments: the user's,
+    /// and the termbase's from this article or earlier ones, so an edit to a
+    /// later article never changes this chunk's prompt (or cache key).
     fn terms_for<'a>(&'a self, title: &str, segments: &[Segment]) -> Vec<&'a Term> {
         let mut text = title.to_string();
         for s in segments {
             text.push('\n');
             text.push_str(&s.text);
         }
-        self.glossary.in_text(&text)
+        let article = segments
+            .first()
+            .and_then(|s| s.id.split('.').next())
+            .unwrap_or_default();
+        self.glossary
+            .in_text(&text)
+            .into_iter()
+            .filter(|t| t.origin == "glossary" || t.origin.as_str() <= article)
+            .collect()
     }
 
     fn messages(&self, title: &str, segments: &[Segment]) -> crate::Result<Messages> {

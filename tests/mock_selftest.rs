@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Fault, MockServer};
+use common::{Fault, MockServer, mock_translation};
 use serde_json::{Value, json};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -76,7 +76,7 @@ fn translation_reply_aligns_with_segments() {
     assert_eq!(v["choices"][0]["finish_reason"], "stop");
     assert_eq!(
         content(&body),
-        "[1] EN: 안녕하세요\n[2] EN: 금리가 올랐다\n[3] EN: 끝"
+        "[1] EN: annyeonghaseyo\n[2] EN: geumriga olratda\n[3] EN: kkeut"
     );
     let usage = &v["usage"];
     assert_eq!(
@@ -105,7 +105,7 @@ fn queued_429_then_success() {
 
     let (status, _, body) = rt.block_on(post(&client, &server, chat_body(THREE), None));
     assert_eq!(status, 200);
-    assert!(content(&body).starts_with("[1] EN: 안녕하세요"));
+    assert!(content(&body).starts_with("[1] EN: annyeonghaseyo"));
     assert_eq!(server.requests(), 2);
 }
 
@@ -200,9 +200,12 @@ fn other_faults_and_options() {
     assert_eq!(s, 404);
     assert!(b.contains("not found"));
     let (_, _, b) = send(THREE);
-    assert_eq!(content(&b), "[1] EN: 안녕하세요\n[2] EN: 금리가 올랐다");
+    assert_eq!(
+        content(&b),
+        "[1] EN: annyeonghaseyo\n[2] EN: geumriga olratda"
+    );
     let (_, _, b) = send(THREE);
-    assert_eq!(content(&b), "[1] EN: 안녕하세요");
+    assert_eq!(content(&b), "[1] EN: annyeonghaseyo");
     assert_eq!(
         serde_json::from_str::<Value>(&b).unwrap()["choices"][0]["finish_reason"],
         "length"
@@ -225,9 +228,9 @@ fn other_faults_and_options() {
     let (s, _, _) = send(THREE);
     assert_eq!(s, 500);
     let (_, _, b) = send("[1] 하나\n[2] 둘");
-    assert_eq!(content(&b), "[1] EN: 하나");
+    assert_eq!(content(&b), "[1] EN: hana");
     let (_, _, b) = send("[1] 하나");
-    assert_eq!(content(&b), "[1] EN: 하나");
+    assert_eq!(content(&b), "[1] EN: hana");
 }
 
 #[test]
@@ -254,7 +257,7 @@ async fn async_start_works() {
     let server = MockServer::start().await;
     let (status, _, body) = post(&client(), &server, chat_body("[7] 일곱"), None).await;
     assert_eq!(status, 200);
-    assert_eq!(content(&body), "[7] EN: 일곱");
+    assert_eq!(content(&body), "[7] EN: ilgop");
 }
 
 #[test]
@@ -281,4 +284,184 @@ fn hang_triggers_client_timeout_and_drop_does_not_wait() {
     let started = Instant::now();
     drop(server);
     assert!(started.elapsed() < Duration::from_millis(500));
+}
+
+// ---------------------------------------------------------------------------
+// The default translation passes gloss's quality checks
+// ---------------------------------------------------------------------------
+
+#[test]
+fn romanization_follows_revised_romanization() {
+    assert_eq!(common::romanize("대한민국"), "daehanminguk");
+    assert_eq!(common::romanize("서울 부산"), "seoul busan");
+    // Finals as their representative sounds; no assimilation across syllables.
+    assert_eq!(common::romanize("값 닭 꽃 밖 읽"), "gap dak kkot bak ik");
+    assert_eq!(common::romanize("쌍둥이"), "ssangdungi");
+    assert_eq!(common::romanize("의사 위원회"), "uisa wiwonhoe");
+    // Everything that is no Hangul syllable stays as is.
+    assert_eq!(
+        common::romanize("研究開発DX (MURC, 11.6) ∙ 4억"),
+        "研究開発DX (MURC, 11.6) ∙ 4eok"
+    );
+}
+
+#[test]
+fn english_numbers_read_back_every_korean_number() {
+    use gloss::qa::numbers::{english_numbers, korean_numbers};
+    let cases = [
+        "총 4억 2,700만 캐나다 달러",
+        "’30년까지 40% 감축",
+        "2023년 11월 6일",
+        "(日 MURC, 11.6)",
+        "55.4%의 성장, 200억 위안, 3.5°C",
+        "’19~22년 평균",
+    ];
+    for text in cases {
+        let mentions = korean_numbers(text);
+        assert!(!mentions.is_empty(), "{text}: no numbers");
+        for m in mentions {
+            let english = common::english_number(&m);
+            let back = english_numbers(&english);
+            assert!(
+                back.iter().any(|b| b.kind == m.kind
+                    && (b.value - m.value).abs() <= 1e-9 * m.value.abs().max(1.0)),
+                "{text}: {m:?} rendered {english:?}, read back as {back:?}"
+            );
+        }
+    }
+    assert_eq!(
+        mock_translation("총 4억 2,700만 캐나다 달러 "),
+        "EN: chong 4eok 2,700man kaenada dalreo {427,000,000 dollars}"
+    );
+    assert_eq!(mock_translation("끝"), "EN: kkeut");
+}
+
+/// Every title and paragraph of the sample, translated the mock's default
+/// way, passes every check: the mock's translations are "good" by default,
+/// so a test sees a flag only where it scripts a bad translation.
+#[test]
+fn mock_translation_passes_quality_checks_on_the_whole_sample() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/trendwatch-2023-22.txt");
+    let issue = gloss::parse::parse(&gloss::load::load(&path).unwrap());
+    let bounds = gloss::qa::length_bounds("Korean");
+    assert!(bounds.is_some());
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for a in &issue.articles {
+        let texts = std::iter::once((a.title_segment_id(), a.title.as_str()))
+            .chain(a.paragraphs.iter().map(|p| (p.id.clone(), p.text.as_str())));
+        for (id, source) in texts {
+            let translation = mock_translation(source);
+            let flags = gloss::qa::check(source, &translation, &[], bounds);
+            if !flags.is_empty() {
+                failures.push(format!("{id}: {source}\n  -> {translation}\n  {flags:?}"));
+            }
+            // Every number is read back with its value and kind.
+            let back = gloss::qa::numbers::english_numbers(&translation);
+            for m in gloss::qa::numbers::korean_numbers(source) {
+                assert!(
+                    back.iter().any(|b| b.kind == m.kind
+                        && (b.value - m.value).abs() <= 1e-9 * m.value.abs().max(1.0)),
+                    "{id}: {m:?} not read back from {translation:?}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} segments");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn chat_with_system(system: &str, user: &str) -> String {
+    json!({
+        "model": "test-model",
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ],
+    })
+    .to_string()
+}
+
+#[test]
+fn termbase_and_repair_requests_get_their_own_replies() {
+    use common::RequestKind;
+    let server = MockServer::start_blocking();
+    let rt = runtime();
+    let client = client();
+    let send = |system: &str, user: &str| {
+        let (status, _, body) =
+            rt.block_on(post(&client, &server, chat_with_system(system, user), None));
+        assert_eq!(status, 200);
+        content(&body)
+    };
+    let terms_system = "You extract named entities for a translation termbase.";
+    let terms_user = "Article: 캐나다 클러스터\n\n혁신과학경제개발부(ISED) 지원";
+    let repair_user = "Article: 캐나다 클러스터\n\nSource:\n총 4억 2,700만 캐나다 달러\n\nPrevious translation:\nEN: 4,270 million\n\nProblems found in it:\n- number: …\n";
+
+    // Defaults: no terms; the repair is the good translation.
+    assert_eq!(send(terms_system, terms_user), "NONE");
+    assert_eq!(
+        send("You correct translations.", repair_user),
+        mock_translation("총 4억 2,700만 캐나다 달러")
+    );
+    assert_eq!(
+        send("You are a translator.", "[1] 끝\n[2] 금리"),
+        "[1] EN: kkeut\n[2] EN: geumri"
+    );
+
+    // Scripted replies, matched by needle.
+    server.configure(|c| {
+        c.term_replies = vec![("클러스터".into(), "혁신과학경제개발부 => ISED".into())];
+        c.repair_replies = vec![("4억".into(), "still wrong".into())];
+        c.segment_replies = vec![("금리".into(), "interest".into())];
+    });
+    assert_eq!(send(terms_system, terms_user), "혁신과학경제개발부 => ISED");
+    assert_eq!(
+        send("You correct translations.", repair_user),
+        "still wrong"
+    );
+    assert_eq!(
+        send("You are a translator.", "[1] 끝\n[2] 금리"),
+        "[1] EN: kkeut\n[2] interest"
+    );
+
+    // Like a good translator, the default follows the prompt's terms.
+    server.configure(|c| {
+        c.segment_replies.clear();
+        c.repair_replies.clear();
+    });
+    let system = "Rules:\n- Use these term translations:\n  금리 → interest rate\n  캐나다 달러 → CAD (currency)\n<<<";
+    assert_eq!(
+        send(system, "[1] 끝\n[2] 금리가 4억 캐나다 달러"),
+        "[1] EN: kkeut\n[2] EN: interest ratega 4eok CAD {400,000,000 dollars}"
+    );
+    let repair_with_terms =
+        format!("{repair_user}Required term translations:\n- 캐나다 달러 → CAD\n");
+    assert_eq!(
+        send("You correct translations.", &repair_with_terms),
+        "EN: chong 4eok 2,700man CAD {427,000,000 dollars}"
+    );
+
+    let kinds: Vec<RequestKind> = server.bodies().iter().map(RequestKind::of).collect();
+    use RequestKind::{Repair, Termbase, Translation};
+    assert_eq!(
+        kinds,
+        [
+            Termbase,
+            Repair,
+            Translation,
+            Termbase,
+            Repair,
+            Translation,
+            Translation,
+            Repair
+        ]
+    );
+    assert_eq!(server.requests_of(Termbase), 2);
+    assert_eq!(
+        server.user_messages_of(Repair)[..2],
+        vec![repair_user.to_string(); 2]
+    );
 }

@@ -5,10 +5,12 @@
 //!
 //! Each test runs the real binary in its own temp dir (so only the
 //! `gloss.toml` written there is read) with its own cache and mock server.
-//! The mock answers a translation segment `[n] X` with `[n] EN: X`, a request
-//! without markers (summary, brief) with `SUMMARY: ` + the first 40 chars of
-//! its user message, unless a test scripts a reply; every expectation below
-//! is derived from `gloss parse --json` and the requests the mock received.
+//! The mock answers a translation segment `[n] X` with `[n] ` +
+//! `mock_translation(X)` (X romanized, its numbers in English: it passes
+//! every quality check), a termbase request with no terms, and a summary or
+//! brief request with `SUMMARY: ` + the first 40 chars of its user message,
+//! unless a test scripts a reply; every expectation below is derived from
+//! `gloss parse --json` and the requests the mock received.
 mod common;
 
 use std::collections::BTreeMap;
@@ -17,7 +19,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{Fault, MockServer};
+use common::{Fault, MockServer, RequestKind, mock_translation};
 use regex::Regex;
 use serde_json::Value;
 
@@ -203,7 +205,7 @@ impl Env {
 
     /// The mock's requests so far, by kind.
     fn requests(&self) -> Requests {
-        Requests::classify(self.mock.user_messages())
+        Requests::classify(&self.mock.bodies())
     }
 
     /// Make every brief request (user message `Issue: …`) answer `reply`.
@@ -218,27 +220,42 @@ impl Env {
 #[derive(Debug, Default)]
 struct Requests {
     translation: Vec<String>,
+    /// Termbase requests (`Article: <title>` + the article's source text).
+    termbase: Vec<String>,
+    repair: Vec<String>,
     /// By article id.
     summary: BTreeMap<String, Vec<String>>,
     brief: Vec<String>,
 }
 
 impl Requests {
-    fn classify(messages: Vec<String>) -> Self {
+    fn classify(bodies: &[Value]) -> Self {
         let summary_re = Regex::new(r"^Article ([A-Z]\d{2}): ").unwrap();
         let mut r = Requests::default();
-        for m in messages {
-            if m.starts_with("Issue: ") {
-                r.brief.push(m);
-            } else if let Some(c) = summary_re.captures(&m) {
-                r.summary.entry(c[1].to_string()).or_default().push(m);
-            } else if m.contains("[1] ") {
-                r.translation.push(m);
-            } else {
-                panic!("a request of unknown kind:\n{m}");
+        for body in bodies {
+            let m = common::user_message(body);
+            match RequestKind::of(body) {
+                RequestKind::Brief => r.brief.push(m),
+                RequestKind::Summary => {
+                    let id = summary_re.captures(&m).expect("summary id")[1].to_string();
+                    r.summary.entry(id).or_default().push(m);
+                }
+                RequestKind::Translation => r.translation.push(m),
+                RequestKind::Termbase => r.termbase.push(m),
+                RequestKind::Repair => r.repair.push(m),
+                RequestKind::Other => panic!("a request of unknown kind:\n{m}"),
             }
         }
         r
+    }
+
+    /// The termbase requests for the article titled `title`.
+    fn termbase_for(&self, title: &str) -> usize {
+        let head = format!("Article: {title}\n");
+        self.termbase
+            .iter()
+            .filter(|m| m.starts_with(&head))
+            .count()
     }
 
     fn summaries(&self) -> usize {
@@ -323,7 +340,7 @@ fn summarized_ids(parsed: &Value) -> Vec<String> {
 }
 
 fn expected_translation(source: &str) -> String {
-    format!("EN: {}", source.trim())
+    mock_translation(source)
 }
 
 /// The summary gloss should read from the mock's default answer to `user`
@@ -475,7 +492,8 @@ fn run_writes_digest_and_brief_with_checked_citations() {
         assert!(env.out_dir().join(name).is_file(), "{name} not written");
     }
 
-    // Requests: every chunk, one summary per non-front article, one brief.
+    // Requests: one termbase request and one summary per non-front article,
+    // every chunk, one brief; no repair (the mock's translations are good).
     // A realistic brief.html for scripts/check-brief-print, on request.
     if let Some(keep) = std::env::var_os("GLOSS_KEEP_BRIEF_HTML") {
         std::fs::copy(env.out_dir().join("brief.html"), &keep).expect("copy brief.html");
@@ -498,11 +516,27 @@ fn run_writes_digest_and_brief_with_checked_citations() {
     );
     assert_eq!(req.brief.len(), 1, "brief requests");
     assert_eq!(req.translation.len() as u64, t["chunks"].as_u64().unwrap());
+    assert_eq!(req.termbase.len(), summarized.len(), "termbase requests");
+    for a in articles(&parsed) {
+        let want = usize::from(a["kind"] != "front");
+        let title = a["title"].as_str().unwrap();
+        assert!(
+            req.termbase_for(title) >= want,
+            "{}: no termbase request",
+            a["id"]
+        );
+    }
+    assert!(req.repair.is_empty(), "repair requests: {:?}", req.repair);
+    assert_eq!(
+        env.mock.requests(),
+        req.translation.len() + req.termbase.len() + req.summaries() + req.brief.len()
+    );
     assert_eq!(
         t["requests"].as_u64().unwrap() as usize,
         env.mock.requests()
     );
     assert_eq!(t["failed_segments"], 0);
+    assert_eq!(t["flagged_segments"], serde_json::json!({}));
 
     let digest = env.json("digest.json");
     let brief_json = env.json("brief.json");
@@ -682,7 +716,7 @@ fn rerun_sends_nothing_and_is_byte_identical() {
     assert_eq!(
         second["cache_hits"].as_u64().unwrap(),
         first["requests"].as_u64().unwrap(),
-        "every chunk, summary and the brief should be a cache hit"
+        "every chunk, termbase answer, summary and the brief should be a cache hit"
     );
     for ((name, a), (_, b)) in before.iter().zip(&env.outputs()) {
         assert!(a == b, "{name} changed on a cached rerun");
@@ -690,7 +724,8 @@ fn rerun_sends_nothing_and_is_byte_identical() {
 }
 
 // ---------------------------------------------------------------------------
-// 3. Editing one article re-sends its chunk, its summary and the brief only
+// 3. Editing one article re-sends its chunk, its termbase request, its
+//    summary and the brief only
 // ---------------------------------------------------------------------------
 
 fn is_hangul_word(w: &str) -> bool {
@@ -710,7 +745,7 @@ fn chunk_layout(manifest: &Value) -> BTreeMap<String, Vec<u64>> {
 }
 
 #[test]
-fn editing_one_article_resends_its_chunk_summary_and_the_brief() {
+fn editing_one_article_resends_its_chunk_termbase_summary_and_the_brief() {
     const EDITED: &str = "A06";
     let env = Env::new();
     let input = env.path().join(format!("{STEM}.txt"));
@@ -827,6 +862,13 @@ fn editing_one_article_resends_its_chunk_summary_and_the_brief() {
             "{user}"
         );
     }
+    // Termbase: A06's only (extracted per article).
+    assert_eq!(req.termbase.len(), 1, "termbase requests");
+    assert_eq!(req.termbase_for(target["title"].as_str().unwrap()), 1);
+    assert!(
+        req.termbase[0].contains(&replacement) && !req.termbase[0].contains(&word),
+        "A06's termbase request lacks the edit"
+    );
     // Summary: A06's only.
     assert_eq!(
         req.summary.keys().collect::<Vec<_>>(),
@@ -842,9 +884,10 @@ fn editing_one_article_resends_its_chunk_summary_and_the_brief() {
     // The brief, made from the new summary.
     assert_eq!(req.brief.len(), 1, "brief requests");
     assert!(req.brief[0].contains(new_summary));
+    assert!(req.repair.is_empty());
     assert_eq!(
         env.mock.requests(),
-        req.translation.len() + 2,
+        req.translation.len() + 3,
         "nothing else is sent"
     );
     assert_eq!(
@@ -892,6 +935,18 @@ fn small_context_reduces_the_brief_in_stages_without_truncation() {
     let env = Env::new();
     let parsed = parse_json(&env, &sample());
     let summarized = summarized_ids(&parsed);
+    // Summaries of a realistic length (≈ 60 estimated tokens each, over
+    // 1,000 together): the mock's default, 40 characters of a romanized
+    // translation, would fit the 676-token limit in one request.
+    env.mock.configure(|c| {
+        c.default_reply = Some(
+            "SUMMARY: Demand for batteries, chips and critical minerals keeps rising while \
+             governments fund clusters, skills and supply chains to keep production at home; \
+             the article weighs costs, timelines and the risks of relying on imports.\n\
+             - funding grows\n- supply stays tight"
+                .into(),
+        )
+    });
     let out = env.gloss("run", &sample(), "small", &env.out(), &[]);
     assert_ok(&out);
 
@@ -972,9 +1027,13 @@ fn brief_command_writes_only_the_brief() {
     }
     let req = env.requests();
     assert_eq!(req.translation.len(), 0, "translations were cached");
+    assert_eq!(req.termbase.len(), 0, "the termbase was cached");
     assert_eq!(req.summaries(), summarized.len());
     assert_eq!(req.brief.len(), 1);
-    assert_eq!(t["cache_hits"], translated["chunks"]);
+    assert_eq!(env.mock.requests(), summarized.len() + 1);
+    // Every chunk and every termbase answer of `translate`.
+    assert_eq!(t["cache_hits"], translated["requests"]);
+    assert!(translated["requests"].as_u64().unwrap() > translated["chunks"].as_u64().unwrap());
     let brief_json: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("brief.json")).unwrap()).unwrap();
     assert_eq!(

@@ -4,8 +4,11 @@
 //!
 //! Each test runs the real binary in its own temp dir (so only the
 //! `gloss.toml` written there is read) with its own cache and mock server.
-//! The mock answers segment `[n] X` with `[n] EN: X`, so every expectation
+//! The mock answers segment `[n] X` with `[n] ` + `mock_translation(X)` (X
+//! romanized, its numbers in English: a translation that passes every
+//! quality check) and a termbase request with no terms, so every expectation
 //! below is derived from the source text as `gloss parse --json` reports it.
+//! Tests about the translation stage alone pass `--no-termbase`.
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,7 +17,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{Fault, MockServer};
+use common::{Fault, MockServer, RequestKind, mock_translation, romanize};
 use serde_json::Value;
 
 const KEY_VAR: &str = "GLOSS_TEST_KEY";
@@ -315,12 +318,23 @@ fn parse_json(env: &Env, input: &Path) -> Value {
 }
 
 fn expected_translation(source: &str) -> String {
-    format!("EN: {}", source.trim())
+    mock_translation(source)
+}
+
+/// Ids of the articles that get a termbase request (all but the front page).
+fn non_front_ids(parsed: &Value) -> Vec<String> {
+    parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] != "front")
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Check the digest against `gloss parse`: the selected articles (all when
 /// `None`) in input order, every paragraph with the same id, source and
-/// order, each translated as `EN: <source>`.
+/// order, each translated as `mock_translation(source)` and unflagged.
 #[track_caller]
 fn check_digest(env: &Env, input: &Path, selected: Option<&[&str]>) -> Value {
     let parsed = parse_json(env, input);
@@ -368,13 +382,19 @@ fn check_digest(env: &Env, input: &Path, selected: Option<&[&str]>) -> Value {
                 s["id"]
             );
             assert_eq!(s["status"], "ok", "{}", s["id"]);
+            assert!(
+                s.get("flags").is_none(),
+                "{}: flagged {}",
+                s["id"],
+                s["flags"]
+            );
         }
     }
     digest
 }
 
 /// Every cached translation is the right one for its segment id: nothing
-/// truncated, shifted or half-done was stored.
+/// truncated, shifted, half-done or flagged was stored.
 #[track_caller]
 fn check_cache_valid(env: &Env, input: &Path) -> usize {
     let parsed = parse_json(env, input);
@@ -397,6 +417,12 @@ fn check_cache_valid(env: &Env, input: &Path) -> usize {
         for item in value {
             let id = item["id"].as_str().unwrap();
             let got = item["text"].as_str().unwrap();
+            assert!(
+                item.get("flags").is_none(),
+                "{}: cached {id} is flagged: {}",
+                file.display(),
+                item["flags"]
+            );
             match sources.get(id) {
                 Some(source) => assert_eq!(
                     got,
@@ -405,11 +431,13 @@ fn check_cache_valid(env: &Env, input: &Path) -> usize {
                     file.display()
                 ),
                 None => {
-                    // A piece of a split paragraph: `A01.p03#2`.
+                    // A piece of a split paragraph: `A01.p03#2`, translated
+                    // as `EN: <piece romanized>[ {numbers}]`.
                     let (para, _) = id.split_once('#').expect("known segment id");
                     let piece = got.strip_prefix("EN: ").expect("EN: prefix");
+                    let piece = piece.split(" {").next().unwrap();
                     assert!(
-                        sources[para].contains(piece),
+                        romanize(&sources[para]).contains(piece),
                         "{}: cached {id} is not a piece of {para}",
                         file.display()
                     );
@@ -469,28 +497,65 @@ fn sample_translates_end_to_end_aligned() {
     assert_eq!(t["failed_segments"], 0);
     assert_eq!(t["cache_hits"], 0);
     assert!(t["chunks"].as_u64().unwrap() >= n_articles as u64);
+    // One request per chunk, one termbase request per non-front article,
+    // nothing else (the mock's translations pass every check: no repairs).
+    let chunks = t["chunks"].as_u64().unwrap() as usize;
     assert_eq!(
-        t["requests"], t["chunks"],
+        env.mock.requests_of(RequestKind::Translation),
+        chunks,
         "one request per chunk on a clean run"
+    );
+    let non_front = non_front_ids(&parsed);
+    let term_users = env.mock.user_messages_of(RequestKind::Termbase);
+    assert_eq!(term_users.len(), non_front.len(), "termbase requests");
+    for a in parsed["articles"].as_array().unwrap() {
+        let title = format!("Article: {}\n", a["title"].as_str().unwrap());
+        let asked = term_users.iter().filter(|u| u.starts_with(&title)).count();
+        let want = usize::from(a["kind"] != "front");
+        assert!(asked >= want, "{}: {asked} termbase requests", a["id"]);
+    }
+    assert_eq!(
+        env.mock.requests(),
+        chunks + non_front.len(),
+        "no repair or other request"
     );
     assert_eq!(
         t["requests"].as_u64().unwrap() as usize,
         env.mock.requests()
     );
+    // The termbase is built before any chunk is translated.
+    let kinds: Vec<RequestKind> = env.mock.bodies().iter().map(RequestKind::of).collect();
+    let first_translation = kinds
+        .iter()
+        .position(|k| *k == RequestKind::Translation)
+        .unwrap();
+    assert!(
+        kinds[first_translation..]
+            .iter()
+            .all(|k| *k == RequestKind::Translation),
+        "a termbase request after translation began: {kinds:?}"
+    );
+    assert_eq!(t["repair_requests"], 0);
+    assert_eq!(t["flagged_segments"], serde_json::json!({}));
     assert_eq!(t["usage_from_server"], true);
     assert!(t["tokens_in"].as_u64().unwrap() > 0 && t["tokens_out"].as_u64().unwrap() > 0);
     assert!(t["estimated_cost_usd"].as_f64().unwrap() > 0.0);
     let manifest = env.manifest();
     assert_eq!(manifest["totals"]["requests"], t["requests"]);
+    assert_eq!(manifest["term_conflicts"], serde_json::json!([]));
+    assert_eq!(manifest["glossary_misses"], serde_json::json!({}));
     assert_eq!(
         manifest["chunks"].as_array().unwrap().len() as u64,
         t["chunks"].as_u64().unwrap()
     );
 
-    // Every request carried the model and its segments as `[n]` lines.
+    // Every request carried the model; translation requests their segments
+    // as `[n]` lines.
     for body in env.mock.bodies() {
         assert_eq!(body["model"], "mock-model");
-        assert!(!common::parse_segments(&common::user_message(&body)).is_empty());
+    }
+    for user in env.mock.user_messages_of(RequestKind::Translation) {
+        assert!(!common::parse_segments(&user).is_empty());
     }
 
     let md = std::fs::read_to_string(env.out_dir().join("digest.md")).expect("digest.md");
@@ -558,7 +623,9 @@ fn rerun_sends_nothing_and_is_byte_identical() {
     assert_eq!(env.mock.requests(), sent, "the rerun sent requests");
     assert_eq!(second["requests"], 0);
     assert_eq!(second["attempts"], 0);
-    assert_eq!(second["cache_hits"], first["chunks"]);
+    // Every chunk and every article's termbase answer.
+    assert_eq!(second["cache_hits"], first["requests"]);
+    assert!(first["requests"].as_u64().unwrap() > first["chunks"].as_u64().unwrap());
     assert_eq!(second["chunks"], first["chunks"]);
     let after = env.outputs();
     for ((name, a), (_, b)) in before.iter().zip(&after) {
@@ -568,7 +635,7 @@ fn rerun_sends_nothing_and_is_byte_identical() {
 }
 
 // ---------------------------------------------------------------------------
-// 3. Editing one paragraph re-sends only its chunk
+// 3. Editing one paragraph re-sends only its chunk (and its article's termbase request)
 // ---------------------------------------------------------------------------
 
 /// Segments per chunk, per article, from the last run's manifest.
@@ -596,8 +663,9 @@ fn editing_one_paragraph_resends_only_its_chunk() {
 
     let first = totals(&env.translate_cmd(&input, &[]).output().unwrap());
     let layout = chunk_layout(&env);
-    // A paragraph (searched from the end) of the first article that has
-    // several chunks, holding a Hangul word found nowhere else in the file.
+    // A paragraph (searched from the end) of the first article (not the
+    // front page, which has no termbase request) that has several chunks,
+    // holding a Hangul word found nowhere else in the file.
     // (Checked against the parsed texts too: a word can be formed by
     // joining two PDF lines, and the front summary repeats clippings.)
     let parsed = parse_json(&env, &input);
@@ -619,7 +687,7 @@ fn editing_one_paragraph_resends_only_its_chunk() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|a| layout[a["id"].as_str().unwrap()].len() >= 2)
+        .filter(|a| a["kind"] != "front" && layout[a["id"].as_str().unwrap()].len() >= 2)
         .find_map(|a| {
             a["paragraphs"]
                 .as_array()
@@ -665,25 +733,45 @@ fn editing_one_paragraph_resends_only_its_chunk() {
         layout,
         "the edit moved chunk boundaries"
     );
+    let translations = env.mock.user_messages_of(RequestKind::Translation);
     assert_eq!(
-        env.mock.requests(),
+        translations.len(),
         1,
         "only the chunk holding {para} should be re-sent"
     );
-    assert_eq!(second["requests"], 1);
+    // The termbase is extracted per article: only the edited one's is re-sent.
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert_eq!(terms.len(), 1, "termbase requests re-sent");
+    let title = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == article.as_str())
+        .unwrap()["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        terms[0].starts_with(&format!("Article: {title}\n")),
+        "the termbase request of another article: {}",
+        terms[0]
+    );
+    assert_eq!(env.mock.requests(), 2, "nothing else is sent");
+    assert_eq!(second["requests"], 2);
     assert_eq!(
         second["cache_hits"].as_u64().unwrap(),
-        first["chunks"].as_u64().unwrap() - 1
+        first["requests"].as_u64().unwrap() - 2
     );
-    let user = &env.mock.user_messages()[0];
-    assert!(
-        user.contains(&replacement),
-        "the request lacks the edited text"
-    );
-    assert!(
-        !user.contains(&word),
-        "the request still holds the old word"
-    );
+    for user in [&translations[0], &terms[0]] {
+        assert!(
+            user.contains(&replacement),
+            "the request lacks the edited text"
+        );
+        assert!(
+            !user.contains(&word),
+            "the request still holds the old word"
+        );
+    }
 
     let digest = check_digest(&env, &input, None);
     let seg = digest["articles"]
@@ -699,8 +787,22 @@ fn editing_one_paragraph_resends_only_its_chunk() {
         .unwrap()
         .clone();
     assert!(seg["source"].as_str().unwrap().contains(&replacement));
-    assert!(seg["translation"].as_str().unwrap().contains(&replacement));
-    assert!(!seg["translation"].as_str().unwrap().contains(&word));
+    assert_eq!(
+        seg["translation"].as_str(),
+        Some(expected_translation(seg["source"].as_str().unwrap()).as_str())
+    );
+    assert!(
+        seg["translation"]
+            .as_str()
+            .unwrap()
+            .contains(&romanize(&replacement))
+    );
+    assert!(
+        !seg["translation"]
+            .as_str()
+            .unwrap()
+            .contains(&romanize(&word))
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -725,7 +827,10 @@ fn requests_in_flight_never_exceed_jobs() {
             chunks > jobs,
             "need more chunks ({chunks}) than jobs ({jobs})"
         );
-        assert_eq!(env.mock.requests(), chunks);
+        assert_eq!(env.mock.requests_of(RequestKind::Translation), chunks);
+        // A01's termbase request (F01, the front page, has none).
+        assert_eq!(env.mock.requests_of(RequestKind::Termbase), 1);
+        assert_eq!(env.mock.requests(), chunks + 1);
         let max = env.mock.max_in_flight();
         assert!(max <= jobs, "--jobs {jobs}: {max} requests in flight");
         if jobs == 4 {
@@ -738,11 +843,13 @@ fn requests_in_flight_never_exceed_jobs() {
 }
 
 // ---------------------------------------------------------------------------
-// 5. Faults
+// 5. Faults (translation stage only: `--no-termbase`)
 // ---------------------------------------------------------------------------
 
 /// One-chunk article used by the fault tests.
 const ONE: &str = "C03";
+/// The fault tests are about the translation stage: no termbase request.
+const ONE_ARGS: [&str; 3] = ["--articles", ONE, "--no-termbase"];
 
 /// After a run that ended well: the cache holds only correct results, and
 /// a rerun without faults sends nothing and gives the same digest.
@@ -768,7 +875,7 @@ fn assert_cached_and_stable(env: &Env, args: &[&str], selected: &[&str]) {
 fn retried_once(fault: Fault, timeout_secs: u64) -> (Env, Vec<Instant>) {
     let env = Env::with_timeout(timeout_secs);
     env.mock.push_fault(fault);
-    let (out, arrivals) = run_watching(&env, env.translate_cmd(&sample(), &["--articles", ONE]));
+    let (out, arrivals) = run_watching(&env, env.translate_cmd(&sample(), &ONE_ARGS));
     let t = totals(&out);
     assert_eq!(t["chunks"], 1);
     assert_eq!(env.mock.requests(), 2, "one failed attempt, one retry");
@@ -777,7 +884,7 @@ fn retried_once(fault: Fault, timeout_secs: u64) -> (Env, Vec<Instant>) {
     assert_eq!(t["failed_segments"], 0);
     assert_eq!(env.mock.pending_faults(), 0);
     check_digest(&env, &sample(), Some(&[ONE]));
-    assert_cached_and_stable(&env, &["--articles", ONE], &[ONE]);
+    assert_cached_and_stable(&env, &ONE_ARGS, &[ONE]);
     (env, arrivals)
 }
 
@@ -833,7 +940,7 @@ fn assert_fatal_left_nothing_then_recovers(env: &Env, extra_env: &[(&str, &str)]
         "a failed run wrote a digest"
     );
     env.mock.reset_counters();
-    let mut cmd = env.translate_cmd(&sample(), &["--articles", ONE]);
+    let mut cmd = env.translate_cmd(&sample(), &ONE_ARGS);
     cmd.envs(extra_env.iter().copied());
     let t = totals(&cmd.output().unwrap());
     assert_eq!(t["requests"], 1);
@@ -846,7 +953,7 @@ fn assert_fatal_left_nothing_then_recovers(env: &Env, extra_env: &[(&str, &str)]
 fn fault_ollama_model_not_found_stops_at_once() {
     let env = Env::new();
     env.mock.push_fault(Fault::OllamaError { status: 404 });
-    let out = env.translate(&["--articles", ONE]);
+    let out = env.translate(&ONE_ARGS);
     let line = one_line_error(&out);
     assert!(line.contains("not found"), "{line}");
     assert!(line.contains("mock-model"), "names the model: {line}");
@@ -865,7 +972,7 @@ fn fault_401_wrong_key_stops_and_names_the_variable() {
     let env = Env::new();
     env.mock
         .configure(|c| c.require_bearer = Some("sk-right-KEY-42".into()));
-    let mut cmd = env.translate_cmd(&sample(), &["--articles", ONE]);
+    let mut cmd = env.translate_cmd(&sample(), &ONE_ARGS);
     cmd.env(KEY_VAR, "sk-wrong-KEY-13");
     let out = cmd.output().unwrap();
     let line = one_line_error(&out);
@@ -883,7 +990,7 @@ fn fault_401_wrong_key_stops_and_names_the_variable() {
 fn fault_count_mismatch_is_asked_again() {
     let env = Env::new();
     env.mock.push_fault(Fault::DropLastSegment);
-    let t = totals(&env.translate(&["--articles", ONE]));
+    let t = totals(&env.translate(&ONE_ARGS));
     assert_eq!(env.mock.requests(), 2);
     assert_eq!(t["requests"], 2);
     let users = env.mock.user_messages();
@@ -898,7 +1005,7 @@ fn fault_count_mismatch_is_asked_again() {
     let m = env.manifest();
     assert_eq!(m["chunks"][0]["splits"], 0);
     check_digest(&env, &sample(), Some(&[ONE]));
-    assert_cached_and_stable(&env, &["--articles", ONE], &[ONE]);
+    assert_cached_and_stable(&env, &ONE_ARGS, &[ONE]);
 }
 
 #[test]
@@ -906,7 +1013,7 @@ fn fault_persistent_count_mismatch_splits_until_aligned() {
     let env = Env::new();
     env.mock.configure(|c| c.drop_segments_over = Some(2));
     let articles = format!("{ONE},A02");
-    let t = totals(&env.translate(&["--articles", &articles]));
+    let t = totals(&env.translate(&["--articles", &articles, "--no-termbase"]));
     assert_eq!(t["failed_segments"], 0);
     let chunks = t["chunks"].as_u64().unwrap();
     assert!(
@@ -930,14 +1037,14 @@ fn fault_persistent_count_mismatch_splits_until_aligned() {
     assert!(answered > 0);
     let selected = [ONE, "A02"];
     check_digest(&env, &sample(), Some(&selected));
-    assert_cached_and_stable(&env, &["--articles", &articles], &selected);
+    assert_cached_and_stable(&env, &["--articles", &articles, "--no-termbase"], &selected);
 }
 
 #[test]
 fn fault_finish_length_splits_at_once() {
     let env = Env::new();
     env.mock.push_fault(Fault::FinishLength);
-    let t = totals(&env.translate(&["--articles", ONE]));
+    let t = totals(&env.translate(&ONE_ARGS));
     let users = env.mock.user_messages();
     assert_eq!(users.len(), 3, "the cut reply, then two halves");
     assert_eq!(t["requests"], 3);
@@ -953,7 +1060,7 @@ fn fault_finish_length_splits_at_once() {
     assert!(counts[1] >= 1 && counts[2] >= 1);
     assert_eq!(env.manifest()["chunks"][0]["splits"], 1);
     check_digest(&env, &sample(), Some(&[ONE]));
-    assert_cached_and_stable(&env, &["--articles", ONE], &[ONE]);
+    assert_cached_and_stable(&env, &ONE_ARGS, &[ONE]);
 }
 
 #[test]
@@ -976,7 +1083,7 @@ fn fault_persistent_failure_is_not_cached_and_rerun_retries_it() {
             },
         ))
     });
-    let out = env.translate(&["--articles", "A02"]);
+    let out = env.translate(&["--articles", "A02", "--no-termbase"]);
     let t = totals(&out);
     let chunks = t["chunks"].as_u64().unwrap() as usize;
     assert!(chunks >= 2, "A02 should have several chunks");
@@ -999,11 +1106,11 @@ fn fault_persistent_failure_is_not_cached_and_rerun_retries_it() {
 
     env.mock.configure(|c| c.fault_when_user_contains = None);
     env.mock.reset_counters();
-    let t = totals(&env.translate(&["--articles", "A02"]));
+    let t = totals(&env.translate(&["--articles", "A02", "--no-termbase"]));
     assert_eq!(env.mock.requests(), 1, "only the failed chunk is re-sent");
     assert_eq!(t["failed_segments"], 0);
     check_digest(&env, &sample(), Some(&["A02"]));
-    assert_cached_and_stable(&env, &["--articles", "A02"], &["A02"]);
+    assert_cached_and_stable(&env, &["--articles", "A02", "--no-termbase"], &["A02"]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1015,7 +1122,7 @@ fn killed_run_resumes_with_only_missing_chunks() {
     let env = Env::new();
     env.mock.set_delay(150, 0);
     let mut child = env
-        .translate_cmd(&sample(), &["--jobs", "1"])
+        .translate_cmd(&sample(), &["--jobs", "1", "--no-termbase"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -1042,7 +1149,7 @@ fn killed_run_resumes_with_only_missing_chunks() {
 
     env.mock.set_delay(0, 0);
     env.mock.reset_counters();
-    let t = totals(&env.translate(&[]));
+    let t = totals(&env.translate(&["--no-termbase"]));
     let chunks = t["chunks"].as_u64().unwrap() as usize;
     assert!(cached < chunks && sent_before < chunks);
     assert_eq!(

@@ -4,11 +4,21 @@
 //! endpoints (rate limits, llama.cpp/Ollama error shapes, truncated or
 //! misaligned replies, hangs) deterministically and without network access.
 //!
-//! Translation requests are recognised by `[n] ` markers at the start of lines
-//! in the user message; the default reply echoes each segment as
-//! `[n] EN: <source>` so a test can check that segment n's translation really
-//! belongs to segment n. Requests without markers get `MockConfig::default_reply`
-//! (or `"SUMMARY: " + first 40 chars of the user message`).
+//! Requests are told apart the way gloss's prompts shape them (see
+//! [`RequestKind`]). The default replies are deterministic and pass gloss's
+//! quality checks:
+//! - translation (`[n] ` markers at the start of lines): each segment as
+//!   `[n] ` + [`mock_translation`] of its source, so a test can check that
+//!   segment n's translation really belongs to segment n; like a good
+//!   translator it follows the term translations the prompt gives
+//!   ([`translate_with_terms`]);
+//! - termbase (system message mentions the "termbase"): `NONE`, i.e. no
+//!   terms, unless `MockConfig::term_replies` scripts a list;
+//! - repair (user message holds "Problems found in it:"): the segment's
+//!   source translated as above (with the prompt's required terms), unless
+//!   `MockConfig::repair_replies` scripts an answer;
+//! - anything else (summary, brief): `MockConfig::default_reply`, or
+//!   `"SUMMARY: " + first 40 chars of the user message`.
 //!
 //! Use `MockServer::start().await` from async tests and
 //! `MockServer::start_blocking()` from sync tests that run the gloss binary.
@@ -75,9 +85,22 @@ pub struct MockConfig {
     pub drop_segments_over: Option<usize>,
     /// If set, chat requests need `Authorization: Bearer <key>` or get 401.
     pub require_bearer: Option<String>,
-    /// Reply for requests without `[n]` markers; `None` means
+    /// Reply for summary and brief requests (any request that is no
+    /// translation, termbase or repair request); `None` means
     /// `"SUMMARY: " + first 40 chars of the user message`.
     pub default_reply: Option<String>,
+    /// Per-segment translations: in a translation request, a segment whose
+    /// source contains the needle is answered with the text instead of
+    /// [`mock_translation`] (first match wins; the other segments keep the
+    /// default). Repair requests are not affected.
+    pub segment_replies: Vec<(String, String)>,
+    /// Repair requests whose segment source contains the needle get the text
+    /// (first match wins) instead of [`mock_translation`] of the source.
+    pub repair_replies: Vec<(String, String)>,
+    /// Termbase requests whose user message contains the needle get the text
+    /// (first match wins) instead of `NONE`. The user message is `Article:
+    /// <title>` and the article's paragraphs, so the title is a good needle.
+    pub term_replies: Vec<(String, String)>,
 }
 
 /// State shared between the test and the server's handlers.
@@ -226,6 +249,23 @@ impl MockServer {
         self.bodies().iter().map(user_message).collect()
     }
 
+    /// User messages of the chat requests of one kind, in arrival order.
+    pub fn user_messages_of(&self, kind: RequestKind) -> Vec<String> {
+        self.bodies()
+            .iter()
+            .filter(|b| RequestKind::of(b) == kind)
+            .map(user_message)
+            .collect()
+    }
+
+    /// Number of chat requests of one kind.
+    pub fn requests_of(&self, kind: RequestKind) -> usize {
+        self.bodies()
+            .iter()
+            .filter(|b| RequestKind::of(b) == kind)
+            .count()
+    }
+
     /// Headers of each chat request (lowercase names), in arrival order.
     pub fn headers(&self) -> Vec<Vec<(String, String)>> {
         lock(&self.shared.headers).clone()
@@ -315,6 +355,7 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     let _guard = InFlight(&shared.in_flight);
 
     let user = user_message(&body);
+    let kind = RequestKind::of(&body);
     // Snapshot config and pop this request's fault under one lock, so the
     // fault queue is consumed strictly in arrival order.
     let (cfg, fault, authorised) = {
@@ -397,7 +438,8 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         _ => {}
     }
 
-    let (content, finish_reason) = reply_content(&user, &cfg, fault.as_ref());
+    let system = system_message(&body);
+    let (content, finish_reason) = reply_content(kind, &system, &user, &cfg, fault.as_ref());
     let prompt_tokens = user.chars().count() / 4;
     let completion_tokens = content.chars().count() / 4;
     sleep_ms(cfg.delay_ms_per_output_token * completion_tokens as u64).await;
@@ -424,26 +466,114 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     json_response(StatusCode::OK, resp.to_string())
 }
 
+/// What a chat request asks for, as gloss's prompts (prompts/*.md) shape it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// prompts/terms.md: the system message mentions the "termbase".
+    Termbase,
+    /// prompts/repair.md: the user message holds "Problems found in it:".
+    Repair,
+    /// prompts/translate.md: `[n] ` segment lines.
+    Translation,
+    /// prompts/summarize.md: the user message starts `Article A01: `.
+    Summary,
+    /// prompts/brief.md: the user message starts `Issue: `.
+    Brief,
+    /// Anything else (the mock's self-test, `gloss doctor`).
+    Other,
+}
+
+impl RequestKind {
+    /// The kind of a chat request body.
+    pub fn of(body: &Value) -> RequestKind {
+        let user = user_message(body);
+        if system_message(body).contains("termbase") {
+            RequestKind::Termbase
+        } else if user.contains("Problems found in it:") {
+            RequestKind::Repair
+        } else if !parse_segments(&user).is_empty() {
+            RequestKind::Translation
+        } else if is_summary(&user) {
+            RequestKind::Summary
+        } else if user.starts_with("Issue: ") {
+            RequestKind::Brief
+        } else {
+            RequestKind::Other
+        }
+    }
+}
+
+/// `Article A01: …`.
+fn is_summary(user: &str) -> bool {
+    let Some(rest) = user.strip_prefix("Article ") else {
+        return false;
+    };
+    let id: Vec<char> = rest.chars().take(4).collect();
+    id.len() == 4
+        && id[0].is_ascii_uppercase()
+        && id[1].is_ascii_digit()
+        && id[2].is_ascii_digit()
+        && id[3] == ':'
+}
+
+/// The segment source of a repair request: between `Source:\n` and
+/// `\n\nPrevious translation:`.
+pub fn repair_source(user: &str) -> Option<&str> {
+    let start = user.find("Source:\n")? + "Source:\n".len();
+    let len = user[start..].find("\n\nPrevious translation:")?;
+    Some(&user[start..start + len])
+}
+
+fn first_match<'a>(rules: &'a [(String, String)], haystack: &str) -> Option<&'a str> {
+    rules
+        .iter()
+        .find(|(needle, _)| haystack.contains(needle.as_str()))
+        .map(|(_, reply)| reply.as_str())
+}
+
 /// Builds the assistant content and finish reason for a non-error reply.
-fn reply_content(user: &str, cfg: &MockConfig, fault: Option<&Fault>) -> (String, &'static str) {
+fn reply_content(
+    kind: RequestKind,
+    system: &str,
+    user: &str,
+    cfg: &MockConfig,
+    fault: Option<&Fault>,
+) -> (String, &'static str) {
     if let Some(Fault::Reply(raw)) = fault {
         return (raw.clone(), "stop");
     }
     let truncate = fault == Some(&Fault::FinishLength);
     let finish = if truncate { "length" } else { "stop" };
+    let half = |text: String| -> String {
+        if truncate {
+            let half = text.chars().count() / 2;
+            text.chars().take(half).collect()
+        } else {
+            text
+        }
+    };
+    match kind {
+        RequestKind::Termbase => {
+            let text = first_match(&cfg.term_replies, user).unwrap_or("NONE");
+            return (half(text.to_string()), finish);
+        }
+        RequestKind::Repair => {
+            let source = repair_source(user).unwrap_or_default();
+            let terms = prompt_terms(user, "Required term translations:");
+            let text = first_match(&cfg.repair_replies, source)
+                .map(str::to_string)
+                .unwrap_or_else(|| translate_with_terms(source, &terms));
+            return (half(text), finish);
+        }
+        _ => {}
+    }
     let mut segments = parse_segments(user);
     if segments.is_empty() {
         let text = cfg
             .default_reply
             .clone()
             .unwrap_or_else(|| format!("SUMMARY: {}", user.chars().take(40).collect::<String>()));
-        let text = if truncate {
-            let half = text.chars().count() / 2;
-            text.chars().take(half).collect()
-        } else {
-            text
-        };
-        return (text, finish);
+        return (half(text), finish);
     }
     if cfg.drop_segments_over.is_some_and(|n| segments.len() > n) {
         segments.pop();
@@ -454,11 +584,150 @@ fn reply_content(user: &str, cfg: &MockConfig, fault: Option<&Fault>) -> (String
     if truncate {
         segments.truncate(segments.len() / 2);
     }
+    let terms = prompt_terms(system, "Use these term translations:");
     let lines: Vec<String> = segments
         .iter()
-        .map(|(n, text)| format!("[{n}] EN: {text}"))
+        .map(|(n, text)| {
+            let translation = first_match(&cfg.segment_replies, text)
+                .map(str::to_string)
+                .unwrap_or_else(|| translate_with_terms(text, &terms));
+            format!("[{n}] {translation}")
+        })
         .collect();
     (lines.join("\n"), finish)
+}
+
+// ---------------------------------------------------------------------------
+// The default translation
+// ---------------------------------------------------------------------------
+
+const INITIALS: [&str; 19] = [
+    "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
+    "h",
+];
+const MEDIALS: [&str; 21] = [
+    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
+    "wi", "yu", "eu", "ui", "i",
+];
+/// Final consonants as Revised Romanization writes them at the end of a
+/// syllable (their representative sounds).
+const FINALS: [&str; 28] = [
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p",
+    "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+];
+
+/// Each Hangul syllable (U+AC00..U+D7A3) in Revised Romanization, syllable by
+/// syllable (no assimilation across syllables); every other character as is.
+pub fn romanize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let code = c as u32;
+        if (0xAC00..=0xD7A3).contains(&code) {
+            let s = (code - 0xAC00) as usize;
+            out.push_str(INITIALS[s / (21 * 28)]);
+            out.push_str(MEDIALS[s / 28 % 21]);
+            out.push_str(FINALS[s % 28]);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `1234567` as `1,234,567`; fractions as Rust prints them.
+fn english_amount(value: f64) -> String {
+    if value.fract() != 0.0 || value.abs() >= 1e15 {
+        return format!("{value}");
+    }
+    let digits = (value.abs() as i64).to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One number of a Korean source as an English text would write it, so that
+/// `gloss::qa::numbers::english_numbers` reads it back with the same value
+/// and kind.
+pub fn english_number(m: &gloss::qa::numbers::Mention) -> String {
+    use gloss::qa::numbers::Kind;
+    match m.kind {
+        Kind::Percent => format!("{}%", m.value),
+        Kind::Year => format!("{}", m.value as i64),
+        Kind::Date => {
+            let (month, day) = (m.value as usize / 100, m.value as usize % 100);
+            let name = MONTHS.get(month.wrapping_sub(1)).copied().unwrap_or("?");
+            if day == 0 {
+                name.to_string()
+            } else {
+                format!("{name} {day}")
+            }
+        }
+        Kind::Money => {
+            let currency = [
+                ("위안", "yuan"),
+                ("유로", "euros"),
+                ("파운드", "pounds"),
+                ("루피", "rupees"),
+                ("엔", "yen"),
+                ("원", "won"),
+            ]
+            .iter()
+            .find(|(ko, _)| m.text.contains(ko))
+            .map_or("dollars", |(_, en)| en);
+            format!("{} {currency}", english_amount(m.value))
+        }
+        Kind::Plain => english_amount(m.value),
+    }
+}
+
+/// The mock's default translation of a segment: `EN: ` + the source
+/// romanized, plus — when the source has numbers — each of them in English
+/// (`{427,000,000 dollars; 2030; 40%}`), so that it passes every quality
+/// check of gloss (no Hangul left, no number lost, plausible length).
+pub fn mock_translation(source: &str) -> String {
+    translate_with_terms(source, &[])
+}
+
+/// [`mock_translation`] following a termbase: each term's source (longest
+/// first) is replaced by its target before romanizing, as a translator told
+/// `우드맥켄지 → Wood Mackenzie` would write "Wood Mackenzie".
+pub fn translate_with_terms(source: &str, terms: &[(String, String)]) -> String {
+    let source = source.trim();
+    let mut sorted: Vec<&(String, String)> = terms.iter().collect();
+    sorted.sort_by_key(|(s, _)| std::cmp::Reverse(s.chars().count()));
+    let mut text = source.to_string();
+    for (from, to) in sorted {
+        if !from.is_empty() {
+            text = text.replace(from.as_str(), to);
+        }
+    }
+    let mut out = format!("EN: {}", romanize(&text));
+    let numbers = gloss::qa::numbers::korean_numbers(source);
+    if !numbers.is_empty() {
+        let rendered: Vec<String> = numbers.iter().map(english_number).collect();
+        out.push_str(&format!(" {{{}}}", rendered.join("; ")));
+    }
+    out
 }
 
 /// Extracts `(n, text)` from lines starting with `[n] ` (or a bare `[n]`).
@@ -479,6 +748,52 @@ pub fn parse_segments(user: &str) -> Vec<(u32, String)> {
         .collect()
 }
 
+/// The `source → target` lines that follow `header` in a prompt (the
+/// glossary of prompts/translate.md and prompts/repair.md; a term's note in
+/// parentheses is dropped).
+pub fn prompt_terms(prompt: &str, header: &str) -> Vec<(String, String)> {
+    let Some(at) = prompt.find(header) else {
+        return Vec::new();
+    };
+    prompt[at + header.len()..]
+        .lines()
+        .skip(1)
+        .map_while(|line| {
+            let line = line.trim().trim_start_matches('-').trim();
+            let (from, to) = line.split_once(" → ")?;
+            let to = match to.rfind(" (") {
+                Some(i) if to.ends_with(')') => &to[..i],
+                _ => to,
+            };
+            Some((from.trim().to_string(), to.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The first `system` message's text (empty when there is none).
+pub fn system_message(body: &Value) -> String {
+    body.get("messages")
+        .and_then(Value::as_array)
+        .and_then(|ms| {
+            ms.iter()
+                .find(|m| m.get("role").and_then(Value::as_str) == Some("system"))
+        })
+        .map(message_text)
+        .unwrap_or_default()
+}
+
+fn message_text(msg: &Value) -> String {
+    match msg.get("content") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(""),
+        _ => String::new(),
+    }
+}
+
 /// The last `user` message's text; content-part arrays are concatenated.
 pub fn user_message(body: &Value) -> String {
     let Some(messages) = body.get("messages").and_then(Value::as_array) else {
@@ -491,15 +806,7 @@ pub fn user_message(body: &Value) -> String {
     else {
         return String::new();
     };
-    match msg.get("content") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join(""),
-        _ => String::new(),
-    }
+    message_text(msg)
 }
 
 async fn sleep_ms(ms: u64) {
