@@ -133,6 +133,10 @@ pub fn parse_terms(answer: &str) -> Vec<Term> {
             source.trim().trim_matches('"'),
             target.trim().trim_matches('"'),
         );
+        // A copy of the prompt's template line is no term.
+        if source.starts_with('<') || target.starts_with('<') {
+            continue;
+        }
         // A "term" of one character or a copied line is noise.
         if source.chars().count() < 2 || target.is_empty() || source == target && !source.is_ascii()
         {
