@@ -1260,3 +1260,71 @@ fn openai_env_key_is_not_sent_to_a_profile_without_api_key_env() {
     assert!(sends(&headers, &format!("Bearer {KEY}")), "{headers:?}");
     assert!(!sends(&headers, "SECRET-ORG") && !sends(&headers, "SECRET-PROJ"));
 }
+
+// ---- Real-server quirks seen against llama.cpp's llama-server (each a regression test).
+
+/// llama.cpp answers a prompt over its context with HTTP 400 and an integer
+/// code, `exceed_context_size_error`: the chunk is split, not retried as is.
+#[test]
+fn llamacpp_context_overflow_splits_the_chunk() {
+    let env = Env::new();
+    env.mock.push_fault(Fault::Custom {
+        status: 400,
+        body: r#"{"error":{"code":400,"message":"request (15631 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":15631,"n_ctx":4096}}"#.into(),
+    });
+    let t = totals(&env.translate(&ONE_ARGS));
+    let users = env.mock.user_messages();
+    assert_eq!(users.len(), 3, "the refused request, then two halves");
+    let counts: Vec<usize> = users
+        .iter()
+        .map(|u| common::parse_segments(u).len())
+        .collect();
+    assert_eq!(counts[1] + counts[2], counts[0], "halves: {counts:?}");
+    assert_eq!(t["failed_segments"], 0);
+    assert_eq!(env.manifest()["chunks"][0]["splits"], 1);
+    check_digest(&env, &sample(), Some(&[ONE]));
+    assert_cached_and_stable(&env, &ONE_ARGS, &[ONE]);
+}
+
+/// llama.cpp answers with its own model alias whatever was asked, adds a
+/// `timings` object, a float `created` and no `id`; the reply is still read,
+/// and the usage it reports is what the manifest counts.
+#[test]
+fn llamacpp_success_shape_is_read() {
+    let env = Env::new();
+    let parsed = parse_json(&env, &sample());
+    let article = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == ONE)
+        .unwrap();
+    let mut sources = vec![article["title"].as_str().unwrap().to_string()];
+    for p in article["paragraphs"].as_array().unwrap() {
+        sources.push(p["text"].as_str().unwrap().to_string());
+    }
+    let content: String = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("[{}] {}\n", i + 1, mock_translation(s)))
+        .collect();
+    let body = serde_json::json!({
+        "choices": [{"finish_reason": "stop", "index": 0, "message": {"role": "assistant", "content": content}}],
+        "created": 1795600538.5,
+        "model": "qwen2.5-coder-0.5b-instruct",
+        "system_fingerprint": "b0-unknown",
+        "object": "chat.completion",
+        "usage": {"completion_tokens": 321, "prompt_tokens": 654, "total_tokens": 975, "prompt_tokens_details": {"cached_tokens": 0}},
+        "timings": {"prompt_n": 654, "prompt_ms": 638.5, "predicted_n": 321, "predicted_per_second": 24.2}
+    });
+    env.mock.push_fault(Fault::Custom {
+        status: 200,
+        body: body.to_string(),
+    });
+    let t = totals(&env.translate(&ONE_ARGS));
+    assert_eq!(env.mock.requests(), 1);
+    assert_eq!(t["tokens_in"], 654);
+    assert_eq!(t["tokens_out"], 321);
+    assert_eq!(t["usage_from_server"], true);
+    check_digest(&env, &sample(), Some(&[ONE]));
+}
