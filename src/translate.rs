@@ -92,6 +92,21 @@ pub struct ChunkReport {
     pub flagged: std::collections::BTreeMap<String, u32>,
 }
 
+impl ChunkReport {
+    /// Add one answered request's attempts, latency and usage.
+    fn record(&mut self, outcome: &crate::llm::Outcome) {
+        self.attempts += outcome.attempts;
+        self.latency_ms += outcome.latency.as_millis() as u64;
+        match outcome.completion.usage {
+            Some(u) => {
+                self.tokens_in += u.prompt_tokens;
+                self.tokens_out += u.completion_tokens;
+            }
+            None => self.usage_reported = false,
+        }
+    }
+}
+
 /// The stage's inputs that do not change per chunk.
 #[derive(Clone)]
 pub struct Translator {
@@ -405,15 +420,7 @@ impl Translator {
                         return Err(PartError::Failed(e.to_string()));
                     }
                 };
-                report.attempts += outcome.attempts;
-                report.latency_ms += outcome.latency.as_millis() as u64;
-                match outcome.completion.usage {
-                    Some(u) => {
-                        report.tokens_in += u.prompt_tokens;
-                        report.tokens_out += u.completion_tokens;
-                    }
-                    None => report.usage_reported = false,
-                }
+                report.record(&outcome);
                 if outcome.completion.finish_reason == FinishReason::Length {
                     problem = Some("output cut at the token limit".into());
                     break;
@@ -541,15 +548,7 @@ impl Translator {
         let client = self.client.get()?;
         match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
             Ok(outcome) => {
-                report.attempts += outcome.attempts;
-                report.latency_ms += outcome.latency.as_millis() as u64;
-                match outcome.completion.usage {
-                    Some(u) => {
-                        report.tokens_in += u.prompt_tokens;
-                        report.tokens_out += u.completion_tokens;
-                    }
-                    None => report.usage_reported = false,
-                }
+                report.record(&outcome);
                 if outcome.completion.finish_reason == FinishReason::Length {
                     return Ok(None);
                 }

@@ -161,6 +161,27 @@ pub struct Totals {
     pub wall_ms: u64,
 }
 
+impl Totals {
+    /// Count one chunk's or one request's traffic.
+    fn add(
+        &mut self,
+        requests: u32,
+        cache_hit: bool,
+        attempts: u32,
+        tokens: (u64, u64),
+        usage_reported: bool,
+    ) {
+        self.requests += requests as u64;
+        self.cache_hits += cache_hit as u64;
+        self.attempts += attempts as u64;
+        self.tokens_in += tokens.0;
+        self.tokens_out += tokens.1;
+        if requests > 0 && !usage_reported {
+            self.usage_from_server = false;
+        }
+    }
+}
+
 /// What a translate run produced.
 pub struct TranslateResult {
     pub digest: Digest,
@@ -330,26 +351,24 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         ..Default::default()
     };
     for r in &requests {
-        totals.requests += r.requests as u64;
-        totals.cache_hits += r.cache_hit as u64;
-        totals.attempts += r.attempts as u64;
-        totals.tokens_in += r.tokens_in;
-        totals.tokens_out += r.tokens_out;
-        if r.requests > 0 && !r.usage_reported {
-            totals.usage_from_server = false;
-        }
+        totals.add(
+            r.requests,
+            r.cache_hit,
+            r.attempts,
+            (r.tokens_in, r.tokens_out),
+            r.usage_reported,
+        );
     }
     for r in &reports {
         totals.repair_requests += r.repair_requests as u64;
         totals.repaired += r.repaired as u64;
-        totals.requests += r.requests as u64;
-        totals.cache_hits += r.cache_hit as u64;
-        totals.attempts += r.attempts as u64;
-        totals.tokens_in += r.tokens_in;
-        totals.tokens_out += r.tokens_out;
-        if r.requests > 0 && !r.usage_reported {
-            totals.usage_from_server = false;
-        }
+        totals.add(
+            r.requests,
+            r.cache_hit,
+            r.attempts,
+            (r.tokens_in, r.tokens_out),
+            r.usage_reported,
+        );
     }
     totals.estimated_cost_usd = p.profile.cost(totals.tokens_in, totals.tokens_out);
     let mut glossary_misses: std::collections::BTreeMap<String, Vec<String>> = Default::default();

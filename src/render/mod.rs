@@ -172,57 +172,64 @@ pub enum Format {
     Json,
 }
 
-/// Write the digest in `formats` to `dir`. Returns the files written.
+/// Write the digest (`digest.md`, `.html`, `.json`) in `formats` to `dir`.
+/// Returns the files written.
 pub fn write_digest(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|source| GlossError::Output {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut written = Vec::new();
-    for format in formats {
-        let (name, text) = match format {
-            Format::Md => ("digest.md", markdown::digest(digest)),
-            Format::Html => ("digest.html", html::digest(digest)),
-            Format::Json => (
-                "digest.json",
-                serde_json::to_string_pretty(digest).unwrap_or_default() + "\n",
-            ),
-        };
-        let path = dir.join(name);
-        write_atomic(&path, text.as_bytes())?;
-        written.push(path);
-    }
-    Ok(written)
+    write_each(dir, "digest", formats, |format| match format {
+        Format::Md => markdown::digest(digest),
+        Format::Html => html::digest(digest),
+        Format::Json => serde_json::to_string_pretty(digest).unwrap_or_default() + "\n",
+    })
 }
 
-/// Write the brief (brief.md, brief.html, brief.json) in `formats` to `dir`.
+/// Write the brief (`brief.md`, `.html`, `.json`: the brief and every summary).
 pub fn write_brief(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    write_each(dir, "brief", formats, |format| match format {
+        Format::Md => markdown::brief(digest),
+        Format::Html => html::brief(digest),
+        Format::Json => {
+            let summaries: Vec<serde_json::Value> = digest
+                .articles
+                .iter()
+                .filter_map(|a| {
+                    let s = a.summary.as_ref()?;
+                    Some(serde_json::json!({
+                        "id": a.id, "title": a.title, "title_translation": a.title_translation,
+                        "section": a.section, "summary": s.text, "key_points": s.key_points,
+                    }))
+                })
+                .collect();
+            let value = serde_json::json!({
+                "input": digest.input,
+                "model": digest.model,
+                "brief": digest.brief,
+                "summaries": summaries,
+            });
+            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        }
+    })
+}
+
+/// Render `NAME.<ext>` for each format into `dir`.
+fn write_each(
+    dir: &Path,
+    name: &str,
+    formats: &[Format],
+    render: impl Fn(Format) -> String,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|source| GlossError::Output {
         path: dir.to_path_buf(),
         source,
     })?;
     let mut written = Vec::new();
-    for format in formats {
-        let (name, text) = match format {
-            Format::Md => ("brief.md", markdown::brief(digest)),
-            Format::Html => ("brief.html", html::brief(digest)),
-            Format::Json => (
-                "brief.json",
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "input": digest.input,
-                    "model": digest.model,
-                    "brief": digest.brief,
-                    "summaries": digest.articles.iter().filter_map(|a| a.summary.as_ref().map(|s| serde_json::json!({
-                        "id": a.id, "title": a.title, "title_translation": a.title_translation, "section": a.section,
-                        "summary": s.text, "key_points": s.key_points,
-                    }))).collect::<Vec<_>>(),
-                }))
-                .unwrap_or_default()
-                    + "\n",
-            ),
+    for &format in formats {
+        let ext = match format {
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Json => "json",
         };
-        let path = dir.join(name);
-        write_atomic(&path, text.as_bytes())?;
+        let path = dir.join(format!("{name}.{ext}"));
+        write_atomic(&path, render(format).as_bytes())?;
         written.push(path);
     }
     Ok(written)
