@@ -314,4 +314,50 @@ mod tests {
             chunks.iter().map(|c| c.tokens).collect::<Vec<_>>()
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn paragraph() -> impl Strategy<Value = String> {
+            let word = prop_oneof![
+                Just("배터리".to_string()),
+                Just("산업기술".to_string()),
+                Just("동향을".to_string()),
+                Just("점검했다.".to_string()),
+                Just("OECD".to_string()),
+                Just("4억 2,700만".to_string()),
+                Just("growth.".to_string()),
+                Just("가나다라마바사아자차카타파하".repeat(6)),
+                "[a-z]{1,12}",
+            ];
+            prop::collection::vec(word, 1..80).prop_map(|w| w.join(" "))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(24))]
+            #[test]
+            fn chunks_fit_concatenate_back_and_are_deterministic(
+                paragraphs in prop::collection::vec(paragraph(), 1..8),
+                budget in 12usize..400,
+            ) {
+                let counter = TokenCounter::for_model("gpt-4o");
+                let refs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+                let a = article(&refs);
+                let chunks = chunk_article(&a, budget, &counter);
+                // Every chunk fits: whole paragraphs, sentences, or cut pieces.
+                for c in &chunks {
+                    prop_assert!(c.tokens <= budget.max(8), "{} has {} > {budget}", c.id, c.tokens);
+                    prop_assert_eq!(c.article.as_str(), "A01");
+                }
+                // Each paragraph's pieces, in order, are exactly its text.
+                let all: Vec<&Segment> = chunks.iter().flat_map(|c| &c.segments).collect();
+                for p in &a.paragraphs {
+                    let joined: String = all.iter().filter(|s| s.paragraph == p.id).map(|s| s.text.as_str()).collect();
+                    prop_assert_eq!(&joined, &p.text);
+                }
+                prop_assert_eq!(chunk_article(&a, budget, &counter), chunks);
+            }
+        }
+    }
 }

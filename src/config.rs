@@ -31,6 +31,10 @@ pub struct ProfileFile {
     pub chunk_tokens: Option<usize>,
     /// Maximum attempts per request (first try included).
     pub max_attempts: Option<u32>,
+    /// Extract a termbase per article (default true).
+    pub termbase: Option<bool>,
+    /// Re-request segments that fail a quality check (default true).
+    pub repair: Option<bool>,
 }
 
 /// Price of a model in US dollars per million tokens.
@@ -72,6 +76,10 @@ pub struct Profile {
     pub chunk_tokens: usize,
     pub max_attempts: u32,
     pub price: Option<Price>,
+    /// Whether runs extract a termbase (the flag `--no-termbase` turns it off).
+    pub termbase: bool,
+    /// Whether failed segments get a repair request (`--no-repair` turns it off).
+    pub repair: bool,
 }
 
 impl Profile {
@@ -202,7 +210,9 @@ fn merge_profile(into: &mut ProfileFile, from: ProfileFile) {
         timeout_secs,
         context_window,
         chunk_tokens,
-        max_attempts
+        max_attempts,
+        termbase,
+        repair
     );
 }
 
@@ -319,6 +329,8 @@ impl Config {
             context_window: file.context_window.unwrap_or(8192),
             chunk_tokens: overrides.chunk_tokens.or(file.chunk_tokens).unwrap_or(600),
             max_attempts: file.max_attempts.unwrap_or(5).max(1),
+            termbase: file.termbase.unwrap_or(true),
+            repair: file.repair.unwrap_or(true),
             model,
         };
         Ok((profile, warning))
@@ -343,7 +355,7 @@ mod tests {
         let ws = dir.path().join("gloss.toml");
         std::fs::write(
             &ws,
-            "cache_dir = \"cache\"\n[profiles.local]\nmodel = \"tiny\"\n[prices.tiny]\ninput = 0.0\noutput = 0.0\n",
+            "cache_dir = \"cache\"\n[profiles.local]\nmodel = \"tiny\"\nrepair = false\n[prices.tiny]\ninput = 0.0\noutput = 0.0\n",
         )
         .unwrap();
         let c = Config::load_from(None, Some(&ws)).unwrap();
@@ -354,6 +366,8 @@ mod tests {
         };
         let (p, _) = c.profile(&o).unwrap();
         assert_eq!(p.model, "tiny");
+        assert!(!p.repair, "the workspace turned repairs off");
+        assert!(p.termbase, "unset fields keep their defaults");
         assert_eq!(p.base_url, "http://127.0.0.1:8080/v1");
         assert_eq!(p.cost(1000, 1000), Some(0.0));
     }

@@ -227,7 +227,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
     let articles = chunk_selected(&p);
     let client = std::sync::Arc::new(LazyClient::new(&p.profile));
     let mut requests = Vec::new();
-    let termbase = if opts.termbase {
+    let termbase = if opts.termbase && p.profile.termbase {
         let (termbase, reports) = terms::build(&p, &client).await?;
         requests.extend(reports);
         termbase
@@ -247,7 +247,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         languages: p.languages.clone(),
         client: client.clone(),
         glossary: termbase.glossary.clone(),
-        repair: opts.repair,
+        repair: opts.repair && p.profile.repair,
     };
 
     // Jobs, largest first so the long requests start early and finish with the rest.
@@ -463,7 +463,7 @@ pub struct QaReport {
 pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
     let p = prepare(opts)?;
     let articles = chunk_selected(&p);
-    let termbase = if opts.termbase {
+    let termbase = if opts.termbase && p.profile.termbase {
         terms::cached(&p)?
     } else {
         terms::Termbase {
