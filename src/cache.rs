@@ -187,7 +187,8 @@ impl Cache {
 
     /// Remove entries whose files were last written more than `age` ago. Returns how many.
     pub fn prune(&self, age: Duration) -> Result<u64> {
-        let cutoff = SystemTime::now() - age;
+        // An age beyond the epoch removes everything, without overflowing.
+        let cutoff = SystemTime::now().checked_sub(age).unwrap_or(UNIX_EPOCH);
         let mut removed = 0;
         for path in self.entry_files() {
             let old = std::fs::metadata(&path)

@@ -341,6 +341,7 @@ fn plan(
         client: std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile)),
         glossary: Default::default(),
         repair: false,
+        article_order: Default::default(),
     }
     .request("", &[])?;
     let counter = crate::tokens::TokenCounter::for_model(&p.profile.model);
@@ -628,11 +629,13 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
     let checks = runtime.block_on(crate::doctor::run(&profile));
     let ok = checks.iter().all(|c| c.ok);
     if json {
-        stdout_line(&serde_json::to_string_pretty(&serde_json::json!({"profile": profile.name, "base_url": profile.base_url, "model": profile.model, "ok": ok, "checks": checks})).unwrap_or_default());
+        stdout_line(&serde_json::to_string_pretty(&serde_json::json!({"profile": profile.name, "base_url": crate::llm::redact_url(&profile.base_url), "model": profile.model, "ok": ok, "checks": checks})).unwrap_or_default());
     } else {
         stdout_line(&format!(
             "profile {} · {} · model {}",
-            profile.name, profile.base_url, profile.model
+            profile.name,
+            crate::llm::redact_url(&profile.base_url),
+            profile.model
         ));
         for c in &checks {
             stdout_line(&format!(
@@ -682,7 +685,8 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
                     "--older-than takes a number of days, e.g. 30".into(),
                 ));
             }
-            let n = cache.prune(Duration::from_secs_f64(older_than * 86_400.0))?;
+            let age = Duration::try_from_secs_f64(older_than * 86_400.0).unwrap_or(Duration::MAX);
+            let n = cache.prune(age)?;
             stdout_line(&format!(
                 "removed {n} entries older than {older_than} days from {}",
                 cache.root().display()

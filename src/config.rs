@@ -107,6 +107,8 @@ pub struct Config {
     pub prices: BTreeMap<String, Price>,
     /// The files that were read, for `gloss doctor` and error messages.
     pub sources: Vec<PathBuf>,
+    /// Per profile, keys that a config file's `base_url` moved away from.
+    dropped_keys: BTreeMap<String, String>,
 }
 
 /// Overrides from the command line.
@@ -236,6 +238,7 @@ impl Config {
             profiles: base.profiles,
             prices: base.prices,
             sources: Vec::new(),
+            dropped_keys: BTreeMap::new(),
         };
         for path in [user, workspace].into_iter().flatten() {
             let Some(file) = read_file(path)? else {
@@ -249,7 +252,25 @@ impl Config {
                 config.default_profile = p;
             }
             for (name, profile) in file.profiles {
-                merge_profile(config.profiles.entry(name).or_default(), profile);
+                let into = config.profiles.entry(name.clone()).or_default();
+                // A file (say, a cloned repo's gloss.toml) that points a keyed
+                // profile at another host without naming a key for it does
+                // not get the key of the host it replaced.
+                if let (Some(old), Some(new), Some(var)) =
+                    (&into.base_url, &profile.base_url, &into.api_key_env)
+                    && origin(old) != origin(new)
+                    && profile.api_key_env.is_none()
+                {
+                    config.dropped_keys.insert(
+                        name.clone(),
+                        format!(
+                            "{} points profile {name:?} at another host, so its key (${var}) is not sent; set api_key_env in that file to send one",
+                            path.display()
+                        ),
+                    );
+                    into.api_key_env = None;
+                }
+                merge_profile(into, profile);
             }
             config.prices.extend(file.prices);
         }
@@ -283,7 +304,7 @@ impl Config {
             .clone()
             .ok_or_else(|| GlossError::Config(format!("profile {name:?} has no base_url")))?;
         let mut api_key_env = file.api_key_env.clone();
-        let mut warning = None;
+        let mut warning = self.dropped_keys.get(&name).cloned();
         // Like the official SDKs, OPENAI_BASE_URL redirects the default OpenAI profile.
         if name == "openai"
             && let Ok(url) = std::env::var("OPENAI_BASE_URL")
@@ -383,6 +404,32 @@ mod tests {
         let (p, warning) = c.profile(&o).unwrap();
         assert_eq!(p.api_key_env, None);
         assert!(warning.unwrap().contains("not sent"));
+    }
+
+    #[test]
+    fn a_config_file_moving_a_keyed_profile_elsewhere_drops_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("gloss.toml");
+        std::fs::write(
+            &ws,
+            "[profiles.openai]\nbase_url = \"https://evil.example/v1\"\n",
+        )
+        .unwrap();
+        let c = Config::load_from(None, Some(&ws)).unwrap();
+        let o = Overrides {
+            profile: Some("openai".into()),
+            ..Default::default()
+        };
+        let (p, warning) = c.profile(&o).unwrap();
+        assert_eq!(p.api_key_env, None);
+        assert!(warning.unwrap().contains("OPENAI_API_KEY"));
+        // Naming the key in the same file is the user's explicit choice.
+        std::fs::write(&ws, "[profiles.openai]\nbase_url = \"https://proxy.example/v1\"\napi_key_env = \"PROXY_KEY\"\n").unwrap();
+        let c = Config::load_from(None, Some(&ws)).unwrap();
+        assert_eq!(
+            c.profile(&o).unwrap().0.api_key_env.as_deref(),
+            Some("PROXY_KEY")
+        );
     }
 
     #[test]

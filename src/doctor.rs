@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::config::Profile;
-use crate::llm::{ChatRequest, LlmClient, LlmError, is_loopback};
+use crate::llm::{ChatRequest, LlmClient, LlmError, is_loopback, redact_url};
 use crate::prompts::Messages;
 
 /// One check's result.
@@ -23,10 +23,10 @@ pub struct Check {
 /// Run all checks against `profile`.
 pub async fn run(profile: &Profile) -> Vec<Check> {
     let mut checks = Vec::new();
-    let host = profile
-        .base_url
+    let shown = redact_url(&profile.base_url);
+    let host = shown
         .split_once("://")
-        .map_or(profile.base_url.as_str(), |(_, r)| r)
+        .map_or(shown.as_str(), |(_, r)| r)
         .split('/')
         .next()
         .unwrap_or_default()
@@ -69,7 +69,7 @@ pub async fn run(profile: &Profile) -> Vec<Check> {
             checks.push(Check {
                 name: "reachable",
                 ok: false,
-                detail: format!("{}: {}", profile.base_url, e),
+                detail: format!("{}: {}", redact_url(&profile.base_url), e),
                 hint: Some(start_hint),
             });
             return checks;
@@ -82,7 +82,7 @@ pub async fn run(profile: &Profile) -> Vec<Check> {
                 ok: true,
                 detail: format!(
                     "{} answered HTTP {} in {} ms",
-                    profile.base_url,
+                    redact_url(&profile.base_url),
                     status.as_u16(),
                     started.elapsed().as_millis()
                 ),

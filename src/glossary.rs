@@ -137,6 +137,11 @@ pub fn parse_terms(answer: &str) -> Vec<Term> {
         if source.starts_with('<') || target.starts_with('<') {
             continue;
         }
+        // A term is a name, not a sentence: long "terms" are noise or an
+        // attempt to smuggle instructions into later prompts.
+        if source.chars().count() > 60 || target.chars().count() > 80 {
+            continue;
+        }
         // A "term" of one character or a copied line is noise.
         if source.chars().count() < 2 || target.is_empty() || source == target && !source.is_ascii()
         {

@@ -18,6 +18,11 @@ pub struct SourceText {
     pub name: String,
     /// The file stem used to name output folders (`trendwatch-2023-22`).
     pub stem: String,
+    /// The file name without its folder (`trendwatch-2023-22.txt`): what
+    /// prompts and outputs show, so `./x.txt` and `/abs/x.txt` give the same
+    /// brief request and byte-identical digests, and no local path leaves
+    /// the machine.
+    pub file_name: String,
     /// The encoding the bytes were decoded from.
     pub encoding: &'static str,
     /// The text with `\n` line ends and form feeds replaced by spaces.
@@ -84,8 +89,13 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
             name: name.to_string(),
         });
     }
+    let file_name = std::path::Path::new(name)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string());
     Ok(SourceText {
         name: name.to_string(),
+        file_name,
         stem: crate::render::sanitize_file_stem(stem),
         encoding,
         text,

@@ -89,13 +89,19 @@ pub async fn complete_cached(
     report.tokens_in = usage.prompt_tokens;
     report.tokens_out = usage.completion_tokens;
     let text = strip_reasoning(&outcome.completion.text).trim().to_string();
-    if text.is_empty() || outcome.completion.finish_reason == FinishReason::Length {
+    // Only a complete answer is kept: `length`, vLLM's `abort` or a content
+    // filter mean the text stops short.
+    let incomplete = match &outcome.completion.finish_reason {
+        FinishReason::Stop => None,
+        FinishReason::Length => Some("answer cut at the token limit".to_string()),
+        FinishReason::Other(r) if r == "missing" => None,
+        FinishReason::Other(r) => Some(format!("the server ended the answer with {r:?}")),
+    };
+    if let Some(problem) =
+        incomplete.or_else(|| text.is_empty().then(|| "empty answer".to_string()))
+    {
         report.status = "failed".into();
-        report.error = Some(if text.is_empty() {
-            "empty answer".into()
-        } else {
-            "answer cut at the token limit".into()
-        });
+        report.error = Some(problem);
         return Ok((None, report));
     }
     if let Err(e) = cache.put(

@@ -121,6 +121,9 @@ pub struct Translator {
     pub glossary: Glossary,
     /// Re-request a segment that fails a quality check (once).
     pub repair: bool,
+    /// Each article id's position in the issue: a chunk gets terms from its
+    /// own and earlier articles only.
+    pub article_order: HashMap<String, usize>,
 }
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -212,11 +215,18 @@ struct PromptSegment<'a> {
     text: &'a str,
 }
 
-/// Everything that shapes a translation request's output, hashed for the key.
+/// Bumped when the quality checks change what a checked result holds.
+const QA_VERSION: u32 = 1;
+
+/// Everything that shapes a *checked* chunk result: the request, and how
+/// failed segments are handled (repairs on or off, the repair prompt, the
+/// checks' version). The raw answer is cached under the request alone.
 #[derive(Serialize)]
-struct KeyInputs<'a> {
-    base: &'a str,
+struct CheckedKey<'a> {
     request: &'a ChatRequest,
+    qa_version: u32,
+    repair: bool,
+    repair_template: Option<&'a str>,
 }
 
 /// Failure of a part of a chunk: either the run must stop, or the part failed.
@@ -235,14 +245,16 @@ impl Translator {
             text.push('\n');
             text.push_str(&s.text);
         }
-        let article = segments
+        let position = |id: &str| self.article_order.get(id).copied();
+        let here = segments
             .first()
             .and_then(|s| s.id.split('.').next())
-            .unwrap_or_default();
+            .and_then(position)
+            .unwrap_or(usize::MAX);
         self.glossary
             .in_text(&text)
             .into_iter()
-            .filter(|t| t.origin == "glossary" || t.origin.as_str() <= article)
+            .filter(|t| t.origin == "glossary" || position(&t.origin).is_some_and(|p| p <= here))
             .collect()
     }
 
@@ -265,7 +277,9 @@ impl Translator {
         )
     }
 
-    /// The request and cache key for `segments` of an article titled `title`.
+    /// The request for `segments` of an article titled `title`, and the key
+    /// of its raw answer. The base URL is not in the key: the same model
+    /// behind another address gives the same answer; the model name is.
     pub fn request(
         &self,
         title: &str,
@@ -274,22 +288,48 @@ impl Translator {
         let messages = self.messages(title, segments)?;
         let mut request = ChatRequest::new(&self.profile, &messages);
         request.max_tokens = request.max_tokens.min(output_cap(segments));
-        // The base URL is not in the key: the same model behind another
-        // address gives the same result; the model name is.
-        let key = CacheKey::new(
-            "translate",
-            &KeyInputs {
-                base: "",
-                request: &request,
-            },
-        );
+        let key = CacheKey::new("translate-raw", &request);
         Ok((request, key))
+    }
+
+    /// The key of a chunk's checked (and possibly repaired) result.
+    fn checked_key(&self, request: &ChatRequest) -> CacheKey {
+        CacheKey::new(
+            "translate",
+            &CheckedKey {
+                request,
+                qa_version: QA_VERSION,
+                repair: self.repair,
+                repair_template: self
+                    .repair
+                    .then(|| self.prompts.source("repair.md"))
+                    .flatten(),
+            },
+        )
+    }
+
+    /// A cached checked result for `segments`, re-labelled with their ids:
+    /// the key holds the text, not the ids, so a paragraph that moved (or the
+    /// same text in another issue) finds its translation under its own id.
+    fn cached_checked(&self, key: &CacheKey, segments: &[Segment]) -> Option<Vec<Translated>> {
+        let entry = self.cache.get::<Vec<Translated>>(key)?;
+        (entry.value.len() == segments.len()).then(|| {
+            entry
+                .value
+                .into_iter()
+                .zip(segments)
+                .map(|(t, s)| Translated {
+                    id: s.id.clone(),
+                    ..t
+                })
+                .collect()
+        })
     }
 
     /// The cached translation of a chunk, if any.
     pub fn cached(&self, title: &str, chunk: &Chunk) -> crate::Result<Option<Vec<Translated>>> {
-        let (_, key) = self.request(title, &chunk.segments)?;
-        Ok(self.cache.get::<Vec<Translated>>(&key).map(|e| e.value))
+        let (request, _) = self.request(title, &chunk.segments)?;
+        Ok(self.cached_checked(&self.checked_key(&request), &chunk.segments))
     }
 
     /// Translate one chunk: from the cache, or by requests. A fatal endpoint
@@ -307,22 +347,22 @@ impl Translator {
             usage_reported: true,
             ..Default::default()
         };
-        let (_, key) = match self.request(title, &chunk.segments) {
-            Ok(r) => r,
+        let key = match self.request(title, &chunk.segments) {
+            Ok((request, _)) => self.checked_key(&request),
             Err(e) => {
                 report.status = "failed".into();
                 report.error = Some(e.to_string());
                 return Ok((None, report));
             }
         };
-        if let Some(entry) = self.cache.get::<Vec<Translated>>(&key) {
+        if let Some(value) = self.cached_checked(&key, &chunk.segments) {
             report.status = "ok".into();
             report.cache_hit = true;
             report.usage_reported = false;
-            for f in entry.value.iter().flat_map(|t| &t.flags) {
+            for f in value.iter().flat_map(|t| &t.flags) {
                 *report.flagged.entry(f.kind.name().to_string()).or_default() += 1;
             }
-            return Ok((Some(entry.value), report));
+            return Ok((Some(value), report));
         }
         match self
             .translate_part(title, &chunk.segments, &mut report, true)
@@ -380,11 +420,12 @@ impl Translator {
             let (mut request, key) = self
                 .request(title, segments)
                 .map_err(|e| PartError::Failed(e.to_string()))?;
-            // A split half may already be cached from an earlier, interrupted run.
-            if let Some(entry) = self.cache.get::<Vec<Translated>>(&key)
+            // The raw answer (or a split half's) may be cached by an earlier,
+            // interrupted run; it is checked again like a fresh one.
+            if let Some(entry) = self.cache.get::<Vec<String>>(&key)
                 && entry.value.len() == segments.len()
             {
-                return Ok(entry.value.into_iter().map(|t| t.text).collect());
+                return Ok(entry.value);
             }
             let mut problem: Option<String> = None;
             for ask in 0..2 {
@@ -421,32 +462,29 @@ impl Translator {
                     }
                 };
                 report.record(&outcome);
-                if outcome.completion.finish_reason == FinishReason::Length {
-                    problem = Some("output cut at the token limit".into());
-                    break;
+                match &outcome.completion.finish_reason {
+                    FinishReason::Length => {
+                        problem = Some("output cut at the token limit".into());
+                        break;
+                    }
+                    // vLLM's `abort`, `content_filter`…: not a complete answer.
+                    FinishReason::Other(reason) if reason != "missing" => {
+                        problem = Some(format!("the server ended the answer with {reason:?}"));
+                        break;
+                    }
+                    _ => {}
                 }
                 match parse_reply(&outcome.completion.text, segments.len()) {
                     Ok(texts) => {
-                        if ask > 0 || !reask {
-                            // Keep the good part so an interrupted split resumes.
-                            let value: Vec<Translated> = segments
-                                .iter()
-                                .zip(&texts)
-                                .map(|(s, t)| Translated {
-                                    id: s.id.clone(),
-                                    text: t.clone(),
-                                    flags: Vec::new(),
-                                    repaired: false,
-                                })
-                                .collect();
-                            let _ = self.cache.put(
-                                &key,
-                                "translate",
-                                Some(&self.profile.model),
-                                outcome.completion.usage,
-                                &value,
-                            );
-                        }
+                        // The raw, aligned answer: an interrupted run resumes
+                        // from it; it is never served as a checked result.
+                        let _ = self.cache.put(
+                            &key,
+                            "translate-raw",
+                            Some(&self.profile.model),
+                            outcome.completion.usage,
+                            &texts,
+                        );
                         return Ok(texts);
                     }
                     Err(e) => problem = Some(e.to_string()),

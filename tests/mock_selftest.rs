@@ -432,9 +432,9 @@ fn termbase_and_repair_requests_get_their_own_replies() {
         c.segment_replies.clear();
         c.repair_replies.clear();
     });
-    let system = "Rules:\n- Use these term translations:\n  금리 → interest rate\n  캐나다 달러 → CAD (currency)\n<<<";
+    let user = "Article: t\n\nTerm translations to use:\n금리 → interest rate\n캐나다 달러 → CAD (currency)\n\nTranslate these 2 segments:\n\n[1] 끝\n[2] 금리가 4억 캐나다 달러";
     assert_eq!(
-        send(system, "[1] 끝\n[2] 금리가 4억 캐나다 달러"),
+        send("Rules.", user),
         "[1] EN: kkeut\n[2] EN: interest ratega 4eok CAD {400,000,000 dollars}"
     );
     let repair_with_terms =

@@ -176,7 +176,8 @@ impl std::error::Error for HttpFailure {}
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // try_from: a server's "1e20" must not panic the run.
+        return Duration::try_from_secs_f64(secs).ok();
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(
@@ -288,7 +289,7 @@ impl LlmClient {
                     .acquire()
                     .await
                     .map_err(|_| LlmError::Connect {
-                        url: self.profile.base_url.clone(),
+                        url: redact_url(&self.profile.base_url),
                         message: "client closed".into(),
                     })?;
                 self.send_once(request).await
@@ -314,9 +315,12 @@ impl LlmClient {
                     });
                 }
                 Err(e) => {
+                    // Never sooner than the backoff: "Retry-After: 0" from a
+                    // server that is already refusing would start a storm.
+                    let backoff = backoff(attempt, self.backoff_base);
                     let delay = match e.retry_after() {
-                        Some(d) => d.min(RETRY_AFTER_CAP),
-                        None => backoff(attempt, self.backoff_base),
+                        Some(d) => d.min(RETRY_AFTER_CAP).max(backoff),
+                        None => backoff,
                     };
                     tokio::time::sleep(delay).await;
                 }
@@ -325,7 +329,7 @@ impl LlmClient {
     }
 
     async fn send_once(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
-        let url = format!("{}/chat/completions", self.profile.base_url);
+        let url = format!("{}/chat/completions", redact_url(&self.profile.base_url));
         let response: Result<WireResponse, OpenAIError> =
             self.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
@@ -423,6 +427,17 @@ impl LlmClient {
                 url,
                 message,
             },
+            // No such path: a base URL without `/v1` (Ollama answers "404 page
+            // not found"); every request would fail the same way.
+            404 => LlmError::Auth {
+                status: 404,
+                url,
+                message,
+                hint: format!(
+                    "no chat endpoint there; check base_url of profile {:?} (OpenAI-compatible servers usually end in /v1)",
+                    self.profile.name
+                ),
+            },
             400 if lower.contains("context")
                 || lower.contains("too long")
                 || lower.contains("exceed") =>
@@ -436,6 +451,21 @@ impl LlmClient {
                 retry_after: failure.retry_after,
             },
         }
+    }
+}
+
+/// A URL without user, password or query, for messages and manifests: a
+/// key can hide in any of them.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => "(unparsable URL)".to_string(),
     }
 }
 
@@ -512,6 +542,22 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("1e20"), None);
+        assert_eq!(parse_retry_after("-3"), None);
+    }
+
+    #[test]
+    fn urls_lose_credentials() {
+        assert_eq!(redact_url("https://user:pw@host/v1"), "https://host/v1");
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert_eq!(
+            redact_url("https://host/v1?api-key=sk-1"),
+            "https://host/v1"
+        );
+        assert_eq!(redact_url("http://h/v1/@x"), "http://h/v1/@x");
     }
 
     #[test]

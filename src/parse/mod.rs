@@ -188,7 +188,7 @@ pub fn parse(src: &SourceText) -> Issue {
     dropped.sort_by_key(|d| d.line);
 
     Issue {
-        name: src.name.clone(),
+        name: src.file_name.clone(),
         articles,
         dropped,
         warnings: layout.warnings,

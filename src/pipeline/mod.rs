@@ -190,19 +190,14 @@ pub struct TranslateResult {
     pub files: Vec<PathBuf>,
 }
 
-/// Strip credentials from a URL before it goes into a manifest.
-fn redact_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((_, host)) if !rest.split('/').next().unwrap_or_default().contains('@') => {
-                format!("{scheme}://{rest}")
-                    .replace(&format!("{}@", &rest[..rest.len() - host.len() - 1]), "")
-            }
-            Some((_, host)) => format!("{scheme}://{host}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
+/// Each article id's position in the issue.
+fn article_order(issue: &Issue) -> HashMap<String, usize> {
+    issue
+        .articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.clone(), i))
+        .collect()
 }
 
 /// Chunk the selected articles (cached plans first).
@@ -248,6 +243,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         client: client.clone(),
         glossary: termbase.glossary.clone(),
         repair: opts.repair && p.profile.repair,
+        article_order: article_order(&p.issue),
     };
 
     // Jobs, largest first so the long requests start early and finish with the rest.
@@ -398,7 +394,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         input: p.issue.name.clone(),
         profile: p.profile.name.clone(),
         model: p.profile.model.clone(),
-        endpoint: redact_url(&p.profile.base_url),
+        endpoint: crate::llm::redact_url(&p.profile.base_url),
         chunk_budget: p.profile.chunk_tokens,
         requests,
         chunks: reports,
@@ -418,20 +414,6 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         out_dir,
         files,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_lose_credentials() {
-        assert_eq!(redact_url("https://user:pw@host/v1"), "https://host/v1");
-        assert_eq!(
-            redact_url("http://127.0.0.1:8080/v1"),
-            "http://127.0.0.1:8080/v1"
-        );
-    }
 }
 
 /// One article's line of the QA report.
@@ -478,7 +460,8 @@ pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
         languages: p.languages.clone(),
         client: std::sync::Arc::new(LazyClient::new(&p.profile)),
         glossary: termbase.glossary,
-        repair: false,
+        repair: opts.repair && p.profile.repair,
+        article_order: article_order(&p.issue),
     };
     let mut report = QaReport {
         segments: 0,

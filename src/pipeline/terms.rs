@@ -45,13 +45,30 @@ fn messages(p: &Prepared, article: &Article) -> Result<Messages> {
     )
 }
 
+/// The articles whose terms the selected ones may use: every article up to
+/// the last selected one, so `--articles A05` gets the same terms (and the
+/// same cache keys) as a full run.
 fn articles(p: &Prepared) -> Vec<Article> {
+    let last = p
+        .issue
+        .articles
+        .iter()
+        .rposition(|a| p.selected.contains(&a.id))
+        .unwrap_or(0);
+    p.issue.articles[..=last.min(p.issue.articles.len().saturating_sub(1))]
+        .iter()
+        .filter(|a| a.kind != ArticleKind::Front)
+        .cloned()
+        .collect()
+}
+
+/// An article's position in the issue, for ordering.
+fn position(p: &Prepared, id: &str) -> usize {
     p.issue
         .articles
         .iter()
-        .filter(|a| a.kind != ArticleKind::Front && p.selected.contains(&a.id))
-        .cloned()
-        .collect()
+        .position(|a| a.id == id)
+        .unwrap_or(usize::MAX)
 }
 
 /// The merged glossary and the disagreements found while merging.
@@ -102,7 +119,7 @@ pub async fn build(
         reports.push(report);
     }
     // Merge in article order, whatever order the answers came in.
-    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.sort_by_key(|(id, _)| position(p, id));
     reports.sort_by(|a, b| a.item.cmp(&b.item));
     Ok((merge(p, found), reports))
 }

@@ -534,7 +534,7 @@ fn first_match<'a>(rules: &'a [(String, String)], haystack: &str) -> Option<&'a 
 /// Builds the assistant content and finish reason for a non-error reply.
 fn reply_content(
     kind: RequestKind,
-    system: &str,
+    _system: &str,
     user: &str,
     cfg: &MockConfig,
     fault: Option<&Fault>,
@@ -584,7 +584,7 @@ fn reply_content(
     if truncate {
         segments.truncate(segments.len() / 2);
     }
-    let terms = prompt_terms(system, "Use these term translations:");
+    let terms = prompt_terms(user, "Term translations to use:");
     let lines: Vec<String> = segments
         .iter()
         .map(|(n, text)| {
