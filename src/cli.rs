@@ -434,7 +434,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| GlossError::Usage(format!("cannot start the async runtime: {e}")))
+        .map_err(|e| GlossError::Runtime(e.to_string()))
 }
 
 fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
@@ -475,6 +475,19 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
         .filter(|f| f.extension().is_some_and(|e| e == "md"))
     {
         eprintln!("gloss: wrote {}", f.display());
+    }
+    let segments: usize = result
+        .digest
+        .articles
+        .iter()
+        .map(|a| a.segments.len())
+        .sum();
+    if segments > 0 && t.failed_segments == segments {
+        eprintln!(
+            "gloss: error: no segment was translated; see the errors in {}",
+            result.out_dir.join("manifest.json").display()
+        );
+        return Ok(1);
     }
     let flagged: usize = result.digest.flagged();
     if flagged > 0 {
@@ -609,11 +622,15 @@ fn qa(args: TranslateArgs) -> Result<i32> {
             report.repaired
         ));
     }
-    Ok(if args.strict && !report.flagged.is_empty() {
-        3
-    } else {
-        0
-    })
+    // Segments not translated yet count against --strict too.
+    let untranslated = report.checked < report.segments;
+    Ok(
+        if args.strict && (!report.flagged.is_empty() || untranslated) {
+            3
+        } else {
+            0
+        },
+    )
 }
 
 fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
@@ -625,7 +642,7 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| GlossError::Usage(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| GlossError::Runtime(e.to_string()))?;
     let checks = runtime.block_on(crate::doctor::run(&profile));
     let ok = checks.iter().all(|c| c.ok);
     if json {

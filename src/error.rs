@@ -63,8 +63,19 @@ pub enum GlossError {
     },
 
     /// The LLM endpoint failed in a way that retrying will not fix.
-    #[error("{0}")]
-    Llm(String),
+    #[error(transparent)]
+    Llm(#[from] crate::llm::LlmError),
+
+    /// A background task of the run died (a bug, or the runtime shutting down).
+    #[error("{stage} task failed: {message}")]
+    Task {
+        stage: &'static str,
+        message: String,
+    },
+
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(String),
 
     /// The run was interrupted (Ctrl-C); finished work is in the cache.
     #[error("interrupted: finished chunks are cached; rerun the same command to resume")]

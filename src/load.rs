@@ -16,7 +16,8 @@ use crate::error::{GlossError, Result};
 pub struct SourceText {
     /// A display name: the file path, or `<stdin>`.
     pub name: String,
-    /// The file stem used to name output folders (`trendwatch-2023-22`).
+    /// The file stem (`trendwatch-2023-22`), as given: output folder names
+    /// are made from it by [`crate::render::sanitize_file_stem`].
     pub stem: String,
     /// The file name without its folder (`trendwatch-2023-22.txt`): what
     /// prompts and outputs show, so `./x.txt` and `/abs/x.txt` give the same
@@ -96,7 +97,7 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
     Ok(SourceText {
         name: name.to_string(),
         file_name,
-        stem: crate::render::sanitize_file_stem(stem),
+        stem: stem.to_string(),
         encoding,
         text,
     })

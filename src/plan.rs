@@ -1,14 +1,10 @@
 //! `gloss plan`: what a run will send, counted before anything is sent.
-//!
-//! Chunking results are cached too (keyed by the article's text, the budget
-//! and the encoding), so a rerun from cache never builds the tokenizer.
 
 use serde::Serialize;
 
-use crate::cache::{Cache, CacheKey};
-use crate::chunk::{Chunk, chunk_article};
+use crate::chunk::Chunk;
 use crate::config::Profile;
-use crate::document::{Article, Paragraph};
+use crate::document::Article;
 use crate::tokens::TokenCounter;
 
 /// Expected English tokens per source token for translation output (o200k).
@@ -20,77 +16,6 @@ pub const SUMMARY_OUTPUT_TOKENS: u64 = 180;
 pub const TERMS_OUTPUT_TOKENS: u64 = 150;
 /// Expected tokens of the executive brief.
 pub const BRIEF_OUTPUT_TOKENS: u64 = 900;
-
-/// Bumped when the chunking algorithm changes, so cached plans are redone.
-const CHUNKER_VERSION: u32 = 2;
-
-#[derive(Serialize)]
-struct PlanKey<'a> {
-    chunker: u32,
-    encoding: &'a str,
-    budget: usize,
-    id: &'a str,
-    title: &'a str,
-    paragraphs: &'a [Paragraph],
-}
-
-/// Chunks of every article, from the cache where the same text was chunked before.
-pub struct Chunker<'a> {
-    cache: &'a Cache,
-    model: String,
-    budget: usize,
-    counter: Option<TokenCounter>,
-}
-
-impl<'a> Chunker<'a> {
-    pub fn new(cache: &'a Cache, profile: &Profile) -> Self {
-        Self {
-            cache,
-            model: profile.model.clone(),
-            budget: profile.chunk_tokens,
-            counter: None,
-        }
-    }
-
-    /// The encoding and the budget actually used (with the estimate margin).
-    pub fn effective(&self) -> (&'static str, usize) {
-        let (encoding, exact) = TokenCounter::encoding_for(&self.model);
-        let budget = if exact {
-            self.budget
-        } else {
-            ((self.budget as f64) * crate::tokens::ESTIMATE_MARGIN) as usize
-        };
-        (encoding, budget.max(16))
-    }
-
-    /// The token counter, built on first use.
-    pub fn counter(&mut self) -> &TokenCounter {
-        self.counter
-            .get_or_insert_with(|| TokenCounter::for_model(&self.model))
-    }
-
-    pub fn chunks(&mut self, article: &Article) -> Vec<Chunk> {
-        let (encoding, budget) = self.effective();
-        let key = CacheKey::new(
-            "plan",
-            &PlanKey {
-                chunker: CHUNKER_VERSION,
-                encoding,
-                budget,
-                id: &article.id,
-                title: &article.title,
-                paragraphs: &article.paragraphs,
-            },
-        );
-        if let Some(entry) = self.cache.get::<Vec<Chunk>>(&key) {
-            return entry.value;
-        }
-        let chunks = chunk_article(article, budget, self.counter());
-        // A plan that cannot be cached is only slower next time.
-        let _ = self.cache.put(&key, "plan", None, None, &chunks);
-        chunks
-    }
-}
 
 /// One stage's expected traffic.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -5,9 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, CacheKey};
 use crate::config::Profile;
-use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage};
+use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage, strip_reasoning};
 use crate::prompts::Messages;
-use crate::translate::strip_reasoning;
 
 /// What one cached request cost, for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

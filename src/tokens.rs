@@ -54,16 +54,6 @@ impl TokenCounter {
     pub fn count(&self, text: &str) -> usize {
         (self.bpe)().encode_ordinary(text).len()
     }
-
-    /// The budget to plan with: the full budget for exact counts, less for estimates.
-    pub fn effective_budget(&self, budget: usize) -> usize {
-        if self.exact {
-            budget
-        } else {
-            ((budget as f64) * ESTIMATE_MARGIN) as usize
-        }
-        .max(16)
-    }
 }
 
 #[cfg(test)]
@@ -80,7 +70,6 @@ mod tests {
         assert_eq!(TokenCounter::for_model("gpt-4").encoding, "cl100k_base");
         let local = TokenCounter::for_model("qwen2.5-coder-0.5b-instruct");
         assert!(!local.exact);
-        assert_eq!(local.effective_budget(1000), 800);
         assert!(local.count("산업기술 동향워치") > 0);
     }
 }

@@ -16,7 +16,7 @@ use crate::cache::{Cache, CacheKey};
 use crate::chunk::{Chunk, Segment};
 use crate::config::Profile;
 use crate::glossary::{Glossary, Term};
-use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage};
+use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage, strip_reasoning};
 use crate::prompts::{Messages, Prompts};
 
 /// The language pair of a run.
@@ -129,10 +129,6 @@ pub struct Translator {
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t]*\**\[(\d{1,4})\]\**[ \t]*:?[ \t]?").expect("static regex")
 });
-static THINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)<(think|thinking|reasoning)>.*?(</(think|thinking|reasoning)>|\z)")
-        .expect("static regex")
-});
 
 /// Why a reply could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,11 +148,6 @@ impl std::fmt::Display for ReplyError {
             ReplyError::Empty { index } => write!(f, "segment [{index}] came back empty"),
         }
     }
-}
-
-/// Remove reasoning blocks (`<think>…</think>`) that some models emit.
-pub fn strip_reasoning(text: &str) -> String {
-    THINK.replace_all(text, "").into_owned()
 }
 
 /// Split a reply into `expected` segment texts by their `[n]` markers.
@@ -516,11 +507,19 @@ impl Translator {
         texts: Vec<String>,
         report: &mut ChunkReport,
     ) -> Result<Vec<Translated>, LlmError> {
-        let bounds = crate::qa::length_bounds(&self.languages.source);
         let mut out = Vec::with_capacity(segments.len());
         for (segment, text) in segments.iter().zip(texts) {
             let terms = self.terms_for("", std::slice::from_ref(segment));
-            let mut flags = crate::qa::check(&segment.text, &text, &terms, bounds);
+            let check = |t: &str| {
+                crate::qa::check_into(
+                    &self.languages.target,
+                    &self.languages.source,
+                    &segment.text,
+                    t,
+                    &terms,
+                )
+            };
+            let mut flags = check(&text);
             let mut text = text;
             let mut repaired = false;
             if !flags.is_empty() && self.repair {
@@ -530,7 +529,7 @@ impl Translator {
                     .repair_segment(title, segment, &text, &flags, &terms, report)
                     .await?
                 {
-                    let better_flags = crate::qa::check(&segment.text, &better, &terms, bounds);
+                    let better_flags = check(&better);
                     if better_flags.len() < flags.len() {
                         repaired = true;
                         if better_flags.is_empty() {

@@ -9,12 +9,13 @@
 mod limit;
 pub mod wire;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
@@ -263,11 +264,6 @@ impl LlmClient {
         })
     }
 
-    /// The profile this client talks to.
-    pub fn profile(&self) -> &Profile {
-        &self.profile
-    }
-
     /// Send `request`, retrying what can be retried. `estimated_tokens`
     /// feeds the tokens-per-minute limit.
     pub async fn chat(
@@ -454,6 +450,16 @@ impl LlmClient {
     }
 }
 
+static THINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)<(think|thinking|reasoning)>.*?(</(think|thinking|reasoning)>|\z)")
+        .expect("static regex")
+});
+
+/// Remove reasoning blocks (`<think>…</think>`) that some models emit.
+pub fn strip_reasoning(text: &str) -> String {
+    THINK.replace_all(text, "").into_owned()
+}
+
 /// A URL without user, password or query, for messages and manifests: a
 /// key can hide in any of them.
 pub fn redact_url(url: &str) -> String {
@@ -507,11 +513,6 @@ impl LazyClient {
             })
             .as_ref()
             .map_err(Clone::clone)
-    }
-
-    /// Whether any request was made (the client was built).
-    pub fn used(&self) -> bool {
-        self.cell.get().is_some()
     }
 }
 

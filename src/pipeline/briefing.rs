@@ -74,9 +74,11 @@ pub(super) async fn summarize_and_brief(
     let bar = crate::progress::stage_bar("summarize", set.len() as u64, progress);
     let mut reports = Vec::new();
     while let Some(joined) = set.join_next().await {
-        let (id, result) =
-            joined.map_err(|e| GlossError::Llm(format!("a summary task failed: {e}")))?;
-        let (answer, report) = result.map_err(|e| GlossError::Llm(e.to_string()))?;
+        let (id, result) = joined.map_err(|e| GlossError::Task {
+            stage: "summary",
+            message: e.to_string(),
+        })?;
+        let (answer, report) = result.map_err(GlossError::Llm)?;
         bar.inc(1);
         if let Some(answer) = answer
             && let Some(a) = digest.articles.iter_mut().find(|a| a.id == id)
@@ -163,7 +165,7 @@ pub(super) async fn summarize_and_brief(
                 BRIEF_MAX_TOKENS,
             )
             .await
-            .map_err(|e| GlossError::Llm(e.to_string()))?;
+            .map_err(GlossError::Llm)?;
             let error = report.error.clone();
             reports.push(report);
             let Some(answer) = answer else {

@@ -202,7 +202,7 @@ fn article_order(issue: &Issue) -> HashMap<String, usize> {
 
 /// Chunk the selected articles (cached plans first).
 pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
-    let mut chunker = crate::plan::Chunker::new(&p.cache, &p.profile);
+    let mut chunker = crate::chunk::Chunker::new(&p.cache, &p.profile);
     p.issue
         .articles
         .iter()
@@ -287,9 +287,9 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
                     Ok(Err(fatal)) => {
                         set.abort_all();
                         bar.finish_and_clear();
-                        return Err(GlossError::Llm(fatal.to_string()));
+                        return Err(GlossError::Llm(fatal));
                     }
-                    Err(e) => return Err(GlossError::Llm(format!("a translation task failed: {e}"))),
+                    Err(e) => return Err(GlossError::Task { stage: "translation", message: e.to_string() }),
                 };
                 bar.inc(1);
                 let (tin, tout) = reports.iter().fold((0, 0), |acc, r| (acc.0 + r.tokens_in, acc.1 + r.tokens_out));
@@ -319,7 +319,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         .out_dir
         .clone()
         .unwrap_or_else(|| Path::new("out").to_path_buf())
-        .join(&p.stem);
+        .join(crate::render::sanitize_file_stem(&p.stem));
     std::fs::create_dir_all(&out_dir).map_err(|source| GlossError::Output {
         path: out_dir.clone(),
         source,

@@ -112,9 +112,11 @@ pub async fn build(
     let mut found: Vec<(String, Vec<Term>)> = Vec::new();
     let mut reports = Vec::new();
     while let Some(joined) = set.join_next().await {
-        let (id, result) =
-            joined.map_err(|e| GlossError::Llm(format!("a termbase task failed: {e}")))?;
-        let (answer, report) = result.map_err(|e| GlossError::Llm(e.to_string()))?;
+        let (id, result) = joined.map_err(|e| GlossError::Task {
+            stage: "termbase",
+            message: e.to_string(),
+        })?;
+        let (answer, report) = result.map_err(GlossError::Llm)?;
         found.push((id, answer.as_deref().map(parse_terms).unwrap_or_default()));
         reports.push(report);
     }

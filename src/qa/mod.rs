@@ -69,9 +69,28 @@ pub struct LengthBounds {
 /// leave a factor of about 2.5 either way, which only degenerate output leaves.
 pub const KOREAN_TO_ENGLISH: LengthBounds = LengthBounds { min: 1.0, max: 6.5 };
 
-/// Length bounds for a source language, where they are known.
+/// Length bounds for a language pair, where they are known.
 pub fn length_bounds(source_language: &str) -> Option<LengthBounds> {
     (source_language == "Korean").then_some(KOREAN_TO_ENGLISH)
+}
+
+/// The checks that hold for a translation into `target_language`: the
+/// script, number and length checks read English, so other targets get only
+/// the empty, echo and glossary checks.
+pub fn check_into(
+    target_language: &str,
+    source_language: &str,
+    source: &str,
+    translation: &str,
+    terms: &[&Term],
+) -> Vec<Flag> {
+    if target_language.eq_ignore_ascii_case("English") {
+        return check(source, translation, terms, length_bounds(source_language));
+    }
+    check(source, translation, terms, None)
+        .into_iter()
+        .filter(|f| !matches!(f.kind, FlagKind::Untranslated | FlagKind::Number))
+        .collect()
 }
 
 static PARENTHESES: LazyLock<Regex> =
@@ -228,6 +247,19 @@ mod tests {
         let en =
             "Funding from the innovation ministry approaches CAD 427 million in total for clusters";
         assert!(kinds(&check(src, en, &[&term], KO)).contains(&FlagKind::Glossary));
+    }
+
+    #[test]
+    fn other_targets_get_only_the_checks_that_hold_for_them() {
+        let src = "혁신과학경제개발부(ISED) 지원금이 총 4억 2,700만 캐나다 달러에 육박";
+        // Japanese output has kana and no English number words: not flagged.
+        let ja = "イノベーション・科学経済開発省（ISED）の支援金は総額4億2,700万カナダドルに迫る";
+        assert!(check_into("Japanese", "Korean", src, ja, &[]).is_empty());
+        assert_eq!(
+            kinds(&check_into("Japanese", "Korean", src, src, &[])),
+            vec![FlagKind::Echo]
+        );
+        assert!(!check_into("English", "Korean", src, ja, &[]).is_empty());
     }
 
     #[test]

@@ -117,37 +117,29 @@ pub(super) fn digest(d: &Digest) -> String {
 
 /// Model-written Markdown to HTML; raw HTML in it is shown as text, never run.
 pub fn markdown_to_html(markdown: &str) -> String {
-    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
     // Only plain web links survive: `javascript:` and the like would run on click.
     let safe = |url: &str| {
         let url = url.trim_start().to_ascii_lowercase();
         url.starts_with("https://") || url.starts_with("http://") || url.starts_with('#')
     };
-    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
-        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+    // Images become their alt text: a self-contained page fetches nothing a
+    // model chose.
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
         Event::Start(Tag::Link {
             link_type,
             dest_url,
             title,
             id,
-        }) if !safe(&dest_url) => Event::Start(Tag::Link {
+        }) if !safe(&dest_url) => Some(Event::Start(Tag::Link {
             link_type,
             dest_url: CowStr::Borrowed("#"),
             title,
             id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) if !safe(&dest_url) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: CowStr::Borrowed("#"),
-            title,
-            id,
-        }),
-        other => other,
+        })),
+        other => Some(other),
     });
     let mut out = String::new();
     html::push_html(&mut out, events);
@@ -179,6 +171,13 @@ pub(super) fn brief(d: &Digest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_become_their_alt_text() {
+        let h = markdown_to_html("![tracking pixel](https://evil.example/p.png) text");
+        assert!(!h.contains("<img"), "{h}");
+        assert!(h.contains("tracking pixel"), "{h}");
+    }
 
     #[test]
     fn model_html_is_shown_not_run() {
