@@ -64,9 +64,11 @@ pub struct LengthBounds {
     pub max: f64,
 }
 
-/// Korean → English. English runs about 2.6 characters per Hangul-text
-/// character on the sample issue (see README, "Quality checks"); the bounds
-/// leave a factor of about 2.5 either way, which only degenerate output leaves.
+/// Korean → English, in non-space characters of English per Korean one.
+/// Measured on the sample (README, "Measured here"): median 2.75, 10th–90th
+/// percentile 1.48–4.26 over 139 segments that passed every other check.
+/// The bounds leave a factor of about 2.5 around the median, which only
+/// dropped or runaway output leaves.
 pub const KOREAN_TO_ENGLISH: LengthBounds = LengthBounds { min: 1.0, max: 6.5 };
 
 /// Length bounds for a language pair, where they are known.
