@@ -48,18 +48,33 @@ pub fn lookup(
     cache.get::<String>(&key).map(|e| e.value)
 }
 
+/// What kind of answer a single-request stage asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerSpec {
+    /// The cache kind: `summary`, `brief`, `terms`.
+    pub kind: &'static str,
+    /// Room for the answer.
+    pub max_tokens: u32,
+    /// The answer is one item a line (see [`complete_cached`]).
+    pub line_list: bool,
+}
+
 /// Answer `messages` from the cache or the endpoint. Only a complete answer
 /// (`finish_reason` not `length`, non-empty) is cached. A fatal endpoint
 /// error is returned as `Err`; other failures end in the report.
 pub async fn complete_cached(
     item: &str,
-    kind: &str,
+    spec: AnswerSpec,
     messages: &Messages,
     profile: &Profile,
     cache: &Cache,
     client: &LazyClient,
-    max_tokens: u32,
 ) -> Result<(Option<String>, RequestReport), LlmError> {
+    let AnswerSpec {
+        kind,
+        max_tokens,
+        line_list,
+    } = spec;
     let (request, key) = request_and_key(kind, messages, profile, max_tokens);
     let mut report = RequestReport {
         item: item.to_string(),
@@ -87,11 +102,23 @@ pub async fn complete_cached(
     let usage = outcome.completion.usage.unwrap_or(Usage::default());
     report.tokens_in = usage.prompt_tokens;
     report.tokens_out = usage.completion_tokens;
-    let text = strip_reasoning(&outcome.completion.text).trim().to_string();
+    let raw = strip_reasoning(&outcome.completion.text);
+    let mut text = raw.trim().to_string();
     // Only a complete answer is kept: `length`, vLLM's `abort` or a content
     // filter mean the text stops short.
     let incomplete = match &outcome.completion.finish_reason {
         FinishReason::Stop => None,
+        // A list of lines (a term list) cut short keeps its complete lines:
+        // small models run on listing names until the limit.
+        FinishReason::Length if line_list => {
+            let complete = if raw.ends_with('\n') {
+                raw.as_str()
+            } else {
+                raw.rsplit_once('\n').map_or("", |(done, _)| done)
+            };
+            text = complete.trim().to_string();
+            None
+        }
         FinishReason::Length => Some("answer cut at the token limit".to_string()),
         FinishReason::Other(r) if r == "missing" => None,
         FinishReason::Other(r) => Some(format!("the server ended the answer with {r:?}")),

@@ -17,7 +17,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{MockServer, RequestKind, mock_translation, romanize, translate_with_terms};
+use common::{Fault, MockServer, RequestKind, mock_translation, romanize, translate_with_terms};
 use gloss::glossary::Term;
 use gloss::qa::{Flag, FlagKind};
 use serde_json::{Value, json};
@@ -867,4 +867,36 @@ fn saved_termbase_is_a_glossary_that_translate_accepts() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// A small model lists names until the token limit: the complete lines of a
+/// term list cut at the limit are kept and cached, so a rerun sends nothing.
+#[test]
+fn a_term_list_cut_at_the_limit_keeps_its_complete_lines() {
+    let env = Env::new();
+    env.mock.configure(|c| {
+        c.term_replies = vec![(
+            terms_needle("A01"),
+            "미쓰비시UFJ리서치&컨설팅 => Mitsubishi UFJ Research and Consulting\n연구개발 => R&D\n일본 => Japan\n디지털 전환 => digital transformation\n".into(),
+        )]
+    });
+    // The mock keeps the first half of the answer and says `length`.
+    env.mock.push_fault(Fault::FinishLength);
+    let out = env.gloss("glossary", &sample(), &["--articles", "A01"]);
+    assert_ok(&out);
+    assert_eq!(env.mock.requests(), 1);
+    let listing = stdout_json(&out);
+    let sources: Vec<&str> = listing["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        ["미쓰비시UFJ리서치&컨설팅"],
+        "only the lines before the cut: {listing}"
+    );
+    assert_ok(&env.gloss("glossary", &sample(), &["--articles", "A01"]));
+    assert_eq!(env.mock.requests(), 1, "the cut list was cached");
 }

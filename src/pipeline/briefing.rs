@@ -9,7 +9,7 @@ use crate::document::ArticleKind;
 use crate::error::{GlossError, Result};
 use crate::llm::LazyClient;
 use crate::render::Digest;
-use crate::stage::{RequestReport, complete_cached};
+use crate::stage::{AnswerSpec, RequestReport, complete_cached};
 use crate::summarize;
 
 use super::Prepared;
@@ -60,12 +60,15 @@ pub(super) async fn summarize_and_brief(
             let item = format!("summary {id}");
             let result = complete_cached(
                 &item,
-                "summary",
+                AnswerSpec {
+                    kind: "summary",
+                    max_tokens: SUMMARY_MAX_TOKENS,
+                    line_list: false,
+                },
                 &messages,
                 &profile,
                 &cache,
                 &client,
-                SUMMARY_MAX_TOKENS,
             )
             .await;
             (id, result)
@@ -157,12 +160,15 @@ pub(super) async fn summarize_and_brief(
             };
             let (answer, report) = complete_cached(
                 &item,
-                "brief",
+                AnswerSpec {
+                    kind: "brief",
+                    max_tokens: BRIEF_MAX_TOKENS,
+                    line_list: false,
+                },
                 &messages,
                 &p.profile,
                 &p.cache,
                 client,
-                BRIEF_MAX_TOKENS,
             )
             .await
             .map_err(GlossError::Llm)?;

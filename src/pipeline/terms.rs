@@ -12,7 +12,7 @@ use crate::error::{GlossError, Result};
 use crate::glossary::{Glossary, Term, parse_terms};
 use crate::llm::LazyClient;
 use crate::prompts::Messages;
-use crate::stage::{RequestReport, complete_cached, lookup};
+use crate::stage::{AnswerSpec, RequestReport, complete_cached, lookup};
 
 use super::Prepared;
 
@@ -98,12 +98,15 @@ pub async fn build(
             let item = format!("terms {}", article.id);
             let result = complete_cached(
                 &item,
-                "terms",
+                AnswerSpec {
+                    kind: "terms",
+                    max_tokens: TERMS_MAX_TOKENS,
+                    line_list: true,
+                },
                 &messages,
                 &profile,
                 &cache,
                 &client,
-                TERMS_MAX_TOKENS,
             )
             .await;
             (article.id, result)
