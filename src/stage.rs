@@ -123,9 +123,9 @@ pub async fn complete_cached(
         FinishReason::Other(r) if r == "missing" => None,
         FinishReason::Other(r) => Some(format!("the server ended the answer with {r:?}")),
     };
-    if let Some(problem) =
-        incomplete.or_else(|| text.is_empty().then(|| "empty answer".to_string()))
-    {
+    // An empty list is an answer ("no items"); empty prose is not.
+    let empty = text.is_empty() && !line_list;
+    if let Some(problem) = incomplete.or_else(|| empty.then(|| "empty answer".to_string())) {
         report.status = "failed".into();
         report.error = Some(problem);
         return Ok((None, report));

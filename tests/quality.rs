@@ -900,3 +900,20 @@ fn a_term_list_cut_at_the_limit_keeps_its_complete_lines() {
     assert_ok(&env.gloss("glossary", &sample(), &["--articles", "A01"]));
     assert_eq!(env.mock.requests(), 1, "the cut list was cached");
 }
+
+/// A term list that runs on in one line to the limit has no complete line:
+/// that is "no terms", cached like any answer, not a failure to retry.
+#[test]
+fn a_term_list_without_a_complete_line_is_cached_as_empty() {
+    let env = Env::new();
+    env.mock.configure(|c| {
+        c.term_replies = vec![(
+            terms_needle("A01"),
+            "일본 => Japan, 일본 => Japan, 일본 => Japan, 일본 => Japan".into(),
+        )]
+    });
+    env.mock.push_fault(Fault::FinishLength);
+    assert_ok(&env.gloss("glossary", &sample(), &["--articles", "A01"]));
+    assert_ok(&env.gloss("glossary", &sample(), &["--articles", "A01"]));
+    assert_eq!(env.mock.requests(), 1, "the empty list was cached");
+}
