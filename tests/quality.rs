@@ -13,20 +13,16 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::OnceLock;
-use std::time::Duration;
 
-use common::{Fault, MockServer, RequestKind, mock_translation, romanize, translate_with_terms};
+use common::workspace::{
+    STEM, Workspace, assert_ok, escape_html, sample, stdout_json, text, totals,
+};
+use common::{Fault, RequestKind, mock_translation, romanize, translate_with_terms};
 use gloss::glossary::Term;
 use gloss::qa::{Flag, FlagKind};
 use serde_json::{Value, json};
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/trendwatch-2023-22.txt")
-}
-
-const STEM: &str = "trendwatch-2023-22";
 
 fn config_toml(url: &str) -> String {
     format!(
@@ -39,92 +35,24 @@ max_attempts = 2
     )
 }
 
-/// Chunk plans of the sample for `mock-model`, made once per test binary by
-/// `gloss plan` and copied into each test's cache (spares the tokenizer).
-fn plan_seed() -> &'static Path {
-    static SEED: OnceLock<PathBuf> = OnceLock::new();
-    SEED.get_or_init(|| {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        if let Ok(entries) = std::fs::read_dir(root) {
-            for e in entries.flatten() {
-                let stale = e
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with("quality-plan-seed-")
-                    && e.metadata()
-                        .and_then(|m| m.modified())
-                        .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(3600));
-                if stale {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
-        }
-        let dir = root.join(format!("quality-plan-seed-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("xdg")).unwrap();
-        std::fs::write(dir.join("gloss.toml"), config_toml("http://127.0.0.1:9/v1")).unwrap();
-        let out = Command::new(assert_cmd::cargo::cargo_bin!("gloss"))
-            .current_dir(&dir)
-            .env("XDG_CONFIG_HOME", dir.join("xdg"))
-            .env("GLOSS_CACHE_DIR", dir.join("cache"))
-            .env_remove("OPENAI_BASE_URL")
-            .arg("plan")
-            .arg(sample())
-            .args(["--profile", "mock", "--json"])
-            .output()
-            .expect("gloss plan");
-        assert_ok(&out);
-        dir.join("cache")
-    })
-}
-
-struct Env {
-    dir: tempfile::TempDir,
-    mock: MockServer,
-}
+/// The temp workspace (common/workspace.rs) with the gloss.toml of
+/// [`config_toml`]; the methods below are this file's own.
+type Env = Workspace;
 
 impl Env {
     fn new() -> Self {
-        let mock = MockServer::start_blocking();
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("gloss.toml"), config_toml(&mock.base_url)).unwrap();
-        std::fs::create_dir_all(dir.path().join("xdg")).unwrap();
-        let env = Env { dir, mock };
-        let seed = plan_seed();
-        for file in files_under(seed) {
-            let target = env.cache().join(file.strip_prefix(seed).unwrap());
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::copy(&file, &target).unwrap();
-        }
-        env
+        Self::seeded("quality", config_toml)
     }
 
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn cache(&self) -> PathBuf {
-        self.path().join("cache")
-    }
-
-    fn out_dir(&self) -> PathBuf {
-        self.path().join("out").join(STEM)
-    }
-
-    /// `gloss COMMAND INPUT --profile mock --json --out OUT EXTRA…`.
+    /// `gloss COMMAND INPUT --profile mock --json --out OUT EXTRA…` (no
+    /// `--out` for commands that write no digest).
     fn gloss(&self, command: &str, input: &Path, extra: &[&str]) -> Output {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("gloss"));
-        cmd.current_dir(self.path())
-            .env_remove("OPENAI_API_KEY")
-            .env_remove("OPENAI_BASE_URL")
-            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
-            .env("GLOSS_CACHE_DIR", self.cache())
-            .stdin(Stdio::null())
-            .arg(command)
+        let mut cmd = self.cmd();
+        cmd.arg(command)
             .arg(input)
             .args(["--profile", "mock", "--json"]);
         if matches!(command, "translate" | "run" | "brief") {
-            cmd.arg("--out").arg(self.path().join("out"));
+            cmd.arg("--out").arg(self.out());
         }
         cmd.args(extra).output().expect("run gloss")
     }
@@ -133,27 +61,12 @@ impl Env {
         self.gloss("translate", &sample(), extra)
     }
 
-    fn read(&self, name: &str) -> String {
-        let path = self.out_dir().join(name);
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()))
-    }
-
-    fn json(&self, name: &str) -> Value {
-        serde_json::from_str(&self.read(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-    }
-
     /// Cached translations by segment id (`value` items of `translate` entries).
     fn cached_segments(&self) -> BTreeMap<String, Value> {
         let mut out = BTreeMap::new();
-        for file in files_under(&self.cache()) {
-            let Ok(entry) = serde_json::from_slice::<Value>(&std::fs::read(&file).unwrap()) else {
-                continue;
-            };
-            if entry["kind"] == "translate" {
-                for item in entry["value"].as_array().expect("entry value") {
-                    out.insert(item["id"].as_str().unwrap().to_string(), item.clone());
-                }
+        for (_, entry) in self.translate_entries() {
+            for item in entry["value"].as_array().expect("entry value") {
+                out.insert(item["id"].as_str().unwrap().to_string(), item.clone());
             }
         }
         out
@@ -164,54 +77,6 @@ impl Env {
         std::fs::write(&path, text).unwrap();
         path
     }
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "gloss failed ({:?})\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-#[track_caller]
-fn stdout_json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        )
-    })
-}
-
-#[track_caller]
-fn totals(out: &Output) -> Value {
-    assert_ok(out);
-    stdout_json(out)
 }
 
 /// The sample as `gloss parse --json` reads it (via the library).
@@ -243,14 +108,6 @@ fn digest_segment(digest: &Value, id: &str) -> Value {
         .find(|s| s["id"] == id)
         .unwrap_or_else(|| panic!("no segment {id} in the digest"))
         .clone()
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 fn flags_json(flags: &[Flag]) -> Value {

@@ -14,23 +14,18 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use common::{Fault, MockServer, RequestKind, mock_translation};
+use common::workspace::{
+    DIGEST_FILES, STEM, Workspace, all_texts, assert_ok, chunk_layout, escape_html,
+    expected_translation, is_hangul_word, parse_json, sample, text, totals,
+};
+use common::{Fault, RequestKind};
 use regex::Regex;
 use serde_json::Value;
 
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/trendwatch-2023-22.txt")
-}
-
-/// The output folder's name for the sample (OUT/<stem>/).
-const STEM: &str = "trendwatch-2023-22";
-
-const DIGEST_FILES: [&str; 3] = ["digest.md", "digest.html", "digest.json"];
 const BRIEF_FILES: [&str; 3] = ["brief.md", "brief.html", "brief.json"];
 
 /// Profiles: `mock` with a context large enough for a one-request brief;
@@ -60,99 +55,13 @@ output = 2.0
     )
 }
 
-/// A cache folder holding the chunk plans of the sample for model
-/// `mock-model` at the default budget, made once per test binary by
-/// `gloss plan`; copying it spares each run the tokenizer's start-up.
-fn plan_seed() -> &'static Path {
-    static SEED: OnceLock<PathBuf> = OnceLock::new();
-    SEED.get_or_init(|| {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        if let Ok(entries) = std::fs::read_dir(root) {
-            for e in entries.flatten() {
-                let stale = e
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with("run-plan-seed-")
-                    && e.metadata()
-                        .and_then(|m| m.modified())
-                        .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(3600));
-                if stale {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
-        }
-        let dir = root.join(format!("run-plan-seed-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("xdg")).unwrap();
-        std::fs::write(dir.join("gloss.toml"), config_toml("http://127.0.0.1:9/v1")).unwrap();
-        let out = Command::new(assert_cmd::cargo::cargo_bin!("gloss"))
-            .current_dir(&dir)
-            .env("XDG_CONFIG_HOME", dir.join("xdg"))
-            .env("GLOSS_CACHE_DIR", dir.join("cache"))
-            .env_remove("OPENAI_BASE_URL")
-            .arg("plan")
-            .arg(sample())
-            .args(["--profile", "mock", "--json"])
-            .output()
-            .expect("gloss plan");
-        assert_ok(&out);
-        dir.join("cache")
-    })
-}
-
-/// A temp workspace (gloss.toml, cache seeded with chunk plans, out) with
-/// its own mock server.
-struct Env {
-    dir: tempfile::TempDir,
-    mock: MockServer,
-}
+/// The temp workspace (common/workspace.rs) with the gloss.toml of
+/// [`config_toml`]; the methods below are this file's own.
+type Env = Workspace;
 
 impl Env {
     fn new() -> Self {
-        let mock = MockServer::start_blocking();
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("gloss.toml"), config_toml(&mock.base_url))
-            .expect("write gloss.toml");
-        std::fs::create_dir_all(dir.path().join("xdg")).expect("xdg dir");
-        let env = Env { dir, mock };
-        let seed = plan_seed();
-        let files = files_under(seed);
-        assert!(!files.is_empty(), "gloss plan cached no plans");
-        for file in files {
-            let target = env.cache().join(file.strip_prefix(seed).unwrap());
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::copy(&file, &target).unwrap();
-        }
-        env
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn cache(&self) -> PathBuf {
-        self.path().join("cache")
-    }
-
-    fn out(&self) -> PathBuf {
-        self.path().join("out")
-    }
-
-    fn out_dir(&self) -> PathBuf {
-        self.out().join(STEM)
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("gloss"));
-        cmd.current_dir(self.path())
-            .env_remove("OPENAI_API_KEY")
-            .env_remove("OPENAI_BASE_URL")
-            .env_remove("OPENAI_ORG_ID")
-            .env_remove("OPENAI_PROJECT_ID")
-            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
-            .env("GLOSS_CACHE_DIR", self.cache())
-            .stdin(Stdio::null());
-        cmd
+        Self::seeded("run", config_toml)
     }
 
     /// `gloss COMMAND INPUT --profile PROFILE --json --out OUT EXTRA…`.
@@ -177,30 +86,6 @@ impl Env {
     /// `gloss run SAMPLE --profile mock`.
     fn run(&self) -> Output {
         self.gloss("run", &sample(), "mock", &self.out(), &[])
-    }
-
-    fn read(&self, name: &str) -> String {
-        let path = self.out_dir().join(name);
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()))
-    }
-
-    fn json(&self, name: &str) -> Value {
-        serde_json::from_str(&self.read(name)).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
-    }
-
-    /// Digest and brief files, byte for byte.
-    fn outputs(&self) -> Vec<(String, Vec<u8>)> {
-        DIGEST_FILES
-            .iter()
-            .chain(&BRIEF_FILES)
-            .map(|name| {
-                let path = self.out_dir().join(name);
-                let bytes = std::fs::read(&path)
-                    .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()));
-                (name.to_string(), bytes)
-            })
-            .collect()
     }
 
     /// The mock's requests so far, by kind.
@@ -262,63 +147,6 @@ impl Requests {
         self.summary.values().map(Vec::len).sum()
     }
 }
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "gloss failed ({:?})\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-/// The totals JSON printed by `--json`.
-#[track_caller]
-fn totals(out: &Output) -> Value {
-    assert_ok(out);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not the totals JSON ({e}):\n{}",
-            text(&out.stdout)
-        )
-    })
-}
-
-/// `gloss parse FILE --json`.
-fn parse_json(env: &Env, input: &Path) -> Value {
-    let out = env
-        .cmd()
-        .arg("parse")
-        .arg(input)
-        .arg("--json")
-        .output()
-        .expect("run gloss parse");
-    assert_ok(&out);
-    serde_json::from_slice(&out.stdout).expect("parse --json is JSON")
-}
-
 fn articles(parsed: &Value) -> &Vec<Value> {
     parsed["articles"].as_array().expect("articles")
 }
@@ -339,10 +167,6 @@ fn summarized_ids(parsed: &Value) -> Vec<String> {
         .collect()
 }
 
-fn expected_translation(source: &str) -> String {
-    mock_translation(source)
-}
-
 /// The summary gloss should read from the mock's default answer to `user`
 /// (`SUMMARY: ` + its first 40 chars): lines trimmed and joined, label dropped.
 fn expected_default_summary(user: &str) -> String {
@@ -355,14 +179,6 @@ fn expected_default_summary(user: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// Every `[X00]`-style citation (also inside `[A01, A02]` lists).
@@ -702,7 +518,8 @@ fn rerun_sends_nothing_and_is_byte_identical() {
     env.brief_reply(&brief_reply(&parsed, ["A42", "Z99"]));
     let first = totals(&env.run());
     assert!(env.mock.requests() > 0);
-    let before = env.outputs();
+    let files = [DIGEST_FILES, BRIEF_FILES].concat();
+    let before = env.outputs(&files);
 
     env.mock.reset_counters();
     let second = totals(&env.run());
@@ -718,7 +535,7 @@ fn rerun_sends_nothing_and_is_byte_identical() {
         first["requests"].as_u64().unwrap(),
         "every chunk, termbase answer, summary and the brief should be a cache hit"
     );
-    for ((name, a), (_, b)) in before.iter().zip(&env.outputs()) {
+    for ((name, a), (_, b)) in before.iter().zip(&env.outputs(&files)) {
         assert!(a == b, "{name} changed on a cached rerun");
     }
 }
@@ -727,22 +544,6 @@ fn rerun_sends_nothing_and_is_byte_identical() {
 // 3. Editing one article re-sends its chunk, its termbase request, its
 //    summary and the brief only
 // ---------------------------------------------------------------------------
-
-fn is_hangul_word(w: &str) -> bool {
-    w.chars().count() >= 2 && w.chars().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
-}
-
-/// Segments per chunk, per article, from the last run's manifest.
-fn chunk_layout(manifest: &Value) -> BTreeMap<String, Vec<u64>> {
-    let mut layout: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for c in manifest["chunks"].as_array().unwrap() {
-        layout
-            .entry(c["article"].as_str().unwrap().to_string())
-            .or_default()
-            .push(c["segments"].as_u64().unwrap());
-    }
-    layout
-}
 
 #[test]
 fn editing_one_article_resends_its_chunk_termbase_summary_and_the_brief() {
@@ -756,18 +557,7 @@ fn editing_one_article_resends_its_chunk_termbase_summary_and_the_brief() {
     let layout = chunk_layout(&env.json("manifest.json"));
     let digest_before = env.json("digest.json");
     let parsed = parse_json(&env, &input);
-    let all_texts: Vec<&str> = articles(&parsed)
-        .iter()
-        .flat_map(|a| {
-            std::iter::once(a["title"].as_str().unwrap()).chain(
-                a["paragraphs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p["text"].as_str().unwrap()),
-            )
-        })
-        .collect();
+    let all_texts = all_texts(&parsed);
     // A paragraph of A06 translated in one piece, holding a Hangul word
     // found nowhere else in the file.
     let target = articles(&parsed)

@@ -11,29 +11,18 @@
 //! Tests about the translation stage alone pass `--no-termbase`.
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{Fault, MockServer, RequestKind, mock_translation, romanize};
+use common::workspace::{
+    DIGEST_FILES, KEY_VAR, STEM, Workspace, all_texts, assert_ok, chunk_layout, escape_html,
+    expected_translation, files_under, is_hangul_word, parse_json, plan_seed, read_json, sample,
+    text, totals,
+};
+use common::{Fault, RequestKind, mock_translation, romanize};
 use serde_json::Value;
-
-const KEY_VAR: &str = "GLOSS_TEST_KEY";
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/trendwatch-2023-22.txt")
-}
-
-/// The output folder's name for the sample (OUT/<stem>/).
-const STEM: &str = "trendwatch-2023-22";
-
-/// A temp workspace (gloss.toml, cache, out) with its own mock server.
-struct Env {
-    dir: tempfile::TempDir,
-    mock: MockServer,
-}
 
 /// The workspace config: profile `mock` (key from $GLOSS_TEST_KEY), and
 /// `nokey` / `openaikey` for the key-leak tests.
@@ -68,65 +57,15 @@ output = 2.0
     )
 }
 
-/// A cache folder holding the chunk plans (`plan` entries) of every article
-/// of the sample for profile `mock` at the default budget, made once per
-/// test binary by `gloss plan`. Copied into a test's cache, it spares each
-/// run the tokenizer's start-up (about a second in a debug build); the
-/// translate entries, which the tests are about, are never seeded.
-fn plan_seed() -> &'static Path {
-    static SEED: OnceLock<PathBuf> = OnceLock::new();
-    SEED.get_or_init(|| {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        // Leftovers of earlier runs of this test binary.
-        if let Ok(entries) = std::fs::read_dir(root) {
-            for e in entries.flatten() {
-                let stale = e
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with("translate-plan-seed-")
-                    && e.metadata()
-                        .and_then(|m| m.modified())
-                        .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(3600));
-                if stale {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
-        }
-        let dir = root.join(format!("translate-plan-seed-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("xdg")).unwrap();
-        std::fs::write(
-            dir.join("gloss.toml"),
-            config_toml("http://127.0.0.1:9/v1", 2),
-        )
-        .unwrap();
-        let out = Command::new(assert_cmd::cargo::cargo_bin!("gloss"))
-            .current_dir(&dir)
-            .env("XDG_CONFIG_HOME", dir.join("xdg"))
-            .env("GLOSS_CACHE_DIR", dir.join("cache"))
-            .env_remove("OPENAI_BASE_URL")
-            .arg("plan")
-            .arg(sample())
-            .args(["--profile", "mock", "--json"])
-            .output()
-            .expect("gloss plan");
-        assert_ok(&out);
-        dir.join("cache")
-    })
+/// Copy the sample's chunk plans for profile `mock` (see [`plan_seed`]) into
+/// `cache`.
+fn seed_plans(cache: &Path) {
+    common::workspace::seed_plans(plan_seed("translate", |url| config_toml(url, 2)), cache);
 }
 
-/// Copy the seeded plan entries into `cache`.
-fn seed_plans(cache: &Path) {
-    let seed = plan_seed();
-    let mut copied = 0;
-    for file in files_under(seed) {
-        let target = cache.join(file.strip_prefix(seed).unwrap());
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&file, &target).unwrap();
-        copied += 1;
-    }
-    assert!(copied > 0, "gloss plan cached no plans");
-}
+/// The temp workspace (common/workspace.rs) with the gloss.toml of
+/// [`config_toml`]; the methods below are this file's own.
+type Env = Workspace;
 
 impl Env {
     /// A workspace whose cache already holds the sample's chunk plans (see
@@ -143,47 +82,7 @@ impl Env {
 
     /// A workspace with an empty cache.
     fn cold(timeout_secs: u64) -> Self {
-        let mock = MockServer::start_blocking();
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(
-            dir.path().join("gloss.toml"),
-            config_toml(&mock.base_url, timeout_secs),
-        )
-        .expect("write gloss.toml");
-        std::fs::create_dir_all(dir.path().join("xdg")).expect("xdg dir");
-        Env { dir, mock }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn cache(&self) -> PathBuf {
-        self.path().join("cache")
-    }
-
-    fn out(&self) -> PathBuf {
-        self.path().join("out")
-    }
-
-    fn out_dir(&self) -> PathBuf {
-        self.out().join(STEM)
-    }
-
-    /// The gloss binary with a clean environment: no OpenAI variables, no
-    /// user config (XDG_CONFIG_HOME points into the temp dir), this cache.
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("gloss"));
-        cmd.current_dir(self.path())
-            .env_remove("OPENAI_API_KEY")
-            .env_remove("OPENAI_BASE_URL")
-            .env_remove("OPENAI_ORG_ID")
-            .env_remove("OPENAI_PROJECT_ID")
-            .env_remove(KEY_VAR)
-            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
-            .env("GLOSS_CACHE_DIR", self.cache())
-            .stdin(Stdio::null());
-        cmd
+        Workspace::start(|url| config_toml(url, timeout_secs))
     }
 
     /// `gloss translate SAMPLE --profile mock --out OUT --json EXTRA…`.
@@ -210,84 +109,6 @@ impl Env {
     fn manifest(&self) -> Value {
         read_json(&self.out_dir().join("manifest.json"))
     }
-
-    fn outputs(&self) -> Vec<(String, Vec<u8>)> {
-        ["digest.md", "digest.html", "digest.json"]
-            .iter()
-            .map(|name| {
-                let path = self.out_dir().join(name);
-                let bytes = std::fs::read(&path)
-                    .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()));
-                (name.to_string(), bytes)
-            })
-            .collect()
-    }
-
-    /// Cache entries of kind `translate`, as (file, entry).
-    fn translate_entries(&self) -> Vec<(PathBuf, Value)> {
-        let mut out = Vec::new();
-        for file in files_under(&self.cache()) {
-            if file.extension().is_none_or(|x| x != "json") {
-                continue;
-            }
-            let Ok(entry) = serde_json::from_slice::<Value>(&std::fs::read(&file).unwrap()) else {
-                continue;
-            };
-            if entry["kind"] == "translate" {
-                out.push((file, entry));
-            }
-        }
-        out
-    }
-}
-
-fn read_json(path: &Path) -> Value {
-    let bytes =
-        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "gloss failed ({:?})\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-/// The totals JSON printed by `--json`.
-#[track_caller]
-fn totals(out: &Output) -> Value {
-    assert_ok(out);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not the totals JSON ({e}):\n{}",
-            text(&out.stdout)
-        )
-    })
 }
 
 /// A failed run: non-zero exit, exactly one line on stderr. Returns the line.
@@ -302,23 +123,6 @@ fn one_line_error(out: &Output) -> String {
     let lines: Vec<&str> = stderr.trim().lines().collect();
     assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
     lines[0].to_string()
-}
-
-/// `gloss parse FILE --json`.
-fn parse_json(env: &Env, input: &Path) -> Value {
-    let out = env
-        .cmd()
-        .arg("parse")
-        .arg(input)
-        .arg("--json")
-        .output()
-        .expect("run gloss parse");
-    assert_ok(&out);
-    serde_json::from_slice(&out.stdout).expect("parse --json is JSON")
-}
-
-fn expected_translation(source: &str) -> String {
-    mock_translation(source)
 }
 
 /// Ids of the articles that get a termbase request (all but the front page).
@@ -476,14 +280,6 @@ fn run_watching(env: &Env, mut cmd: Command) -> (Output, Vec<Instant>) {
 // 1. End to end
 // ---------------------------------------------------------------------------
 
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 #[test]
 fn sample_translates_end_to_end_aligned() {
     // Cold: nothing cached, not even chunk plans.
@@ -617,7 +413,7 @@ fn rerun_sends_nothing_and_is_byte_identical() {
     let first = totals(&env.translate(&[]));
     let sent = env.mock.requests();
     assert!(sent > 0);
-    let before = env.outputs();
+    let before = env.outputs(&DIGEST_FILES);
 
     let second = totals(&env.translate(&[]));
     assert_eq!(env.mock.requests(), sent, "the rerun sent requests");
@@ -627,7 +423,7 @@ fn rerun_sends_nothing_and_is_byte_identical() {
     assert_eq!(second["cache_hits"], first["requests"]);
     assert!(first["requests"].as_u64().unwrap() > first["chunks"].as_u64().unwrap());
     assert_eq!(second["chunks"], first["chunks"]);
-    let after = env.outputs();
+    let after = env.outputs(&DIGEST_FILES);
     for ((name, a), (_, b)) in before.iter().zip(&after) {
         assert!(a == b, "{name} changed on a cached rerun");
     }
@@ -638,22 +434,6 @@ fn rerun_sends_nothing_and_is_byte_identical() {
 // 3. Editing one paragraph re-sends only its chunk (and its article's termbase request)
 // ---------------------------------------------------------------------------
 
-/// Segments per chunk, per article, from the last run's manifest.
-fn chunk_layout(env: &Env) -> BTreeMap<String, Vec<u64>> {
-    let mut layout: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for c in env.manifest()["chunks"].as_array().unwrap() {
-        layout
-            .entry(c["article"].as_str().unwrap().to_string())
-            .or_default()
-            .push(c["segments"].as_u64().unwrap());
-    }
-    layout
-}
-
-fn is_hangul_word(w: &str) -> bool {
-    w.chars().count() >= 2 && w.chars().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
-}
-
 #[test]
 fn editing_one_paragraph_resends_only_its_chunk() {
     let env = Env::new();
@@ -662,27 +442,14 @@ fn editing_one_paragraph_resends_only_its_chunk() {
     std::fs::write(&input, &original).unwrap();
 
     let first = totals(&env.translate_cmd(&input, &[]).output().unwrap());
-    let layout = chunk_layout(&env);
+    let layout = chunk_layout(&env.manifest());
     // A paragraph (searched from the end) of the first article (not the
     // front page, which has no termbase request) that has several chunks,
     // holding a Hangul word found nowhere else in the file.
     // (Checked against the parsed texts too: a word can be formed by
     // joining two PDF lines, and the front summary repeats clippings.)
     let parsed = parse_json(&env, &input);
-    let all_texts: Vec<&str> = parsed["articles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|a| {
-            std::iter::once(a["title"].as_str().unwrap()).chain(
-                a["paragraphs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p["text"].as_str().unwrap()),
-            )
-        })
-        .collect();
+    let all_texts = all_texts(&parsed);
     let (article, para, word) = parsed["articles"]
         .as_array()
         .unwrap()
@@ -729,7 +496,7 @@ fn editing_one_paragraph_resends_only_its_chunk() {
     let second = totals(&env.translate_cmd(&input, &[]).output().unwrap());
     // The edit keeps every chunk boundary, so exactly one chunk changed.
     assert_eq!(
-        chunk_layout(&env),
+        chunk_layout(&env.manifest()),
         layout,
         "the edit moved chunk boundaries"
     );
@@ -856,7 +623,7 @@ const ONE_ARGS: [&str; 3] = ["--articles", ONE, "--no-termbase"];
 #[track_caller]
 fn assert_cached_and_stable(env: &Env, args: &[&str], selected: &[&str]) {
     assert!(check_cache_valid(env, &sample()) > 0, "nothing was cached");
-    let before = env.outputs();
+    let before = env.outputs(&DIGEST_FILES);
     env.mock.configure(|c| {
         c.faults.clear();
         c.fault_when_user_contains = None;
@@ -866,7 +633,7 @@ fn assert_cached_and_stable(env: &Env, args: &[&str], selected: &[&str]) {
     let t = totals(&env.translate(args));
     assert_eq!(env.mock.requests(), 0, "the good result was not cached");
     assert_eq!(t["requests"], 0);
-    assert_eq!(env.outputs(), before);
+    assert_eq!(env.outputs(&DIGEST_FILES), before);
     check_digest(env, &sample(), Some(selected));
 }
 

@@ -25,6 +25,8 @@
 //! The server stops when the `MockServer` is dropped.
 #![allow(dead_code)]
 
+pub mod workspace;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
