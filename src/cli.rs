@@ -535,7 +535,7 @@ fn glossary(args: TranslateArgs, save: Option<PathBuf>) -> Result<i32> {
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })?;
-    let sent: u32 = reports.iter().map(|r| r.requests).sum();
+    let sent: u32 = reports.iter().map(|r| r.traffic.requests).sum();
     if args.json {
         stdout_line(
             &serde_json::to_string_pretty(&serde_json::json!({

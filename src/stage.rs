@@ -5,8 +5,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, CacheKey};
 use crate::config::Profile;
-use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage, strip_reasoning};
+use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, strip_reasoning};
 use crate::prompts::Messages;
+
+/// What a piece of work cost on the wire, for the manifest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Traffic {
+    /// Served from the cache, nothing sent.
+    pub cache_hit: bool,
+    /// Requests sent, including re-asks, split halves and repairs.
+    pub requests: u32,
+    /// HTTP attempts including retries.
+    pub attempts: u32,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// Whether every request's usage came from the server.
+    pub usage_reported: bool,
+    pub latency_ms: u64,
+}
+
+impl Traffic {
+    /// Add one answered request's attempts, latency and usage.
+    pub fn record(&mut self, outcome: &crate::llm::Outcome) {
+        self.attempts += outcome.attempts;
+        self.latency_ms += outcome.latency.as_millis() as u64;
+        match outcome.completion.usage {
+            Some(u) => {
+                self.tokens_in += u.prompt_tokens;
+                self.tokens_out += u.completion_tokens;
+            }
+            None => self.usage_reported = false,
+        }
+    }
+}
 
 /// What one cached request cost, for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -15,13 +46,8 @@ pub struct RequestReport {
     pub item: String,
     pub status: String,
     pub error: Option<String>,
-    pub cache_hit: bool,
-    pub requests: u32,
-    pub attempts: u32,
-    pub tokens_in: u64,
-    pub tokens_out: u64,
-    pub usage_reported: bool,
-    pub latency_ms: u64,
+    #[serde(flatten)]
+    pub traffic: Traffic,
 }
 
 fn request_and_key(
@@ -82,11 +108,12 @@ pub async fn complete_cached(
     };
     if let Some(entry) = cache.get::<String>(&key) {
         report.status = "ok".into();
-        report.cache_hit = true;
+        report.traffic.cache_hit = true;
         return Ok((Some(entry.value), report));
     }
     let client = client.get()?;
-    report.requests = 1;
+    report.traffic.requests = 1;
+    report.traffic.usage_reported = true;
     let outcome = match client.chat(&request, 2000).await {
         Ok(o) => o,
         Err(e) if e.is_fatal() => return Err(e),
@@ -96,12 +123,7 @@ pub async fn complete_cached(
             return Ok((None, report));
         }
     };
-    report.attempts = outcome.attempts;
-    report.latency_ms = outcome.latency.as_millis() as u64;
-    report.usage_reported = outcome.completion.usage.is_some();
-    let usage = outcome.completion.usage.unwrap_or(Usage::default());
-    report.tokens_in = usage.prompt_tokens;
-    report.tokens_out = usage.completion_tokens;
+    report.traffic.record(&outcome);
     let raw = strip_reasoning(&outcome.completion.text);
     let mut text = raw.trim().to_string();
     // Only a complete answer is kept: `length`, vLLM's `abort` or a content

@@ -72,16 +72,8 @@ pub struct ChunkReport {
     /// `ok` or `failed`.
     pub status: String,
     pub error: Option<String>,
-    pub cache_hit: bool,
-    /// Requests sent (0 on a cache hit), including re-asks and split halves.
-    pub requests: u32,
-    /// HTTP attempts including retries.
-    pub attempts: u32,
-    pub tokens_in: u64,
-    pub tokens_out: u64,
-    /// Whether every request's usage came from the server.
-    pub usage_reported: bool,
-    pub latency_ms: u64,
+    #[serde(flatten)]
+    pub traffic: crate::stage::Traffic,
     /// Times the chunk (or a part of it) was split after a bad reply.
     pub splits: u32,
     /// Segments that failed a quality check and were re-requested.
@@ -90,21 +82,6 @@ pub struct ChunkReport {
     pub repaired: u32,
     /// Segments still flagged, by check.
     pub flagged: std::collections::BTreeMap<String, u32>,
-}
-
-impl ChunkReport {
-    /// Add one answered request's attempts, latency and usage.
-    fn record(&mut self, outcome: &crate::llm::Outcome) {
-        self.attempts += outcome.attempts;
-        self.latency_ms += outcome.latency.as_millis() as u64;
-        match outcome.completion.usage {
-            Some(u) => {
-                self.tokens_in += u.prompt_tokens;
-                self.tokens_out += u.completion_tokens;
-            }
-            None => self.usage_reported = false,
-        }
-    }
 }
 
 /// The stage's inputs that do not change per chunk.
@@ -335,7 +312,10 @@ impl Translator {
             article: chunk.article.clone(),
             segments: chunk.segments.len(),
             source_tokens: chunk.tokens,
-            usage_reported: true,
+            traffic: crate::stage::Traffic {
+                usage_reported: true,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let key = match self.request(title, &chunk.segments) {
@@ -348,8 +328,8 @@ impl Translator {
         };
         if let Some(value) = self.cached_checked(&key, &chunk.segments) {
             report.status = "ok".into();
-            report.cache_hit = true;
-            report.usage_reported = false;
+            report.traffic.cache_hit = true;
+            report.traffic.usage_reported = false;
             for f in value.iter().flat_map(|t| &t.flags) {
                 *report.flagged.entry(f.kind.name().to_string()).or_default() += 1;
             }
@@ -368,8 +348,8 @@ impl Translator {
                     Err(fatal) => return Err(fatal),
                 };
                 let usage = Usage {
-                    prompt_tokens: report.tokens_in,
-                    completion_tokens: report.tokens_out,
+                    prompt_tokens: report.traffic.tokens_in,
+                    completion_tokens: report.traffic.tokens_out,
                 };
                 if let Err(e) = self.cache.put(
                     &key,
@@ -436,7 +416,7 @@ impl Translator {
                     }
                 }
                 let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
-                report.requests += 1;
+                report.traffic.requests += 1;
                 let outcome = match client.chat(&request, estimate).await {
                     Ok(o) => o,
                     Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
@@ -445,14 +425,14 @@ impl Translator {
                         break;
                     }
                     Err(e) => {
-                        report.attempts += match &e {
+                        report.traffic.attempts += match &e {
                             LlmError::Exhausted { attempts, .. } => *attempts,
                             _ => 1,
                         };
                         return Err(PartError::Failed(e.to_string()));
                     }
                 };
-                report.record(&outcome);
+                report.traffic.record(&outcome);
                 match &outcome.completion.finish_reason {
                     FinishReason::Length => {
                         problem = Some("output cut at the token limit".into());
@@ -524,7 +504,7 @@ impl Translator {
             let mut repaired = false;
             if !flags.is_empty() && self.repair {
                 report.repair_requests += 1;
-                report.requests += 1;
+                report.traffic.requests += 1;
                 if let Some(better) = self
                     .repair_segment(title, segment, &text, &flags, &terms, report)
                     .await?
@@ -585,7 +565,7 @@ impl Translator {
         let client = self.client.get()?;
         match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
             Ok(outcome) => {
-                report.record(&outcome);
+                report.traffic.record(&outcome);
                 if outcome.completion.finish_reason == FinishReason::Length {
                     return Ok(None);
                 }

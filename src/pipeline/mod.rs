@@ -163,20 +163,13 @@ pub struct Totals {
 
 impl Totals {
     /// Count one chunk's or one request's traffic.
-    fn add(
-        &mut self,
-        requests: u32,
-        cache_hit: bool,
-        attempts: u32,
-        tokens: (u64, u64),
-        usage_reported: bool,
-    ) {
-        self.requests += requests as u64;
-        self.cache_hits += cache_hit as u64;
-        self.attempts += attempts as u64;
-        self.tokens_in += tokens.0;
-        self.tokens_out += tokens.1;
-        if requests > 0 && !usage_reported {
+    fn add(&mut self, t: &crate::stage::Traffic) {
+        self.requests += t.requests as u64;
+        self.cache_hits += t.cache_hit as u64;
+        self.attempts += t.attempts as u64;
+        self.tokens_in += t.tokens_in;
+        self.tokens_out += t.tokens_out;
+        if t.requests > 0 && !t.usage_reported {
             self.usage_from_server = false;
         }
     }
@@ -292,8 +285,8 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
                     Err(e) => return Err(GlossError::Task { stage: "translation", message: e.to_string() }),
                 };
                 bar.inc(1);
-                let (tin, tout) = reports.iter().fold((0, 0), |acc, r| (acc.0 + r.tokens_in, acc.1 + r.tokens_out));
-                bar.set_message(format!("{} tokens in, {} out", tin + report.tokens_in, tout + report.tokens_out));
+                let (tin, tout) = reports.iter().fold((0, 0), |acc, r| (acc.0 + r.traffic.tokens_in, acc.1 + r.traffic.tokens_out));
+                bar.set_message(format!("{} tokens in, {} out", tin + report.traffic.tokens_in, tout + report.traffic.tokens_out));
                 if let Some(segments) = result {
                     translations.extend(segments.into_iter().map(|t| (t.id.clone(), t)));
                 }
@@ -347,24 +340,12 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         ..Default::default()
     };
     for r in &requests {
-        totals.add(
-            r.requests,
-            r.cache_hit,
-            r.attempts,
-            (r.tokens_in, r.tokens_out),
-            r.usage_reported,
-        );
+        totals.add(&r.traffic);
     }
     for r in &reports {
         totals.repair_requests += r.repair_requests as u64;
         totals.repaired += r.repaired as u64;
-        totals.add(
-            r.requests,
-            r.cache_hit,
-            r.attempts,
-            (r.tokens_in, r.tokens_out),
-            r.usage_reported,
-        );
+        totals.add(&r.traffic);
     }
     totals.estimated_cost_usd = p.profile.cost(totals.tokens_in, totals.tokens_out);
     let mut glossary_misses: std::collections::BTreeMap<String, Vec<String>> = Default::default();
