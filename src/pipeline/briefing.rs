@@ -74,7 +74,7 @@ pub(super) async fn summarize_and_brief(
             (id, result)
         });
     }
-    let bar = crate::progress::stage_bar("summarize", set.len() as u64, progress);
+    let bar = crate::progress::stage_bar("summarize", "articles", set.len() as u64, progress);
     let mut reports = Vec::new();
     while let Some(joined) = set.join_next().await {
         let (id, result) = joined.map_err(|e| GlossError::Task {

@@ -250,7 +250,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
             .then_with(|| a.1.id.cmp(&b.1.id))
     });
 
-    let bar = crate::progress::stage_bar("translate", jobs.len() as u64, opts.progress);
+    let bar = crate::progress::stage_bar("translate", "chunks", jobs.len() as u64, opts.progress);
     let translator = std::sync::Arc::new(translator);
     // Dispatch strictly in the sorted order, at most `concurrency` at a time:
     // spawning everything at once would let the runtime pick the order.
