@@ -531,7 +531,7 @@ fn glossary(args: TranslateArgs, save: Option<PathBuf>) -> Result<i32> {
     let client = std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile));
     let (termbase, reports) = runtime()?.block_on(async {
         tokio::select! {
-            r = pipeline::terms::build(&p, &client) => r,
+            r = pipeline::terms::build(&p, &client, opts.progress) => r,
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })?;

@@ -216,7 +216,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
     let client = std::sync::Arc::new(LazyClient::new(&p.profile));
     let mut requests = Vec::new();
     let termbase = if opts.termbase && p.profile.termbase {
-        let (termbase, reports) = terms::build(&p, &client).await?;
+        let (termbase, reports) = terms::build(&p, &client, opts.progress).await?;
         requests.extend(reports);
         termbase
     } else {

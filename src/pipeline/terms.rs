@@ -89,6 +89,7 @@ fn merge(p: &Prepared, extracted: Vec<(String, Vec<Term>)>) -> Termbase {
 pub async fn build(
     p: &Prepared,
     client: &Arc<LazyClient>,
+    progress: bool,
 ) -> Result<(Termbase, Vec<RequestReport>)> {
     let mut set = tokio::task::JoinSet::new();
     for article in articles(p) {
@@ -114,6 +115,7 @@ pub async fn build(
     }
     let mut found: Vec<(String, Vec<Term>)> = Vec::new();
     let mut reports = Vec::new();
+    let bar = crate::progress::stage_bar("termbase", "articles", set.len() as u64, progress);
     while let Some(joined) = set.join_next().await {
         let (id, result) = joined.map_err(|e| GlossError::Task {
             stage: "termbase",
@@ -122,7 +124,9 @@ pub async fn build(
         let (answer, report) = result.map_err(GlossError::Llm)?;
         found.push((id, answer.as_deref().map(parse_terms).unwrap_or_default()));
         reports.push(report);
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     // Merge in article order, whatever order the answers came in.
     found.sort_by_key(|(id, _)| position(p, id));
     reports.sort_by(|a, b| a.item.cmp(&b.item));
