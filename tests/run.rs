@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use common::workspace::{
     DIGEST_FILES, STEM, Workspace, all_texts, assert_ok, chunk_layout, escape_html,
-    expected_translation, is_hangul_word, parse_json, sample, text, totals,
+    expected_translation, is_hangul_word, parse_json, sample, shifted_word, text, totals,
 };
 use common::{Fault, RequestKind};
 use regex::Regex;
@@ -588,15 +588,7 @@ fn editing_one_article_resends_its_chunk_termbase_summary_and_the_brief() {
                 .map(|w| (p.clone(), w.to_string()))
         })
         .expect("a paragraph of A06 with a unique word");
-    let replacement: String = word
-        .chars()
-        .map(|c| {
-            char::from_u32(c as u32 + 588)
-                .filter(|n| *n <= '\u{D7A3}')
-                .unwrap_or('가')
-        })
-        .collect();
-    assert_ne!(replacement, word);
+    let replacement = shifted_word(&word);
     std::fs::write(&input, original.replacen(&word, &replacement, 1)).unwrap();
     let edited_para = para["text"]
         .as_str()

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use common::workspace::{
     DIGEST_FILES, KEY_VAR, STEM, Workspace, all_texts, assert_ok, chunk_layout, escape_html,
     expected_translation, files_under, is_hangul_word, parse_json, plan_seed, read_json, sample,
-    text, totals,
+    shifted_word, text, totals,
 };
 use common::{Fault, RequestKind, mock_translation, romanize};
 use serde_json::Value;
@@ -479,16 +479,7 @@ fn editing_one_paragraph_resends_only_its_chunk() {
                 })
         })
         .expect("a multi-chunk article with a unique word");
-    // Same length, different syllables (+588 shifts the initial consonant: 가 → 까).
-    let replacement: String = word
-        .chars()
-        .map(|c| {
-            char::from_u32(c as u32 + 588)
-                .filter(|n| *n <= '\u{D7A3}')
-                .unwrap_or('가')
-        })
-        .collect();
-    assert_ne!(replacement, word);
+    let replacement = shifted_word(&word);
     let edited = original.replacen(&word, &replacement, 1);
     std::fs::write(&input, &edited).unwrap();
 

@@ -119,19 +119,24 @@ fn describe(m: &numbers::Mention) -> String {
             format!("month {}", m.value as i64 / 100)
         }
         numbers::Kind::Date => format!("{}/{}", m.value as i64 / 100, m.value as i64 % 100),
-        _ if m.value.fract() == 0.0 && m.value.abs() < 1e15 => {
-            let digits = (m.value as i64).to_string();
-            let mut out = String::new();
-            for (i, c) in digits.chars().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
-                    out.push(',');
-                }
-                out.push(c);
-            }
-            out
-        }
-        _ => format!("{}", m.value),
+        _ => english_amount(m.value),
     }
+}
+
+/// `1234567` as `1,234,567`; fractions and huge values as Rust prints them.
+pub fn english_amount(value: f64) -> String {
+    if value.fract() != 0.0 || value.abs() >= 1e15 {
+        return format!("{value}");
+    }
+    let digits = (value.abs() as i64).to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Check one segment's translation.

@@ -651,22 +651,6 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// `1234567` as `1,234,567`; fractions as Rust prints them.
-fn english_amount(value: f64) -> String {
-    if value.fract() != 0.0 || value.abs() >= 1e15 {
-        return format!("{value}");
-    }
-    let digits = (value.abs() as i64).to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// One number of a Korean source as an English text would write it, so that
 /// `gloss::qa::numbers::english_numbers` reads it back with the same value
 /// and kind.
@@ -696,9 +680,9 @@ pub fn english_number(m: &gloss::qa::numbers::Mention) -> String {
             .iter()
             .find(|(ko, _)| m.text.contains(ko))
             .map_or("dollars", |(_, en)| en);
-            format!("{} {currency}", english_amount(m.value))
+            format!("{} {currency}", gloss::qa::english_amount(m.value))
         }
-        Kind::Plain => english_amount(m.value),
+        Kind::Plain => gloss::qa::english_amount(m.value),
     }
 }
 

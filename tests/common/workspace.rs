@@ -291,6 +291,21 @@ pub fn all_texts(parsed: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// `word` with every syllable's initial consonant shifted (가 → 까): same
+/// length, different text, so an edit changes one chunk and nothing else.
+pub fn shifted_word(word: &str) -> String {
+    let replacement: String = word
+        .chars()
+        .map(|c| {
+            char::from_u32(c as u32 + 588)
+                .filter(|n| *n <= '\u{D7A3}')
+                .unwrap_or('가')
+        })
+        .collect();
+    assert_ne!(replacement, word);
+    replacement
+}
+
 pub fn is_hangul_word(w: &str) -> bool {
     w.chars().count() >= 2 && w.chars().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
 }
