@@ -28,6 +28,48 @@ pub struct SourceText {
     pub encoding: &'static str,
     /// The text with `\n` line ends and form feeds replaced by spaces.
     pub text: String,
+    /// The 1-based page of each line of `text` (index = line number - 1):
+    /// counted from form feeds in text input, taken from the file in PDF input.
+    pub pages: Vec<u32>,
+    /// One entry per line of `text` when the input carries a layout (PDF):
+    /// `None` for blank lines. Empty for plain-text input.
+    pub layout: Vec<Option<LineLayout>>,
+    /// The document's own outline (PDF bookmarks), in reading order; empty
+    /// when the input has none.
+    pub outline: Vec<OutlineEntry>,
+}
+
+/// Where and how one line was set on its page, for inputs that carry a
+/// layout (PDF). Positions are in points from the page's top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LineLayout {
+    /// 1-based page number.
+    pub page: u32,
+    /// Left edge of the line's first glyph.
+    pub x: f32,
+    /// Top edge of the line.
+    pub y: f32,
+    /// Width of the line's text.
+    pub width: f32,
+    /// Width of the page.
+    pub page_width: f32,
+    /// Height of the page.
+    pub page_height: f32,
+    /// The font size most of the line's characters are set in.
+    pub font_size: f32,
+    /// Whether most of the line's characters are set in a bold face.
+    pub bold: bool,
+}
+
+/// One entry of a PDF's outline (bookmarks).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutlineEntry {
+    /// The entry's title as the PDF gives it.
+    pub title: String,
+    /// The 1-based page it points to, when it points to one.
+    pub page: Option<u32>,
+    /// Nesting depth, 0 for top-level entries.
+    pub level: u8,
 }
 
 impl SourceText {
@@ -84,7 +126,11 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
             offset,
         });
     }
-    let text = normalise(&text);
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let pages = line_pages(&text);
+    // Form feeds become spaces so that every line keeps its number and a
+    // page's first line keeps its "starts a page" indent.
+    let text = text.replace('\u{000C}', " ");
     if text.trim().is_empty() {
         return Err(GlossError::InputEmpty {
             name: name.to_string(),
@@ -100,7 +146,22 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
         stem: stem.to_string(),
         encoding,
         text,
+        pages,
+        layout: Vec::new(),
+        outline: Vec::new(),
     })
+}
+
+/// The 1-based page of each line: a form feed anywhere in a line starts a
+/// new page from that line on (pdftotext glues it to the next page's first line).
+fn line_pages(text: &str) -> Vec<u32> {
+    let mut page = 1;
+    text.split('\n')
+        .map(|line| {
+            page += line.matches('\u{000C}').count() as u32;
+            page
+        })
+        .collect()
 }
 
 fn decode_bytes(name: &str, bytes: &[u8]) -> Result<(String, &'static str)> {
@@ -146,13 +207,6 @@ fn undecodable(name: &str, encoding: &'static encoding_rs::Encoding, bytes: &[u8
     }
 }
 
-/// CRLF and lone CR become LF; form feeds become spaces (see module docs).
-fn normalise(text: &str) -> String {
-    text.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .replace('\u{000C}', " ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +243,12 @@ mod tests {
     fn form_feed_keeps_line_numbers() {
         let src = decode("t", "t", b"one\n\x0ctwo\n").unwrap();
         assert_eq!(src.lines(), vec!["one", " two", ""]);
+    }
+
+    #[test]
+    fn form_feeds_count_pages() {
+        let src = decode("t", "t", b"one\r\ntwo\n\x0cthree\n\x0c\x0cfour").unwrap();
+        assert_eq!(src.pages, vec![1, 1, 2, 4]);
     }
 
     #[test]
