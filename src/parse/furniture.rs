@@ -122,14 +122,21 @@ pub(crate) fn find(
             } else {
                 idx.iter().rev().copied().take(BAND).collect()
             };
-            for i in order {
+            for (k, &i) in order.iter().enumerate() {
                 let l = &lines[i];
                 if out.contains_key(&l.no) || dropped.contains_key(&l.no) {
                     continue;
                 }
+                // A page's first lines printing the heading that follows
+                // them: the section's running title, on its first page.
+                let echoed = from_top
+                    && order[k + 1..]
+                        .iter()
+                        .take(3)
+                        .any(|&j| key(lines[j].text()) == key(l.text()));
                 if is_page_number(i) {
                     out.insert(l.no, PAGE_NUMBER);
-                } else if repeated(l.text()) && met.insert(key(l.text())) {
+                } else if (echoed || repeated(l.text())) && !keep(l.text()) && met.insert(key(l.text())) {
                     out.insert(l.no, REPEATED);
                 } else {
                     break;
@@ -212,6 +219,7 @@ mod tests {
             &["3. 영국", "3. 영국", "본문"],
             &["3. 영국", "본문"],
             &["3. 영국", "본문"],
+            &["4. 호주", "4. 호주", "본문"],
         ]);
         let found = find(&lines, &HashMap::new(), |_| false);
         let kept: Vec<usize> = lines
@@ -219,7 +227,7 @@ mod tests {
             .filter(|l| !found.contains_key(&l.no))
             .map(|l| l.no)
             .collect();
-        assert_eq!(kept, [1, 3, 4, 6, 8]);
+        assert_eq!(kept, [1, 3, 4, 6, 8, 10, 11]);
     }
 
     #[test]
