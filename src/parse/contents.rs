@@ -148,8 +148,9 @@ fn candidate_lists(lines: &[Line<'_>], front: usize) -> Vec<Vec<usize>> {
 }
 
 /// Where each entry's title stands in `lines[from..]`, in order; `None` for
-/// an entry not found. An entry whose title heads several places below is
-/// a sub-section's (every chapter has its "Background"), so it is not used.
+/// an entry not found. An entry whose title heads several places after the
+/// previous entry's is a sub-section's (every chapter has its
+/// "Background"), so it is not used.
 fn locate(lines: &[Line<'_>], entries: &[String], from: usize) -> Vec<Option<Start>> {
     let keys: Vec<String> = lines.iter().map(|l| title_key(l.text())).collect();
     let heading_at = |i: usize, key: &str| -> Option<usize> {
@@ -170,12 +171,12 @@ fn locate(lines: &[Line<'_>], entries: &[String], from: usize) -> Vec<Option<Sta
     let mut out = Vec::new();
     let mut pos = from;
     for key in entries {
-        let hits: Vec<(usize, usize)> = (from..lines.len())
+        let hits: Vec<(usize, usize)> = (pos..lines.len())
             .filter_map(|i| heading_at(i, key).map(|len| (i, len)))
             .collect();
-        let found = hits.iter().find(|(i, _)| *i >= pos).copied();
-        match found {
-            Some((i, len)) if hits.len() == 1 || hits.iter().all(|(j, _)| *j == i) => {
+        match hits.as_slice() {
+            [(i, len)] => {
+                let (i, len) = (*i, *len);
                 let title = lines[i..i + len]
                     .iter()
                     .map(|l| l.text())
@@ -208,12 +209,14 @@ pub(crate) fn find(lines: &[Line<'_>]) -> Option<Contents> {
             })
             .collect();
         let end = list.last().map_or(0, |&i| i + 1);
-        let found: Vec<Start> = locate(lines, &entries, end).into_iter().flatten().collect();
+        let located = locate(lines, &entries, end);
+        let found = located.iter().flatten().count();
         // Most of the list must be found, or it was not a list of the articles.
-        if found.len() < 2 || found.len() * 10 < entries.len() * 6 {
+        if found < 2 || found * 10 < entries.len() * 6 {
             continue;
         }
-        let starts = outer_level(lines, found);
+        let texts: Vec<&str> = list.iter().map(|&i| lines[i].text()).collect();
+        let starts = outer_level(lines, &texts, located);
         if best.as_ref().is_none_or(|b| starts.len() > b.starts.len()) {
             best = Some(Contents { starts });
         }
@@ -221,15 +224,67 @@ pub(crate) fn find(lines: &[Line<'_>]) -> Option<Contents> {
     best
 }
 
-/// A long list without numbering mixes sections and sub-sections; in plain
-/// text only their place tells them apart: a section opens a new page.
-fn outer_level(lines: &[Line<'_>], found: Vec<Start>) -> Vec<Start> {
-    if found.len() <= 12 {
-        return found;
+/// The outer level of a long dot-leader list that has no numbering to tell
+/// sections from sub-sections. The leaders of a list end in one column, so
+/// an indented (inner) entry has a shorter leader than its title's width
+/// alone explains: fit leader length against title width over the list and
+/// keep the entries well above the line (`true` for kept entries).
+fn longest_leaders(entries: &[&str]) -> Option<Vec<bool>> {
+    let measured: Vec<(f64, f64)> = entries
+        .iter()
+        .map(|t| {
+            let c = LEADER.captures(t)?;
+            if parse_number(&c["title"]).is_some() {
+                return None;
+            }
+            let whole = c.get(0)?.as_str();
+            let leader = whole[c["title"].len()..]
+                .chars()
+                .filter(|ch| !ch.is_whitespace() && !ch.is_ascii_digit())
+                .count();
+            Some((display_width(&c["title"]) as f64, leader as f64))
+        })
+        .collect::<Option<_>>()?;
+    let n = measured.len() as f64;
+    let (mw, ml) = measured
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (w, l)| (a + w / n, b + l / n));
+    let var: f64 = measured.iter().map(|(w, _)| (w - mw).powi(2)).sum();
+    if var <= 0.0 {
+        return None;
+    }
+    let slope = measured.iter().map(|(w, l)| (w - mw) * (l - ml)).sum::<f64>() / var;
+    let residual: Vec<f64> = measured
+        .iter()
+        .map(|(w, l)| l - ml - slope * (w - mw))
+        .collect();
+    let top = residual.iter().copied().fold(f64::MIN, f64::max);
+    (top > 0.0).then(|| residual.iter().map(|r| *r >= top / 2.0).collect())
+}
+
+/// A long list mixes sections and sub-sections; keep the sections. Numbered
+/// lists were cut to their outer scheme already; without numbers, the
+/// leaders tell (see [`longest_leaders`]), and failing that the place: a
+/// section opens a new page.
+fn outer_level(lines: &[Line<'_>], entries: &[&str], located: Vec<Option<Start>>) -> Vec<Start> {
+    const LONG: usize = 12;
+    let found = || located.iter().flatten().cloned().collect::<Vec<Start>>();
+    if located.iter().flatten().count() <= LONG {
+        return found();
+    }
+    if let Some(outer) = longest_leaders(entries) {
+        let kept: Vec<Start> = located
+            .iter()
+            .zip(outer)
+            .filter_map(|(s, keep)| s.clone().filter(|_| keep))
+            .collect();
+        if kept.len() >= 2 {
+            return kept;
+        }
     }
     let opens_page = |i: usize| i == 0 || lines[i - 1].page != lines[i].page;
-    let outer: Vec<Start> = found.iter().filter(|s| opens_page(s.index)).cloned().collect();
-    if outer.len() >= 2 { outer } else { found }
+    let outer: Vec<Start> = found().into_iter().filter(|s| opens_page(s.index)).collect();
+    if outer.len() >= 2 { outer } else { found() }
 }
 
 #[cfg(test)]

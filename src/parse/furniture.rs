@@ -203,11 +203,11 @@ mod tests {
     #[test]
     fn a_sub_heading_on_a_few_scattered_pages_is_not_furniture() {
         let lines = paged(&[
-            &["상황 평가", "본문"],
-            &["본문", "더"],
-            &["상황 평가", "본문"],
-            &["본문", "더"],
-            &["상황 평가", "본문"],
+            &["상황 평가", "본문 가"],
+            &["본문 나", "더 나"],
+            &["상황 평가", "본문 다"],
+            &["본문 라", "더 라"],
+            &["상황 평가", "본문 마"],
         ]);
         assert!(find(&lines, &HashMap::new(), |_| false).is_empty());
     }
@@ -216,10 +216,10 @@ mod tests {
     fn a_running_section_title_goes_but_the_heading_it_repeats_stays() {
         let lines = paged(&[
             &["표지"],
-            &["3. 영국", "3. 영국", "본문"],
-            &["3. 영국", "본문"],
-            &["3. 영국", "본문"],
-            &["4. 호주", "4. 호주", "본문"],
+            &["3. 영국", "3. 영국", "본문 가"],
+            &["3. 영국", "본문 나"],
+            &["3. 영국", "본문 다"],
+            &["4. 호주", "4. 호주", "본문 라"],
         ]);
         let found = find(&lines, &HashMap::new(), |_| false);
         let kept: Vec<usize> = lines

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Draft, Layout, Line, contents, numbering};
-use crate::document::{ArticleKind, StartRule, display_width};
+use crate::document::{ArticleKind, StartRule};
 
 /// Headings of back matter, in the languages gloss reads.
 static BACK_MATTER: LazyLock<Regex> = LazyLock::new(|| {
@@ -22,6 +22,15 @@ static BACK_MATTER: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+
+/// Appendices: back matter with content worth reading, kept as front-kind items.
+static APPENDIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)부\s*록|appendix|附\s*录|付録").expect("static regex")
+});
+
+/// Why back matter other than appendices is dropped.
+pub const BACK_MATTER_DROPPED: &str =
+    "back matter after the last article (references, glossary, disclaimer)";
 
 /// Whether a trimmed line is the heading of back matter.
 pub(crate) fn is_back_matter_heading(text: &str) -> bool {
@@ -83,43 +92,43 @@ fn build(lines: &[Line<'_>], starts: Vec<Start>, rule: StartRule) -> Layout {
         let back = (k + 1 == starts.len())
             .then(|| body.iter().position(|l| is_back_matter_heading(l.text())))
             .flatten();
-        match back {
-            Some(b) => {
-                draft.body = body[..b].iter().map(|l| l.no).collect();
-                layout.drafts.push(draft);
-                let mut tail = Draft::new(ArticleKind::Front, body[b].text());
-                tail.start = StartRule::BackMatter;
-                tail.head.push(body[b].no);
-                tail.body = body[b + 1..].iter().map(|l| l.no).collect();
-                layout.drafts.push(tail);
-            }
-            None => {
-                draft.body = body.iter().map(|l| l.no).collect();
-                layout.drafts.push(draft);
+        let Some(b) = back else {
+            draft.body = body.iter().map(|l| l.no).collect();
+            layout.drafts.push(draft);
+            continue;
+        };
+        draft.body = body[..b].iter().map(|l| l.no).collect();
+        layout.drafts.push(draft);
+        // Each back-matter heading opens a part: appendices are kept (as
+        // front-kind items, not summarized); references and the like dropped.
+        let tail = &body[b..];
+        let heads: Vec<usize> = (0..tail.len())
+            .filter(|&i| is_back_matter_heading(tail[i].text()))
+            .collect();
+        for (h, &at) in heads.iter().enumerate() {
+            let part = &tail[at..heads.get(h + 1).copied().unwrap_or(tail.len())];
+            if APPENDIX.is_match(part[0].text()) {
+                let mut d = Draft::new(ArticleKind::Front, part[0].text());
+                d.start = StartRule::BackMatter;
+                d.head.push(part[0].no);
+                d.body = part[1..].iter().map(|l| l.no).collect();
+                layout.drafts.push(d);
+            } else {
+                layout
+                    .dropped
+                    .extend(part.iter().map(|l| (l.no, BACK_MATTER_DROPPED.to_string())));
             }
         }
     }
     layout
 }
 
-/// Front matter, titled by its first short line that is not a number.
+/// Front matter: cover, contents, summary box. All of it is text to read;
+/// its name says what it is rather than guessing a title among the lines.
 fn front_draft(front: &[Line<'_>]) -> Draft {
-    let title_line = front.iter().find(|l| {
-        let t = l.text();
-        display_width(t) <= 60 && t.chars().any(char::is_alphabetic)
-    });
-    let mut draft = Draft::new(
-        ArticleKind::Front,
-        title_line.map_or("Front matter", |l| l.text()),
-    );
+    let mut draft = Draft::new(ArticleKind::Front, "Front matter");
     draft.start = StartRule::FrontMatter;
-    for l in front {
-        if Some(l.no) == title_line.map(|t| t.no) {
-            draft.head.push(l.no);
-        } else {
-            draft.body.push(l.no);
-        }
-    }
+    draft.body = front.iter().map(|l| l.no).collect();
     draft
 }
 
@@ -152,7 +161,7 @@ mod tests {
 
     #[test]
     fn front_articles_and_back_matter() {
-        let text = "보고서 표지\n1. 서론\n본문 하나\n2. 결론\n본문 둘\n참고문헌\n김, 2023";
+        let text = "보고서 표지\n1. 서론\n본문 하나\n2. 결론\n본문 둘\n부록 1\n표\n참고문헌\n김, 2023";
         let l = lines(text);
         let layout = parse(&l).expect("two numbered headings");
         let shape: Vec<(ArticleKind, StartRule, &str, Vec<usize>)> = layout
@@ -163,11 +172,13 @@ mod tests {
         assert_eq!(
             shape,
             [
-                (ArticleKind::Front, StartRule::FrontMatter, "보고서 표지", vec![]),
+                (ArticleKind::Front, StartRule::FrontMatter, "Front matter", vec![1]),
                 (ArticleKind::Article, StartRule::Numbering, "1. 서론", vec![3]),
                 (ArticleKind::Article, StartRule::Numbering, "2. 결론", vec![5]),
-                (ArticleKind::Front, StartRule::BackMatter, "참고문헌", vec![7]),
+                (ArticleKind::Front, StartRule::BackMatter, "부록 1", vec![7]),
             ]
         );
+        let dropped: Vec<usize> = layout.dropped.iter().map(|(no, _)| *no).collect();
+        assert_eq!(dropped, [8, 9]);
     }
 }
