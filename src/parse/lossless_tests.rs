@@ -907,6 +907,89 @@ fn sample_excerpt() -> impl Strategy<Value = String> {
     })
 }
 
+/// What a generated paged issue holds, to check the parse against.
+#[derive(Debug, Clone)]
+struct PagedIssue {
+    text: String,
+    /// The section titles as the body prints them, in order.
+    titles: Vec<String>,
+    /// How many pages carry the running header.
+    header_pages: usize,
+}
+
+/// A paged issue (form feeds) of another publisher: a cover, a contents
+/// page (dot leaders, a numbered list, or none, then numbered body headings),
+/// sections whose body text runs over pages that carry a running header and
+/// a page number, and references at the end.
+fn paged_issue() -> impl Strategy<Value = PagedIssue> {
+    (
+        prop::collection::vec((words(1, 3), prop::collection::vec(words(3, 12), 2..14)), 2..7),
+        0u8..3,
+        prop::sample::select(&["주간 동향 브리프", "Weekly Monitor", "2025년 제17호"][..]),
+        3usize..9,
+        prop::bool::ANY,
+    )
+        .prop_map(|(sections, toc, header, per_page, numbered_pages)| {
+            let roman = ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "Ⅵ", "Ⅶ"];
+            // Unique titles: a generated word list may repeat.
+            let names: Vec<String> = sections
+                .iter()
+                .enumerate()
+                .map(|(k, (t, _))| format!("{t} 과제{k}"))
+                .collect();
+            let mut body: Vec<String> = Vec::new();
+            let mut titles = Vec::new();
+            for (k, (_, paras)) in sections.iter().enumerate() {
+                let title = match toc {
+                    0 => names[k].clone(),
+                    _ => format!("{}. {}", roman[k], names[k]),
+                };
+                titles.push(title.clone());
+                body.push(title);
+                body.extend(paras.iter().cloned());
+            }
+            body.push("참고문헌".to_string());
+            body.push("김 외, 보고서, 2023.".to_string());
+            let mut out = String::from("표지 제목\n발행 기관\n");
+            out.push('\u{c}');
+            match toc {
+                0 => {
+                    out.push_str("목 차\n");
+                    for (k, n) in names.iter().enumerate() {
+                        out.push_str(&format!("{n} ........ {}\n", k + 3));
+                    }
+                }
+                1 => {
+                    out.push_str("차 례\n");
+                    for (k, n) in names.iter().enumerate() {
+                        out.push_str(&format!("{}. {n}\n", k + 1));
+                    }
+                }
+                _ => out.push_str("요약 없음\n"),
+            }
+            let header_pages = body.chunks(per_page).count();
+            for (p, chunk) in body.chunks(per_page).enumerate() {
+                out.push('\u{c}');
+                out.push_str(header);
+                out.push('\n');
+                for l in chunk {
+                    out.push_str(l);
+                    out.push_str("\n\n");
+                }
+                if numbered_pages {
+                    out.push_str(&format!("{}\n", p + 3));
+                } else {
+                    out.push_str(&format!("- {} -\n", p + 3));
+                }
+            }
+            PagedIssue {
+                text: out,
+                titles,
+                header_pages,
+            }
+        })
+}
+
 fn assert_lossless(text: &str) -> Result<(), TestCaseError> {
     let Ok(src) = decode("generated", "generated", text.as_bytes()) else {
         return Ok(());
@@ -934,5 +1017,25 @@ proptest! {
     #[test]
     fn sample_excerpts_are_lossless(text in sample_excerpt()) {
         assert_lossless(&text)?;
+    }
+
+    #[test]
+    fn paged_issues_are_lossless_and_their_sections_found(issue in paged_issue()) {
+        assert_lossless(&issue.text)?;
+        let src = decode("generated", "generated", issue.text.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let parsed = parse(&src);
+        let found: Vec<String> = parsed
+            .articles
+            .iter()
+            .filter(|a| a.kind == ArticleKind::Article)
+            .map(|a| a.title.clone())
+            .collect();
+        prop_assert_eq!(&found, &issue.titles, "{}", issue.text);
+        // A running header on three pages or more never reaches an article.
+        for a in parsed.articles.iter().filter(|_| issue.header_pages >= 3) {
+            for p in &a.paragraphs {
+                prop_assert!(!p.text.contains("주간 동향 브리프") && !p.text.contains("Weekly Monitor"));
+            }
+        }
     }
 }

@@ -195,8 +195,6 @@ pub(crate) fn is_heading_text(title: &str) -> bool {
         && !t.ends_with(['.', '。', ',', '，', ';', ':', '：', '、'])
         && !CITATION_END.is_match(t)
         && t.chars().any(char::is_alphabetic)
-        // "20 boats were …": a wrapped sentence, not a heading.
-        && !t.starts_with(char::is_lowercase)
 }
 
 /// A numbered heading found among the lines.
@@ -235,7 +233,10 @@ fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
                     },
                 ));
             }
-        } else if is_heading_text(&n.rest) {
+        } else if is_heading_text(&n.rest)
+            // "20 boats were …": a wrapped sentence, not a heading.
+            && !(n.scheme == Scheme::Arabic && n.rest.starts_with(char::is_lowercase))
+        {
             out.push((
                 n.scheme,
                 Heading {
@@ -396,7 +397,6 @@ mod tests {
         assert!(is_heading_text("연구 배경과 목적"));
         assert!(!is_heading_text("신규 부품을 도입했다."));
         assert!(!is_heading_text("AI타임스(’23.3.20.)"));
-        assert!(!is_heading_text("boats were unloading at dawn"));
     }
 
     #[test]
