@@ -253,12 +253,13 @@ fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
     let listed: Vec<bool> = (0..out.len())
         .map(|k| {
             let (s, h) = &out[k];
-            let next_is_sibling = out
-                .get(k + 1)
-                .is_some_and(|(s2, h2)| s2 == s && h2.index == h.index + h.len);
+            // (A line printed twice, a running title above its heading, is no list.)
+            let next_is_sibling = out.get(k + 1).is_some_and(|(s2, h2)| {
+                s2 == s && h2.index == h.index + h.len && h2.title != h.title
+            });
             let prev_is_sibling = k > 0 && {
                 let (s0, h0) = &out[k - 1];
-                s0 == s && h0.index + h0.len == h.index
+                s0 == s && h0.index + h0.len == h.index && h0.title != h.title
             };
             next_is_sibling || prev_is_sibling
         })

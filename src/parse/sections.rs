@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Draft, Layout, Line, contents, numbering};
-use crate::document::{ArticleKind, StartRule};
+use crate::document::{ArticleKind, StartRule, display_width};
 
 /// Headings of back matter, in the languages gloss reads.
 static BACK_MATTER: LazyLock<Regex> = LazyLock::new(|| {
@@ -32,9 +32,18 @@ static APPENDIX: LazyLock<Regex> = LazyLock::new(|| {
 pub const BACK_MATTER_DROPPED: &str =
     "back matter after the last article (references, glossary, disclaimer)";
 
+/// An appendix heading with its number and title: `부록 1. 주요 통계`.
+static NUMBERED_APPENDIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\[<〈【]?\s*(?:부\s*록|appendix|附\s*录|付録)\s*(?:[0-9]{1,2}|[A-Z])\b[\]>〉】.:)]*\s*\S")
+        .expect("static regex")
+});
+
 /// Whether a trimmed line is the heading of back matter.
 pub(crate) fn is_back_matter_heading(text: &str) -> bool {
     BACK_MATTER.is_match(text)
+        || (NUMBERED_APPENDIX.is_match(text)
+            && display_width(text) <= 80
+            && !text.ends_with(['.', '。', ',']))
 }
 
 /// A place where an article starts.
@@ -99,26 +108,34 @@ fn build(lines: &[Line<'_>], starts: Vec<Start>, rule: StartRule) -> Layout {
         };
         draft.body = body[..b].iter().map(|l| l.no).collect();
         layout.drafts.push(draft);
-        // Each back-matter heading opens a part: appendices are kept (as
-        // front-kind items, not summarized); references and the like dropped.
+        // Each back-matter heading opens a part: appendices are kept
+        // together, as one front-kind item (read, not summarized);
+        // references and the like are dropped.
         let tail = &body[b..];
         let heads: Vec<usize> = (0..tail.len())
             .filter(|&i| is_back_matter_heading(tail[i].text()))
             .collect();
+        let mut appendix: Option<Draft> = None;
         for (h, &at) in heads.iter().enumerate() {
             let part = &tail[at..heads.get(h + 1).copied().unwrap_or(tail.len())];
-            if APPENDIX.is_match(part[0].text()) {
-                let mut d = Draft::new(ArticleKind::Front, part[0].text());
-                d.start = StartRule::BackMatter;
-                d.head.push(part[0].no);
-                d.body = part[1..].iter().map(|l| l.no).collect();
-                layout.drafts.push(d);
-            } else {
+            if !APPENDIX.is_match(part[0].text()) {
                 layout
                     .dropped
                     .extend(part.iter().map(|l| (l.no, BACK_MATTER_DROPPED.to_string())));
+                continue;
+            }
+            match appendix.as_mut() {
+                Some(d) => d.body.extend(part.iter().map(|l| l.no)),
+                None => {
+                    let mut d = Draft::new(ArticleKind::Front, part[0].text());
+                    d.start = StartRule::BackMatter;
+                    d.head.push(part[0].no);
+                    d.body = part[1..].iter().map(|l| l.no).collect();
+                    appendix = Some(d);
+                }
             }
         }
+        layout.drafts.extend(appendix);
     }
     layout
 }
@@ -151,17 +168,33 @@ mod tests {
 
     #[test]
     fn back_matter_headings() {
-        for t in ["참고문헌", "참 고 문 헌", "[부록 2]", "References", "参考文献", "免责声明", "용어해설"] {
+        for t in [
+            "참고문헌",
+            "참 고 문 헌",
+            "[부록 2]",
+            "부록 1. 언론이 다룬 주제",
+            "Appendix B: Data",
+            "References",
+            "参考文献",
+            "免责声明",
+            "용어해설",
+        ] {
             assert!(is_back_matter_heading(t), "{t}");
         }
-        for t in ["참고문헌을 정리했다", "References to AI", "부록에서 보듯"] {
+        for t in [
+            "참고문헌을 정리했다",
+            "References to AI",
+            "부록에서 보듯",
+            "부록 표 1. 의견",
+            "부록 1에 붙임.",
+        ] {
             assert!(!is_back_matter_heading(t), "{t}");
         }
     }
 
     #[test]
     fn front_articles_and_back_matter() {
-        let text = "보고서 표지\n1. 서론\n본문 하나\n2. 결론\n본문 둘\n부록 1\n표\n참고문헌\n김, 2023";
+        let text = "보고서 표지\n1. 서론\n본문 하나\n2. 결론\n본문 둘\n부록 1\n표\n참고문헌\n김, 2023\n부록 2. 통계\n표 둘";
         let l = lines(text);
         let layout = parse(&l).expect("two numbered headings");
         let shape: Vec<(ArticleKind, StartRule, &str, Vec<usize>)> = layout
@@ -175,7 +208,7 @@ mod tests {
                 (ArticleKind::Front, StartRule::FrontMatter, "Front matter", vec![1]),
                 (ArticleKind::Article, StartRule::Numbering, "1. 서론", vec![3]),
                 (ArticleKind::Article, StartRule::Numbering, "2. 결론", vec![5]),
-                (ArticleKind::Front, StartRule::BackMatter, "부록 1", vec![7]),
+                (ArticleKind::Front, StartRule::BackMatter, "부록 1", vec![7, 10, 11]),
             ]
         );
         let dropped: Vec<usize> = layout.dropped.iter().map(|(no, _)| *no).collect();
