@@ -25,8 +25,12 @@ pub enum StartRule {
     Unknown,
     /// Everything before the first article: cover, contents, summary box.
     FrontMatter,
+    /// An entry of the PDF's outline (bookmarks) found in the body.
+    Outline,
     /// An entry of the contents page (or summary box) found in the body.
     Contents,
+    /// A heading set in a larger font than the body text (PDF).
+    HeadingFont,
     /// A numbered heading of the document's top-level numbering scheme.
     Numbering,
     /// A Markdown or underlined heading.
@@ -47,7 +51,9 @@ impl StartRule {
         match self {
             Self::Unknown => "unknown",
             Self::FrontMatter => "front-matter",
+            Self::Outline => "outline",
             Self::Contents => "contents",
+            Self::HeadingFont => "heading-font",
             Self::Numbering => "numbering",
             Self::Heading => "heading",
             Self::TitleLine => "title-line",

@@ -151,10 +151,17 @@ fn candidate_lists(lines: &[Line<'_>], front: usize) -> Vec<Vec<usize>> {
 /// an entry not found. An entry whose title heads several places after the
 /// previous entry's is a sub-section's (every chapter has its
 /// "Background"), so it is not used.
+/// [`locate`] for titles as printed (a PDF outline's, say).
+pub(crate) fn locate_titles(lines: &[Line<'_>], titles: &[&str], from: usize) -> Vec<Option<Start>> {
+    let keys: Vec<String> = titles.iter().map(|t| title_key(t)).collect();
+    locate(lines, &keys, from)
+}
+
 fn locate(lines: &[Line<'_>], entries: &[String], from: usize) -> Vec<Option<Start>> {
     let keys: Vec<String> = lines.iter().map(|l| title_key(l.text())).collect();
     let heading_at = |i: usize, key: &str| -> Option<usize> {
-        if display_width(lines[i].text()) > 100 {
+        // A contents entry itself is not where its article starts.
+        if display_width(lines[i].text()) > 100 || LEADER.is_match(lines[i].text()) {
             return None;
         }
         let here = &keys[i];
@@ -302,6 +309,7 @@ mod tests {
                     raw,
                     after_blank: false,
                     page: p as u32 + 1,
+                    layout: None,
                 });
             }
         }

@@ -163,6 +163,7 @@ mod tests {
                     raw,
                     after_blank: false,
                     page: p as u32 + 1,
+                    layout: None,
                 });
             }
         }

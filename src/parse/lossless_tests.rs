@@ -990,6 +990,41 @@ fn paged_issue() -> impl Strategy<Value = PagedIssue> {
         })
 }
 
+/// `src` with a layout as a PDF reader would fill it: lines whose text is
+/// one of `titles` set at 16 pt, the rest at 10 pt; and an outline of the
+/// titles when asked.
+fn with_layout(src: &SourceText, titles: &[String], outline: bool) -> SourceText {
+    let mut laid = src.clone();
+    laid.layout = src
+        .lines()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            (!l.trim().is_empty()).then(|| crate::load::LineLayout {
+                page: src.pages[i],
+                x: 60.0,
+                y: 80.0,
+                width: 400.0,
+                page_width: 595.0,
+                page_height: 842.0,
+                font_size: if titles.iter().any(|t| t == l.trim()) { 16.0 } else { 10.0 },
+                bold: false,
+            })
+        })
+        .collect();
+    if outline {
+        laid.outline = titles
+            .iter()
+            .map(|t| crate::load::OutlineEntry {
+                title: t.clone(),
+                page: None,
+                level: 0,
+            })
+            .collect();
+    }
+    laid
+}
+
 fn assert_lossless(text: &str) -> Result<(), TestCaseError> {
     let Ok(src) = decode("generated", "generated", text.as_bytes()) else {
         return Ok(());
@@ -1031,6 +1066,22 @@ proptest! {
             .map(|a| a.title.clone())
             .collect();
         prop_assert_eq!(&found, &issue.titles, "{}", issue.text);
+        // The same issue as a PDF would give it: each line's font (the
+        // titles larger), and the outline, or none.
+        for with_outline in [false, true] {
+            let laid = with_layout(&src, &issue.titles, with_outline);
+            let parsed = parse(&laid);
+            if let Err(e) = check_strict(&laid, &parsed) {
+                return Err(TestCaseError::fail(format!("{e}\ninput: {:?}", issue.text)));
+            }
+            let found: Vec<String> = parsed
+                .articles
+                .iter()
+                .filter(|a| a.kind == ArticleKind::Article)
+                .map(|a| a.title.clone())
+                .collect();
+            prop_assert_eq!(&found, &issue.titles);
+        }
         // A running header on three pages or more never reaches an article.
         for a in parsed.articles.iter().filter(|_| issue.header_pages >= 3) {
             for p in &a.paragraphs {

@@ -17,6 +17,7 @@ pub mod artifacts;
 mod contents;
 pub mod furniture;
 mod generic;
+mod layout;
 mod numbering;
 pub mod paragraphs;
 mod sections;
@@ -27,7 +28,7 @@ use std::collections::HashMap;
 use crate::document::{
     Article, ArticleKind, DroppedLine, Issue, Paragraph, StartRule, line_ranges,
 };
-use crate::load::SourceText;
+use crate::load::{LineLayout, SourceText};
 use paragraphs::{BodyLine, JoinStyle};
 
 /// A non-blank input line.
@@ -41,6 +42,8 @@ pub(crate) struct Line<'a> {
     pub after_blank: bool,
     /// The 1-based page it stands on.
     pub page: u32,
+    /// Where and how it was set, for inputs that carry a layout (PDF).
+    pub layout: Option<LineLayout>,
 }
 
 impl<'a> Line<'a> {
@@ -106,6 +109,7 @@ pub fn parse(src: &SourceText) -> Issue {
             raw,
             after_blank,
             page: src.pages.get(i).copied().unwrap_or(1),
+            layout: src.layout.get(i).copied().flatten(),
         });
         after_blank = false;
     }
@@ -121,7 +125,7 @@ pub fn parse(src: &SourceText) -> Issue {
         .collect();
 
     let layout = titled::parse(&kept)
-        .or_else(|| sections::parse(&kept))
+        .or_else(|| sections::parse(&kept, &src.outline))
         .unwrap_or_else(|| generic::parse(&kept));
     let page_of = |no: usize| src.pages.get(no - 1).copied();
     let style = join_style(&non_blank, &kept);

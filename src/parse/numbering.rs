@@ -357,6 +357,7 @@ mod tests {
                 raw,
                 after_blank: false,
                 page: 1,
+                layout: None,
             })
             .collect()
     }
@@ -444,7 +445,7 @@ mod debug_tmp {
         let src = crate::load::load(std::path::Path::new(&path)).unwrap();
         let all = src.lines();
         let lines: Vec<super::Line> = all.iter().enumerate().filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, raw)| super::Line { no: i + 1, raw, after_blank: false, page: src.pages[i] }).collect();
+            .map(|(i, raw)| super::Line { no: i + 1, raw, after_blank: false, page: src.pages[i], layout: None }).collect();
         let numbered: Vec<(usize, &str)> = lines.iter().map(|l| (l.no, l.raw)).collect();
         let mut art = crate::parse::artifacts::find(&numbered, |_| false);
         art.extend(crate::parse::furniture::find(&lines, &art, |_| false));

@@ -8,8 +8,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Draft, Layout, Line, contents, numbering};
+use super::contents::Start;
+use super::{Draft, Layout, Line, contents, layout, numbering};
 use crate::document::{ArticleKind, StartRule, display_width};
+use crate::load::OutlineEntry;
 
 /// Headings of back matter, in the languages gloss reads.
 static BACK_MATTER: LazyLock<Regex> = LazyLock::new(|| {
@@ -46,41 +48,30 @@ pub(crate) fn is_back_matter_heading(text: &str) -> bool {
             && !text.ends_with(['.', '。', ',']))
 }
 
-/// A place where an article starts.
-struct Start {
-    index: usize,
-    len: usize,
-    title: String,
-}
-
-/// Read `lines` through a contents list or numbered headings; `None` when
-/// neither gives at least two articles.
-pub(super) fn parse(lines: &[Line<'_>]) -> Option<Layout> {
+/// Read `lines` through the PDF's outline, the contents list, numbered
+/// headings or headings told by their font, in that order; `None` when none
+/// gives at least two articles.
+pub(super) fn parse(lines: &[Line<'_>], outline: &[OutlineEntry]) -> Option<Layout> {
+    if let Some(starts) = layout::outline_starts(lines, outline) {
+        return Some(build(lines, starts, StartRule::Outline));
+    }
     if let Some(c) = contents::find(lines) {
-        let starts = c
-            .starts
-            .into_iter()
-            .map(|s| Start {
-                index: s.index,
-                len: s.len,
-                title: s.title,
-            })
-            .collect();
-        return Some(build(lines, starts, StartRule::Contents));
+        return Some(build(lines, c.starts, StartRule::Contents));
     }
     let headings = numbering::top_level(lines);
-    if headings.len() < 2 {
-        return None;
+    if headings.len() >= 2 {
+        let starts = headings
+            .into_iter()
+            .map(|h| Start {
+                index: h.index,
+                len: h.len,
+                title: h.title,
+            })
+            .collect();
+        return Some(build(lines, starts, StartRule::Numbering));
     }
-    let starts = headings
-        .into_iter()
-        .map(|h| Start {
-            index: h.index,
-            len: h.len,
-            title: h.title,
-        })
-        .collect();
-    Some(build(lines, starts, StartRule::Numbering))
+    let by_font = layout::font_headings(lines);
+    (by_font.len() >= 2).then(|| build(lines, by_font, StartRule::HeadingFont))
 }
 
 fn build(lines: &[Line<'_>], starts: Vec<Start>, rule: StartRule) -> Layout {
@@ -162,6 +153,7 @@ mod tests {
                 raw,
                 after_blank: false,
                 page: 1,
+                layout: None,
             })
             .collect()
     }
@@ -196,7 +188,7 @@ mod tests {
     fn front_articles_and_back_matter() {
         let text = "보고서 표지\n1. 서론\n본문 하나\n2. 결론\n본문 둘\n부록 1\n표\n참고문헌\n김, 2023\n부록 2. 통계\n표 둘";
         let l = lines(text);
-        let layout = parse(&l).expect("two numbered headings");
+        let layout = parse(&l, &[]).expect("two numbered headings");
         let shape: Vec<(ArticleKind, StartRule, &str, Vec<usize>)> = layout
             .drafts
             .iter()
