@@ -166,3 +166,42 @@ pub fn line_ranges(lines: &[usize], is_blank: impl Fn(usize) -> bool) -> Vec<[us
     }
     ranges
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn articles_written_before_start_and_pages_still_read() {
+        let old = r#"{"id":"A01","kind":"article","section":null,"title":"T","source":null,
+            "date":null,"lines":[[1,2]],"paragraphs":[]}"#;
+        let a: Article = serde_json::from_str(old).expect("old JSON reads");
+        assert_eq!((a.start, a.pages.len()), (StartRule::Unknown, 0));
+        let mut b = a.clone();
+        b.start = StartRule::Contents;
+        b.pages = vec![3, 5];
+        let json = serde_json::to_value(&b).expect("serializes");
+        assert_eq!(json["start"], "contents");
+        assert_eq!(json["pages"], serde_json::json!([3, 5]));
+    }
+
+    #[test]
+    fn start_labels_are_the_json_spelling() {
+        use StartRule::*;
+        for rule in [
+            Unknown,
+            FrontMatter,
+            Outline,
+            Contents,
+            HeadingFont,
+            Numbering,
+            Heading,
+            TitleLine,
+            ClippingTable,
+            BackMatter,
+            WholeDocument,
+        ] {
+            assert_eq!(serde_json::to_value(rule).ok(), Some(rule.label().into()));
+        }
+    }
+}

@@ -641,6 +641,26 @@ fn form_feed_pages() {
             );
         }
     }
+    // Each article knows its pages (from the form feeds) and how it was found.
+    for a in &articles {
+        let [first, last] = a.pages[..] else {
+            panic!("{}: pages {:?}", a.id, a.pages)
+        };
+        let on: Vec<u32> = a
+            .lines
+            .iter()
+            .flat_map(|[f, l]| *f..=*l)
+            .map(|n| src.pages[n - 1])
+            .collect();
+        assert_eq!(
+            (first, last),
+            (on[0], on[on.len() - 1]),
+            "{}",
+            a.id
+        );
+        assert_ne!(a.start, crate::document::StartRule::Unknown);
+    }
+    assert!(articles.last().is_some_and(|a| a.pages[0] > articles[0].pages[0]));
     assert_eq!(
         texts(issue.article("A01").unwrap()),
         [

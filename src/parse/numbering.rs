@@ -436,23 +436,3 @@ mod tests {
         assert_eq!(top, ["검토배경", "주요 이슈", "시사점"]);
     }
 }
-#[cfg(test)]
-mod debug_tmp {
-    #[test]
-    #[ignore]
-    fn dump() {
-        let path = std::env::var("DUMP").unwrap();
-        let src = crate::load::load(std::path::Path::new(&path)).unwrap();
-        let all = src.lines();
-        let lines: Vec<super::Line> = all.iter().enumerate().filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, raw)| super::Line { no: i + 1, raw, after_blank: false, page: src.pages[i], layout: None }).collect();
-        let numbered: Vec<(usize, &str)> = lines.iter().map(|l| (l.no, l.raw)).collect();
-        let mut art = crate::parse::artifacts::find(&numbered, |_| false);
-        art.extend(crate::parse::furniture::find(&lines, &art, |_| false));
-        let lines: Vec<super::Line> = lines.into_iter().filter(|l| !art.contains_key(&l.no)).collect();
-        for h in super::top_level(&lines) { eprintln!("TOP {} {}", lines[h.index].no, h.title); }
-        for (s, h) in super::candidates(&lines) {
-            eprintln!("{:?} {} {} {}", s, h.value, lines[h.index].no, h.title);
-        }
-    }
-}
