@@ -100,7 +100,16 @@ mod tests {
 
     #[test]
     fn markers() {
-        for m in ["❚ 2", "3 ❚", "i ❚", "❚ ii", "- 4 -", "Page 3 of 10", "3 / 20", "12/48"] {
+        for m in [
+            "❚ 2",
+            "3 ❚",
+            "i ❚",
+            "❚ ii",
+            "- 4 -",
+            "Page 3 of 10",
+            "3 / 20",
+            "12/48",
+        ] {
             assert!(is_page_marker(m), "{m}");
         }
         for m in ["2023", "❚ 제목", "3 apples", "(11.15)", "3/4 cup"] {

@@ -152,7 +152,11 @@ fn candidate_lists(lines: &[Line<'_>], front: usize) -> Vec<Vec<usize>> {
 /// previous entry's is a sub-section's (every chapter has its
 /// "Background"), so it is not used.
 /// [`locate`] for titles as printed (a PDF outline's, say).
-pub(crate) fn locate_titles(lines: &[Line<'_>], titles: &[&str], from: usize) -> Vec<Option<Start>> {
+pub(crate) fn locate_titles(
+    lines: &[Line<'_>],
+    titles: &[&str],
+    from: usize,
+) -> Vec<Option<Start>> {
     let keys: Vec<String> = titles.iter().map(|t| title_key(t)).collect();
     locate(lines, &keys, from)
 }
@@ -211,7 +215,9 @@ pub(crate) fn find(lines: &[Line<'_>]) -> Option<Contents> {
             .iter()
             .map(|&i| {
                 let t = lines[i].text();
-                let title = LEADER.captures(t).map_or(t, |c| c.get(1).map_or(t, |m| m.as_str()));
+                let title = LEADER
+                    .captures(t)
+                    .map_or(t, |c| c.get(1).map_or(t, |m| m.as_str()));
                 title_key(title)
             })
             .collect();
@@ -260,7 +266,11 @@ fn longest_leaders(entries: &[&str]) -> Option<Vec<bool>> {
     if var <= 0.0 {
         return None;
     }
-    let slope = measured.iter().map(|(w, l)| (w - mw) * (l - ml)).sum::<f64>() / var;
+    let slope = measured
+        .iter()
+        .map(|(w, l)| (w - mw) * (l - ml))
+        .sum::<f64>()
+        / var;
     let residual: Vec<f64> = measured
         .iter()
         .map(|(w, l)| l - ml - slope * (w - mw))
@@ -290,41 +300,35 @@ fn outer_level(lines: &[Line<'_>], entries: &[&str], located: Vec<Option<Start>>
         }
     }
     let opens_page = |i: usize| i == 0 || lines[i - 1].page != lines[i].page;
-    let outer: Vec<Start> = found().into_iter().filter(|s| opens_page(s.index)).collect();
+    let outer: Vec<Start> = found()
+        .into_iter()
+        .filter(|s| opens_page(s.index))
+        .collect();
     if outer.len() >= 2 { outer } else { found() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn paged(pages: &[&[&'static str]]) -> Vec<Line<'static>> {
-        let mut out = Vec::new();
-        let mut no = 0;
-        for (p, page) in pages.iter().enumerate() {
-            for raw in *page {
-                no += 1;
-                out.push(Line {
-                    no,
-                    raw,
-                    after_blank: false,
-                    page: p as u32 + 1,
-                    layout: None,
-                });
-            }
-        }
-        out
-    }
+    use crate::parse::tests::paged;
 
     fn starts(lines: &[Line<'_>]) -> Vec<(usize, String)> {
         find(lines)
-            .map(|c| c.starts.into_iter().map(|s| (lines[s.index].no, s.title)).collect())
+            .map(|c| {
+                c.starts
+                    .into_iter()
+                    .map(|s| (lines[s.index].no, s.title))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     #[test]
     fn title_keys_ignore_numbering_spacing_and_punctuation() {
-        assert_eq!(title_key("3. 2025 NTE 보고서: 쟁점"), title_key("2025 NTE보고서 쟁점"));
+        assert_eq!(
+            title_key("3. 2025 NTE 보고서: 쟁점"),
+            title_key("2025 NTE보고서 쟁점")
+        );
         assert_eq!(title_key("Ⅱ. 3D 콘텐츠"), "3d콘텐츠");
         assert_eq!(title_key("何以重估：对标"), title_key("何以重估，对标"));
     }
@@ -332,7 +336,12 @@ mod tests {
     #[test]
     fn numbered_contents_page_matches_unnumbered_and_renumbered_headings() {
         let lines = paged(&[
-            &["차 례", "1. 연구 배경", "2. 기업의 불만", "3. 정책 대응 방향"],
+            &[
+                "차 례",
+                "1. 연구 배경",
+                "2. 기업의 불만",
+                "3. 정책 대응 방향",
+            ],
             &["Ⅰ. 연구 배경", "본문", "기업의", "불만", "본문"],
             &["정책 대응방향", "본문"],
         ]);
@@ -366,7 +375,13 @@ mod tests {
     #[test]
     fn a_summary_box_of_numbered_items() {
         let lines = paged(&[
-            &["요약", "1. 백일해, 여러 국가", "• 요지", "2. 홍역, 미국", "• 요지"],
+            &[
+                "요약",
+                "1. 백일해, 여러 국가",
+                "• 요지",
+                "2. 홍역, 미국",
+                "• 요지",
+            ],
             &["1. 백일해, 여러 국가", "발생 상황", "본문"],
             &["2. 홍역, 미국", "본문"],
             &["본문"],
@@ -378,8 +393,22 @@ mod tests {
     #[test]
     fn sub_section_titles_repeated_in_every_chapter_are_no_contents() {
         let lines = paged(&[
-            &["Ⅰ. 서론", "본문", "Ⅱ. 생성", "1. 국내·외 동향", "본문", "2. 전망", "본문"],
-            &["Ⅲ. 홀로그래피", "1. 국내·외 동향", "본문", "2. 전망", "본문"],
+            &[
+                "Ⅰ. 서론",
+                "본문",
+                "Ⅱ. 생성",
+                "1. 국내·외 동향",
+                "본문",
+                "2. 전망",
+                "본문",
+            ],
+            &[
+                "Ⅲ. 홀로그래피",
+                "1. 국내·외 동향",
+                "본문",
+                "2. 전망",
+                "본문",
+            ],
             &["Ⅳ. 동작인식", "1. 국내·외 동향", "본문", "2. 전망", "본문"],
             &["본문"],
             &["본문"],

@@ -61,9 +61,7 @@ pub(crate) fn find(
     let mut seen: HashMap<String, BTreeSet<u32>> = HashMap::new();
     for (page, idx) in &pages {
         for i in band(idx) {
-            seen.entry(key(lines[i].text()))
-                .or_default()
-                .insert(*page);
+            seen.entry(key(lines[i].text())).or_default().insert(*page);
         }
     }
     let repeated = |text: &str| -> bool {
@@ -108,7 +106,9 @@ pub(crate) fn find(
         page_offset.is_some_and(|o| {
             !marked_pages.contains(&l.page)
                 && BARE_NUMBER.is_match(l.text())
-                && l.text().parse::<i64>().is_ok_and(|v| v - i64::from(l.page) == o)
+                && l.text()
+                    .parse::<i64>()
+                    .is_ok_and(|v| v - i64::from(l.page) == o)
         })
     };
 
@@ -136,7 +136,10 @@ pub(crate) fn find(
                         .any(|&j| key(lines[j].text()) == key(l.text()));
                 if is_page_number(i) {
                     out.insert(l.no, PAGE_NUMBER);
-                } else if (echoed || repeated(l.text())) && !keep(l.text()) && met.insert(key(l.text())) {
+                } else if (echoed || repeated(l.text()))
+                    && !keep(l.text())
+                    && met.insert(key(l.text()))
+                {
                     out.insert(l.no, REPEATED);
                 } else {
                     break;
@@ -150,27 +153,12 @@ pub(crate) fn find(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::tests::paged;
 
-    /// Lines of `pages`, each page a list of lines, numbered consecutively.
-    fn paged<'a>(pages: &[&[&'a str]]) -> Vec<Line<'a>> {
-        let mut out = Vec::new();
-        let mut no = 0;
-        for (p, page) in pages.iter().enumerate() {
-            for raw in *page {
-                no += 1;
-                out.push(Line {
-                    no,
-                    raw,
-                    after_blank: false,
-                    page: p as u32 + 1,
-                    layout: None,
-                });
-            }
-        }
-        out
-    }
-
-    fn reasons(lines: &[Line<'_>], found: &HashMap<usize, &'static str>) -> Vec<(String, &'static str)> {
+    fn reasons(
+        lines: &[Line<'_>],
+        found: &HashMap<usize, &'static str>,
+    ) -> Vec<(String, &'static str)> {
         let mut v: Vec<(String, &'static str)> = lines
             .iter()
             .filter_map(|l| found.get(&l.no).map(|r| (l.text().to_string(), *r)))
@@ -184,7 +172,14 @@ mod tests {
     fn headers_footers_and_page_numbers_repeat_in_the_bands() {
         let lines = paged(&[
             &["표지 제목", "발행처"],
-            &["주간 동향", "2025년 제17호", "1. 첫 기사", "발생 상황", "본문 하나", "2"],
+            &[
+                "주간 동향",
+                "2025년 제17호",
+                "1. 첫 기사",
+                "발생 상황",
+                "본문 하나",
+                "2",
+            ],
             &["주간 동향", "2025년 제17호", "발생 상황", "본문 둘", "3"],
             &["주간 동향", "2025년 제17호", "2. 둘째 기사", "본문 셋", "4"],
         ]);

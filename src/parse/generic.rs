@@ -67,7 +67,7 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                     level: if c.name("sub").is_some() { 2 } else { 1 },
                     title: text.to_string(),
                     extra: None,
-                numbered: true,
+                    numbered: true,
                 });
             }
         } else if let Some(c) = CJK_NUMBERED.captures(text) {
@@ -77,7 +77,7 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                     level: if c.name("top").is_some() { 1 } else { 2 },
                     title: text.to_string(),
                     extra: None,
-                numbered: true,
+                    numbered: true,
                 });
             }
         } else if let Some(next) = lines.get(i + 1)

@@ -150,7 +150,11 @@ mod tests {
 
     #[test]
     fn body_sized_text_gives_no_headings() {
-        let lines = laid_out(&[("본문", 1, 10.0), ("본문 둘", 1, 10.0), ("본문 셋", 2, 10.0)]);
+        let lines = laid_out(&[
+            ("본문", 1, 10.0),
+            ("본문 둘", 1, 10.0),
+            ("본문 셋", 2, 10.0),
+        ]);
         assert!(font_headings(&lines).is_empty());
     }
 

@@ -652,15 +652,14 @@ fn form_feed_pages() {
             .flat_map(|[f, l]| *f..=*l)
             .map(|n| src.pages[n - 1])
             .collect();
-        assert_eq!(
-            (first, last),
-            (on[0], on[on.len() - 1]),
-            "{}",
-            a.id
-        );
+        assert_eq!((first, last), (on[0], on[on.len() - 1]), "{}", a.id);
         assert_ne!(a.start, crate::document::StartRule::Unknown);
     }
-    assert!(articles.last().is_some_and(|a| a.pages[0] > articles[0].pages[0]));
+    assert!(
+        articles
+            .last()
+            .is_some_and(|a| a.pages[0] > articles[0].pages[0])
+    );
     assert_eq!(
         texts(issue.article("A01").unwrap()),
         [
@@ -943,7 +942,10 @@ struct PagedIssue {
 /// a page number, and references at the end.
 fn paged_issue() -> impl Strategy<Value = PagedIssue> {
     (
-        prop::collection::vec((words(1, 3), prop::collection::vec(words(3, 12), 2..14)), 2..7),
+        prop::collection::vec(
+            (words(1, 3), prop::collection::vec(words(3, 12), 2..14)),
+            2..7,
+        ),
         0u8..3,
         prop::sample::select(&["주간 동향 브리프", "Weekly Monitor", "2025년 제17호"][..]),
         3usize..9,
@@ -1027,7 +1029,11 @@ fn with_layout(src: &SourceText, titles: &[String], outline: bool) -> SourceText
                 width: 400.0,
                 page_width: 595.0,
                 page_height: 842.0,
-                font_size: if titles.iter().any(|t| t == l.trim()) { 16.0 } else { 10.0 },
+                font_size: if titles.iter().any(|t| t == l.trim()) {
+                    16.0
+                } else {
+                    10.0
+                },
                 bold: false,
             })
         })
@@ -1079,12 +1085,7 @@ proptest! {
         assert_lossless(&issue.text)?;
         let src = decode("generated", "generated", issue.text.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let parsed = parse(&src);
-        let found: Vec<String> = parsed
-            .articles
-            .iter()
-            .filter(|a| a.kind == ArticleKind::Article)
-            .map(|a| a.title.clone())
-            .collect();
+        let found = titles(&of_kind(&parsed, ArticleKind::Article));
         prop_assert_eq!(&found, &issue.titles, "{}", issue.text);
         // The same issue as a PDF would give it: each line's font (the
         // titles larger), and the outline, or none.
@@ -1094,13 +1095,7 @@ proptest! {
             if let Err(e) = check_strict(&laid, &parsed) {
                 return Err(TestCaseError::fail(format!("{e}\ninput: {:?}", issue.text)));
             }
-            let found: Vec<String> = parsed
-                .articles
-                .iter()
-                .filter(|a| a.kind == ArticleKind::Article)
-                .map(|a| a.title.clone())
-                .collect();
-            prop_assert_eq!(&found, &issue.titles);
+            prop_assert_eq!(&titles(&of_kind(&parsed, ArticleKind::Article)), &issue.titles);
         }
         // A running header on three pages or more never reaches an article.
         for a in parsed.articles.iter().filter(|_| issue.header_pages >= 3) {

@@ -265,6 +265,34 @@ pub(crate) mod tests {
     use super::*;
     use crate::load::decode;
 
+    /// The non-blank lines of `text`, all on page 1, without a layout.
+    pub fn lines_of(text: &str) -> Vec<Line<'_>> {
+        let rows: Vec<&str> = text.lines().collect();
+        paged(&[&rows])
+    }
+
+    /// The non-blank lines of `pages` (the lines of each page), numbered
+    /// on through the pages as in one input.
+    pub fn paged<'a>(pages: &[&[&'a str]]) -> Vec<Line<'a>> {
+        let mut out = Vec::new();
+        let mut no = 0;
+        for (p, page) in pages.iter().enumerate() {
+            for raw in *page {
+                no += 1;
+                if !raw.trim().is_empty() {
+                    out.push(Line {
+                        no,
+                        raw,
+                        after_blank: false,
+                        page: p as u32 + 1,
+                        layout: None,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Check the lossless property; returns a description of the first violation.
     pub fn check_lossless(src: &SourceText, issue: &Issue) -> Result<(), String> {
         let lines = src.lines();

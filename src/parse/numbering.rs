@@ -347,20 +347,7 @@ pub(crate) fn top_level(lines: &[Line<'_>]) -> Vec<Heading> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &str) -> Vec<Line<'_>> {
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, raw)| Line {
-                no: i + 1,
-                raw,
-                after_blank: false,
-                page: 1,
-                layout: None,
-            })
-            .collect()
-    }
+    use crate::parse::tests::lines_of as lines;
 
     #[test]
     fn schemes_and_values() {
@@ -391,7 +378,10 @@ mod tests {
                 "{text}: {n:?}"
             );
         }
-        assert_eq!(parse_number("2.1 세부").map(|n| n.scheme), Some(Scheme::Dotted));
+        assert_eq!(
+            parse_number("2.1 세부").map(|n| n.scheme),
+            Some(Scheme::Dotted)
+        );
     }
 
     #[test]
@@ -416,8 +406,10 @@ mod tests {
         let text = "요약\n1. 가격\n요지\n3. 수요\n요지\n\
                     1. 가격\n본문\n2. 공급\n본문\n1. 개요\n2. 기술\n3. 절차\n본문\n3. 수요\n본문";
         let l = lines(text);
-        let top: Vec<(usize, String)> =
-            top_level(&l).into_iter().map(|h| (l[h.index].no, h.title)).collect();
+        let top: Vec<(usize, String)> = top_level(&l)
+            .into_iter()
+            .map(|h| (l[h.index].no, h.title))
+            .collect();
         assert_eq!(
             top,
             [

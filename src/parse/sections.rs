@@ -26,9 +26,8 @@ static BACK_MATTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Appendices: back matter with content worth reading, kept as front-kind items.
-static APPENDIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)부\s*록|appendix|附\s*录|付録").expect("static regex")
-});
+static APPENDIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)부\s*록|appendix|附\s*录|付録").expect("static regex"));
 
 /// Why back matter other than appendices is dropped.
 pub const BACK_MATTER_DROPPED: &str =
@@ -86,7 +85,10 @@ fn build(lines: &[Line<'_>], starts: Vec<Start>, rule: StartRule) -> Layout {
         let end = starts.get(k + 1).map_or(lines.len(), |n| n.index);
         let mut draft = Draft::new(ArticleKind::Article, s.title.clone());
         draft.start = rule;
-        draft.head = lines[s.index..s.index + s.len].iter().map(|l| l.no).collect();
+        draft.head = lines[s.index..s.index + s.len]
+            .iter()
+            .map(|l| l.no)
+            .collect();
         let body = &lines[s.index + s.len..end];
         // The last article ends where the back matter begins.
         let back = (k + 1 == starts.len())
@@ -143,20 +145,7 @@ fn front_draft(front: &[Line<'_>]) -> Draft {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(text: &str) -> Vec<Line<'_>> {
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, raw)| Line {
-                no: i + 1,
-                raw,
-                after_blank: false,
-                page: 1,
-                layout: None,
-            })
-            .collect()
-    }
+    use crate::parse::tests::lines_of as lines;
 
     #[test]
     fn back_matter_headings() {
@@ -197,10 +186,30 @@ mod tests {
         assert_eq!(
             shape,
             [
-                (ArticleKind::Front, StartRule::FrontMatter, "Front matter", vec![1]),
-                (ArticleKind::Article, StartRule::Numbering, "1. 서론", vec![3]),
-                (ArticleKind::Article, StartRule::Numbering, "2. 결론", vec![5]),
-                (ArticleKind::Front, StartRule::BackMatter, "부록 1", vec![7, 10, 11]),
+                (
+                    ArticleKind::Front,
+                    StartRule::FrontMatter,
+                    "Front matter",
+                    vec![1]
+                ),
+                (
+                    ArticleKind::Article,
+                    StartRule::Numbering,
+                    "1. 서론",
+                    vec![3]
+                ),
+                (
+                    ArticleKind::Article,
+                    StartRule::Numbering,
+                    "2. 결론",
+                    vec![5]
+                ),
+                (
+                    ArticleKind::Front,
+                    StartRule::BackMatter,
+                    "부록 1",
+                    vec![7, 10, 11]
+                ),
             ]
         );
         let dropped: Vec<usize> = layout.dropped.iter().map(|(no, _)| *no).collect();
