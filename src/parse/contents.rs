@@ -206,6 +206,30 @@ fn locate(lines: &[Line<'_>], entries: &[String], from: usize) -> Vec<Option<Sta
     out
 }
 
+/// A trailing page number after a numbered entry: `1. 연구 배경 3`.
+static TRAILING_PAGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s+\d{1,3}$").expect("static regex"));
+
+/// The title of the `k`th entry of `list` (at line `i`): without its dot
+/// leader or page number, and with the line above it when a long title
+/// wrapped there (a line between two entries that is no entry itself).
+fn entry_title(lines: &[Line<'_>], list: &[usize], k: usize, i: usize) -> String {
+    let t = lines[i].text();
+    let Some(c) = LEADER.captures(t) else {
+        return TRAILING_PAGE.replace(t, "").into_owned();
+    };
+    let title = c.get(1).map_or(t, |m| m.as_str());
+    let wrapped = k > 0 && list[k - 1] + 2 == i && i > 0 && {
+        let above = lines[i - 1].text();
+        !LEADER.is_match(above) && is_heading_text(above) && display_width(above) <= 80
+    };
+    if wrapped {
+        format!("{} {title}", lines[i - 1].text())
+    } else {
+        title.to_string()
+    }
+}
+
 /// Find the contents list and the article starts it gives, if the issue has one.
 pub(crate) fn find(lines: &[Line<'_>]) -> Option<Contents> {
     let front = front_end(lines);
@@ -213,13 +237,8 @@ pub(crate) fn find(lines: &[Line<'_>]) -> Option<Contents> {
     for list in candidate_lists(lines, front) {
         let entries: Vec<String> = list
             .iter()
-            .map(|&i| {
-                let t = lines[i].text();
-                let title = LEADER
-                    .captures(t)
-                    .map_or(t, |c| c.get(1).map_or(t, |m| m.as_str()));
-                title_key(title)
-            })
+            .enumerate()
+            .map(|(k, &i)| title_key(&entry_title(lines, &list, k, i)))
             .collect();
         let end = list.last().map_or(0, |&i| i + 1);
         let located = locate(lines, &entries, end);
@@ -370,6 +389,48 @@ mod tests {
         ]);
         let s: Vec<String> = starts(&lines).into_iter().map(|(_, t)| t).collect();
         assert_eq!(s, ["요약", "시장 동향", "전망"]);
+    }
+
+    #[test]
+    fn entries_with_page_numbers_or_wrapped_over_two_lines() {
+        let lines = paged(&[
+            &[
+                "차례",
+                "1. 연구 배경 3",
+                "2. 디지털 통상 쟁점 7",
+                "목차",
+                "요약 ........ 2",
+                "해외 주요국 공공부문 AI 도입 계획 및 전략",
+                "비교 ........ 9",
+                "전망 ........ 12",
+            ],
+            &["연구 배경", "본문", "디지털 통상 쟁점", "본문"],
+            &[
+                "요약",
+                "본문",
+                "해외 주요국 공공부문 AI 도입 계획 및 전략 비교",
+                "본문",
+            ],
+            &["전망", "본문"],
+        ]);
+        let lists = candidate_lists(&lines, lines.len());
+        let titles: Vec<Vec<String>> = lists
+            .iter()
+            .map(|l| {
+                (0..l.len())
+                    .map(|k| entry_title(&lines, l, k, l[k]))
+                    .collect()
+            })
+            .collect();
+        assert!(titles.contains(&vec![
+            "1. 연구 배경".to_string(),
+            "2. 디지털 통상 쟁점".to_string()
+        ]));
+        assert!(titles.contains(&vec![
+            "요약".to_string(),
+            "해외 주요국 공공부문 AI 도입 계획 및 전략 비교".to_string(),
+            "전망".to_string()
+        ]));
     }
 
     #[test]
