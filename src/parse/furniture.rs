@@ -68,12 +68,12 @@ pub(crate) fn find(
         let Some(on) = seen.get(&key(text)) else {
             return false;
         };
-        // Three pages or more, two of them in a row: a running line, not a
+        // Three pages or more, two of them in a row (or, for headers of
+        // facing pages, two pairs one page apart): a running line, not a
         // sub-heading that happens to open a few pages.
-        on.len() >= 3
-            && on.iter().any(|p| on.contains(&(p + 1)))
-            && display_width(text) <= 120
-            && !keep(text)
+        let in_a_row = on.iter().any(|p| on.contains(&(p + 1)));
+        let facing = on.iter().filter(|&p| on.contains(&(p + 2))).count() >= 2;
+        on.len() >= 3 && (in_a_row || facing) && display_width(text) <= 120 && !keep(text)
     };
 
     // Bare page numbers: the offset from the page index that most of them share.
@@ -197,13 +197,39 @@ mod tests {
     }
 
     #[test]
+    fn a_section_title_on_every_other_page_is_furniture() {
+        // Left pages carry the publication, right pages the section.
+        let lines = paged(&[
+            &["주간 동향", "본문 가"],
+            &["정책 동향", "본문 나"],
+            &["주간 동향", "본문 다"],
+            &["정책 동향", "본문 라"],
+            &["주간 동향", "본문 마"],
+            &["정책 동향", "본문 바"],
+        ]);
+        let found = find(&lines, &HashMap::new(), |_| false);
+        let dropped: Vec<&str> = lines
+            .iter()
+            .filter(|l| found.contains_key(&l.no))
+            .map(|l| l.text())
+            .collect();
+        assert_eq!(dropped.len(), 6, "{dropped:?}");
+        assert!(dropped.iter().all(|t| !t.starts_with("본문")));
+    }
+
+    #[test]
     fn a_sub_heading_on_a_few_scattered_pages_is_not_furniture() {
         let lines = paged(&[
             &["상황 평가", "본문 가"],
             &["본문 나", "더 나"],
-            &["상황 평가", "본문 다"],
-            &["본문 라", "더 라"],
-            &["상황 평가", "본문 마"],
+            &["본문 다", "더 다"],
+            &["상황 평가", "본문 라"],
+            &["본문 마", "더 마"],
+            &["상황 평가", "본문 바"],
+            &["본문 사", "더 사"],
+            &["본문 아", "더 아"],
+            &["본문 자", "더 자"],
+            &["상황 평가", "본문 차"],
         ]);
         assert!(find(&lines, &HashMap::new(), |_| false).is_empty());
     }
