@@ -815,3 +815,25 @@ fn error_json(status: StatusCode, message: &str, kind: &str) -> Response {
         json!({"error":{"message":message,"type":kind}}).to_string(),
     )
 }
+
+/// What a CommonMark reader (with tables) shows of `md`: the text of every
+/// block, one block a line, soft breaks as spaces, raw HTML as its text (as
+/// gloss promises to show it). Tests compare rendered text with this rather
+/// than raw Markdown, whose escapes are gloss's choice.
+pub fn markdown_shown(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, TagEnd};
+    let mut out = String::new();
+    for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
+            ) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
