@@ -224,6 +224,9 @@ fn stdout_line(text: &str) {
 
 fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     let src = crate::load::load(file)?;
+    for w in &src.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
     let issue = crate::parse::parse(&src);
     if json {
         stdout_line(&serde_json::to_string_pretty(&issue).unwrap_or_default());
