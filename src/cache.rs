@@ -23,6 +23,13 @@ use crate::error::{GlossError, Result};
 /// Bumped when the entry format or the meaning of a key changes.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Versions of the code that shapes cached results, derived by `build.rs`
+/// from that code's source (16 hex digits each): any edit to it changes the
+/// keys of exactly the entries it produces.
+pub mod versions {
+    include!(concat!(env!("OUT_DIR"), "/versions.rs"));
+}
+
 /// A content address: hex SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CacheKey(String);
@@ -400,6 +407,16 @@ mod tests {
         assert_ne!(a, CacheKey::new("translate", &("m2", "x", 0.0)));
         assert_ne!(a, CacheKey::new("translate", &("m", "x", 0.1)));
         assert_ne!(a, CacheKey::new("summary", &("m", "x", 0.0)));
+    }
+
+    #[test]
+    fn code_versions_are_derived_hashes() {
+        for v in [versions::CHUNKER, versions::QA] {
+            assert_eq!(v.len(), 16, "{v}");
+            assert!(v.bytes().all(|b| b.is_ascii_hexdigit()), "{v}");
+        }
+        // Different code, different versions.
+        assert_ne!(versions::CHUNKER, versions::QA);
     }
 
     #[test]
