@@ -389,7 +389,8 @@ mod tests {
         let a = article(&["첫 문단이다.", &long, "셋째 문단."]);
         let plan = chunk_article(&a, 60, &counter);
         assert!(plan.len() > 1 && plan_matches(&a, &plan, 60));
-        let tamper: [&dyn Fn(&mut Vec<Chunk>); 7] = [
+        type Tamper<'a> = &'a dyn Fn(&mut Vec<Chunk>);
+        let tamper: [Tamper; 7] = [
             &|p| p[0].segments[0].text.push('x'),
             &|p| p[0].segments[0].id = "A01.p09".into(),
             &|p| p[0].id = "A02.c01".into(),
