@@ -197,17 +197,7 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<Decoded> {
             return Ok(decode_utf8(name, body));
         }
         let (text, _) = encoding.decode_without_bom_handling(body);
-        // UTF-16 text holding U+FFFD itself would be over-counted: rare, and
-        // only the count in a warning.
-        let errors = text.matches('\u{FFFD}').count();
-        let line = text
-            .find('\u{FFFD}')
-            .map_or(1, |at| line_at(text[..at].as_bytes()));
-        return Ok(Decoded {
-            warnings: replacement_warning(name, encoding.name(), errors, line),
-            text: text.into_owned(),
-            encoding: encoding.name(),
-        });
+        return Ok(replaced(name, encoding, text.into_owned()));
     }
     // Binary check before guessing: NUL bytes never occur in UTF-8 or EUC-KR text.
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
@@ -232,14 +222,7 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<Decoded> {
         .count();
     let legacy_fits = legacy_errors.saturating_mul(10) < errors.len() && errors.len() > utf8_chars;
     if legacy_fits {
-        let line = legacy_text
-            .find('\u{FFFD}')
-            .map_or(1, |at| line_at(legacy_text[..at].as_bytes()));
-        return Ok(Decoded {
-            warnings: replacement_warning(name, legacy.name(), legacy_errors, line),
-            text: legacy_text.into_owned(),
-            encoding: legacy.name(),
-        });
+        return Ok(replaced(name, legacy, legacy_text.into_owned()));
     }
     // Neither reading is mostly text.
     if errors.len() > utf8_chars {
@@ -288,6 +271,21 @@ fn guess_legacy(bytes: &[u8]) -> &'static encoding_rs::Encoding {
         .into_iter()
         .max_by_key(|&(_, n)| n)
         .map_or(encoding_rs::WINDOWS_1252, |(e, _)| e)
+}
+
+/// `text` decoded from `encoding` by encoding_rs, which put U+FFFD for each
+/// invalid sequence: counted and reported. (Text holding U+FFFD itself is
+/// over-counted: rare in UTF-16 and GB18030, impossible in the others.)
+fn replaced(name: &str, encoding: &'static encoding_rs::Encoding, text: String) -> Decoded {
+    let errors = text.matches('\u{FFFD}').count();
+    let line = text
+        .find('\u{FFFD}')
+        .map_or(1, |at| line_at(&text.as_bytes()[..at]));
+    Decoded {
+        warnings: replacement_warning(name, encoding.name(), errors, line),
+        text,
+        encoding: encoding.name(),
+    }
 }
 
 /// `bytes` as UTF-8, each invalid sequence replaced and the count reported.
