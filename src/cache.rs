@@ -230,9 +230,10 @@ impl Cache {
         };
         std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
         // Writing here makes the folder a gloss cache (one stat per entry is
-        // nothing next to a model request).
+        // nothing next to a model request). A tag that cannot be written
+        // costs only `cache clear` its certainty, not the entry.
         if !self.dir.join(TAG_FILE).exists() {
-            self.tag()?;
+            let _ = self.tag();
         }
         let entry = Entry {
             format: FORMAT_VERSION,
