@@ -468,14 +468,14 @@ mod tests {
     }
 
     #[test]
-    fn bytes_that_are_no_text_in_any_encoding_are_refused() {
-        // Mostly invalid UTF-8, and not mostly valid in the legacy guess either.
-        let noise: Vec<u8> = (0..400u32)
-            .map(|i| [0x80, 0xFF, 0x20, 0x81][(i % 4) as usize])
-            .collect();
-        if let Ok(src) = decode("t", "t", &noise) {
-            assert_ne!(src.encoding, "UTF-8", "noise read as UTF-8");
-        }
+    fn a_latin1_file_is_read_as_windows_1252() {
+        // Every non-ASCII byte is invalid UTF-8 and valid windows-1252.
+        let text = "Café culture: résumés, naïve façades, 50 € each.\n".repeat(5);
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        let src = decode("t", "t", &bytes).unwrap();
+        assert_eq!(src.encoding, "windows-1252");
+        assert_eq!(src.text, text);
+        assert!(src.warnings.is_empty(), "{:?}", src.warnings);
     }
 
     #[test]
