@@ -3,9 +3,10 @@
 //! Everything interpolated into `digest.md` and `brief.md` is untrusted: the
 //! source's titles and text, the config's names, and every model answer. Two
 //! ways in, nothing else:
-//! - [`text`]: plain text shown literally, in any inline context (heading,
-//!   table cell, quote line, list item, link text). It stays on one line and
-//!   cannot open a block, a table cell, a link, an emphasis or raw HTML.
+//! - [`text`] / [`line`]: plain text shown literally, in any inline context
+//!   (heading, table cell, quote line, list item, link text), `line` where it
+//!   starts a line. It stays on one line and cannot open a block, a table
+//!   cell, a link, an emphasis or raw HTML.
 //! - [`model_inline`] / [`model_blocks`]: model-written Markdown, parsed with
 //!   pulldown-cmark and written back as a safe subset (the same rules as the
 //!   HTML output): emphasis, code, lists, tables and headings kept; raw HTML
@@ -19,10 +20,21 @@
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-/// `text` escaped to render literally inside a line of Markdown.
+/// `text` escaped to render literally inside a line of Markdown, after
+/// something else on that line (a heading's `### `, a label, a cell's `| `).
 pub fn text(text: &str) -> String {
+    escaped(text, false)
+}
+
+/// `text` escaped to render literally at the start of a line, where `-`,
+/// `>`, `1.` or `[x]:` would otherwise open a block.
+pub fn line(text: &str) -> String {
+    escaped(text, true)
+}
+
+fn escaped(text: &str, line_start: bool) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    push_text(&mut out, text.trim(), true);
+    push_text(&mut out, text.trim(), line_start);
     out.trim_end().to_string()
 }
 
@@ -502,7 +514,7 @@ mod tests {
     #[test]
     fn plain_text_is_one_literal_paragraph() {
         for hostile in HOSTILE {
-            let md = text(hostile);
+            let md = line(hostile);
             assert!(!md.contains('\n'), "{md:?}");
             let ev = events(&md);
             // Exactly one paragraph, only text inside.
@@ -535,7 +547,17 @@ mod tests {
                 .filter(|e| matches!(e, Event::Start(Tag::TableCell)))
                 .count();
             assert_eq!(cells, 4, "{hostile:?}: {md}");
+            // After a label: one paragraph of text only.
+            let md = format!("source: {} · date: {}\n", text(hostile), text(hostile));
+            let ev = events(&md);
+            assert!(
+                ev[1..ev.len() - 1]
+                    .iter()
+                    .all(|e| matches!(e, Event::Text(_))),
+                "{hostile:?}: {md}: {ev:?}"
+            );
             let md = format!("### A01 · {}\n", text(hostile));
+            assert!(!md[..md.len() - 1].contains('\n'), "{md:?}");
             let ev = events(&md);
             let blocks = ev
                 .iter()

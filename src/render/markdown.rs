@@ -6,13 +6,13 @@
 //! names as literal text, model answers as the safe Markdown subset.
 
 use super::Digest;
-use super::escape::{code, model_blocks, model_inline, text};
+use super::escape::{code, line, model_blocks, model_inline, text};
 
 /// Source text as a block quote, one escaped line per line.
 fn quote(source: &str) -> String {
     source
         .lines()
-        .map(|l| format!("> {}", text(l)))
+        .map(|l| format!("> {}", line(l)))
         .collect::<Vec<_>>()
         .join("\n")
 }
