@@ -3,27 +3,16 @@
 //! mojibake), says so once on stderr, and parses the same articles as the
 //! clean file.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::cargo::cargo_bin_cmd;
-
+/// `gloss parse --json PATH` in a fresh folder: the JSON and stderr.
 fn parse(path: &Path) -> (serde_json::Value, String) {
-    let home = tempfile::tempdir().unwrap();
-    let out = cargo_bin_cmd!("gloss")
-        .current_dir(home.path())
-        .env("XDG_CONFIG_HOME", home.path())
-        .args(["parse", "--json"])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        serde_json::from_slice(&out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    let dir = tempfile::tempdir().unwrap();
+    common::gloss_json_in(
+        dir.path(),
+        &["parse".as_ref(), "--json".as_ref(), path.as_os_str()],
     )
 }
 

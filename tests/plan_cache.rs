@@ -2,9 +2,10 @@
 //! stored for: `gloss plan` run twice, with every plan entry of the cache
 //! tampered with in between, prints the same plan and rewrites the entries.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
 
 /// Where nothing listens: `plan` must not need the endpoint.
@@ -14,24 +15,16 @@ const ISSUE: &str = "반도체 산업의 새로운 전망\n\n\
     한국 반도체 업계는 올해 수출이 크게 늘었다고 밝혔다.\n\n\
     정부는 지원책을 확대할 계획이다.\n";
 
+/// `gloss plan INPUT --json` in `dir` (its cache in `dir/cache`).
 fn plan(dir: &Path, input: &Path) -> Value {
-    let out = cargo_bin_cmd!("gloss")
-        .current_dir(dir)
-        .env("GLOSS_CACHE_DIR", dir.join("cache"))
-        .env("XDG_CONFIG_HOME", dir.join("config-home"))
-        .env_remove("OPENAI_BASE_URL")
-        .env_remove("OPENAI_API_KEY")
-        .arg("plan")
-        .arg(input)
-        .args(["--json", "--base-url", NOWHERE])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let args = [
+        "plan".as_ref(),
+        input.as_os_str(),
+        "--json".as_ref(),
+        "--base-url".as_ref(),
+        NOWHERE.as_ref(),
+    ];
+    common::gloss_json_in(dir, &args).0
 }
 
 /// The cache's plan entries: path and content.

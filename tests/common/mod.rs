@@ -837,3 +837,22 @@ pub fn markdown_shown(md: &str) -> String {
     }
     out
 }
+
+/// Run `gloss ARGS` in `dir` with nothing of the user's or the environment's
+/// (config home and cache inside `dir`, no OpenAI variables); it must
+/// succeed. Returns stdout parsed as JSON, and stderr.
+pub fn gloss_json_in(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> (Value, String) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("gloss"))
+        .current_dir(dir)
+        .env("GLOSS_CACHE_DIR", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("config-home"))
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .args(args)
+        .output()
+        .expect("run gloss");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "gloss {args:?}: {stderr}");
+    let json = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    (json, stderr)
+}
