@@ -70,7 +70,7 @@ pub struct Prepared {
 /// Load config, input and prompts; select articles.
 pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = Config::load(&cwd)?;
+    let config = Config::load_with(&cwd, opts.overrides.trust_workspace)?;
     let (profile, warning) = config.profile(&opts.overrides)?;
     let cache = Cache::new(&config.cache_dir(&opts.overrides), opts.cache_mode);
     let prompts = match &opts.prompts_dir {
