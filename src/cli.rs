@@ -468,6 +468,9 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
         }
     })?;
     let t = &result.manifest.totals;
+    for w in &result.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
     if args.json {
         stdout_line(&serde_json::to_string_pretty(t).unwrap_or_default());
     }
@@ -554,6 +557,9 @@ fn glossary(args: TranslateArgs, save: Option<PathBuf>) -> Result<i32> {
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })?;
+    if let Some(w) = p.cache.write_failure() {
+        eprintln!("gloss: warning: {w}");
+    }
     let sent: u32 = reports.iter().map(|r| r.traffic.requests).sum();
     if args.json {
         stdout_line(
