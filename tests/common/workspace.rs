@@ -112,7 +112,10 @@ impl Workspace {
         std::fs::create_dir_all(&dir).expect("user config dir");
         std::fs::write(
             dir.join("config.toml"),
-            format!("trusted_workspaces = [{:?}]\n", self.path().display().to_string()),
+            format!(
+                "trusted_workspaces = [{:?}]\n",
+                self.path().display().to_string()
+            ),
         )
         .expect("write user config");
     }
