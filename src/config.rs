@@ -934,25 +934,21 @@ mod tests {
     #[test]
     fn the_user_config_moving_a_keyed_profile_drops_the_key_unless_it_names_one() {
         let dir = tempfile::tempdir().unwrap();
-        let (u, w) = files(
-            dir.path(),
-            "[profiles.openai]\nbase_url = \"https://proxy.example/v1\"\n",
-            "",
-        );
-        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
-        let (p, warnings) = profile_named(&c, Some("openai"));
-        assert_eq!(p.api_key_env, None);
-        assert!(warnings[0].contains("OPENAI_API_KEY"));
-        let (u, w) = files(
-            dir.path(),
-            "[profiles.openai]\nbase_url = \"https://proxy.example/v1\"\napi_key_env = \"PROXY_KEY\"\n",
-            "",
-        );
-        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
-        assert_eq!(
-            profile_named(&c, Some("openai")).0.api_key_env.as_deref(),
-            Some("PROXY_KEY")
-        );
+        let moved = "[profiles.openai]\nbase_url = \"https://proxy.example/v1\"\n";
+        for (user, key) in [
+            (moved.to_string(), None),
+            (
+                format!("{moved}api_key_env = \"PROXY_KEY\"\n"),
+                Some("PROXY_KEY"),
+            ),
+        ] {
+            let (u, w) = files(dir.path(), &user, "");
+            let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+            let (p, warnings) = profile_named(&c, Some("openai"));
+            assert_eq!(p.api_key_env.as_deref(), key);
+            let warned = warnings.iter().any(|w| w.contains("OPENAI_API_KEY"));
+            assert_eq!(warned, key.is_none(), "{warnings:?}");
+        }
     }
 
     #[test]
