@@ -106,7 +106,7 @@ static SECRET_SHAPES: std::sync::LazyLock<[(regex::Regex, &'static str); 3]> =
         [
             // `Authorization: Bearer …` echoed back.
             (
-                re(r#"(?i)\b(bearer|basic)\s+[^\s"',;}\]]+"#),
+                re(r#"(?i)\b(bearer|basic)\s+(?:\[REDACTED\]|[^\s"',;}\]]+)"#),
                 "$1 [REDACTED]",
             ),
             // OpenAI-style keys: sk-…, sk-proj-…
@@ -120,7 +120,8 @@ static SECRET_SHAPES: std::sync::LazyLock<[(regex::Regex, &'static str); 3]> =
     });
 
 static LONG_TOKEN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"[A-Za-z0-9_\-+/=]{24,}").expect("static regex")
+    // No `/`: a URL path (`18555/v1/chat/completions`) is no token.
+    regex::Regex::new(r"[A-Za-z0-9_\-+]{24,}").expect("static regex")
 });
 
 /// Whether a long run of token characters looks random enough to be a key:
@@ -249,6 +250,7 @@ mod tests {
             "the request exceeds the available context size (4096 tokens)",
             "POST /v1/chat/completions: exceed_context_size_error",
             "/home/user/.cache/gloss/local-model/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+            "HTTP 401 from http://127.0.0.1:18555/v1/chat/completions",
         ] {
             assert_eq!(Redacted::new(text, &[]).as_str(), text);
         }
