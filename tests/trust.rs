@@ -231,6 +231,36 @@ fn a_key_echoed_in_401_and_500_bodies_is_never_written_or_printed() {
     }
 }
 
+#[test]
+fn a_key_echoed_in_a_successful_answer_is_not_stored_or_rendered() {
+    let ws = keyed_mock();
+    ws.mock
+        .configure(|c| c.default_reply = Some(format!("SUMMARY: the header was {PROXY_KEY}")));
+    let mut cmd = ws.cmd();
+    cmd.arg("run")
+        .arg(sample())
+        .args([
+            "--profile",
+            "mock",
+            "--articles",
+            "C01",
+            "--no-termbase",
+            "--out",
+        ])
+        .arg(ws.out())
+        .env(common::workspace::KEY_VAR, PROXY_KEY);
+    let out = cmd.output().unwrap();
+    assert_ok(&out);
+    assert!(
+        ws.mock
+            .authorizations()
+            .contains(&format!("Bearer {PROXY_KEY}"))
+    );
+    let brief = text(&std::fs::read(ws.out_dir().join("digest.md")).unwrap());
+    assert!(brief.contains("the header was [REDACTED]"), "{brief}");
+    assert_eq!(files_holding(&ws, PROXY_KEY), Vec::<PathBuf>::new());
+}
+
 // ---- Query strings in base URLs ------------------------------------------
 
 #[test]

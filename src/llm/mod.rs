@@ -425,11 +425,17 @@ impl LlmClient {
                 url: url.clone(),
                 message: self.scrub("response has no choices"),
             })?;
-        let text = choice
+        let mut text = choice
             .message
             .and_then(|m| m.content)
             .or(choice.text)
             .unwrap_or_default();
+        // An answer is stored and rendered: a server (or proxy) echoing the
+        // key into it must not get it there. Only the exact value: shapes
+        // that look like keys may be real content of a translation.
+        if let Some(key) = self.profile.api_key().filter(|k| k.trim().len() >= 4) {
+            text = text.replace(key.trim(), crate::error::REDACTED);
+        }
         let finish_reason = match choice.finish_reason.as_deref() {
             Some("stop") | Some("eos") => FinishReason::Stop,
             Some("length") => FinishReason::Length,
