@@ -66,7 +66,7 @@ pub struct ConfigFile {
     #[serde(default)]
     pub prices: BTreeMap<String, Price>,
     /// Workspace folders whose `gloss.toml` is trusted like this file (read
-    /// from the user's own file only).
+    /// from the user's own file only; absolute, or relative to its folder).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_workspaces: Vec<PathBuf>,
 }

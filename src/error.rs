@@ -176,9 +176,9 @@ impl Redacted {
         Self(out)
     }
 
-    /// A URL for messages and manifests: no user or password, each query
-    /// value replaced by the scrubbing of [`Redacted::new`] (the names stay, so
-    /// `?api-version=` is still visible), and scrubbed as [`Redacted::new`] does.
+    /// A URL for messages and manifests: no user, password or fragment, then
+    /// scrubbed as [`Redacted::new`] does, which replaces every query value
+    /// (the names stay, so `?api-version=[REDACTED]` still shows).
     pub fn url(url: &str, secrets: &[&str]) -> Self {
         let shown = match reqwest::Url::parse(url.trim()) {
             Ok(mut u) => {
