@@ -224,7 +224,7 @@ fn builtin() -> ConfigFile {
     };
     profiles.insert(
         "local".into(),
-        local("http://127.0.0.1:8080/v1", "qwen2.5-coder-0.5b-instruct"),
+        local("http://127.0.0.1:8080/v1", "qwen2.5-coder-1.5b-instruct"),
     );
     profiles.insert(
         "ollama".into(),
