@@ -422,7 +422,7 @@ impl Translator {
                     Ok(o) => o,
                     Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
                     Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {
-                        problem = Some(message);
+                        problem = Some(message.into());
                         break;
                     }
                     Err(e) => {
