@@ -183,8 +183,9 @@ struct PromptSegment<'a> {
     text: &'a str,
 }
 
-/// Bumped when the quality checks change what a checked result holds.
-const QA_VERSION: u32 = 1;
+/// Derived from src/qa/ and this file (build.rs): any change to the checks
+/// or the reply handling re-checks cached answers.
+const QA_VERSION: &str = crate::cache::versions::QA;
 
 /// Everything that shapes a *checked* chunk result: the request, and how
 /// failed segments are handled (repairs on or off, the repair prompt, the
@@ -192,7 +193,7 @@ const QA_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct CheckedKey<'a> {
     request: &'a ChatRequest,
-    qa_version: u32,
+    qa_version: &'a str,
     repair: bool,
     repair_template: Option<&'a str>,
 }
@@ -421,7 +422,7 @@ impl Translator {
                     Ok(o) => o,
                     Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
                     Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {
-                        problem = Some(message);
+                        problem = Some(message.into());
                         break;
                     }
                     Err(e) => {
