@@ -193,6 +193,9 @@ pub(crate) fn is_heading_text(title: &str) -> bool {
     !t.is_empty()
         && display_width(t) <= 90
         && !t.ends_with(['.', '。', ',', '，', ';', ':', '：', '、'])
+        // Korean sentences end in a verb (`…했다`, `…확대함`, `…있음`) even
+        // without a full stop; titles end in nouns.
+        && !t.ends_with(['다', '함', '음', '됨'])
         && !CITATION_END.is_match(t)
         && t.chars().any(char::is_alphabetic)
 }
@@ -388,6 +391,8 @@ mod tests {
     fn headings_are_not_sentences_or_notes() {
         assert!(is_heading_text("연구 배경과 목적"));
         assert!(!is_heading_text("신규 부품을 도입했다."));
+        assert!(!is_heading_text("정부는 반도체 지원을 확대함"));
+        assert!(!is_heading_text("지원 대상이 늘었다"));
         assert!(!is_heading_text("AI타임스(’23.3.20.)"));
     }
 
