@@ -1,7 +1,9 @@
 //! Quality checks on every translated segment, run before anything is cached
-//! or rendered: leftover source script, numbers, empty or echoed output,
-//! implausible length, and glossary terms.
+//! or rendered: leftover source script, numbers (lost and added), names with
+//! digits, empty or echoed output, the prompt's own text, implausible length,
+//! and glossary terms.
 
+pub mod echo;
 pub mod numbers;
 
 use std::sync::LazyLock;
@@ -27,6 +29,11 @@ pub enum FlagKind {
     Length,
     /// A glossary term was not rendered as the glossary says.
     Glossary,
+    /// A name that mixes letters and digits (`LC3`, `GPT-4`, `E.O. 14110`)
+    /// is not in the translation as written.
+    Identifier,
+    /// The reply repeats the prompt's own text (instructions, labels).
+    Prompt,
 }
 
 impl FlagKind {
@@ -39,8 +46,26 @@ impl FlagKind {
             FlagKind::Echo => "echo",
             FlagKind::Length => "length",
             FlagKind::Glossary => "glossary",
+            FlagKind::Identifier => "identifier",
+            FlagKind::Prompt => "prompt",
         }
     }
+
+    /// How much worse a segment with this flag is than a clean one, for
+    /// choosing the better of two answers: a reply that is not a
+    /// translation at all (empty, the source, the prompt) outweighs any
+    /// number of detail problems.
+    pub fn weight(self) -> u32 {
+        match self {
+            FlagKind::Empty | FlagKind::Echo | FlagKind::Prompt => 100,
+            _ => 1,
+        }
+    }
+}
+
+/// The total weight of `flags`: lower is better.
+pub fn badness(flags: &[Flag]) -> u32 {
+    flags.iter().map(|f| f.kind.weight()).sum()
 }
 
 /// One problem of one segment.
@@ -139,6 +164,52 @@ pub fn english_amount(value: f64) -> String {
     out
 }
 
+static LATIN_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9][A-Za-z0-9./-]*").expect("static regex"));
+/// `E.O. 14110`, `EO 13990`, `No. 22`: a designation whose number must survive even
+/// when the letters are spelled out ("Executive Order 14110").
+static DESIGNATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b((?:[A-Z]\.){1,3}|EO|No\.)[ \t\u{a0}]?(\d{2,})\b").expect("static regex")
+});
+
+/// Names a translation must keep as written, as (name, text to find):
+/// Latin tokens that start with a letter and hold a digit (`LC3`, `CO2`,
+/// `GPT-4`, `C2S-Scale`, `LlaMa-1/2`), and the numbers of designations
+/// (`E.O. 14110` → `14110`). Quantities such as `27B` or `20GW` start with
+/// their digits and are the number check's.
+pub fn identifiers(source: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in LATIN_TOKEN.find_iter(source) {
+        let token = m.as_str().trim_end_matches(['.', '/', '-']);
+        let starts_with_letter = token.starts_with(|c: char| c.is_ascii_alphabetic());
+        if starts_with_letter
+            && token.chars().any(|c| c.is_ascii_digit())
+            && !out.iter().any(|(n, _)| n == token)
+        {
+            out.push((token.to_string(), token.to_string()));
+        }
+    }
+    for c in DESIGNATION.captures_iter(source) {
+        let name = c[0].to_string();
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, c[2].to_string()));
+        }
+    }
+    out
+}
+
+/// Whether `text` holds `token` (case aside) not glued to other letters or
+/// digits: `LC3` is in "the LC3 cement", not in "LC30".
+fn contains_token(text: &str, token: &str) -> bool {
+    let (hay, needle) = (text.to_lowercase(), token.to_lowercase());
+    hay.match_indices(&needle).any(|(at, _)| {
+        let before = hay[..at].chars().next_back();
+        let after = hay[at + needle.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
 /// Check one segment's translation.
 pub fn check(
     source: &str,
@@ -187,6 +258,23 @@ pub fn check(
             kind: FlagKind::Number,
             detail: format!("\"{}\" (= {}) not found", m.text, describe(&m)),
         });
+    }
+    // The reverse reads Korean notation; other sources keep only the check above.
+    if source.chars().any(is_hangul) {
+        for m in numbers::added(source, t) {
+            flags.push(Flag {
+                kind: FlagKind::Number,
+                detail: format!("\"{}\" is not in the source", m.text),
+            });
+        }
+    }
+    for (name, needle) in identifiers(source) {
+        if !contains_token(t, &needle) {
+            flags.push(Flag {
+                kind: FlagKind::Identifier,
+                detail: format!("\"{name}\" not found as written"),
+            });
+        }
     }
     if let Some(b) = bounds {
         let (s, n) = (non_space_chars(source), non_space_chars(t));
@@ -254,6 +342,74 @@ mod tests {
         let en =
             "Funding from the innovation ministry approaches CAD 427 million in total for clusters";
         assert!(kinds(&check(src, en, &[&term], KO)).contains(&FlagKind::Glossary));
+    }
+
+    #[test]
+    fn names_with_digits_must_survive_as_written() {
+        // Real sentences of the sample (A07, C05) and the issue's examples.
+        let src = "LC3(석회석 소성 점토 시멘트)는 CO2 배출량을 40% 감축";
+        let good = "LC3 (limestone calcined clay cement) cuts CO2 emissions by 40%";
+        assert!(
+            check(src, good, &[], KO).is_empty(),
+            "{:?}",
+            check(src, good, &[], KO)
+        );
+        let bad = "LC6 (limestone calcined clay cement) cuts CO2 emissions by 40%";
+        assert_eq!(kinds(&check(src, bad, &[], KO)), vec![FlagKind::Identifier]);
+        let src = "메타의 LlaMa-1/2와 오픈AI의 GPT-4, 구글의 C2S-Scale 27B 모델";
+        let good = "Meta's LlaMa-1/2, OpenAI's GPT-4 and Google's C2S-Scale 27B models";
+        assert!(!kinds(&check(src, good, &[], KO)).contains(&FlagKind::Identifier));
+        let bad = "Meta's LlaMa-1/5, OpenAI's GPT-4 and Google's C2S-Scale 27B models";
+        assert!(
+            check(src, bad, &[], KO)
+                .iter()
+                .any(|f| f.kind == FlagKind::Identifier && f.detail.contains("LlaMa-1/2"))
+        );
+        let src = "미국 행정명령(E.O. 14110)에 따라";
+        assert!(
+            !kinds(&check(src, "Under US Executive Order 14110", &[], None))
+                .contains(&FlagKind::Identifier)
+        );
+        assert!(
+            kinds(&check(src, "Under US Executive Order 14111", &[], None))
+                .contains(&FlagKind::Identifier)
+        );
+        // Quantities are the number check's, not names.
+        assert!(identifiers("27B 모델, 20GW 규모, 2023.11.06.").is_empty());
+    }
+
+    #[test]
+    fn numbers_the_model_added_are_flagged() {
+        let src = "- 10년간 135억 캐나다 달러 이상의 경제효과 및 13,500개 이상의 일자리를 창출할 것으로 예상";
+        let good = "- Expected to create over CAD 13.5 billion in economic effects and over 13,500 jobs over 10 years";
+        assert!(
+            check(src, good, &[], KO).is_empty(),
+            "{:?}",
+            check(src, good, &[], KO)
+        );
+        let padded = "- Expected to create over CAD 13.5 billion in economic effects and over 13,500 jobs over 10 years, 25% of them by 2035";
+        let flags = check(src, padded, &[], KO);
+        assert_eq!(kinds(&flags), vec![FlagKind::Number, FlagKind::Number]);
+        assert!(
+            flags[0].detail.contains("25%") && flags[1].detail.contains("2035"),
+            "{flags:?}"
+        );
+    }
+
+    #[test]
+    fn the_worse_answer_is_the_one_that_is_no_translation() {
+        let flag = |kind| Flag {
+            kind,
+            detail: String::new(),
+        };
+        let details = [
+            flag(FlagKind::Number),
+            flag(FlagKind::Length),
+            flag(FlagKind::Identifier),
+        ];
+        assert!(badness(&[flag(FlagKind::Prompt)]) > badness(&details));
+        assert!(badness(&details[..1]) < badness(&details));
+        assert_eq!(badness(&[]), 0);
     }
 
     #[test]
