@@ -21,6 +21,7 @@ use common::workspace::{
 };
 use common::{Fault, RequestKind, mock_translation, romanize, translate_with_terms};
 use gloss::glossary::Term;
+use gloss::qa::echo::PromptText;
 use gloss::qa::{Flag, FlagKind};
 use serde_json::{Value, json};
 
@@ -129,7 +130,7 @@ fn term(source: &str, target: &str) -> Term {
 
 /// A glossary term of the user (`--glossary`), used in C02 only.
 const TERM: (&str, &str) = ("텅스텐", "tungsten");
-const ARTICLES: &str = "C01,C02,C03,A06";
+const ARTICLES: &str = "C01,C02,C03,C04,A06";
 
 /// One scripted bad translation.
 struct Case {
@@ -150,11 +151,17 @@ impl Case {
             .into_iter()
             .filter(|t| self.source().contains(&t.source))
             .collect();
-        gloss::qa::check(
+        let prompts = gloss::prompts::Prompts::builtin();
+        let prompt = PromptText::from_templates(
+            ["translate.md", "repair.md"].map(|n| prompts.source(n).expect("built-in template")),
+        );
+        gloss::qa::check_reply(
+            "English",
+            "Korean",
             self.source(),
             translation,
             &terms,
-            gloss::qa::length_bounds("Korean"),
+            &prompt,
         )
     }
 
@@ -164,11 +171,12 @@ impl Case {
     }
 }
 
-/// The five failures: one segment each that drops its content (a stub
+/// The eight failures: one segment each that drops its content (a stub
 /// answer; a reply missing a whole `[n]` line is a count mismatch, handled
 /// by re-asking — see tests/translate.rs), leaves Hangul, changes a
 /// magnitude (`4억 2,700만` as "4,270 million"), echoes the source, ignores
-/// a glossary term.
+/// a glossary term, changes a name's digit (`LC3` → `LC6`), adds a figure
+/// the source does not have, ends in the repair prompt's own text.
 fn cases() -> Vec<Case> {
     let number = paragraph("A06.p01");
     assert!(number.contains("4억 2,700만 캐나다 달러"));
@@ -200,29 +208,74 @@ fn cases() -> Vec<Case> {
             kind: FlagKind::Glossary,
             bad: mock_translation(paragraph("C02.p05")),
         },
+        Case {
+            segment: "C04.p01",
+            kind: FlagKind::Identifier,
+            bad: shifted_digits(&mock_translation(paragraph("C04.p01")), "LC3"),
+        },
+        Case {
+            segment: "C03.p06",
+            kind: FlagKind::Number,
+            bad: format!("{}, until 2035", mock_translation(paragraph("C03.p06"))),
+        },
+        Case {
+            segment: "C03.p07",
+            kind: FlagKind::Prompt,
+            bad: format!(
+                "{}\n\nProblems found in it:\n- length: too short",
+                mock_translation(paragraph("C03.p07"))
+            ),
+        },
     ];
     for c in &cases {
         assert!(c.source().contains(TERM.0) == (c.kind == FlagKind::Glossary));
-        let kinds: Vec<FlagKind> = c.check(&c.bad).iter().map(|f| f.kind).collect();
+        let mut kinds: Vec<FlagKind> = c.check(&c.bad).iter().map(|f| f.kind).collect();
+        kinds.dedup();
         assert_eq!(kinds, [c.kind], "{}: {:?}", c.segment, c.bad);
         assert!(c.check(&c.good()).is_empty(), "{}", c.segment);
     }
     cases
 }
 
-/// Script the bad translations (and, unless `repair_right`, bad repairs).
-fn script(env: &Env, cases: &[Case], repair_right: bool) -> PathBuf {
+/// `text` with every digit of `name` shifted by 3 (`LC3` → `LC6`), as a
+/// model that misreads a name writes it.
+fn shifted_digits(text: &str, name: &str) -> String {
+    assert!(text.contains(name), "{name} not in {text}");
+    let shifted: String = name
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_digit((d + 3) % 10, 10).unwrap_or(c),
+            None => c,
+        })
+        .collect();
+    text.replace(name, &shifted)
+}
+
+/// What the mock answers to repair requests.
+#[derive(Clone, Copy, PartialEq)]
+enum Repair {
+    /// The right translation.
+    Right,
+    /// The same mistake again.
+    SameMistake,
+    /// The repair prompt's own instruction line, as small models do.
+    EchoesInstructions,
+}
+
+/// Script the bad translations and the repairs.
+fn script(env: &Env, cases: &[Case], repair: Repair) -> PathBuf {
     env.mock.configure(|c| {
         c.segment_replies = cases
             .iter()
             .map(|k| (k.source().to_string(), k.bad.clone()))
             .collect();
-        if !repair_right {
+        if repair == Repair::SameMistake {
             c.repair_replies = cases
                 .iter()
                 .map(|k| (k.source().to_string(), k.bad.clone()))
                 .collect();
         }
+        c.echo_repair_instructions = repair == Repair::EchoesInstructions;
     });
     env.write(
         "glossary.csv",
@@ -276,7 +329,7 @@ fn check_repair_requests(env: &Env, cases: &[Case]) {
 fn each_failure_is_repaired_when_the_repair_is_right() {
     let env = Env::new();
     let cases = cases();
-    let glossary = script(&env, &cases, true);
+    let glossary = script(&env, &cases, Repair::Right);
     let g = glossary.to_str().unwrap();
     let args = ["--articles", ARTICLES, "--no-termbase", "--glossary", g];
     let t = totals(&env.translate(&args));
@@ -346,9 +399,49 @@ fn each_failure_is_repaired_when_the_repair_is_right() {
 
 #[test]
 fn each_failure_is_flagged_when_the_repair_fails_and_never_cached_as_good() {
+    flagged_and_never_cached_as_good(Repair::SameMistake);
+}
+
+/// Issue 10: "16 of 28 repaired segments were the repair prompt itself".
+/// A repair that echoes its instructions is no repair: each segment keeps
+/// its first answer (the better of the two) with that answer's flags.
+#[test]
+fn a_repair_that_echoes_its_instructions_is_not_kept() {
+    let env = flagged_and_never_cached_as_good(Repair::EchoesInstructions);
+    // The instruction the mock echoed: the repair template's last line has
+    // no variables, so it is the request's last line verbatim.
+    let template = gloss::prompts::Prompts::builtin();
+    let instruction = template
+        .source("repair.md")
+        .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()))
+        .expect("repair.md has an instruction line");
+    assert!(!instruction.contains("{{"), "{instruction}");
+    let digest = env.json("digest.json");
+    for segment in digest["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["segments"].as_array().unwrap())
+    {
+        let t = segment["translation"].as_str().unwrap_or_default();
+        assert!(
+            !t.contains(instruction),
+            "{}: the echo reached the digest",
+            segment["id"]
+        );
+    }
+    for (id, entry) in env.cached_segments() {
+        let t = entry["text"].as_str().unwrap_or_default();
+        assert!(!t.contains(instruction), "{id}: the echo was cached");
+    }
+}
+
+/// Each case is flagged with its first answer's flags in every output, the
+/// cache and `gloss qa`, whatever the repair answered.
+fn flagged_and_never_cached_as_good(repair: Repair) -> Env {
     let env = Env::new();
     let cases = cases();
-    let glossary = script(&env, &cases, false);
+    let glossary = script(&env, &cases, repair);
     let g = glossary.to_str().unwrap();
     let args = ["--articles", ARTICLES, "--no-termbase", "--glossary", g];
     let out = env.translate(&args);
@@ -367,7 +460,14 @@ fn each_failure_is_flagged_when_the_repair_fails_and_never_cached_as_good() {
             *by_kind.entry(f.kind.name().to_string()).or_default() += 1;
         }
     }
-    assert_eq!(by_kind.len(), cases.len(), "{by_kind:?}");
+    let mut case_kinds: Vec<&str> = cases.iter().map(|c| c.kind.name()).collect();
+    case_kinds.sort();
+    case_kinds.dedup();
+    assert_eq!(
+        by_kind.keys().collect::<Vec<_>>(),
+        case_kinds,
+        "{by_kind:?}"
+    );
     assert_eq!(t["flagged_segments"], json!(by_kind));
     assert_eq!(t["repair_requests"], cases.len());
     assert_eq!(t["repaired"], 0);
@@ -459,13 +559,14 @@ fn each_failure_is_flagged_when_the_repair_fails_and_never_cached_as_good() {
     let qa_strict = env.gloss("qa", &sample(), &strict);
     assert_eq!(qa_strict.status.code(), Some(3));
     assert_eq!(env.mock.requests(), 0, "gloss qa sent requests");
+    env
 }
 
 #[test]
 fn no_repair_flags_without_asking_again() {
     let env = Env::new();
     let cases = cases();
-    let glossary = script(&env, &cases, true);
+    let glossary = script(&env, &cases, Repair::Right);
     let g = glossary.to_str().unwrap();
     let t = totals(&env.translate(&[
         "--articles",
@@ -483,7 +584,8 @@ fn no_repair_flags_without_asking_again() {
         .values()
         .map(|v| v.as_u64().unwrap() as usize)
         .sum();
-    assert_eq!(flagged, cases.len());
+    let flags: usize = cases.iter().map(|c| c.check(&c.bad).len()).sum();
+    assert_eq!(flagged, flags);
     let digest = env.json("digest.json");
     for c in &cases {
         assert_eq!(digest_segment(&digest, c.segment)["status"], "flagged");

@@ -64,7 +64,14 @@ impl PromptText {
                 }
                 let pieces: Vec<&str> = EXPRESSION.split(line).collect();
                 for piece in &pieces {
-                    for window in words(piece).windows(WINDOW) {
+                    // Figures (`1,000,000,000,000`) are the document's too.
+                    let wordy = |w: &[String]| {
+                        w.iter()
+                            .filter(|w| w.chars().any(char::is_alphabetic))
+                            .count()
+                            >= WINDOW - 2
+                    };
+                    for window in words(piece).windows(WINDOW).filter(|w| wordy(w)) {
                         phrases.insert(window.to_vec(), window.join(" "));
                     }
                 }
@@ -169,6 +176,7 @@ mod tests {
             "Funding from Innovation, Science and Economic Development Canada (ISED) approaches CAD 427 million in total",
             "The article reviews the translation of research results into products.",
             "Sources of funding: the federal government and the provinces",
+            "NVIDIA joins the 1,000,000,000,000 dollar club",
         ] {
             assert_eq!(echo.find(SRC, reply), None, "{reply:?}");
         }

@@ -120,6 +120,26 @@ pub fn check_into(
         .collect()
 }
 
+/// Every check of a reply to a translation request: [`check_into`], and
+/// whether the reply repeats the prompt's own text (see [`echo`]).
+pub fn check_reply(
+    target_language: &str,
+    source_language: &str,
+    source: &str,
+    translation: &str,
+    terms: &[&Term],
+    prompt: &echo::PromptText,
+) -> Vec<Flag> {
+    let mut flags = check_into(target_language, source_language, source, translation, terms);
+    if let Some(phrase) = prompt.find(source, translation) {
+        flags.push(Flag {
+            kind: FlagKind::Prompt,
+            detail: format!("the reply repeats the prompt (\"{phrase}\")"),
+        });
+    }
+    flags
+}
+
 static PARENTHESES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\([^()]*\)|（[^（）]*）").expect("static regex"));
 static SOURCE_SCRIPT_RUN: LazyLock<Regex> = LazyLock::new(|| {
@@ -198,15 +218,23 @@ pub fn identifiers(source: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Whether `text` holds `token` (case aside) not glued to other letters or
-/// digits: `LC3` is in "the LC3 cement", not in "LC30".
+/// Whether `text` holds `token` (case aside) as a whole: `LC3` is in "the
+/// LC3 cement" and "LC3s", not in "LC30", "XLC3" or "LC3.5". A letter may
+/// follow a name that ends in a digit (a suffix glued on), a digit may not.
 fn contains_token(text: &str, token: &str) -> bool {
     let (hay, needle) = (text.to_lowercase(), token.to_lowercase());
+    let ends_in_letter = needle.ends_with(|c: char| c.is_ascii_alphabetic());
     hay.match_indices(&needle).any(|(at, _)| {
         let before = hay[..at].chars().next_back();
-        let after = hay[at + needle.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_alphanumeric())
-            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        let rest = &hay[at + needle.len()..];
+        let mut after = rest.chars();
+        let continues = match after.next() {
+            Some(c) if c.is_ascii_digit() => true,
+            Some(c) if c.is_ascii_alphabetic() => ends_in_letter,
+            Some('.' | '/' | '-') => after.next().is_some_and(|c| c.is_ascii_digit()),
+            _ => false,
+        };
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !continues
     })
 }
 
@@ -356,6 +384,16 @@ mod tests {
         );
         let bad = "LC6 (limestone calcined clay cement) cuts CO2 emissions by 40%";
         assert_eq!(kinds(&check(src, bad, &[], KO)), vec![FlagKind::Identifier]);
+        for (text, holds) in [
+            ("LC3's", true),
+            ("LC3s", true),
+            ("LC30", false),
+            ("XLC3", false),
+            ("LC3.5", false),
+            ("LC3.", true),
+        ] {
+            assert_eq!(contains_token(text, "LC3"), holds, "{text}");
+        }
         let src = "메타의 LlaMa-1/2와 오픈AI의 GPT-4, 구글의 C2S-Scale 27B 모델";
         let good = "Meta's LlaMa-1/2, OpenAI's GPT-4 and Google's C2S-Scale 27B models";
         assert!(!kinds(&check(src, good, &[], KO)).contains(&FlagKind::Identifier));
