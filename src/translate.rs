@@ -849,6 +849,66 @@ mod tests {
     }
 
     #[test]
+    fn one_segment_may_come_back_without_its_marker() {
+        assert_eq!(
+            parse_reply("Canada funds clusters.", 1).unwrap(),
+            ["Canada funds clusters."]
+        );
+        assert_eq!(
+            parse_reply("Translation: Canada funds clusters.", 1).unwrap(),
+            ["Canada funds clusters."]
+        );
+        assert_eq!(
+            parse_reply(
+                "Here is the translation:\nCanada funds clusters.\nIn 2023.",
+                1
+            )
+            .unwrap(),
+            ["Canada funds clusters.\nIn 2023."]
+        );
+        // A sentence that ends in a colon is the segment, not a preamble.
+        assert_eq!(
+            parse_reply("The three goals:", 1).unwrap(),
+            ["The three goals:"]
+        );
+        assert_eq!(parse_reply("  ", 1), Err(ReplyError::Empty { index: 1 }));
+        // Several segments still need every marker.
+        assert!(parse_reply("Canada funds clusters.", 2).is_err());
+    }
+
+    #[test]
+    fn numbers_that_moved_to_a_neighbour_are_drift() {
+        // Two real paragraphs of A06; the reply gives the first one's figure
+        // to the second.
+        let sources = [
+            "- 혁신과학경제개발부(ISED) 지원금이 총 4억 2,700만 캐나다 달러에 육박",
+            "- 10년간 13,500개 이상의 일자리를 창출할 것으로 예상",
+        ];
+        let aligned = [
+            "- ISED funding nears CAD 427 million".to_string(),
+            "- Expected to create over 13,500 jobs over 10 years".to_string(),
+        ];
+        assert_eq!(drift(&sources, &aligned), None);
+        let drifted = [
+            "- ISED funding nears a record".to_string(),
+            "- CAD 427 million; expected to create over 13,500 jobs over 10 years".to_string(),
+        ];
+        assert_eq!(
+            drift(&sources, &drifted),
+            Some(ReplyError::Drift {
+                index: 1,
+                neighbour: 2
+            })
+        );
+        // A figure lost outright is a quality flag, not drift.
+        let lost = [
+            "- ISED funding nears a record".to_string(),
+            "- Expected to create over 13,500 jobs over 10 years".to_string(),
+        ];
+        assert_eq!(drift(&sources, &lost), None);
+    }
+
+    #[test]
     fn languages_by_script() {
         assert_eq!(detect_language("산업기술 동향워치"), "Korean");
         assert_eq!(detect_language("第1章 はじめに"), "Japanese");

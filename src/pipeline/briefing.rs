@@ -229,6 +229,8 @@ pub(super) async fn summarize_and_brief(
             )
         }
     };
+    // Small models write short rows under the key-figures header.
+    let (markdown, _) = brief::fit_tables(&markdown);
     let (markdown, cited, removed) = brief::check_citations(&markdown, &known);
     if !removed.is_empty() {
         eprintln!(
