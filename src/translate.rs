@@ -543,20 +543,35 @@ impl Translator {
                             serde_json::Value::String(format!("{content}\n\n{reask}"));
                     }
                 }
-                let text = match self.reply(&request, segments, report).await {
-                    Ok(text) => text,
-                    Err(PartError::Fatal(e)) => return Err(e),
-                    Err(PartError::Failed(why)) => {
-                        return Ok(all_failed(format!("{}: {why}", span(segments))));
-                    }
-                    Err(PartError::Unusable(why)) => {
-                        problem = Some(why);
-                        break;
+                // A one-segment reply from an earlier run that cannot be
+                // used is asked again once, fresh: it is the last resort of
+                // its paragraph, and the model (or gloss) may do better now.
+                let mut use_cache = true;
+                let aligned = loop {
+                    let (text, from_cache) =
+                        match self.reply(&request, segments, report, use_cache).await {
+                            Ok(r) => r,
+                            Err(PartError::Fatal(e)) => return Err(e),
+                            Err(PartError::Failed(why)) => {
+                                return Ok(all_failed(format!("{}: {why}", span(segments))));
+                            }
+                            Err(PartError::Unusable(why)) => {
+                                problem = Some(why);
+                                break None;
+                            }
+                        };
+                    match self.align(&text, segments) {
+                        Ok(texts) => return Ok(texts.into_iter().map(Ok).collect()),
+                        Err(_) if from_cache && use_cache && segments.len() == 1 => {
+                            use_cache = false;
+                        }
+                        Err(e) => break Some(e.to_string()),
                     }
                 };
-                match self.align(&text, segments) {
-                    Ok(texts) => return Ok(texts.into_iter().map(Ok).collect()),
-                    Err(e) => problem = Some(e.to_string()),
+                match aligned {
+                    // Misaligned: worth asking again, naming the problem.
+                    Some(why) => problem = Some(why),
+                    None => break,
                 }
             }
             let problem = problem.unwrap_or_else(|| "unusable reply".into());
@@ -571,16 +586,18 @@ impl Translator {
         })
     }
 
-    /// The reply text to `request`: cached, or sent and cached when complete.
+    /// The reply text to `request`, and whether it came from the cache:
+    /// cached (unless `use_cache` is off), or sent and cached when complete.
     async fn reply(
         &self,
         request: &ChatRequest,
         segments: &[Segment],
         report: &mut ChunkReport,
-    ) -> Result<String, PartError> {
+        use_cache: bool,
+    ) -> Result<(String, bool), PartError> {
         let key = reply_key(request);
-        if let Some(entry) = self.cache.get::<String>(&key) {
-            return Ok(entry.value);
+        if use_cache && let Some(entry) = self.cache.get::<String>(&key) {
+            return Ok((entry.value, true));
         }
         let client = self.client.get().map_err(PartError::Fatal)?;
         let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
@@ -621,7 +638,7 @@ impl Translator {
             outcome.completion.usage,
             &outcome.completion.text,
         );
-        Ok(outcome.completion.text)
+        Ok((outcome.completion.text, false))
     }
 
     /// A reply's segment texts, in order, or why the reply cannot be
