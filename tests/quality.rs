@@ -876,3 +876,70 @@ fn a_term_list_without_a_complete_line_is_cached_as_empty() {
     assert_ok(&env.gloss("glossary", &sample(), &["--articles", "A01"]));
     assert_eq!(env.mock.requests(), 1, "the empty list was cached");
 }
+
+// ---------------------------------------------------------------------------
+// 4. The brief's key-figures table
+// ---------------------------------------------------------------------------
+
+/// The cells of a Markdown table row: unescaped pipes, less the two ends.
+fn row_cells(row: &str) -> usize {
+    let mut pipes: usize = 0;
+    let mut escaped = false;
+    for c in row.trim().chars() {
+        if c == '|' && !escaped {
+            pipes += 1;
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    pipes.saturating_sub(1)
+}
+
+/// Issue 12: the 1.5B model's key-figures table had two cells per row under
+/// a three-column header. Such a row is padded (its citation kept in the
+/// last column) or dropped, never written as a broken table.
+#[test]
+fn a_key_figures_row_that_does_not_fit_is_not_rendered_broken() {
+    let env = Env::new();
+    let brief = "## Headlines\n- Security robots patrol homes [C01]\n- A cosmetic gum protects battery electrodes [C03]\n\n## Key figures\n| Figure | What it measures | Article |\n| --- | --- | --- |\n| 5,000 square feet | [C01] |\n| 200 days | stable cycling | [C03] |\n| 1 | 2 | 3 | 4 |\n\n## By section\n- **Tech** — robots and batteries\n";
+    env.mock
+        .configure(|c| c.default_reply = Some(brief.to_string()));
+    let out = env.gloss(
+        "run",
+        &sample(),
+        &["--articles", "C01,C03", "--no-termbase"],
+    );
+    assert_ok(&out);
+    let md = env.read("brief.md");
+    let rows: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.contains("Key figures"))
+        .skip(1)
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| l.trim_start().starts_with('|'))
+        .collect();
+    assert!(rows.len() >= 3, "no key-figures table in brief.md:\n{md}");
+    let width = row_cells(rows[0]);
+    assert_eq!(width, 3, "{}", rows[0]);
+    for row in &rows {
+        assert_eq!(
+            row_cells(row),
+            width,
+            "a broken row in brief.md: {row}\n{md}"
+        );
+    }
+    let padded = rows
+        .iter()
+        .find(|r| r.contains("5,000 square feet"))
+        .unwrap_or_else(|| panic!("the short row was dropped instead of padded:\n{md}"));
+    assert!(
+        padded
+            .trim_end()
+            .trim_end_matches('|')
+            .trim_end()
+            .ends_with("[C01]"),
+        "{padded}"
+    );
+    assert!(!md.contains("| 4 |"), "the overlong row was kept:\n{md}");
+    let json = env.json("brief.json");
+    assert_eq!(json["brief"]["origin"], "model", "{}", json["brief"]);
+}
