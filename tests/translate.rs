@@ -1050,13 +1050,7 @@ fn llamacpp_context_overflow_splits_the_chunk() {
 #[test]
 fn llamacpp_success_shape_is_read() {
     let env = Env::new();
-    let parsed = parse_json(&env, &sample());
-    let article = parsed["articles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == ONE)
-        .unwrap();
+    let article = one_article(&env);
     let mut sources = vec![article["title"].as_str().unwrap().to_string()];
     for p in article["paragraphs"].as_array().unwrap() {
         sources.push(p["text"].as_str().unwrap().to_string());
@@ -1091,15 +1085,21 @@ fn llamacpp_success_shape_is_read() {
 // 7. A bad segment costs only itself; replies are cached as text
 // ---------------------------------------------------------------------------
 
-/// The source of paragraph `id` of the one-chunk article [`ONE`].
-fn one_paragraph(env: &Env, id: &str) -> String {
+/// The one-chunk article [`ONE`] as `gloss parse --json` reports it.
+fn one_article(env: &Env) -> Value {
     let parsed = parse_json(env, &sample());
-    let article = parsed["articles"]
+    parsed["articles"]
         .as_array()
         .unwrap()
         .iter()
         .find(|a| a["id"] == ONE)
-        .unwrap();
+        .unwrap()
+        .clone()
+}
+
+/// The source of paragraph `id` of the one-chunk article [`ONE`].
+fn one_paragraph(env: &Env, id: &str) -> String {
+    let article = one_article(env);
     let p = article["paragraphs"]
         .as_array()
         .unwrap()
