@@ -1269,3 +1269,68 @@ fn checked_results_are_rebuilt_from_cached_reply_text() {
         "checked results cached again"
     );
 }
+
+/// Issue 12: "one segment carried the next one's figures, another lost its
+/// own". A reply whose markers are right but whose paragraph moved its
+/// figure to its neighbour is not aligned: it is asked again, naming the
+/// drift, and the answer that fits is kept.
+#[test]
+fn a_figure_that_moved_to_the_next_segment_is_a_format_break() {
+    let env = Env::new();
+    let article = one_article(&env);
+    let mut sources = vec![article["title"].as_str().unwrap().to_string()];
+    for p in article["paragraphs"].as_array().unwrap() {
+        sources.push(p["text"].as_str().unwrap().to_string());
+    }
+    // The first paragraph with a figure that its next paragraph lacks.
+    let k = (0..sources.len() - 1)
+        .find(|&i| {
+            let figures = gloss::qa::numbers::korean_numbers(&sources[i]);
+            !figures.is_empty()
+                && figures
+                    .iter()
+                    .all(|m| !gloss::qa::numbers::missing(&m.text, &sources[i + 1]).is_empty())
+        })
+        .expect("a paragraph with a figure of its own");
+    let moved: Vec<String> = gloss::qa::numbers::korean_numbers(&sources[k])
+        .iter()
+        .map(common::english_number)
+        .collect();
+    let drifted: String = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let text = if i == k {
+                format!(
+                    "EN: {}",
+                    romanize(&s.replace(|c: char| c.is_ascii_digit(), ""))
+                )
+            } else if i == k + 1 {
+                format!("{} ({})", mock_translation(s), moved.join("; "))
+            } else {
+                mock_translation(s)
+            };
+            format!("[{}] {text}\n", i + 1)
+        })
+        .collect();
+    env.mock.push_fault(Fault::Reply(drifted));
+    let t = totals(&env.translate(&ONE_ARGS));
+    let users = env.mock.user_messages();
+    assert_eq!(users.len(), 2, "the drifted reply, then the re-ask");
+    assert!(
+        users[1].contains(&format!(
+            "segment [{}] carries the numbers of segment [{}]",
+            k + 2,
+            k + 1
+        )) || users[1].contains(&format!(
+            "segment [{}] carries the numbers of segment [{}]",
+            k + 1,
+            k + 2
+        )),
+        "the re-ask should name the drift: {}",
+        users[1]
+    );
+    assert_eq!(t["failed_segments"], 0);
+    check_digest(&env, &sample(), Some(&[ONE]));
+    assert_cached_and_stable(&env, &ONE_ARGS, &[ONE]);
+}
