@@ -1,10 +1,15 @@
 //! Stage 4 — translate: send each chunk's segments to the model and align
 //! the reply back to segment ids.
 //!
-//! A reply must carry every segment under its marker. A count mismatch is
-//! asked again once, naming the problem, then the chunk is split in halves;
-//! `finish_reason: length` splits at once. Only a complete, aligned result is
-//! cached, under the chunk's own key, so a rerun finds it in one read.
+//! A reply must carry every segment under its marker (a one-segment reply
+//! may leave it out). A reply that breaks the format (markers missing,
+//! duplicated or out of order, or figures that drifted to a neighbour) is
+//! asked again once, naming the problem, then split in halves down to single
+//! segments; `finish_reason: length` splits at once. A segment that still
+//! fails costs only itself. Every complete reply is cached as text and parsed
+//! at each read; the checked result of a whole chunk is cached under the
+//! chunk's own key, so a rerun finds it in one read, and a chunk with failed
+//! segments is cached apart as partial, so a rerun asks for those alone.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -70,7 +75,7 @@ pub struct ChunkReport {
     pub article: String,
     pub segments: usize,
     pub source_tokens: usize,
-    /// `ok` or `failed`.
+    /// `ok`, `partial` (some segments failed, the others kept) or `failed`.
     pub status: String,
     pub error: Option<String>,
     #[serde(flatten)]
