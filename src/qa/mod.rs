@@ -222,7 +222,15 @@ pub fn identifiers(source: &str) -> Vec<(String, String)> {
 /// LC3 cement" and "LC3s", not in "LC30", "XLC3" or "LC3.5". A letter may
 /// follow a name that ends in a digit (a suffix glued on), a digit may not.
 fn contains_token(text: &str, token: &str) -> bool {
-    let (hay, needle) = (text.to_lowercase(), token.to_lowercase());
+    // `CO₂` is `CO2` as typeset.
+    let plain: String = text
+        .chars()
+        .map(|c| match c as u32 {
+            0x2080..=0x2089 => char::from_digit(c as u32 - 0x2080, 10).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let (hay, needle) = (plain.to_lowercase(), token.to_lowercase());
     let ends_in_letter = needle.ends_with(|c: char| c.is_ascii_alphabetic());
     hay.match_indices(&needle).any(|(at, _)| {
         let before = hay[..at].chars().next_back();
@@ -384,6 +392,7 @@ mod tests {
         );
         let bad = "LC6 (limestone calcined clay cement) cuts CO2 emissions by 40%";
         assert_eq!(kinds(&check(src, bad, &[], KO)), vec![FlagKind::Identifier]);
+        assert!(contains_token("cuts CO₂ emissions", "CO2"));
         for (text, holds) in [
             ("LC3's", true),
             ("LC3s", true),
