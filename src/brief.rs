@@ -35,15 +35,32 @@ pub struct Brief {
     pub origin: String,
 }
 
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<[^<>{}\n]{2,60}>").expect("static regex"));
+
+/// The `<…>` placeholders the brief template asks the model to replace
+/// (`<takeaway 1>`, `<number with unit>`), read from the template in use.
+pub fn placeholders(template: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let template = template.replace(crate::prompts::USER_MARKER, "");
+    for m in PLACEHOLDER.find_iter(&template) {
+        if !out.iter().any(|p| p == m.as_str()) {
+            out.push(m.as_str().to_string());
+        }
+    }
+    out
+}
+
 /// Why a model's brief cannot be used, if it cannot: it must have the
-/// headline section, cite at least one real article and fill the template.
-pub fn problem(markdown: &str, known: &[String]) -> Option<String> {
+/// headline section, cite at least one real article and fill the template
+/// (`template`: the brief prompt in use; none of its placeholders may stay).
+pub fn problem(markdown: &str, known: &[String], template: &str) -> Option<String> {
     if !markdown.contains("## Headlines") {
         return Some("the answer has no Headlines section".into());
     }
-    if markdown.contains("<takeaway")
-        || markdown.contains("[<id>]")
-        || markdown.contains("<one line")
+    if placeholders(template)
+        .iter()
+        .any(|p| markdown.contains(p.as_str()))
     {
         return Some("the answer repeats the template instead of filling it".into());
     }
@@ -305,10 +322,26 @@ mod tests {
     #[test]
     fn unusable_briefs_are_caught_and_fallback_cites_every_article() {
         let known = vec!["A06".to_string(), "C01".to_string()];
+        let template = Prompts::builtin();
+        let template = template.source("brief.md").unwrap();
+        let problem = |md: &str, known: &[String]| problem(md, known, template);
         assert!(problem("## Headlines\n- <takeaway 1> [<id>]", &known).is_some());
+        assert!(
+            problem(
+                "## Headlines\n- Funding grows [A06]\n| <number with unit> | x | [A06] |",
+                &known
+            )
+            .is_some()
+        );
         assert!(problem("Some text [A06]", &known).is_some());
         assert!(problem("## Headlines\n- Funding grows [A99]", &known).is_some());
         assert!(problem("## Headlines\n- Funding grows [A06]", &known).is_none());
+        // An overridden template's own placeholders count.
+        let custom = "Write: ## Headlines\n- <headline> [<id>]";
+        assert_eq!(placeholders(custom), ["<headline>", "<id>"]);
+        assert!(!placeholders(template).iter().any(|p| p.contains("USER")));
+        assert!(placeholders(template).contains(&"<takeaway 1>".to_string()));
+        assert!(super::problem("## Headlines\n- <headline> [A06]", &known, custom).is_some());
         let inputs = vec![
             BriefInput {
                 id: "A06".into(),

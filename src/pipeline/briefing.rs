@@ -206,7 +206,11 @@ pub(super) async fn summarize_and_brief(
                 .to_string(),
         )
     } else {
-        brief::problem(&markdown, &known)
+        brief::problem(
+            &markdown,
+            &known,
+            p.prompts.source("brief.md").unwrap_or_default(),
+        )
     };
     let (markdown, origin) = match problem {
         None => (markdown, "model".to_string()),
