@@ -943,3 +943,44 @@ fn a_key_figures_row_that_does_not_fit_is_not_rendered_broken() {
     let json = env.json("brief.json");
     assert_eq!(json["brief"]["origin"], "model", "{}", json["brief"]);
 }
+
+/// The prompt-echo check reads the templates in use: with an overridden
+/// repair prompt (`--prompts DIR`), a repair that echoes *its* instruction
+/// is caught, though no built-in phrase is in it.
+#[test]
+fn an_overridden_repair_prompt_is_covered_too() {
+    let env = Env::new();
+    let builtin = gloss::prompts::Prompts::builtin();
+    let repair = builtin.source("repair.md").unwrap();
+    let last = repair.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    let instruction = "Render the passage once more in plain business English, correcting every issue listed above.";
+    let dir = env.path().join("prompts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("repair.md"), repair.replace(last, instruction)).unwrap();
+    let case = cases()
+        .into_iter()
+        .find(|c| c.kind == FlagKind::Number)
+        .unwrap();
+    // The built-in phrases do not know this instruction.
+    let builtin_phrases = PromptText::from_templates(
+        ["translate.md", "repair.md"].map(|n| builtin.source(n).unwrap()),
+    );
+    assert_eq!(builtin_phrases.find(case.source(), instruction), None);
+    env.mock.configure(|c| {
+        c.segment_replies = vec![(case.source().to_string(), case.bad.clone())];
+        c.echo_repair_instructions = true;
+    });
+    let articles = format!("--articles={}", case.segment.split('.').next().unwrap());
+    let prompts = format!("--prompts={}", dir.display());
+    let t = totals(&env.translate(&[&articles, "--no-termbase", &prompts]));
+    assert_eq!(env.mock.requests_of(RequestKind::Repair), 1);
+    assert_eq!(t["repaired"], 0);
+    let digest = env.json("digest.json");
+    let seg = digest_segment(&digest, case.segment);
+    assert_eq!(seg["status"], "flagged");
+    assert_eq!(seg["translation"], case.bad.as_str());
+    assert_eq!(seg["flags"], flags_json(&case.check(&case.bad)));
+    let entry = &env.cached_segments()[case.segment];
+    assert_eq!(entry["text"], case.bad.as_str());
+    assert!(entry.get("flags").is_some());
+}
