@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::prompts::{Messages, Prompts};
+use crate::qa::echo::placeholders;
 
 /// One item the brief is made from: a summary, or a partial brief.
 #[derive(Debug, Clone, Serialize)]
@@ -33,22 +34,6 @@ pub struct Brief {
     pub stages: usize,
     /// `model`, or why the brief was assembled from the summaries instead.
     pub origin: String,
-}
-
-static PLACEHOLDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<[^<>{}\n]{2,60}>").expect("static regex"));
-
-/// The `<…>` placeholders the brief template asks the model to replace
-/// (`<takeaway 1>`, `<number with unit>`), read from the template in use.
-pub fn placeholders(template: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let template = template.replace(crate::prompts::USER_MARKER, "");
-    for m in PLACEHOLDER.find_iter(&template) {
-        if !out.iter().any(|p| p == m.as_str()) {
-            out.push(m.as_str().to_string());
-        }
-    }
-    out
 }
 
 /// Why a model's brief cannot be used, if it cannot: it must have the

@@ -86,7 +86,10 @@ pub(super) async fn summarize_and_brief(
         if let Some(answer) = answer
             && let Some(a) = digest.articles.iter_mut().find(|a| a.id == id)
         {
-            a.summary = Some(summarize::parse(&id, &answer));
+            let template = p.prompts.source("summarize.md").unwrap_or_default();
+            // An answer that only repeated the template is no summary.
+            a.summary = Some(summarize::parse(&id, &answer, template))
+                .filter(|s| !s.text.is_empty() || !s.key_points.is_empty());
         }
         reports.push(report);
     }

@@ -32,6 +32,23 @@ static TAG: LazyLock<Regex> =
 static EXPRESSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?s)\{\{.*?\}\}").expect("static regex"));
 
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<[^<>{}\n]{2,60}>").expect("static regex"));
+
+/// The `<…>` placeholders a template asks the model to replace
+/// (`<takeaway 1>`, `<number with unit>`), in order, each once: an answer
+/// that still holds one repeats the template instead of filling it.
+pub fn placeholders(template: &str) -> Vec<String> {
+    let template = template.replace(crate::prompts::USER_MARKER, "");
+    let mut out: Vec<String> = Vec::new();
+    for m in PLACEHOLDER.find_iter(&template) {
+        if !out.iter().any(|p| p == m.as_str()) {
+            out.push(m.as_str().to_string());
+        }
+    }
+    out
+}
+
 /// The instruction phrases and labels of a set of prompt templates.
 #[derive(Debug, Clone)]
 pub struct PromptText {
