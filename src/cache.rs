@@ -66,6 +66,9 @@ pub enum Mode {
 pub struct Cache {
     root: PathBuf,
     mode: Mode,
+    /// The first failed write of this run (shared by clones), so that the
+    /// user hears of a read-only or full cache once, not once per entry.
+    write_failure: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 /// Counts for `gloss cache stats`.
@@ -91,7 +94,13 @@ impl Cache {
         Self {
             root: dir.join(format!("v{FORMAT_VERSION}")),
             mode,
+            write_failure: Default::default(),
         }
+    }
+
+    /// The first write that failed in this run, as one line, if any did.
+    pub fn write_failure(&self) -> Option<&str> {
+        self.write_failure.get().map(String::as_str)
     }
 
     /// The folder entries are stored in.
@@ -129,9 +138,15 @@ impl Cache {
         }
         let path = self.path(key);
         let dir = path.parent().unwrap_or(&self.root);
-        let err = |message: String| GlossError::Cache {
-            path: dir.to_path_buf(),
-            message,
+        let err = |message: String| {
+            let _ = self.write_failure.set(format!(
+                "cannot write the cache in {} ({message}); results are not saved, so a rerun sends these requests again — fix the folder or pass --cache-dir",
+                self.root.display()
+            ));
+            GlossError::Cache {
+                path: dir.to_path_buf(),
+                message,
+            }
         };
         std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
         let entry = Entry {

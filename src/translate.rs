@@ -342,12 +342,27 @@ impl Translator {
         Ok((request, key))
     }
 
-    /// The prompt text a reply must not repeat: the templates in use.
-    fn prompt_text(&self) -> PromptText {
-        let templates = ["translate.md", "repair.md"]
+    /// The prompt text a reply must not repeat: the templates in use. Built
+    /// once per process for each set of templates (it compiles a pattern per
+    /// label line, too slow to repeat for every chunk ahead of its request).
+    fn prompt_text(&self) -> std::sync::Arc<PromptText> {
+        type Built = Vec<(Vec<String>, std::sync::Arc<PromptText>)>;
+        static BUILT: LazyLock<std::sync::Mutex<Built>> = LazyLock::new(Default::default);
+        let templates: Vec<String> = ["translate.md", "repair.md"]
             .into_iter()
-            .filter_map(|name| self.prompts.source(name));
-        PromptText::from_templates(templates.chain([REASK]))
+            .filter_map(|name| self.prompts.source(name))
+            .chain([REASK])
+            .map(str::to_string)
+            .collect();
+        let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, text)) = built.iter().find(|(t, _)| *t == templates) {
+            return text.clone();
+        }
+        let text = std::sync::Arc::new(PromptText::from_templates(
+            templates.iter().map(String::as_str),
+        ));
+        built.push((templates, text.clone()));
+        text
     }
 
     /// The key of a chunk's checked (and possibly repaired) result; `kind`
@@ -616,7 +631,7 @@ impl Translator {
             Ok(o) => o,
             Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
             Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {
-                return Err(PartError::Unusable(message));
+                return Err(PartError::Unusable(message.into()));
             }
             Err(e) => {
                 report.traffic.attempts += match &e {

@@ -80,14 +80,20 @@ impl Env {
         env
     }
 
-    /// A workspace with an empty cache.
+    /// A workspace with an empty cache, trusted: its keyed profiles stand
+    /// for the user's own (tests/trust.rs covers untrusted workspaces).
     fn cold(timeout_secs: u64) -> Self {
-        Workspace::start(|url| config_toml(url, timeout_secs))
+        let env = Workspace::start(|url| config_toml(url, timeout_secs));
+        env.trust();
+        env
     }
 
-    /// `gloss translate SAMPLE --profile mock --out OUT --json EXTRA…`.
+    /// `gloss translate SAMPLE --profile mock --out OUT --json EXTRA…`, with
+    /// a key in $GLOSS_TEST_KEY (a keyed profile stops at once without one);
+    /// tests about keys set their own.
     fn translate_cmd(&self, input: &Path, extra: &[&str]) -> Command {
         let mut cmd = self.cmd();
+        cmd.env(KEY_VAR, "sk-default-test-key-0000");
         cmd.arg("translate")
             .arg(input)
             .args(["--profile", "mock", "--json", "--out"])

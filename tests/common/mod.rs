@@ -68,6 +68,9 @@ pub enum Fault {
     Reply(String),
     /// Arbitrary status and body (served as `application/json`).
     Custom { status: u16, body: String },
+    /// This status with an error body quoting the request's `Authorization`
+    /// header, as some proxies do.
+    EchoAuthorization { status: u16 },
 }
 
 /// Behaviour knobs. Read once at the start of each request, so changes made
@@ -118,6 +121,10 @@ struct Shared {
     max_in_flight: AtomicUsize,
     bodies: Mutex<Vec<Value>>,
     headers: Mutex<Vec<Vec<(String, String)>>>,
+    /// Headers of each `GET /models`.
+    models_headers: Mutex<Vec<Vec<(String, String)>>>,
+    /// Path and query of every request (chat and models), in arrival order.
+    uris: Mutex<Vec<String>>,
 }
 
 /// A running mock server; dropping it stops the server.
@@ -277,12 +284,35 @@ impl MockServer {
         lock(&self.shared.headers).clone()
     }
 
+    /// Headers of each `GET /models` (gloss's check before the first request, doctor).
+    pub fn models_headers(&self) -> Vec<Vec<(String, String)>> {
+        lock(&self.shared.models_headers).clone()
+    }
+
+    /// Every `Authorization` header value received, chat and models alike.
+    pub fn authorizations(&self) -> Vec<String> {
+        self.headers()
+            .into_iter()
+            .chain(self.models_headers())
+            .flatten()
+            .filter(|(k, _)| k == "authorization")
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    /// Path and query (`/v1/models?x=y`) of every request, in arrival order.
+    pub fn uris(&self) -> Vec<String> {
+        lock(&self.shared.uris).clone()
+    }
+
     /// Clears request count, max in-flight, bodies and headers (not config or faults).
     pub fn reset_counters(&self) {
         self.shared.requests.store(0, Ordering::SeqCst);
         self.shared.max_in_flight.store(0, Ordering::SeqCst);
         lock(&self.shared.bodies).clear();
         lock(&self.shared.headers).clear();
+        lock(&self.shared.models_headers).clear();
+        lock(&self.shared.uris).clear();
     }
 }
 
@@ -323,7 +353,25 @@ async fn serve(
     }
 }
 
-async fn models() -> Response {
+fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn models(
+    State(shared): State<Arc<Shared>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    lock(&shared.uris).push(uri.to_string());
+    lock(&shared.models_headers).push(header_list(&headers));
     json_response(
         StatusCode::OK,
         json!({"object":"list","data":[{"id":"mock-model","object":"model"}]}).to_string(),
@@ -340,22 +388,18 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn chat(
+    State(shared): State<Arc<Shared>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body: Value = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
     shared.requests.fetch_add(1, Ordering::SeqCst);
     lock(&shared.bodies).push(body.clone());
-    lock(&shared.headers).push(
-        headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-    );
+    lock(&shared.uris).push(uri.to_string());
+    lock(&shared.headers).push(header_list(&headers));
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let _guard = InFlight(&shared.in_flight);
@@ -439,6 +483,17 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         }
         Some(Fault::Custom { status, body }) => {
             return json_response(status_code(*status), body.clone());
+        }
+        Some(Fault::EchoAuthorization { status }) => {
+            let auth = headers
+                .get(header::AUTHORIZATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            return json_response(
+                status_code(*status),
+                json!({"error":{"message":format!("rejected header Authorization: {auth} (token {})", auth.trim_start_matches("Bearer ")),"type":"invalid_request_error"}})
+                    .to_string(),
+            );
         }
         Some(Fault::Hang { ms }) => sleep_ms(*ms).await,
         _ => {}
