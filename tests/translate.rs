@@ -1056,11 +1056,7 @@ fn llamacpp_context_overflow_splits_the_chunk() {
 #[test]
 fn llamacpp_success_shape_is_read() {
     let env = Env::new();
-    let article = one_article(&env);
-    let mut sources = vec![article["title"].as_str().unwrap().to_string()];
-    for p in article["paragraphs"].as_array().unwrap() {
-        sources.push(p["text"].as_str().unwrap().to_string());
-    }
+    let sources = one_sources(&env);
     let content: String = sources
         .iter()
         .enumerate()
@@ -1101,6 +1097,16 @@ fn one_article(env: &Env) -> Value {
         .find(|a| a["id"] == ONE)
         .unwrap()
         .clone()
+}
+
+/// The segment sources of [`ONE`] in request order: title, paragraphs.
+fn one_sources(env: &Env) -> Vec<String> {
+    let article = one_article(env);
+    let mut sources = vec![article["title"].as_str().unwrap().to_string()];
+    for p in article["paragraphs"].as_array().unwrap() {
+        sources.push(p["text"].as_str().unwrap().to_string());
+    }
+    sources
 }
 
 /// The source of paragraph `id` of the one-chunk article [`ONE`].
@@ -1283,11 +1289,7 @@ fn checked_results_are_rebuilt_from_cached_reply_text() {
 #[test]
 fn a_figure_that_moved_to_the_next_segment_is_a_format_break() {
     let env = Env::new();
-    let article = one_article(&env);
-    let mut sources = vec![article["title"].as_str().unwrap().to_string()];
-    for p in article["paragraphs"].as_array().unwrap() {
-        sources.push(p["text"].as_str().unwrap().to_string());
-    }
+    let sources = one_sources(&env);
     // The first paragraph with a figure that its next paragraph lacks.
     let k = (0..sources.len() - 1)
         .find(|&i| {

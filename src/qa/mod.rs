@@ -342,6 +342,12 @@ mod tests {
 
     const KO: Option<LengthBounds> = Some(KOREAN_TO_ENGLISH);
 
+    #[track_caller]
+    fn assert_passes(source: &str, translation: &str) {
+        let flags = check(source, translation, &[], KO);
+        assert!(flags.is_empty(), "{translation:?}: {flags:?}");
+    }
+
     fn kinds(flags: &[Flag]) -> Vec<FlagKind> {
         flags.iter().map(|f| f.kind).collect()
     }
@@ -350,11 +356,7 @@ mod tests {
     fn a_good_translation_passes() {
         let src = "혁신과학경제개발부(ISED) 지원금이 총 4억 2,700만 캐나다 달러에 육박";
         let en = "Funding from Innovation, Science and Economic Development Canada (ISED) approaches CAD 427 million in total";
-        assert!(
-            check(src, en, &[], KO).is_empty(),
-            "{:?}",
-            check(src, en, &[], KO)
-        );
+        assert_passes(src, en);
     }
 
     #[test]
@@ -385,11 +387,7 @@ mod tests {
         // Real sentences of the sample (A07, C05) and the examples.
         let src = "LC3(석회석 소성 점토 시멘트)는 CO2 배출량을 40% 감축";
         let good = "LC3 (limestone calcined clay cement) cuts CO2 emissions by 40%";
-        assert!(
-            check(src, good, &[], KO).is_empty(),
-            "{:?}",
-            check(src, good, &[], KO)
-        );
+        assert_passes(src, good);
         let bad = "LC6 (limestone calcined clay cement) cuts CO2 emissions by 40%";
         assert_eq!(kinds(&check(src, bad, &[], KO)), vec![FlagKind::Identifier]);
         assert!(contains_token("cuts CO₂ emissions", "CO2"));
@@ -429,11 +427,7 @@ mod tests {
     fn numbers_the_model_added_are_flagged() {
         let src = "- 10년간 135억 캐나다 달러 이상의 경제효과 및 13,500개 이상의 일자리를 창출할 것으로 예상";
         let good = "- Expected to create over CAD 13.5 billion in economic effects and over 13,500 jobs over 10 years";
-        assert!(
-            check(src, good, &[], KO).is_empty(),
-            "{:?}",
-            check(src, good, &[], KO)
-        );
+        assert_passes(src, good);
         let padded = "- Expected to create over CAD 13.5 billion in economic effects and over 13,500 jobs over 10 years, 25% of them by 2035";
         let flags = check(src, padded, &[], KO);
         assert_eq!(kinds(&flags), vec![FlagKind::Number, FlagKind::Number]);
