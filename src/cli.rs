@@ -243,6 +243,9 @@ fn stdout_line(text: &str) {
 
 fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     let src = crate::load::load(file)?;
+    for w in &src.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
     let issue = crate::parse::parse(&src);
     if json {
         stdout_line(&serde_json::to_string_pretty(&issue).unwrap_or_default());
@@ -703,6 +706,32 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
     Ok(if ok { 0 } else { 1 })
 }
 
+/// What `cache clear`/`prune` did, with the files they left alone.
+fn report_cleaned(c: &crate::cache::Cleaned, which: &str, root: &std::path::Path, json: bool) {
+    if json {
+        stdout_line(&serde_json::to_string_pretty(c).unwrap_or_default());
+        return;
+    }
+    let mut line = format!(
+        "removed {} entries {which}from {}",
+        c.removed,
+        root.display()
+    );
+    if c.kept > 0 {
+        line.push_str(&format!(", kept {}", c.kept));
+    }
+    if c.foreign > 0 {
+        line.push_str(&format!(
+            "; left {} files that are not gloss entries",
+            c.foreign
+        ));
+    }
+    if c.adopted {
+        line.push_str(" (the folder held only gloss entries but no CACHEDIR.TAG: tagged it)");
+    }
+    stdout_line(&line);
+}
+
 fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<i32> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = Config::load(&cwd)?;
@@ -717,8 +746,13 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
             if json {
                 stdout_line(&serde_json::to_string_pretty(&s).unwrap_or_default());
             } else {
+                let foreign = if s.foreign > 0 {
+                    format!("; {} files that are not gloss entries", s.foreign)
+                } else {
+                    String::new()
+                };
                 stdout_line(&format!(
-                    "{}: {} entries, {:.1} KiB ({})",
+                    "{}: {} entries, {:.1} KiB ({}){foreign}",
                     cache.root().display(),
                     s.entries,
                     s.bytes as f64 / 1024.0,
@@ -737,18 +771,17 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
                 ));
             }
             let age = Duration::try_from_secs_f64(older_than * 86_400.0).unwrap_or(Duration::MAX);
-            let n = cache.prune(age)?;
-            stdout_line(&format!(
-                "removed {n} entries older than {older_than} days from {}",
-                cache.root().display()
-            ));
+            let cleaned = cache.prune(age)?;
+            report_cleaned(
+                &cleaned,
+                &format!("older than {older_than} days "),
+                cache.root(),
+                json,
+            );
         }
         CacheAction::Clear => {
-            let n = cache.clear()?;
-            stdout_line(&format!(
-                "removed {n} entries from {}",
-                cache.root().display()
-            ));
+            let cleaned = cache.clear()?;
+            report_cleaned(&cleaned, "", cache.root(), json);
         }
     }
     Ok(0)

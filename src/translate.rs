@@ -258,8 +258,9 @@ struct PromptSegment<'a> {
     text: &'a str,
 }
 
-/// Bumped when the quality checks change what a checked result holds.
-const QA_VERSION: u32 = 2;
+/// Derived from src/qa/ and this file (build.rs): any change to the checks
+/// or the reply handling re-checks cached answers.
+const QA_VERSION: &str = crate::cache::versions::QA;
 
 /// Added to the user message after an unusable reply: naming the problem,
 /// because a plain resend at temperature 0 repeats it. Written as a template
@@ -272,7 +273,7 @@ const REASK: &str = "Your previous reply was unusable ({{ problem }}). Reply wit
 #[derive(Serialize)]
 struct CheckedKey<'a> {
     request: &'a ChatRequest,
-    qa_version: u32,
+    qa_version: &'a str,
     repair: bool,
     /// The repair prompt: it shapes repairs and the prompt-echo check.
     repair_template: Option<&'a str>,

@@ -879,3 +879,44 @@ fn error_json(status: StatusCode, message: &str, kind: &str) -> Response {
         json!({"error":{"message":message,"type":kind}}).to_string(),
     )
 }
+
+/// What a CommonMark reader (with tables) shows of `md`: the text of every
+/// block, one block a line, soft breaks as spaces, raw HTML as its text (as
+/// gloss promises to show it). Tests compare rendered text with this rather
+/// than raw Markdown, whose escapes are gloss's choice.
+pub fn markdown_shown(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, TagEnd};
+    let mut out = String::new();
+    for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
+            ) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Run `gloss ARGS` in `dir` with nothing of the user's or the environment's
+/// (config home and cache inside `dir`, no OpenAI variables); it must
+/// succeed. Returns stdout parsed as JSON, and stderr.
+pub fn gloss_json_in(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> (Value, String) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("gloss"))
+        .current_dir(dir)
+        .env("GLOSS_CACHE_DIR", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("config-home"))
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .args(args)
+        .output()
+        .expect("run gloss");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "gloss {args:?}: {stderr}");
+    let json = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    (json, stderr)
+}
