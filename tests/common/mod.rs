@@ -16,7 +16,8 @@
 //!   terms, unless `MockConfig::term_replies` scripts a list;
 //! - repair (user message holds "Problems found in it:"): the segment's
 //!   source translated as above (with the prompt's required terms), unless
-//!   `MockConfig::repair_replies` scripts an answer;
+//!   `MockConfig::repair_replies` scripts an answer or
+//!   `echo_repair_instructions` has it echo the request's instruction line;
 //! - anything else (summary, brief): `MockConfig::default_reply`, or
 //!   `"SUMMARY: " + first 40 chars of the user message`.
 //!
@@ -102,6 +103,9 @@ pub struct MockConfig {
     /// Repair requests whose segment source contains the needle get the text
     /// (first match wins) instead of [`mock_translation`] of the source.
     pub repair_replies: Vec<(String, String)>,
+    /// Repair requests are answered with the request's own last line (its
+    /// instruction), as small models do; `repair_replies` still wins.
+    pub echo_repair_instructions: bool,
     /// Termbase requests whose user message contains the needle get the text
     /// (first match wins) instead of `NONE`. The user message is `Article:
     /// <title>` and the article's paragraphs, so the title is a good needle.
@@ -617,8 +621,13 @@ fn reply_content(
         RequestKind::Repair => {
             let source = repair_source(user).unwrap_or_default();
             let terms = prompt_terms(user, "Required term translations:");
+            let instruction = user.lines().rev().find(|l| !l.trim().is_empty());
             let text = first_match(&cfg.repair_replies, source)
                 .map(str::to_string)
+                .or_else(|| {
+                    cfg.echo_repair_instructions
+                        .then(|| instruction.unwrap_or_default().to_string())
+                })
                 .unwrap_or_else(|| translate_with_terms(source, &terms));
             return (half(text), finish);
         }
