@@ -39,7 +39,7 @@ pub struct Chunk {
 // Chunking results are cached too (keyed by the article's text, the budget
 // and the encoding), so a rerun from cache never builds the tokenizer.
 /// Bumped when the chunking algorithm changes, so cached plans are redone.
-const CHUNKER_VERSION: u32 = 2;
+const CHUNKER_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct PlanKey<'a> {
@@ -195,8 +195,7 @@ fn push_segments(
     budget: usize,
     counter: &TokenCounter,
 ) {
-    let tokens = counter.count(text);
-    if tokens <= budget {
+    if let Some(tokens) = counter.count_within(text, budget) {
         out.push(Segment {
             id: id.to_string(),
             paragraph: id.to_string(),
@@ -205,13 +204,15 @@ fn push_segments(
         });
         return;
     }
-    let pieces = split_to_budget(text, budget, counter);
-    for (i, piece) in pieces.into_iter().enumerate() {
+    for (i, (piece, tokens)) in split_to_budget(text, budget, counter)
+        .into_iter()
+        .enumerate()
+    {
         out.push(Segment {
             id: format!("{id}#{}", i + 1),
             paragraph: id.to_string(),
-            tokens: counter.count(&piece),
-            text: piece,
+            text: piece.to_string(),
+            tokens,
         });
     }
 }
@@ -250,62 +251,103 @@ fn is_hangul(c: char) -> bool {
     matches!(c as u32, 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F)
 }
 
-/// Pieces of `text`, each within `budget`, split between sentences where possible.
-fn split_to_budget(text: &str, budget: usize, counter: &TokenCounter) -> Vec<String> {
-    let mut pieces: Vec<String> = Vec::new();
-    let mut current = String::new();
+/// Pieces of `text` with their token counts, each within `budget`, split
+/// between sentences where possible.
+///
+/// Each sentence is counted once and pieces are packed by the sum of their
+/// sentences' counts; a packed piece is then counted as a whole (merges across
+/// a sentence boundary can differ) and given back a sentence if it went over.
+/// So the text is encoded a small constant number of times, not once per
+/// sentence added.
+fn split_to_budget<'t>(
+    text: &'t str,
+    budget: usize,
+    counter: &TokenCounter,
+) -> Vec<(&'t str, usize)> {
+    let mut pieces = Vec::new();
+    // Sentences that fit, with their offsets and counts, waiting to be packed.
+    let mut run: Vec<(usize, usize, usize)> = Vec::new();
+    let mut pos = 0;
     for sentence in sentences(text) {
-        let candidate = format!("{current}{sentence}");
-        if counter.count(&candidate) <= budget {
-            current = candidate;
-            continue;
-        }
-        if !current.is_empty() {
-            pieces.push(std::mem::take(&mut current));
-        }
-        if counter.count(sentence) <= budget {
-            current = sentence.to_string();
-        } else {
-            let mut rest = sentence;
-            while !rest.is_empty() {
-                let cut = cut_point(rest, budget, counter);
-                pieces.push(rest[..cut].to_string());
-                rest = &rest[cut..];
+        let (start, end) = (pos, pos + sentence.len());
+        pos = end;
+        match counter.count_within(sentence, budget) {
+            Some(tokens) => run.push((start, end, tokens)),
+            None => {
+                pack_sentences(text, &run, budget, counter, &mut pieces);
+                run.clear();
+                cut_sentence(sentence, budget, counter, &mut pieces);
             }
         }
     }
-    if !current.is_empty() {
-        pieces.push(current);
-    }
+    pack_sentences(text, &run, budget, counter, &mut pieces);
     pieces
 }
 
-/// The largest char boundary in `text` whose prefix fits `budget`, moved back
-/// to a space when one is near. Always at least one character.
-fn cut_point(text: &str, budget: usize, counter: &TokenCounter) -> usize {
-    let bounds: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .skip(1)
-        .chain([text.len()])
-        .collect();
-    let (mut lo, mut hi) = (0usize, bounds.len() - 1);
-    while lo < hi {
-        let mid = (lo + hi).div_ceil(2);
-        if counter.count(&text[..bounds[mid]]) <= budget {
-            lo = mid;
-        } else {
-            hi = mid - 1;
+/// Pack consecutive sentences `run` (offsets into `text` and counts, each
+/// within `budget`) greedily into pieces within `budget`.
+fn pack_sentences<'t>(
+    text: &'t str,
+    run: &[(usize, usize, usize)],
+    budget: usize,
+    counter: &TokenCounter,
+    pieces: &mut Vec<(&'t str, usize)>,
+) {
+    let mut i = 0;
+    while i < run.len() {
+        // The most sentences whose counts add up within the budget (at least one).
+        let mut j = i + 1;
+        let mut sum = run[i].2;
+        while j < run.len() && sum + run[j].2 <= budget {
+            sum += run[j].2;
+            j += 1;
         }
+        loop {
+            let piece = &text[run[i].0..run[j - 1].1];
+            let tokens = if j == i + 1 {
+                run[i].2
+            } else {
+                counter.count(piece)
+            };
+            if tokens <= budget || j == i + 1 {
+                pieces.push((piece, tokens));
+                break;
+            }
+            j -= 1;
+        }
+        i = j;
     }
-    let cut = bounds[lo];
-    if cut == text.len() {
-        return cut;
-    }
-    // Prefer ending at a space within the last tenth of the piece.
-    match text[..cut].rfind(' ') {
-        Some(space) if space > 0 && space * 10 >= cut * 9 => space + 1,
-        _ => cut,
+}
+
+/// Cut one sentence over `budget` into pieces that fit, each ending at a
+/// space when one is near the end. Each cut encodes about one piece's worth
+/// of text (the previous piece's length is the next one's guess).
+fn cut_sentence<'t>(
+    sentence: &'t str,
+    budget: usize,
+    counter: &TokenCounter,
+    pieces: &mut Vec<(&'t str, usize)>,
+) {
+    let mut rest = sentence;
+    let mut guess = budget.saturating_mul(4);
+    while !rest.is_empty() {
+        let (mut cut, mut tokens) = counter.fit_prefix(rest, budget, guess + guess / 8 + 16);
+        if cut < rest.len() {
+            // Prefer ending at a space within the last tenth of the piece.
+            let tail = rest.floor_char_boundary(cut - cut / 10);
+            if let Some(space) = rest[tail..cut].rfind(' ').map(|s| tail + s) {
+                if space > 0 {
+                    let n = counter.count(&rest[..=space]);
+                    // Shorter is all but always fewer tokens; keep the cut if not.
+                    if n <= budget {
+                        (cut, tokens) = (space + 1, n);
+                    }
+                }
+            }
+        }
+        pieces.push((&rest[..cut], tokens));
+        guess = cut;
+        rest = &rest[cut..];
     }
 }
 
@@ -371,6 +413,56 @@ mod tests {
         let chunks = chunk_article(&article(&[&giant]), 50, &counter);
         assert!(chunks.len() > 3);
         assert!(chunks.iter().all(|c| c.tokens <= 50));
+    }
+
+    /// `n` Hangul syllables without a space or a sentence end, drawn by a
+    /// fixed LCG so most are not single tokens (the worst case for counting).
+    fn hangul_run(n: usize) -> String {
+        let mut x: u32 = 12345;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                char::from_u32(0xAC00 + (x >> 8) % 11_172).unwrap_or('가')
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_line_without_spaces_is_cut_within_budget() {
+        let counter = TokenCounter::for_model("gpt-4o");
+        let line = hangul_run(200 * 1024 / 3);
+        for budget in [100, 1500] {
+            let chunks = chunk_article(&article(&[&line]), budget, &counter);
+            let segments: Vec<&Segment> = chunks.iter().flat_map(|c| &c.segments).collect();
+            assert!(segments.len() > 1);
+            for s in &segments {
+                assert_eq!(s.tokens, counter.count(&s.text), "{}", s.id);
+                assert!(s.tokens <= budget, "{} has {} > {budget}", s.id, s.tokens);
+            }
+            for c in &chunks {
+                assert!(c.tokens <= budget, "{} has {} > {budget}", c.id, c.tokens);
+            }
+            let joined: String = segments
+                .iter()
+                .filter(|s| s.paragraph == "A01.p01")
+                .map(|s| s.text.as_str())
+                .collect();
+            assert_eq!(joined, line);
+            // Pieces are cut near the budget, not into slivers: all but the
+            // last piece of the line hold most of a budget.
+            let line_pieces: Vec<&&Segment> = segments
+                .iter()
+                .filter(|s| s.paragraph == "A01.p01")
+                .collect();
+            for s in &line_pieces[..line_pieces.len() - 1] {
+                assert!(
+                    s.tokens * 10 >= budget * 9,
+                    "{} has only {}",
+                    s.id,
+                    s.tokens
+                );
+            }
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! Gemma…) tokenize differently, so for them the count is an estimate from
 //! o200k_base and chunk budgets keep a safety margin.
 
-use tiktoken_rs::CoreBPE;
 use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
+use tiktoken_rs::{CoreBPE, Rank};
 
 /// A token counter for one model.
 pub struct TokenCounter {
@@ -54,6 +54,70 @@ impl TokenCounter {
     pub fn count(&self, text: &str) -> usize {
         (self.bpe)().encode_ordinary(text).len()
     }
+
+    /// The number of tokens in `text` when it is at most `limit`, `None` when
+    /// it is more. Only about `limit` tokens' worth of text is encoded, so
+    /// asking whether a huge paragraph fits costs as little as a small one.
+    pub fn count_within(&self, text: &str, limit: usize) -> Option<usize> {
+        let (end, tokens) = self.encode_past(text, limit, Self::guess_bytes(limit));
+        (end == text.len() && tokens.len() <= limit).then_some(tokens.len())
+    }
+
+    /// The end of a prefix of `text` with at most `budget` tokens, and its
+    /// count: the whole text if it fits, otherwise a char boundary close below
+    /// where the budget runs out, and always at least one character.
+    ///
+    /// `guess` is the expected length in bytes of such a prefix (the last
+    /// piece's length when cutting a long text piece by piece); a good guess
+    /// means the text is encoded about twice, whatever its length.
+    pub fn fit_prefix(&self, text: &str, budget: usize, guess: usize) -> (usize, usize) {
+        let (end, tokens) = self.encode_past(text, budget, guess);
+        if tokens.len() <= budget {
+            return (end, tokens.len());
+        }
+        // The bytes of the first `budget` tokens of the window give the cut.
+        // A prefix encoded on its own may take a few tokens more than that
+        // (the merges near the cut differ), so it is counted, and the cut moved
+        // back by the excess until it fits.
+        let bpe = (self.bpe)();
+        let mut take = budget;
+        loop {
+            let bytes = bpe.decode_bytes(&tokens[..take]).map_or(0, |b| b.len());
+            let cut = text.floor_char_boundary(bytes);
+            if cut == 0 || take == 0 {
+                let one = text.chars().next().map_or(0, char::len_utf8);
+                return (one, self.count(&text[..one]));
+            }
+            let n = self.count(&text[..cut]);
+            if n <= budget {
+                return (cut, n);
+            }
+            take = take.saturating_sub(n - budget);
+        }
+    }
+
+    /// Bytes that `tokens` tokens usually take at most (CJK text takes about
+    /// 1.5–3 bytes per token, English about 4–5).
+    fn guess_bytes(tokens: usize) -> usize {
+        tokens.saturating_mul(6).max(64)
+    }
+
+    /// Encode a prefix of `text` of about `guess` bytes, doubling it until it
+    /// holds more than `limit` tokens or is the whole text. Returns the
+    /// prefix's end and its tokens. The doubling keeps the cost within about
+    /// twice the bytes that `limit` tokens take, wherever the text ends.
+    fn encode_past(&self, text: &str, limit: usize, guess: usize) -> (usize, Vec<Rank>) {
+        let bpe = (self.bpe)();
+        let mut window = guess.max(16);
+        loop {
+            let end = text.floor_char_boundary(window.min(text.len()));
+            let tokens = bpe.encode_ordinary(&text[..end]);
+            if tokens.len() > limit || end == text.len() {
+                return (end, tokens);
+            }
+            window = window.saturating_mul(2);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -71,5 +135,71 @@ mod tests {
         let local = TokenCounter::for_model("qwen2.5-coder-0.5b-instruct");
         assert!(!local.exact);
         assert!(local.count("산업기술 동향워치") > 0);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Text of Korean and English words, with or without spaces between.
+        fn text() -> impl Strategy<Value = String> {
+            let word = prop_oneof![
+                Just("산업기술".to_string()),
+                Just("동향을".to_string()),
+                Just("점검했다.".to_string()),
+                Just("OECD".to_string()),
+                Just("4억 2,700만".to_string()),
+                "[가-힣]{1,40}",
+                "[a-z]{1,12}",
+                "[ \n]{1,3}",
+            ];
+            (prop::collection::vec(word, 0..300), any::<bool>())
+                .prop_map(|(w, spaced)| w.join(if spaced { " " } else { "" }))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(32))]
+            #[test]
+            fn count_within_agrees_with_count(text in text(), limit in 1usize..600) {
+                let counter = TokenCounter::for_model("gpt-4o");
+                let full = counter.count(&text);
+                match counter.count_within(&text, limit) {
+                    Some(n) => {
+                        prop_assert_eq!(n, full);
+                        prop_assert!(n <= limit);
+                    }
+                    // A prefix was over the limit; a prefix can take a token
+                    // or two more than the whole (merges at its end), never more.
+                    None => prop_assert!(full + 2 > limit, "{full} tokens, limit {limit}"),
+                }
+                if full <= limit.saturating_sub(2) {
+                    prop_assert_eq!(counter.count_within(&text, limit), Some(full));
+                }
+            }
+
+            #[test]
+            fn fit_prefix_fits_and_nearly_fills(
+                text in text(),
+                budget in 1usize..300,
+                guess in 0usize..5000,
+            ) {
+                prop_assume!(!text.is_empty());
+                let counter = TokenCounter::for_model("gpt-4o");
+                let (cut, n) = counter.fit_prefix(&text, budget, guess);
+                prop_assert!(cut > 0 && text.is_char_boundary(cut));
+                prop_assert_eq!(n, counter.count(&text[..cut]));
+                let one_char = text[..cut].chars().count() == 1;
+                prop_assert!(n <= budget || one_char, "{n} > {budget}");
+                if cut < text.len() {
+                    // Cut where the budget runs out: one more character would
+                    // not fit with a margin for the merges at the cut.
+                    let next = text.ceil_char_boundary(cut + 1);
+                    let more = counter.count(&text[..next]);
+                    prop_assert!(more + 4 > budget, "cut at {n} tokens, {more} with one more char, budget {budget}");
+                } else {
+                    prop_assert!(counter.count(&text) <= budget);
+                }
+            }
+        }
     }
 }
