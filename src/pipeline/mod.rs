@@ -195,13 +195,18 @@ fn article_order(issue: &Issue) -> HashMap<String, usize> {
 
 /// Chunk the selected articles (cached plans first).
 pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
+    selected_chunks(p).map(|(a, c)| (a.clone(), c)).collect()
+}
+
+/// The selected articles with their chunks, one article at a time, so that a
+/// caller that only sums them (`plan`) never holds the whole issue's chunks.
+pub fn selected_chunks(p: &Prepared) -> impl Iterator<Item = (&Article, Vec<Chunk>)> {
     let mut chunker = crate::chunk::Chunker::new(&p.cache, &p.profile);
     p.issue
         .articles
         .iter()
         .filter(|a| p.selected.contains(&a.id))
-        .map(|a| (a.clone(), chunker.chunks(a)))
-        .collect()
+        .map(move |a| (a, chunker.chunks(a)))
 }
 
 /// Translate the selected articles (then summarize and brief, if asked) and
