@@ -36,13 +36,18 @@ pub struct Chunk {
     pub tokens: usize,
 }
 
-// Chunking results are cached too (keyed by the article's text, the budget
-// and the encoding), so a rerun from cache never builds the tokenizer.
+// Chunking results are cached too, so a rerun from cache never builds the
+// tokenizer. One entry holds the whole selection's layout (where each
+// segment's text starts and ends, and its count), not its text: a 50 MB
+// issue then writes one small file instead of one file per article holding
+// its text again. An edit re-chunks the whole selection, which costs the
+// tokenizer's start and a count of the text, nothing sent.
 /// Bumped when the chunking algorithm changes, so cached plans are redone.
-const CHUNKER_VERSION: u32 = 3;
+const CHUNKER_VERSION: u32 = 4;
 
+/// What one article's chunks depend on.
 #[derive(Serialize)]
-struct PlanKey<'a> {
+struct ArticleKey<'a> {
     chunker: u32,
     encoding: &'a str,
     budget: usize,
@@ -51,7 +56,24 @@ struct PlanKey<'a> {
     paragraphs: &'a [Paragraph],
 }
 
-/// Chunks of every article, from the cache where the same text was chunked before.
+/// How one article was cut, enough to cut its text again without counting:
+/// each chunk's segments in order.
+type Layout = Vec<Vec<Cut>>;
+
+/// One segment of a layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Cut {
+    /// 0 for the title, `i + 1` for paragraph `i`.
+    part: usize,
+    /// 0 for a whole part, `k` for piece `#k` of a split one.
+    piece: usize,
+    /// The piece's length in bytes; pieces follow each other in their part.
+    bytes: usize,
+    tokens: usize,
+}
+
+/// Chunks of the selected articles, from the cache where the same text was
+/// chunked before.
 pub struct Chunker<'a> {
     cache: &'a Cache,
     model: String,
@@ -86,27 +108,138 @@ impl<'a> Chunker<'a> {
             .get_or_insert_with(|| TokenCounter::for_model(&self.model))
     }
 
-    pub fn chunks(&mut self, article: &Article) -> Vec<Chunk> {
+    /// Each of `articles` with its chunks, one article at a time: only the
+    /// layouts (a few numbers per segment) are held for the whole selection.
+    pub fn chunk_all<'x>(
+        mut self,
+        articles: Vec<&'x Article>,
+    ) -> impl Iterator<Item = (&'x Article, Vec<Chunk>)> + use<'x, 'a> {
         let (encoding, budget) = self.effective();
+        let keys: Vec<CacheKey> = articles
+            .iter()
+            .map(|a| {
+                CacheKey::new(
+                    "plan-article",
+                    &ArticleKey {
+                        chunker: CHUNKER_VERSION,
+                        encoding,
+                        budget,
+                        id: &a.id,
+                        title: &a.title,
+                        paragraphs: &a.paragraphs,
+                    },
+                )
+            })
+            .collect();
         let key = CacheKey::new(
             "plan",
-            &PlanKey {
-                chunker: CHUNKER_VERSION,
-                encoding,
-                budget,
-                id: &article.id,
-                title: &article.title,
-                paragraphs: &article.paragraphs,
-            },
+            &keys.iter().map(CacheKey::as_str).collect::<Vec<_>>(),
         );
-        if let Some(entry) = self.cache.get::<Vec<Chunk>>(&key) {
-            return entry.value;
-        }
-        let chunks = chunk_article(article, budget, self.counter());
-        // A plan that cannot be cached is only slower next time.
-        let _ = self.cache.put(&key, "plan", None, None, &chunks);
-        chunks
+        let cached = self
+            .cache
+            .get::<Vec<Layout>>(&key)
+            .map(|e| e.value)
+            .filter(|layouts| layouts.len() == articles.len());
+        let layouts = match cached {
+            Some(layouts) => layouts,
+            None => {
+                let layouts: Vec<Layout> = articles
+                    .iter()
+                    .map(|a| layout_of(a, &chunk_article(a, budget, self.counter())))
+                    .collect();
+                // A plan that cannot be cached is only slower next time.
+                let _ = self.cache.put(&key, "plan", None, None, &layouts);
+                layouts
+            }
+        };
+        articles.into_iter().zip(layouts).map(move |(a, layout)| {
+            // A layout that does not fit the text (an edited cache file) is redone.
+            let chunks =
+                rebuild(a, &layout).unwrap_or_else(|| chunk_article(a, budget, self.counter()));
+            (a, chunks)
+        })
     }
+}
+
+/// The title and the paragraphs of `article`, in order: the parts a layout
+/// refers to by index.
+fn parts(article: &Article) -> Vec<(String, &str)> {
+    std::iter::once((article.title_segment_id(), article.title.as_str()))
+        .chain(
+            article
+                .paragraphs
+                .iter()
+                .map(|p| (p.id.clone(), p.text.as_str())),
+        )
+        .collect()
+}
+
+/// The layout of `chunks`, cut from `article` by [`chunk_article`].
+fn layout_of(article: &Article, chunks: &[Chunk]) -> Layout {
+    let parts = parts(article);
+    let (mut part, mut piece) = (0, 0);
+    chunks
+        .iter()
+        .map(|c| {
+            c.segments
+                .iter()
+                .map(|s| {
+                    // Segments come in the parts' order.
+                    if parts.get(part).is_some_and(|(id, _)| *id != s.paragraph) {
+                        part = parts
+                            .iter()
+                            .skip(part)
+                            .position(|(id, _)| *id == s.paragraph)
+                            .map_or(part, |i| part + i);
+                        piece = 0;
+                    }
+                    let split = s.id != s.paragraph;
+                    if split {
+                        piece += 1;
+                    }
+                    Cut {
+                        part,
+                        piece: if split { piece } else { 0 },
+                        bytes: s.text.len(),
+                        tokens: s.tokens,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The chunks that `layout` describes, cut from `article`'s text; `None`
+/// unless the pieces cover every part exactly, in order.
+fn rebuild(article: &Article, layout: &Layout) -> Option<Vec<Chunk>> {
+    let parts = parts(article);
+    let mut used = vec![0usize; parts.len()];
+    let mut chunks = Vec::with_capacity(layout.len());
+    for (i, cuts) in layout.iter().enumerate() {
+        let mut segments = Vec::with_capacity(cuts.len());
+        for cut in cuts {
+            let (id, text) = parts.get(cut.part)?;
+            let start = used[cut.part];
+            let end = start.checked_add(cut.bytes)?;
+            let piece = text.get(start..end)?;
+            used[cut.part] = end;
+            segments.push(Segment {
+                id: match cut.piece {
+                    0 => id.clone(),
+                    k => format!("{id}#{k}"),
+                },
+                paragraph: id.clone(),
+                text: piece.to_string(),
+                tokens: cut.tokens,
+            });
+        }
+        chunks.push(make_chunk(&article.id, i, segments));
+    }
+    let covered = used
+        .iter()
+        .zip(&parts)
+        .all(|(&n, (_, text))| n == text.len());
+    covered.then_some(chunks)
 }
 
 /// Split `article` into chunks of at most `budget` tokens each (one over-long
@@ -465,6 +598,55 @@ mod tests {
         }
     }
 
+    /// Every file under `dir`.
+    fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                out.extend(files(&e.path()));
+            } else {
+                out.push(e.path());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_cached_layout_is_used_and_a_wrong_one_redone() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path(), crate::cache::Mode::Normal);
+        let chunker = || Chunker {
+            cache: &cache,
+            model: "gpt-4o".into(),
+            budget: 40,
+            counter: None,
+        };
+        let long = "배터리 가격이 원자재 비용에 취약하다. ".repeat(12);
+        let (a, mut b) = (article(&[&long, "짧은 문단"]), article(&["둘째 기사"]));
+        b.id = "A02".into();
+        let run =
+            || -> Vec<Vec<Chunk>> { chunker().chunk_all(vec![&a, &b]).map(|(_, c)| c).collect() };
+        let fresh = run();
+        let counter = TokenCounter::for_model("gpt-4o");
+        assert_eq!(fresh[0], chunk_article(&a, 40, &counter));
+        assert!(fresh[0].len() > 1);
+        // One entry for the whole selection.
+        let entries = files(dir.path());
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut entry: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
+            f(&mut entry["value"]);
+            std::fs::write(&entries[0], serde_json::to_vec(&entry).unwrap()).unwrap();
+        };
+        // Counts come from the cache, not from counting again.
+        edit(&|v| v[0][0][0]["tokens"] = 777.into());
+        assert_eq!(run()[0][0].segments[0].tokens, 777);
+        // A layout whose pieces do not cover the text is redone.
+        edit(&|v| v[0][0][0]["bytes"] = 3.into());
+        assert_eq!(run(), fresh);
+    }
+
     #[test]
     fn chunks_are_balanced() {
         let counter = TokenCounter::for_model("gpt-4o");
@@ -523,7 +705,9 @@ mod tests {
                     let joined: String = all.iter().filter(|s| s.paragraph == p.id).map(|s| s.text.as_str()).collect();
                     prop_assert_eq!(&joined, &p.text);
                 }
-                prop_assert_eq!(chunk_article(&a, budget, &counter), chunks);
+                prop_assert_eq!(&chunk_article(&a, budget, &counter), &chunks);
+                // A cached layout cuts the same chunks again.
+                prop_assert_eq!(rebuild(&a, &layout_of(&a, &chunks)), Some(chunks));
             }
         }
     }

@@ -201,12 +201,12 @@ pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
 /// The selected articles with their chunks, one article at a time, so that a
 /// caller that only sums them (`plan`) never holds the whole issue's chunks.
 pub fn selected_chunks(p: &Prepared) -> impl Iterator<Item = (&Article, Vec<Chunk>)> {
-    let mut chunker = crate::chunk::Chunker::new(&p.cache, &p.profile);
-    p.issue
+    let selected = p
+        .issue
         .articles
         .iter()
-        .filter(|a| p.selected.contains(&a.id))
-        .map(move |a| (a, chunker.chunks(a)))
+        .filter(|a| p.selected.contains(&a.id));
+    crate::chunk::Chunker::new(&p.cache, &p.profile).chunk_all(selected.collect())
 }
 
 /// Translate the selected articles (then summarize and brief, if asked) and
