@@ -143,10 +143,7 @@ impl<'a> Chunker<'a> {
         let layouts = match cached {
             Some(layouts) => layouts,
             None => {
-                let layouts: Vec<Layout> = articles
-                    .iter()
-                    .map(|a| layout_of(a, &chunk_article(a, budget, self.counter())))
-                    .collect();
+                let layouts = layouts(&articles, budget, self.counter());
                 // A plan that cannot be cached is only slower next time.
                 let _ = self.cache.put(&key, "plan", None, None, &layouts);
                 layouts
@@ -159,6 +156,32 @@ impl<'a> Chunker<'a> {
             (a, chunks)
         })
     }
+}
+
+/// The layouts of `articles`, in order, counted on every core: counting is
+/// most of what planning a big issue costs, and articles are independent.
+fn layouts(articles: &[&Article], budget: usize, counter: &TokenCounter) -> Vec<Layout> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = articles.len().div_ceil(cores).max(1);
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = articles
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|a| layout_of(a, &chunk_article(a, budget, counter)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// The title and the paragraphs of `article`, in order: the parts a layout
@@ -467,7 +490,7 @@ fn cut_sentence<'t>(
         let (mut cut, mut tokens) = counter.fit_prefix(rest, budget, guess + guess / 8 + 16);
         if cut < rest.len() {
             // Prefer ending at a space within the last tenth of the piece.
-            let tail = rest.floor_char_boundary(cut - cut / 10);
+            let tail = crate::tokens::floor_boundary(rest, cut - cut / 10);
             if let Some(space) = rest[tail..cut].rfind(' ').map(|s| tail + s) {
                 if space > 0 {
                     let n = counter.count(&rest[..=space]);

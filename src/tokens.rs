@@ -89,7 +89,7 @@ impl TokenCounter {
         let mut take = budget;
         loop {
             let bytes: usize = tokens[..take].iter().map(|&t| bpe.token_len(t)).sum();
-            let cut = text.floor_char_boundary(bytes);
+            let cut = floor_boundary(text, bytes);
             if cut == 0 {
                 let one = text.chars().next().map_or(0, char::len_utf8);
                 return (one, self.count(&text[..one]));
@@ -110,7 +110,7 @@ impl TokenCounter {
         let bpe = (self.bpe)();
         let mut window = guess.max(16);
         loop {
-            let end = text.floor_char_boundary(window.min(text.len()));
+            let end = floor_boundary(text, window);
             let tokens = bpe.encode(&text[..end]);
             if tokens.len() > limit || end == text.len() {
                 return (end, tokens);
@@ -118,6 +118,19 @@ impl TokenCounter {
             window = window.saturating_mul(2);
         }
     }
+}
+
+/// The largest char boundary of `text` at or below `at` (`str::floor_char_boundary`,
+/// stable only since Rust 1.91, later than this crate's minimum).
+pub(crate) fn floor_boundary(text: &str, at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    // A UTF-8 char is at most 4 bytes: a boundary is at most 3 bytes back.
+    (at.saturating_sub(3)..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -216,7 +229,7 @@ mod tests {
                 if cut < text.len() {
                     // Cut where the budget runs out: one more character would
                     // not fit with a margin for the merges at the cut.
-                    let next = text.ceil_char_boundary(cut + 1);
+                    let next = cut + text[cut..].chars().next().map_or(0, char::len_utf8);
                     let more = counter.count(&text[..next]);
                     prop_assert!(more + 4 > budget, "cut at {n} tokens, {more} with one more char, budget {budget}");
                 } else {
