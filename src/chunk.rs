@@ -508,7 +508,7 @@ fn cut_sentence<'t>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::document::{ArticleKind, Paragraph};
 
@@ -687,11 +687,12 @@ mod tests {
         );
     }
 
-    mod properties {
+    pub(crate) mod properties {
         use super::*;
         use proptest::prelude::*;
 
-        fn paragraph() -> impl Strategy<Value = String> {
+        /// A paragraph of Korean and English words, numbers and sentence ends.
+        pub(crate) fn paragraph() -> impl Strategy<Value = String> {
             let word = prop_oneof![
                 Just("배터리".to_string()),
                 Just("산업기술".to_string()),

@@ -177,20 +177,14 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        /// Text of Korean and English words, with or without spaces between.
+        /// A few paragraphs (see chunk's tests), with or without their spaces.
         fn text() -> impl Strategy<Value = String> {
-            let word = prop_oneof![
-                Just("산업기술".to_string()),
-                Just("동향을".to_string()),
-                Just("점검했다.".to_string()),
-                Just("OECD".to_string()),
-                Just("4억 2,700만".to_string()),
-                "[가-힣]{1,40}",
-                "[a-z]{1,12}",
-                "[ \n]{1,3}",
-            ];
-            (prop::collection::vec(word, 0..300), any::<bool>())
-                .prop_map(|(w, spaced)| w.join(if spaced { " " } else { "" }))
+            let paragraphs =
+                prop::collection::vec(crate::chunk::tests::properties::paragraph(), 0..4);
+            (paragraphs, any::<bool>()).prop_map(|(p, spaced)| {
+                let text = p.join("\n");
+                if spaced { text } else { text.replace(' ', "") }
+            })
         }
 
         proptest! {
