@@ -42,13 +42,14 @@ pub struct Chunk {
 // issue then writes one small file instead of one file per article holding
 // its text again. An edit re-chunks the whole selection, which costs the
 // tokenizer's start and a count of the text, nothing sent.
-/// Bumped when the chunking algorithm changes, so cached plans are redone.
-const CHUNKER_VERSION: u32 = 4;
+/// Derived from this file and tokens.rs (build.rs): any change to the
+/// chunker redoes cached plans.
+const CHUNKER_VERSION: &str = crate::cache::versions::CHUNKER;
 
 /// What one article's chunks depend on.
 #[derive(Serialize)]
-struct ArticleKey<'a> {
-    chunker: u32,
+struct PlanKey<'a> {
+    chunker: &'a str,
     encoding: &'a str,
     budget: usize,
     id: &'a str,
@@ -120,7 +121,7 @@ impl<'a> Chunker<'a> {
             .map(|a| {
                 CacheKey::new(
                     "plan-article",
-                    &ArticleKey {
+                    &PlanKey {
                         chunker: CHUNKER_VERSION,
                         encoding,
                         budget,
@@ -135,11 +136,20 @@ impl<'a> Chunker<'a> {
             "plan",
             &keys.iter().map(CacheKey::as_str).collect::<Vec<_>>(),
         );
+        // A cached layout is checked against the articles before it is used:
+        // pieces that do not cover the text exactly, or counts over the
+        // budget, and the whole selection is chunked again.
         let cached = self
             .cache
             .get::<Vec<Layout>>(&key)
             .map(|e| e.value)
-            .filter(|layouts| layouts.len() == articles.len());
+            .filter(|layouts| {
+                layouts.len() == articles.len()
+                    && articles
+                        .iter()
+                        .zip(layouts)
+                        .all(|(a, l)| cut_pieces(a, l, budget).is_some())
+            });
         let layouts = match cached {
             Some(layouts) => layouts,
             None => {
@@ -150,9 +160,8 @@ impl<'a> Chunker<'a> {
             }
         };
         articles.into_iter().zip(layouts).map(move |(a, layout)| {
-            // A layout that does not fit the text (an edited cache file) is redone.
-            let chunks =
-                rebuild(a, &layout).unwrap_or_else(|| chunk_article(a, budget, self.counter()));
+            let chunks = rebuild(a, &layout, budget)
+                .unwrap_or_else(|| chunk_article(a, budget, self.counter()));
             (a, chunks)
         })
     }
@@ -232,37 +241,82 @@ fn layout_of(article: &Article, chunks: &[Chunk]) -> Layout {
         .collect()
 }
 
-/// The chunks that `layout` describes, cut from `article`'s text; `None`
-/// unless the pieces cover every part exactly, in order.
-fn rebuild(article: &Article, layout: &Layout) -> Option<Vec<Chunk>> {
+/// The pieces of `article`'s text that `layout` describes, chunk by chunk,
+/// with their cuts; `None` unless it is a plan of this article: the pieces
+/// cover the title and every paragraph exactly and in order, a split part's
+/// pieces are numbered 1, 2… and a whole one's 0, parts come in order, and
+/// every chunk holds a
+/// segment and is within `budget` (a lone segment aside).
+fn cut_pieces<'t, 'l>(
+    article: &'t Article,
+    layout: &'l Layout,
+    budget: usize,
+) -> Option<Vec<Vec<(&'l Cut, &'t str)>>> {
     let parts = parts(article);
     let mut used = vec![0usize; parts.len()];
+    let mut numbers: Vec<Vec<usize>> = vec![Vec::new(); parts.len()];
     let mut chunks = Vec::with_capacity(layout.len());
-    for (i, cuts) in layout.iter().enumerate() {
-        let mut segments = Vec::with_capacity(cuts.len());
+    let mut last_part = 0;
+    for cuts in layout {
+        let tokens = cuts
+            .iter()
+            .try_fold(0usize, |n, c| n.checked_add(c.tokens))?;
+        if cuts.is_empty() || (tokens > budget.max(8) && cuts.len() > 1) {
+            return None;
+        }
+        let mut pieces = Vec::with_capacity(cuts.len());
         for cut in cuts {
-            let (id, text) = parts.get(cut.part)?;
+            // Parts come in order, each once: no going back.
+            if cut.part < last_part {
+                return None;
+            }
+            last_part = cut.part;
+            let text = parts.get(cut.part)?.1;
             let start = used[cut.part];
             let end = start.checked_add(cut.bytes)?;
-            let piece = text.get(start..end)?;
+            pieces.push((cut, text.get(start..end)?));
             used[cut.part] = end;
-            segments.push(Segment {
-                id: match cut.piece {
-                    0 => id.clone(),
-                    k => format!("{id}#{k}"),
-                },
-                paragraph: id.clone(),
-                text: piece.to_string(),
-                tokens: cut.tokens,
-            });
+            numbers[cut.part].push(cut.piece);
         }
-        chunks.push(make_chunk(&article.id, i, segments));
+        chunks.push(pieces);
     }
     let covered = used
         .iter()
         .zip(&parts)
         .all(|(&n, (_, text))| n == text.len());
-    covered.then_some(chunks)
+    let numbered = numbers
+        .iter()
+        .all(|n| n.as_slice() == [0] || n.len() > 1 && n.iter().copied().eq(1..=n.len()));
+    (covered && numbered).then_some(chunks)
+}
+
+/// The chunks that `layout` describes, cut from `article`'s text, if it is a
+/// plan of this article (see [`cut_pieces`]).
+fn rebuild(article: &Article, layout: &Layout, budget: usize) -> Option<Vec<Chunk>> {
+    let parts = parts(article);
+    let chunks = cut_pieces(article, layout, budget)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, pieces)| {
+            let segments = pieces
+                .into_iter()
+                .map(|(cut, text)| {
+                    let id = &parts[cut.part].0;
+                    Segment {
+                        id: match cut.piece {
+                            0 => id.clone(),
+                            k => format!("{id}#{k}"),
+                        },
+                        paragraph: id.clone(),
+                        text: text.to_string(),
+                        tokens: cut.tokens,
+                    }
+                })
+                .collect();
+            make_chunk(&article.id, i, segments)
+        })
+        .collect();
+    Some(chunks)
 }
 
 /// Split `article` into chunks of at most `budget` tokens each (one over-long
@@ -535,6 +589,65 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_cached_layout_is_used_only_if_it_is_this_articles() {
+        let counter = TokenCounter::for_model("gpt-4o");
+        let long = "시장이 커졌다. ".repeat(40);
+        let a = article(&["첫 문단이다.", &long, "셋째 문단."]);
+        let plan = chunk_article(&a, 60, &counter);
+        let layout = layout_of(&a, &plan);
+        assert!(plan.len() > 1);
+        assert_eq!(rebuild(&a, &layout, 60), Some(plan.clone()));
+        type Tamper<'a> = &'a dyn Fn(&mut Layout);
+        let tamper: [Tamper; 8] = [
+            &|l| l[0][0].bytes += 1,
+            &|l| l[0][0].part = 9,
+            &|l| l[0][0].piece = 2,
+            &|l| l[1][0].piece += 1,
+            &|l| {
+                l.pop();
+            },
+            &|l| l.swap(0, 1),
+            &|l| l[0].clear(),
+            &|l| {
+                let first = l[0][0].clone();
+                l.last_mut().unwrap().push(first);
+            },
+        ];
+        for (i, t) in tamper.iter().enumerate() {
+            let mut wrong = layout.clone();
+            t(&mut wrong);
+            assert_eq!(rebuild(&a, &wrong, 60), None, "tampering {i} accepted");
+        }
+        // A count over the budget is refused; another article's layout (other
+        // text lengths) does not cover this one's text.
+        let mut wrong = layout.clone();
+        wrong[0][0].tokens = 10_000;
+        assert!(wrong[0].len() > 1 && rebuild(&a, &wrong, 60).is_none());
+        let b = article(&["다른 문단이다.", &long, "셋째 문단."]);
+        assert_eq!(rebuild(&b, &layout, 60), None);
+    }
+
+    #[test]
+    fn plan_keys_carry_the_derived_chunker_version() {
+        let a = article(&["문단"]);
+        let key = |chunker| PlanKey {
+            chunker,
+            encoding: "o200k_base",
+            budget: 100,
+            id: &a.id,
+            title: &a.title,
+            paragraphs: &a.paragraphs,
+        };
+        assert_eq!(CHUNKER_VERSION, crate::cache::versions::CHUNKER);
+        let json = serde_json::to_string(&key(CHUNKER_VERSION)).unwrap();
+        assert!(json.contains(CHUNKER_VERSION), "{json}");
+        assert_ne!(
+            CacheKey::new("plan", &key(CHUNKER_VERSION)),
+            CacheKey::new("plan", &key("0000000000000000"))
+        );
+    }
+
+    #[test]
     fn korean_sentences_split_and_quotes_stay() {
         let s = sentences("시장이 커졌다. 다음 해에도 \"좋아요.\"라고 말했다. U.S.A. 기업이다.");
         assert_eq!(
@@ -654,7 +767,10 @@ pub(crate) mod tests {
         assert_eq!(fresh[0], chunk_article(&a, 40, &counter));
         assert!(fresh[0].len() > 1);
         // One entry for the whole selection.
-        let entries = files(dir.path());
+        let entries: Vec<_> = files(dir.path())
+            .into_iter()
+            .filter(|f| f.extension().is_some_and(|x| x == "json"))
+            .collect();
         assert_eq!(entries.len(), 1, "{entries:?}");
         let edit = |f: &dyn Fn(&mut serde_json::Value)| {
             let mut entry: serde_json::Value =
@@ -662,9 +778,11 @@ pub(crate) mod tests {
             f(&mut entry["value"]);
             std::fs::write(&entries[0], serde_json::to_vec(&entry).unwrap()).unwrap();
         };
-        // Counts come from the cache, not from counting again.
-        edit(&|v| v[0][0][0]["tokens"] = 777.into());
-        assert_eq!(run()[0][0].segments[0].tokens, 777);
+        // Counts come from the cache, not from counting again (a count the
+        // layout lies about within the budget cannot be told without it).
+        let title = fresh[0][0].segments[0].tokens;
+        edit(&|v| v[0][0][0]["tokens"] = (title - 1).into());
+        assert_eq!(run()[0][0].segments[0].tokens, title - 1);
         // A layout whose pieces do not cover the text is redone.
         edit(&|v| v[0][0][0]["bytes"] = 3.into());
         assert_eq!(run(), fresh);
@@ -731,7 +849,7 @@ pub(crate) mod tests {
                 }
                 prop_assert_eq!(&chunk_article(&a, budget, &counter), &chunks);
                 // A cached layout cuts the same chunks again.
-                prop_assert_eq!(rebuild(&a, &layout_of(&a, &chunks)), Some(chunks));
+                prop_assert_eq!(rebuild(&a, &layout_of(&a, &chunks), budget.max(8)), Some(chunks));
             }
         }
     }

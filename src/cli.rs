@@ -69,6 +69,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show the effective profile, where each value came from, and where a key goes.
+    Config {
+        #[command(flatten)]
+        endpoint: EndpointArgs,
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect or clean the result cache.
     Cache {
         #[command(subcommand)]
@@ -96,6 +103,9 @@ pub struct EndpointArgs {
     /// Name of the environment variable holding the key for this endpoint.
     #[arg(long)]
     pub api_key_env: Option<String>,
+    /// Honour the workspace gloss.toml's key settings (api_key_env, moving a keyed profile).
+    #[arg(long)]
+    pub trust_workspace: bool,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +180,7 @@ fn overrides(endpoint: &EndpointArgs) -> Overrides {
         base_url: endpoint.base_url.clone(),
         model: endpoint.model.clone(),
         api_key_env: endpoint.api_key_env.clone(),
+        trust_workspace: endpoint.trust_workspace,
         ..Default::default()
     }
 }
@@ -206,6 +217,14 @@ pub fn run(cli: Cli) -> Result<i32> {
             },
         ),
         Command::Doctor { endpoint, json } => doctor(&endpoint, json),
+        Command::Config { endpoint, json } => {
+            let report = load_config(&endpoint)?.report(&overrides(&endpoint))?;
+            match json {
+                true => stdout_line(&serde_json::to_string_pretty(&report).unwrap_or_default()),
+                false => report.lines().iter().for_each(|l| stdout_line(l)),
+            }
+            Ok(0)
+        }
         Command::Glossary { args, save } => glossary(args, save),
         Command::Qa { args } => qa(args),
         Command::Cache {
@@ -224,6 +243,9 @@ fn stdout_line(text: &str) {
 
 fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     let src = crate::load::load(file)?;
+    for w in &src.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
     let issue = crate::parse::parse(&src);
     if json {
         stdout_line(&serde_json::to_string_pretty(&issue).unwrap_or_default());
@@ -449,6 +471,9 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
         }
     })?;
     let t = &result.manifest.totals;
+    for w in &result.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
     if args.json {
         stdout_line(&serde_json::to_string_pretty(t).unwrap_or_default());
     }
@@ -535,6 +560,9 @@ fn glossary(args: TranslateArgs, save: Option<PathBuf>) -> Result<i32> {
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })?;
+    if let Some(w) = p.cache.write_failure() {
+        eprintln!("gloss: warning: {w}");
+    }
     let sent: u32 = reports.iter().map(|r| r.traffic.requests).sum();
     if args.json {
         stdout_line(
@@ -633,10 +661,17 @@ fn qa(args: TranslateArgs) -> Result<i32> {
     )
 }
 
-fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
+/// The configuration as seen from the current directory.
+fn load_config(endpoint: &EndpointArgs) -> Result<Config> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let (profile, warning) = Config::load(&cwd)?.profile(&overrides(endpoint))?;
-    if let Some(w) = warning {
+    Config::load_with(&cwd, endpoint.trust_workspace)
+}
+
+fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
+    let config = load_config(endpoint)?;
+    let (profile, warnings) = config.profile(&overrides(endpoint))?;
+    let report = config.report(&overrides(endpoint))?;
+    for w in warnings {
         eprintln!("gloss: warning: {w}");
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -646,7 +681,7 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
     let checks = runtime.block_on(crate::doctor::run(&profile));
     let ok = checks.iter().all(|c| c.ok);
     if json {
-        stdout_line(&serde_json::to_string_pretty(&serde_json::json!({"profile": profile.name, "base_url": crate::llm::redact_url(&profile.base_url), "model": profile.model, "ok": ok, "checks": checks})).unwrap_or_default());
+        stdout_line(&serde_json::to_string_pretty(&serde_json::json!({"profile": profile.name, "base_url": crate::llm::redact_url(&profile.base_url), "model": profile.model, "files": report.files, "key": report.key, "ok": ok, "checks": checks})).unwrap_or_default());
     } else {
         stdout_line(&format!(
             "profile {} · {} · model {}",
@@ -654,6 +689,8 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
             crate::llm::redact_url(&profile.base_url),
             profile.model
         ));
+        stdout_line(&report.files_line());
+        stdout_line(&report.key_line());
         for c in &checks {
             stdout_line(&format!(
                 "{} {:<13} {}",
@@ -667,6 +704,32 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
         }
     }
     Ok(if ok { 0 } else { 1 })
+}
+
+/// What `cache clear`/`prune` did, with the files they left alone.
+fn report_cleaned(c: &crate::cache::Cleaned, which: &str, root: &std::path::Path, json: bool) {
+    if json {
+        stdout_line(&serde_json::to_string_pretty(c).unwrap_or_default());
+        return;
+    }
+    let mut line = format!(
+        "removed {} entries {which}from {}",
+        c.removed,
+        root.display()
+    );
+    if c.kept > 0 {
+        line.push_str(&format!(", kept {}", c.kept));
+    }
+    if c.foreign > 0 {
+        line.push_str(&format!(
+            "; left {} files that are not gloss entries",
+            c.foreign
+        ));
+    }
+    if c.adopted {
+        line.push_str(" (the folder held only gloss entries but no CACHEDIR.TAG: tagged it)");
+    }
+    stdout_line(&line);
 }
 
 fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<i32> {
@@ -683,8 +746,13 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
             if json {
                 stdout_line(&serde_json::to_string_pretty(&s).unwrap_or_default());
             } else {
+                let foreign = if s.foreign > 0 {
+                    format!("; {} files that are not gloss entries", s.foreign)
+                } else {
+                    String::new()
+                };
                 stdout_line(&format!(
-                    "{}: {} entries, {:.1} KiB ({})",
+                    "{}: {} entries, {:.1} KiB ({}){foreign}",
                     cache.root().display(),
                     s.entries,
                     s.bytes as f64 / 1024.0,
@@ -703,18 +771,17 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
                 ));
             }
             let age = Duration::try_from_secs_f64(older_than * 86_400.0).unwrap_or(Duration::MAX);
-            let n = cache.prune(age)?;
-            stdout_line(&format!(
-                "removed {n} entries older than {older_than} days from {}",
-                cache.root().display()
-            ));
+            let cleaned = cache.prune(age)?;
+            report_cleaned(
+                &cleaned,
+                &format!("older than {older_than} days "),
+                cache.root(),
+                json,
+            );
         }
         CacheAction::Clear => {
-            let n = cache.clear()?;
-            stdout_line(&format!(
-                "removed {n} entries from {}",
-                cache.root().display()
-            ));
+            let cleaned = cache.clear()?;
+            report_cleaned(&cleaned, "", cache.root(), json);
         }
     }
     Ok(0)

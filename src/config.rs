@@ -3,6 +3,14 @@
 //! Sources, later ones winning field by field: built-in profiles, the user's
 //! config file (`~/.config/gloss/config.toml`), the workspace `gloss.toml` in
 //! the current directory, then command-line flags.
+//!
+//! Trust: the user's own file, flags and environment are trusted. A
+//! workspace file came with a repository, so unless the user trusts it
+//! (`--trust-workspace`, or its folder listed in `trusted_workspaces` of the
+//! user's file) it may set paths, prompts, chunking and models, but may not
+//! name a key variable, move a profile that sends a key to another host, or
+//! make a profile that sends a key the default. What it tried is ignored and
+//! said in one line ([`Config::refusals`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,6 +65,48 @@ pub struct ConfigFile {
     /// Prices per model name.
     #[serde(default)]
     pub prices: BTreeMap<String, Price>,
+    /// Workspace folders whose `gloss.toml` is trusted like this file (read
+    /// from the user's own file only; absolute, or relative to its folder).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_workspaces: Vec<PathBuf>,
+}
+
+/// Where a configuration value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "from", content = "name", rename_all = "snake_case")]
+pub enum Origin {
+    /// gloss's own defaults.
+    BuiltIn,
+    /// The user's config file.
+    User(PathBuf),
+    /// The workspace `gloss.toml`.
+    Workspace(PathBuf),
+    /// A command-line flag.
+    Flag(&'static str),
+    /// An environment variable.
+    Env(&'static str),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::BuiltIn => write!(f, "built-in"),
+            Origin::User(p) => write!(f, "user config {}", p.display()),
+            Origin::Workspace(p) => write!(f, "workspace {}", p.display()),
+            Origin::Flag(flag) => write!(f, "flag {flag}"),
+            Origin::Env(var) => write!(f, "env ${var}"),
+        }
+    }
+}
+
+/// A config file that was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// `user` or `workspace`.
+    pub role: &'static str,
+    /// Whether its key-related settings were honoured.
+    pub trusted: bool,
 }
 
 /// A fully resolved profile.
@@ -105,10 +155,35 @@ pub struct Config {
     pub default_profile: String,
     pub profiles: BTreeMap<String, ProfileFile>,
     pub prices: BTreeMap<String, Price>,
-    /// The files that were read, for `gloss doctor` and error messages.
-    pub sources: Vec<PathBuf>,
+    /// The files that were read, for `gloss doctor` and `gloss config`.
+    pub files: Vec<SourceFile>,
     /// Per profile, keys that a config file's `base_url` moved away from.
     dropped_keys: BTreeMap<String, String>,
+    /// Per profile and field, where the value came from.
+    origins: BTreeMap<String, BTreeMap<&'static str, Origin>>,
+    cache_dir_origin: Origin,
+    default_profile_origin: Origin,
+    /// What an untrusted workspace file tried and was ignored, and the file.
+    refused: Vec<String>,
+    refused_in: Option<PathBuf>,
+}
+
+/// A resolved profile with where each of its values came from.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub profile: Profile,
+    /// Field name → origin, for the fields a source set.
+    pub origins: BTreeMap<&'static str, Origin>,
+    /// Lines to show on stderr: settings ignored, keys not sent.
+    pub warnings: Vec<String>,
+}
+
+impl Resolved {
+    /// The variable and host a key is sent to, when the profile sends one.
+    pub fn key_destination(&self) -> Option<(String, String)> {
+        let var = self.profile.api_key_env.clone()?;
+        Some((var, host_of(&self.profile.base_url)))
+    }
 }
 
 /// Overrides from the command line.
@@ -121,6 +196,8 @@ pub struct Overrides {
     pub jobs: Option<usize>,
     pub chunk_tokens: Option<usize>,
     pub cache_dir: Option<PathBuf>,
+    /// `--trust-workspace`: honour the workspace file's key settings.
+    pub trust_workspace: bool,
 }
 
 fn builtin() -> ConfigFile {
@@ -147,7 +224,7 @@ fn builtin() -> ConfigFile {
     };
     profiles.insert(
         "local".into(),
-        local("http://127.0.0.1:8080/v1", "qwen2.5-coder-0.5b-instruct"),
+        local("http://127.0.0.1:8080/v1", "qwen2.5-coder-1.5b-instruct"),
     );
     profiles.insert(
         "ollama".into(),
@@ -176,6 +253,7 @@ fn builtin() -> ConfigFile {
         default_profile: Some("openai".into()),
         profiles,
         prices,
+        trusted_workspaces: Vec::new(),
     }
 }
 
@@ -196,9 +274,18 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>> {
     Ok(Some(file))
 }
 
-fn merge_profile(into: &mut ProfileFile, from: ProfileFile) {
+/// Copy the fields `from` sets into `into`, noting where each came from.
+fn merge_profile(
+    into: &mut ProfileFile,
+    from: ProfileFile,
+    origins: &mut BTreeMap<&'static str, Origin>,
+    origin: &Origin,
+) {
     macro_rules! take {
-        ($($f:ident),*) => { $( if from.$f.is_some() { into.$f = from.$f; } )* };
+        ($($f:ident),*) => { $( if from.$f.is_some() {
+            into.$f = from.$f;
+            origins.insert(stringify!($f), origin.clone());
+        } )* };
     }
     take!(
         base_url,
@@ -219,17 +306,44 @@ fn merge_profile(into: &mut ProfileFile, from: ProfileFile) {
 }
 
 impl Config {
-    /// Load built-ins, the user's file and the workspace file in `cwd`.
+    /// Load built-ins, the user's file and the workspace file in `cwd`; the
+    /// workspace is trusted only if the user's file lists it.
     pub fn load(cwd: &Path) -> Result<Self> {
+        Self::load_with(cwd, false)
+    }
+
+    /// [`Config::load`], trusting the workspace when `trust_workspace` (the flag).
+    pub fn load_with(cwd: &Path, trust_workspace: bool) -> Result<Self> {
         let user = directories::ProjectDirs::from("", "", "gloss")
             .map(|d| d.config_dir().join("config.toml"));
         let workspace = cwd.join("gloss.toml");
-        Self::load_from(user.as_deref(), Some(&workspace))
+        Self::load_layers(user.as_deref(), Some(&workspace), trust_workspace)
     }
 
-    /// Load from explicit files (tests use this to keep the user's home out).
+    /// Load from explicit files, the workspace untrusted unless the user file
+    /// lists it (tests use this to keep the user's home out).
     pub fn load_from(user: Option<&Path>, workspace: Option<&Path>) -> Result<Self> {
+        Self::load_layers(user, workspace, false)
+    }
+
+    /// Load from explicit files; `trust_workspace` is the flag.
+    pub fn load_layers(
+        user: Option<&Path>,
+        workspace: Option<&Path>,
+        trust_workspace: bool,
+    ) -> Result<Self> {
         let base = builtin();
+        let mut origins: BTreeMap<String, BTreeMap<&'static str, Origin>> = BTreeMap::new();
+        for (name, profile) in &base.profiles {
+            let mut fields = BTreeMap::new();
+            merge_profile(
+                &mut ProfileFile::default(),
+                profile.clone(),
+                &mut fields,
+                &Origin::BuiltIn,
+            );
+            origins.insert(name.clone(), fields);
+        }
         let mut config = Config {
             cache_dir: directories::ProjectDirs::from("", "", "gloss")
                 .map(|d| d.cache_dir().to_path_buf())
@@ -237,44 +351,157 @@ impl Config {
             default_profile: base.default_profile.clone().unwrap_or_default(),
             profiles: base.profiles,
             prices: base.prices,
-            sources: Vec::new(),
+            files: Vec::new(),
             dropped_keys: BTreeMap::new(),
+            origins,
+            cache_dir_origin: Origin::BuiltIn,
+            default_profile_origin: Origin::BuiltIn,
+            refused: Vec::new(),
+            refused_in: None,
         };
-        for path in [user, workspace].into_iter().flatten() {
-            let Some(file) = read_file(path)? else {
-                continue;
-            };
-            config.sources.push(path.to_path_buf());
-            if let Some(dir) = file.cache_dir {
-                config.cache_dir = dir;
+        let mut trusted_dirs = Vec::new();
+        if let Some(path) = user
+            && let Some(file) = read_file(path)?
+        {
+            trusted_dirs = file
+                .trusted_workspaces
+                .iter()
+                .map(|p| canonical(&path.parent().unwrap_or(Path::new(".")).join(p)))
+                .collect();
+            config.apply(path, file, Origin::User(path.to_path_buf()), true);
+        }
+        if let Some(path) = workspace
+            && let Some(mut file) = read_file(path)?
+        {
+            let dir = canonical(path.parent().unwrap_or(Path::new(".")));
+            let trusted = trust_workspace
+                || trusted_dirs
+                    .iter()
+                    .any(|t| *t == dir || *t == canonical(path));
+            if !trusted {
+                config.screen(path, &mut file);
             }
-            if let Some(p) = file.default_profile {
-                config.default_profile = p;
-            }
-            for (name, profile) in file.profiles {
-                let into = config.profiles.entry(name.clone()).or_default();
-                // A file (say, a cloned repo's gloss.toml) that points a keyed
-                // profile at another host without naming a key for it does
-                // not get the key of the host it replaced.
-                if let (Some(old), Some(new), Some(var)) =
-                    (&into.base_url, &profile.base_url, &into.api_key_env)
-                    && origin(old) != origin(new)
-                    && profile.api_key_env.is_none()
-                {
-                    config.dropped_keys.insert(
-                        name.clone(),
-                        format!(
-                            "{} points profile {name:?} at another host, so its key (${var}) is not sent; set api_key_env in that file to send one",
-                            path.display()
-                        ),
-                    );
-                    into.api_key_env = None;
-                }
-                merge_profile(into, profile);
-            }
-            config.prices.extend(file.prices);
+            config.apply(path, file, Origin::Workspace(path.to_path_buf()), trusted);
         }
         Ok(config)
+    }
+
+    /// Drop from an untrusted workspace file what would choose a secret or
+    /// send one elsewhere, noting each refusal.
+    fn screen(&mut self, path: &Path, file: &mut ConfigFile) {
+        let before = self.refused.len();
+        if !file.trusted_workspaces.is_empty() {
+            self.refused
+                .push("trusted_workspaces (only your user config can trust a workspace)".into());
+            file.trusted_workspaces.clear();
+        }
+        for (name, profile) in &mut file.profiles {
+            let current = self.profiles.get(name);
+            let current_var = current.and_then(|p| p.api_key_env.clone());
+            if let Some(var) = &profile.api_key_env
+                && current_var.as_ref() != Some(var)
+            {
+                self.refused.push(format!(
+                    "profiles.{name}.api_key_env = {var:?} (a workspace may not choose which secret is sent)"
+                ));
+                profile.api_key_env = None;
+            }
+            if let (Some(var), Some(new), Some(old)) = (
+                &current_var,
+                &profile.base_url,
+                current.and_then(|p| p.base_url.as_ref()),
+            ) && origin(new) != origin(old)
+            {
+                self.refused.push(format!(
+                    "profiles.{name}.base_url = {:?} (it would send ${var} to {})",
+                    redact_url(new),
+                    host_of(new)
+                ));
+                profile.base_url = None;
+            }
+        }
+        if let Some(name) = &file.default_profile
+            && *name != self.default_profile
+        {
+            // Keys come only from trusted sources, so a profile sends one
+            // here exactly when it did before this file.
+            let keyed = self.profiles.get(name).and_then(|p| p.api_key_env.as_ref());
+            if let Some(var) = keyed {
+                self.refused.push(format!(
+                    "default_profile = {name:?} (it sends ${var}; pass --profile {name} to use it)"
+                ));
+                file.default_profile = None;
+            }
+        }
+        if self.refused.len() > before {
+            self.refused_in = Some(path.to_path_buf());
+        }
+    }
+
+    /// Merge one file's contents.
+    fn apply(&mut self, path: &Path, file: ConfigFile, from: Origin, trusted: bool) {
+        let role = match from {
+            Origin::Workspace(_) => "workspace",
+            _ => "user",
+        };
+        self.files.push(SourceFile {
+            path: path.to_path_buf(),
+            role,
+            trusted,
+        });
+        if let Some(dir) = file.cache_dir {
+            self.cache_dir = dir;
+            self.cache_dir_origin = from.clone();
+        }
+        if let Some(p) = file.default_profile {
+            self.default_profile = p;
+            self.default_profile_origin = from.clone();
+        }
+        for (name, profile) in file.profiles {
+            let into = self.profiles.entry(name.clone()).or_default();
+            let fields = self.origins.entry(name.clone()).or_default();
+            // A file that points a keyed profile at another host without
+            // naming a key for it does not get the key of the host it replaced.
+            if let (Some(old), Some(new), Some(var)) =
+                (&into.base_url, &profile.base_url, &into.api_key_env)
+                && origin(old) != origin(new)
+                && profile.api_key_env.is_none()
+            {
+                self.dropped_keys.insert(
+                    name.clone(),
+                    format!(
+                        "{} points profile {name:?} at another host, so its key (${var}) is not sent; set api_key_env in that file to send one",
+                        path.display()
+                    ),
+                );
+                into.api_key_env = None;
+                fields.remove("api_key_env");
+            }
+            merge_profile(into, profile, fields, &from);
+        }
+        self.prices.extend(file.prices);
+    }
+
+    /// The one line saying what an untrusted workspace file tried and how to
+    /// trust it, if it tried anything.
+    pub fn refusals(&self) -> Option<String> {
+        let path = self.refused_in.as_ref()?;
+        Some(format!(
+            "ignored in {} (an untrusted workspace may not choose keys or where they go): {}; if you trust this folder, pass --trust-workspace or add it to trusted_workspaces in your user config",
+            path.display(),
+            self.refused.join(", ")
+        ))
+    }
+
+    /// Where the cache folder came from.
+    pub fn cache_dir_origin(&self, overrides: &Overrides) -> Origin {
+        if overrides.cache_dir.is_some() {
+            Origin::Flag("--cache-dir")
+        } else if std::env::var_os("GLOSS_CACHE_DIR").is_some() {
+            Origin::Env("GLOSS_CACHE_DIR")
+        } else {
+            self.cache_dir_origin.clone()
+        }
     }
 
     /// The cache folder after `--cache-dir` and `GLOSS_CACHE_DIR`.
@@ -286,8 +513,13 @@ impl Config {
             .unwrap_or_else(|| self.cache_dir.clone())
     }
 
-    /// Resolve the profile to use. Returns the profile and any warning to show.
-    pub fn profile(&self, overrides: &Overrides) -> Result<(Profile, Option<String>)> {
+    /// Resolve the profile to use. Returns the profile and the warnings to show.
+    pub fn profile(&self, overrides: &Overrides) -> Result<(Profile, Vec<String>)> {
+        self.resolve(overrides).map(|r| (r.profile, r.warnings))
+    }
+
+    /// Resolve the profile to use, with where each value came from.
+    pub fn resolve(&self, overrides: &Overrides) -> Result<Resolved> {
         let name = overrides
             .profile
             .clone()
@@ -299,18 +531,21 @@ impl Config {
                 known.join(", ")
             ))
         })?;
+        let mut origins = self.origins.get(&name).cloned().unwrap_or_default();
         let mut base_url = file
             .base_url
             .clone()
             .ok_or_else(|| GlossError::Config(format!("profile {name:?} has no base_url")))?;
         let mut api_key_env = file.api_key_env.clone();
-        let mut warning = self.dropped_keys.get(&name).cloned();
+        let mut warnings: Vec<String> = self.refusals().into_iter().collect();
+        warnings.extend(self.dropped_keys.get(&name).cloned());
         // Like the official SDKs, OPENAI_BASE_URL redirects the default OpenAI profile.
         if name == "openai"
             && let Ok(url) = std::env::var("OPENAI_BASE_URL")
             && !url.trim().is_empty()
         {
             base_url = url;
+            origins.insert("base_url", Origin::Env("OPENAI_BASE_URL"));
         }
         if let Some(url) = &overrides.base_url {
             // A key belongs to its endpoint: a different host gets no key
@@ -319,16 +554,28 @@ impl Config {
                 && origin(url) != origin(&base_url)
                 && overrides.api_key_env.is_none()
             {
-                warning = Some(format!(
+                warnings.push(format!(
                     "--base-url points away from profile {name:?}'s endpoint, so its key ({}) is not sent; pass --api-key-env VAR to send one",
                     api_key_env.as_deref().unwrap_or_default()
                 ));
                 api_key_env = None;
+                origins.remove("api_key_env");
             }
             base_url = url.clone();
+            origins.insert("base_url", Origin::Flag("--base-url"));
         }
         if let Some(var) = &overrides.api_key_env {
             api_key_env = Some(var.clone());
+            origins.insert("api_key_env", Origin::Flag("--api-key-env"));
+        }
+        if overrides.model.is_some() {
+            origins.insert("model", Origin::Flag("--model"));
+        }
+        if overrides.jobs.is_some() {
+            origins.insert("concurrency", Origin::Flag("--jobs"));
+        }
+        if overrides.chunk_tokens.is_some() {
+            origins.insert("chunk_tokens", Origin::Flag("--budget"));
         }
         let model = overrides
             .model
@@ -354,8 +601,167 @@ impl Config {
             repair: file.repair.unwrap_or(true),
             model,
         };
-        Ok((profile, warning))
+        Ok(Resolved {
+            profile,
+            origins,
+            warnings,
+        })
     }
+}
+
+/// One value of the effective profile and where it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setting {
+    pub field: &'static str,
+    pub value: String,
+    pub from: Origin,
+}
+
+/// Where a key goes: the variable read and the host it is sent to.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyDestination {
+    pub var: String,
+    /// Whether the variable is set (its value is never shown).
+    pub set: bool,
+    pub host: String,
+}
+
+/// What `gloss config` shows: the files read, what was ignored, the
+/// effective profile value by value with its source, and where a key goes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub files: Vec<SourceFile>,
+    /// Settings ignored (an untrusted workspace's) and keys not sent.
+    pub warnings: Vec<String>,
+    pub profile: String,
+    pub profile_from: Origin,
+    pub settings: Vec<Setting>,
+    /// `None`: this profile sends no key.
+    pub key: Option<KeyDestination>,
+    pub cache_dir: Setting,
+}
+
+impl Report {
+    /// The report as lines of text.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = vec![self.files_line(), self.key_line()];
+        out.extend(self.warnings.iter().map(|w| format!("warning: {w}")));
+        out.push(format!("profile {} ({})", self.profile, self.profile_from));
+        for s in self.settings.iter().chain([&self.cache_dir]) {
+            out.push(format!("  {:<20} {:<40} {}", s.field, s.value, s.from));
+        }
+        out
+    }
+
+    /// Which config files were read, and whether the workspace is trusted.
+    pub fn files_line(&self) -> String {
+        if self.files.is_empty() {
+            return "config: no files read (built-in profiles only)".into();
+        }
+        let files: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| {
+                let trust = match (f.role, f.trusted) {
+                    ("workspace", true) => ", trusted",
+                    ("workspace", false) => ", not trusted",
+                    _ => "",
+                };
+                format!("{} ({}{trust})", f.path.display(), f.role)
+            })
+            .collect();
+        format!("config: read {}", files.join(", "))
+    }
+
+    /// Whether a key is sent, from which variable, to which host.
+    pub fn key_line(&self) -> String {
+        match &self.key {
+            None => "key: none sent".into(),
+            Some(k) if k.set => format!("key: ${} is sent to {}", k.var, k.host),
+            Some(k) => format!(
+                "key: ${} would be sent to {}, but it is not set",
+                k.var, k.host
+            ),
+        }
+    }
+}
+
+impl Config {
+    /// The report of `gloss config` for the profile `overrides` select.
+    pub fn report(&self, overrides: &Overrides) -> Result<Report> {
+        let resolved = self.resolve(overrides)?;
+        let p = &resolved.profile;
+        let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+        let values: Vec<(&'static str, String)> = vec![
+            ("base_url", redact_url(&p.base_url)),
+            ("model", p.model.clone()),
+            ("api_key_env", p.api_key_env.clone().unwrap_or("-".into())),
+            ("temperature", p.temperature.to_string()),
+            ("max_output_tokens", p.max_output_tokens.to_string()),
+            ("concurrency", p.concurrency.to_string()),
+            ("requests_per_minute", opt(p.requests_per_minute)),
+            ("tokens_per_minute", opt(p.tokens_per_minute)),
+            ("timeout_secs", p.timeout_secs.to_string()),
+            ("context_window", p.context_window.to_string()),
+            ("chunk_tokens", p.chunk_tokens.to_string()),
+            ("max_attempts", p.max_attempts.to_string()),
+            ("termbase", p.termbase.to_string()),
+            ("repair", p.repair.to_string()),
+        ];
+        let settings = values
+            .into_iter()
+            .map(|(field, value)| Setting {
+                field,
+                value,
+                from: resolved
+                    .origins
+                    .get(field)
+                    .cloned()
+                    .unwrap_or(Origin::BuiltIn),
+            })
+            .collect();
+        Ok(Report {
+            files: self.files.clone(),
+            warnings: resolved.warnings.clone(),
+            profile: p.name.clone(),
+            profile_from: if overrides.profile.is_some() {
+                Origin::Flag("--profile")
+            } else {
+                self.default_profile_origin.clone()
+            },
+            settings,
+            key: resolved
+                .key_destination()
+                .map(|(var, host)| KeyDestination {
+                    set: p.api_key().is_some(),
+                    var,
+                    host,
+                }),
+            cache_dir: Setting {
+                field: "cache_dir",
+                value: self.cache_dir(overrides).display().to_string(),
+                from: self.cache_dir_origin(overrides),
+            },
+        })
+    }
+}
+
+/// A folder or file with symlinks and `..` resolved, as written when it
+/// does not exist (it then matches nothing real).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `host:port` of a URL, for messages.
+pub fn host_of(url: &str) -> String {
+    let o = origin(url);
+    let host = o.split_once("://").map_or(o.as_str(), |(_, h)| h);
+    // Never a `user:password@` part.
+    host.rsplit_once('@').map_or(host, |(_, h)| h).to_string()
+}
+
+fn redact_url(url: &str) -> String {
+    crate::llm::redact_url(url)
 }
 
 /// `scheme://host:port` of a URL, lower-cased, for comparing endpoints.
@@ -403,33 +809,191 @@ mod tests {
         };
         let (p, warning) = c.profile(&o).unwrap();
         assert_eq!(p.api_key_env, None);
-        assert!(warning.unwrap().contains("not sent"));
+        assert!(warning[0].contains("not sent"));
+    }
+
+    /// A user config at `dir/user.toml` and a workspace `dir/ws/gloss.toml`.
+    fn files(dir: &Path, user: &str, workspace: &str) -> (PathBuf, PathBuf) {
+        std::fs::create_dir_all(dir.join("ws")).unwrap();
+        let (u, w) = (dir.join("user.toml"), dir.join("ws/gloss.toml"));
+        std::fs::write(&u, user).unwrap();
+        std::fs::write(&w, workspace).unwrap();
+        (u, w)
+    }
+
+    fn profile_named(c: &Config, name: Option<&str>) -> (Profile, Vec<String>) {
+        let o = Overrides {
+            profile: name.map(str::to_string),
+            ..Default::default()
+        };
+        c.profile(&o).unwrap()
+    }
+
+    const REDIRECT: &str = "[profiles.openai]\nbase_url = \"https://evil.example/v1\"\napi_key_env = \"OPENAI_API_KEY\"\nmodel = \"gpt-4o\"\n";
+
+    #[test]
+    fn an_untrusted_workspace_cannot_move_a_keyed_profile_or_name_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let (u, w) = files(dir.path(), "", REDIRECT);
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, warnings) = profile_named(&c, Some("openai"));
+        assert_eq!(
+            p.base_url, "https://api.openai.com/v1",
+            "the redirect was ignored"
+        );
+        assert_eq!(p.api_key_env.as_deref(), Some("OPENAI_API_KEY"));
+        assert_eq!(p.model, "gpt-4o", "model choices still apply");
+        assert_eq!(warnings.len(), 1, "one line: {warnings:?}");
+        for needle in [
+            "profiles.openai.base_url",
+            "evil.example",
+            "--trust-workspace",
+        ] {
+            assert!(warnings[0].contains(needle), "{needle}: {}", warnings[0]);
+        }
+        assert!(!c.files[1].trusted);
     }
 
     #[test]
-    fn a_config_file_moving_a_keyed_profile_elsewhere_drops_the_key() {
+    fn an_untrusted_workspace_cannot_make_a_secret_the_key_of_a_new_default() {
         let dir = tempfile::tempdir().unwrap();
-        let ws = dir.path().join("gloss.toml");
-        std::fs::write(
-            &ws,
-            "[profiles.openai]\nbase_url = \"https://evil.example/v1\"\n",
-        )
-        .unwrap();
+        for var in ["HOME", "SECRET_DB_PASSWORD"] {
+            let ws = format!(
+                "default_profile = \"x\"\n[profiles.x]\nbase_url = \"https://evil.example/v1\"\nmodel = \"m\"\napi_key_env = \"{var}\"\n"
+            );
+            let (u, w) = files(dir.path(), "", &ws);
+            let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+            let (p, warnings) = profile_named(&c, None);
+            assert_eq!(p.name, "x");
+            assert_eq!(p.api_key_env, None, "{var} must never become a key");
+            assert!(p.api_key().is_none());
+            assert!(warnings[0].contains(&format!("profiles.x.api_key_env = \"{var}\"")));
+        }
+    }
+
+    #[test]
+    fn an_untrusted_workspace_cannot_make_a_keyed_profile_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = "default_profile = \"local\"\n[profiles.work]\nbase_url = \"https://llm.work.example/v1\"\nmodel = \"m\"\napi_key_env = \"WORK_KEY\"\n";
+        let (u, w) = files(dir.path(), user, "default_profile = \"work\"\n");
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, warnings) = profile_named(&c, None);
+        assert_eq!(p.name, "local");
+        assert!(
+            warnings[0].contains("default_profile = \"work\""),
+            "{warnings:?}"
+        );
+        // A keyless default is a model choice, and allowed.
+        let (u, w) = files(dir.path(), user, "default_profile = \"ollama\"\n");
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, warnings) = profile_named(&c, None);
+        assert_eq!((p.name.as_str(), warnings.len()), ("ollama", 0));
+    }
+
+    #[test]
+    fn a_trusted_workspace_may_redirect_with_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        // By the flag…
+        let (u, w) = files(dir.path(), "", REDIRECT);
+        let c = Config::load_layers(Some(&u), Some(&w), true).unwrap();
+        let (p, warnings) = profile_named(&c, Some("openai"));
+        assert_eq!(p.base_url, "https://evil.example/v1");
+        assert_eq!(p.api_key_env.as_deref(), Some("OPENAI_API_KEY"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // …or listed in the user's file, by a path that resolves to it.
+        let user = format!(
+            "trusted_workspaces = [\"{}\"]\n",
+            dir.path().join("ws/../ws").display()
+        );
+        let (u, w) = files(dir.path(), &user, REDIRECT);
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        assert!(c.files[1].trusted);
+        assert_eq!(
+            profile_named(&c, Some("openai")).0.base_url,
+            "https://evil.example/v1"
+        );
+        // A workspace cannot list itself.
+        let ws = format!("trusted_workspaces = [\".\"]\n{REDIRECT}");
+        let (u, w) = files(dir.path(), "", &ws);
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, warnings) = profile_named(&c, Some("openai"));
+        assert_eq!(p.base_url, "https://api.openai.com/v1");
+        assert!(warnings[0].contains("trusted_workspaces"), "{warnings:?}");
+    }
+
+    #[test]
+    fn this_repositorys_own_workspace_works_untrusted() {
+        let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("gloss.toml");
         let c = Config::load_from(None, Some(&ws)).unwrap();
+        let (p, warnings) = profile_named(&c, Some("local"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(crate::llm::is_loopback(&p.base_url));
+        assert_eq!(p.api_key_env, None);
+    }
+
+    #[test]
+    fn the_user_config_moving_a_keyed_profile_drops_the_key_unless_it_names_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let moved = "[profiles.openai]\nbase_url = \"https://proxy.example/v1\"\n";
+        for (user, key) in [
+            (moved.to_string(), None),
+            (
+                format!("{moved}api_key_env = \"PROXY_KEY\"\n"),
+                Some("PROXY_KEY"),
+            ),
+        ] {
+            let (u, w) = files(dir.path(), &user, "");
+            let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+            let (p, warnings) = profile_named(&c, Some("openai"));
+            assert_eq!(p.api_key_env.as_deref(), key);
+            let warned = warnings.iter().any(|w| w.contains("OPENAI_API_KEY"));
+            assert_eq!(warned, key.is_none(), "{warnings:?}");
+        }
+    }
+
+    #[test]
+    fn the_report_says_where_each_value_came_from_and_where_the_key_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (u, w) = files(
+            dir.path(),
+            "[profiles.openai]\nconcurrency = 3\n",
+            "[profiles.openai]\nmodel = \"gpt-4.1\"\n",
+        );
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
         let o = Overrides {
             profile: Some("openai".into()),
+            chunk_tokens: Some(321),
             ..Default::default()
         };
-        let (p, warning) = c.profile(&o).unwrap();
-        assert_eq!(p.api_key_env, None);
-        assert!(warning.unwrap().contains("OPENAI_API_KEY"));
-        // Naming the key in the same file is the user's explicit choice.
-        std::fs::write(&ws, "[profiles.openai]\nbase_url = \"https://proxy.example/v1\"\napi_key_env = \"PROXY_KEY\"\n").unwrap();
-        let c = Config::load_from(None, Some(&ws)).unwrap();
+        let r = c.report(&o).unwrap();
+        let from = |field: &str| {
+            r.settings
+                .iter()
+                .find(|s| s.field == field)
+                .unwrap()
+                .from
+                .clone()
+        };
+        assert_eq!(from("concurrency"), Origin::User(u.clone()));
+        assert_eq!(from("model"), Origin::Workspace(w.clone()));
+        assert_eq!(from("chunk_tokens"), Origin::Flag("--budget"));
+        assert_eq!(from("base_url"), Origin::BuiltIn);
+        assert_eq!(r.profile_from, Origin::Flag("--profile"));
+        let key = r.key.as_ref().unwrap();
         assert_eq!(
-            c.profile(&o).unwrap().0.api_key_env.as_deref(),
-            Some("PROXY_KEY")
+            (key.var.as_str(), key.host.as_str()),
+            ("OPENAI_API_KEY", "api.openai.com")
         );
+        assert!(
+            r.files_line().contains("(workspace, not trusted)"),
+            "{}",
+            r.files_line()
+        );
+        let o = Overrides {
+            profile: Some("local".into()),
+            ..Default::default()
+        };
+        assert_eq!(c.report(&o).unwrap().key_line(), "key: none sent");
     }
 
     #[test]

@@ -1,13 +1,13 @@
-//! `gloss doctor`: check an endpoint before a long run — reachable, lists the
-//! model, answers a one-token completion — and say in one line what to do
-//! when a check fails.
-
-use std::time::{Duration, Instant};
+//! `gloss doctor`: check an endpoint before a long run — the key is there,
+//! the endpoint answers, lists the model, answers a one-token completion —
+//! and say in one line what to do when a check fails. A run makes the same
+//! checks before its first request ([`LlmClient::check_endpoint`]), from the
+//! same functions, so both give the same hints.
 
 use serde::Serialize;
 
 use crate::config::Profile;
-use crate::llm::{ChatRequest, LlmClient, LlmError, is_loopback, redact_url};
+use crate::llm::{ChatRequest, LlmClient, LlmError, check_key, list_models, unreachable_hint};
 use crate::prompts::Messages;
 
 /// One check's result.
@@ -20,103 +20,107 @@ pub struct Check {
     pub hint: Option<String>,
 }
 
+impl Check {
+    fn failed(name: &'static str, e: &LlmError, hint: String) -> Self {
+        Check {
+            name,
+            ok: false,
+            detail: e.to_string(),
+            hint: Some(hint),
+        }
+    }
+}
+
+/// The hint for an error of the completion probe or the checks before it.
+fn hint(profile: &Profile, e: &LlmError) -> String {
+    match e {
+        LlmError::Auth { hint, .. } | LlmError::Unreachable { hint, .. } => hint.clone(),
+        LlmError::MissingKey { var, .. } => {
+            format!("export {var}=… (or pass --api-key-env VAR, or use a local profile)")
+        }
+        LlmError::ModelNotFound { .. } => "pass --model with a model the server lists".into(),
+        LlmError::Connect { .. } => unreachable_hint(profile),
+        _ => "see the message; gloss retries such errors during a run".into(),
+    }
+}
+
 /// Run all checks against `profile`.
 pub async fn run(profile: &Profile) -> Vec<Check> {
     let mut checks = Vec::new();
-    let shown = redact_url(&profile.base_url);
-    let host = shown
-        .split_once("://")
-        .map_or(shown.as_str(), |(_, r)| r)
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let start_hint = if is_loopback(&profile.base_url) {
-        if profile.name == "local" {
-            format!("no server on {host} — run scripts/local-model up")
-        } else {
-            format!(
-                "no server on {host} — start your local server (Ollama, vLLM, LM Studio, llama.cpp) or fix base_url"
-            )
+    let client = match LlmClient::new(profile) {
+        Ok(mut c) => {
+            // The checks below are the client's own, made one by one.
+            c.preflight = false;
+            c
         }
-    } else {
-        format!("cannot reach {host} — check base_url and the network")
-    };
-
-    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(15));
-    if is_loopback(&profile.base_url) {
-        builder = builder.no_proxy();
-    }
-    let http = match builder.build() {
-        Ok(h) => h,
         Err(e) => {
-            checks.push(Check {
-                name: "reachable",
-                ok: false,
-                detail: e.to_string(),
-                hint: None,
-            });
+            checks.push(Check::failed("reachable", &e, hint(profile, &e)));
             return checks;
         }
     };
-    let mut request = http.get(format!("{}/models", profile.base_url));
-    if let Some(key) = profile.api_key() {
-        request = request.bearer_auth(key);
-    }
-    let started = Instant::now();
-    match request.send().await {
-        Err(e) => {
-            checks.push(Check {
-                name: "reachable",
-                ok: false,
-                detail: format!("{}: {}", redact_url(&profile.base_url), e),
-                hint: Some(start_hint),
-            });
-            return checks;
-        }
-        Ok(response) => {
-            let status = response.status();
-            let body = response.text().await.unwrap_or_default();
-            checks.push(Check {
-                name: "reachable",
+    if profile.api_key_env.is_some() {
+        checks.push(match check_key(profile) {
+            Ok(()) => Check {
+                name: "key",
                 ok: true,
                 detail: format!(
-                    "{} answered HTTP {} in {} ms",
-                    redact_url(&profile.base_url),
-                    status.as_u16(),
-                    started.elapsed().as_millis()
+                    "${} is set",
+                    profile.api_key_env.as_deref().unwrap_or_default()
                 ),
                 hint: None,
-            });
-            let ids: Vec<String> = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["data"].as_array().cloned())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|m| m["id"].as_str().map(str::to_string))
-                .collect();
-            let listed = ids.iter().any(|id| id == &profile.model);
-            checks.push(Check {
-                name: "model listed",
-                ok: listed || status.is_success() && ids.is_empty(),
-                detail: if listed {
-                    format!("{} is served", profile.model)
-                } else if status.is_client_error() {
-                    format!(
-                        "/models answered HTTP {}: {}",
-                        status.as_u16(),
-                        crate::llm::wire::error_message(&body)
-                    )
-                } else {
-                    format!("{} not in /models ({})", profile.model, ids.join(", "))
-                },
-                hint: (!listed).then(|| match ids.first() {
-                    Some(first) => format!("pass --model {first} or set model in the profile"),
-                    None => "check the key and base_url".to_string(),
-                }),
-            });
-        }
+            },
+            Err(e) => Check::failed("key", &e, hint(profile, &e)),
+        });
     }
+    let models = match list_models(client.http(), profile).await {
+        Ok(m) => m,
+        Err(e) => {
+            checks.push(Check::failed("reachable", &e, hint(profile, &e)));
+            return checks;
+        }
+    };
+    checks.push(Check {
+        name: "reachable",
+        ok: true,
+        detail: format!(
+            "{} answered HTTP {} in {} ms",
+            models.url,
+            models.status,
+            models.latency.as_millis()
+        ),
+        hint: None,
+    });
+    let success = (200..300).contains(&models.status);
+    let listed = success && models.serves(&profile.model);
+    checks.push(Check {
+        name: "model listed",
+        ok: listed,
+        detail: if !success {
+            format!(
+                "/models answered HTTP {}: {}",
+                models.status,
+                crate::llm::wire::error_message(&models.body)
+            )
+        } else if models.ids.iter().any(|id| id == &profile.model) {
+            format!("{} is served", profile.model)
+        } else if listed {
+            format!(
+                "{} is served (the server lists {})",
+                profile.model,
+                models.ids.join(", ")
+            )
+        } else {
+            format!(
+                "{} not in /models ({})",
+                profile.model,
+                models.ids.join(", ")
+            )
+        },
+        hint: (!listed).then(|| match models.ids.first() {
+            Some(first) if success => format!("pass --model {first} or set model in the profile"),
+            _ => "check the key and base_url".to_string(),
+        }),
+    });
 
     let mut probe = profile.clone();
     probe.max_output_tokens = 1;
@@ -126,7 +130,10 @@ pub async fn run(profile: &Profile) -> Vec<Check> {
         user: "Say OK.".into(),
     };
     let outcome = match LlmClient::new(&probe) {
-        Ok(client) => client.chat(&ChatRequest::new(&probe, &messages), 10).await,
+        Ok(mut client) => {
+            client.preflight = false;
+            client.chat(&ChatRequest::new(&probe, &messages), 10).await
+        }
         Err(e) => Err(e),
     };
     checks.push(match outcome {
@@ -144,19 +151,7 @@ pub async fn run(profile: &Profile) -> Vec<Check> {
             ),
             hint: None,
         },
-        Err(e) => Check {
-            name: "completion",
-            ok: false,
-            hint: Some(match &e {
-                LlmError::Auth { hint, .. } => hint.clone(),
-                LlmError::ModelNotFound { .. } => {
-                    "pass --model with a model the server lists".into()
-                }
-                LlmError::Connect { .. } => start_hint,
-                _ => "see the message; gloss retries such errors during a run".into(),
-            }),
-            detail: e.to_string(),
-        },
+        Err(e) => Check::failed("completion", &e, hint(profile, &e)),
     });
     checks
 }

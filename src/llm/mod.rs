@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::config::Profile;
+use crate::error::Redacted;
 use crate::prompts::Messages;
 use limit::RateLimiter;
 use wire::{WireResponse, WireUsage};
@@ -27,21 +28,22 @@ use wire::{WireResponse, WireUsage};
 /// Longest `Retry-After` gloss honours; a server asking for more gets this.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
-/// Why a request failed.
+/// Why a request failed. Every `url` and `message` is [`Redacted`]: text
+/// from the server or the transport is scrubbed of the key where it enters.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum LlmError {
     #[error("HTTP {status} from {url}: {message}")]
     Http {
         status: u16,
-        url: String,
-        message: String,
+        url: Redacted,
+        message: Redacted,
         retry_after: Option<Duration>,
     },
     #[error("HTTP {status} from {url}: {message} — {hint}")]
     Auth {
         status: u16,
-        url: String,
-        message: String,
+        url: Redacted,
+        message: Redacted,
         hint: String,
     },
     #[error(
@@ -49,21 +51,33 @@ pub enum LlmError {
     )]
     ModelNotFound {
         model: String,
-        url: String,
-        message: String,
+        url: Redacted,
+        message: Redacted,
     },
     #[error(
         "request timed out after {secs} s at {url} (raise timeout_secs in the profile for slow local models)"
     )]
-    Timeout { url: String, secs: u64 },
+    Timeout { url: Redacted, secs: u64 },
     #[error(
         "cannot connect to {url}: {message} — is the server running? (for the local profile: scripts/local-model up)"
     )]
-    Connect { url: String, message: String },
+    Connect { url: Redacted, message: Redacted },
+    /// The endpoint did not answer the check made before the first request.
+    #[error("cannot reach {url}: {message} — {hint}")]
+    Unreachable {
+        url: Redacted,
+        message: Redacted,
+        hint: String,
+    },
+    /// The profile sends a key but its variable is not set.
+    #[error(
+        "profile {profile:?} sends its key from ${var}, which is not set — export {var}=…, or use a local profile (--profile local)"
+    )]
+    MissingKey { profile: String, var: String },
     #[error("malformed response from {url}: {message}")]
-    Malformed { url: String, message: String },
+    Malformed { url: Redacted, message: Redacted },
     #[error("the request does not fit the model's context at {url}: {message}")]
-    ContextOverflow { url: String, message: String },
+    ContextOverflow { url: Redacted, message: Redacted },
     #[error("gave up after {attempts} attempts: {last}")]
     Exhausted { attempts: u32, last: Box<LlmError> },
 }
@@ -71,7 +85,13 @@ pub enum LlmError {
 impl LlmError {
     /// Errors that no retry can fix and that stop the whole run.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, LlmError::Auth { .. } | LlmError::ModelNotFound { .. })
+        matches!(
+            self,
+            LlmError::Auth { .. }
+                | LlmError::ModelNotFound { .. }
+                | LlmError::Unreachable { .. }
+                | LlmError::MissingKey { .. }
+        )
     }
 
     fn is_retryable(&self) -> bool {
@@ -198,39 +218,58 @@ fn backoff(attempt: u32, base: Duration) -> Duration {
 #[derive(Clone)]
 pub struct LlmClient {
     client: Client<OpenAIConfig>,
+    http: reqwest::Client,
     profile: Arc<Profile>,
     in_flight: Arc<Semaphore>,
     limiter: Option<Arc<RateLimiter>>,
+    /// The outcome of [`LlmClient::preflight`], run once before the first request.
+    ready: Arc<tokio::sync::OnceCell<Result<(), LlmError>>>,
+    /// Check the endpoint before the first request (doctor turns it off: it
+    /// makes the same checks itself, one by one).
+    pub preflight: bool,
     /// First backoff step; tests shorten it.
     pub backoff_base: Duration,
 }
 
+/// How long the check before the first request waits for `/models`: a
+/// server that does not list its models in this time is not answering.
+const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
+
 impl LlmClient {
     /// Build a client for `profile`. The key comes only from the profile's own variable.
     pub fn new(profile: &Profile) -> Result<Self, LlmError> {
-        let mut builder = reqwest::Client::builder()
-            .timeout(Duration::from_secs(profile.timeout_secs))
-            .connect_timeout(Duration::from_secs(10));
-        // A local server is never reached through a proxy from the environment.
-        if is_loopback(&profile.base_url) {
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(|e| LlmError::Connect {
-            url: profile.base_url.clone(),
-            message: e.to_string(),
-        })?;
+        let http =
+            http_client(profile, Duration::from_secs(profile.timeout_secs)).map_err(|e| {
+                LlmError::Connect {
+                    url: Redacted::url(&profile.base_url, &[]),
+                    message: Redacted::new(&e.to_string(), &[]),
+                }
+            })?;
+        // The query of a base URL (`?api-version=…`) goes on every request,
+        // after the path async-openai appends.
+        let (base, query) = split_base(&profile.base_url);
         // Set every field explicitly: OpenAIConfig::new() would read the
         // user's OPENAI_* variables and send them to whatever host this is.
         let config = OpenAIConfig::new()
-            .with_api_base(profile.base_url.trim_end_matches('/'))
+            .with_api_base(base)
             .with_api_key(profile.api_key().unwrap_or_default())
             .with_org_id("")
             .with_project_id("");
+        let transport_http = http.clone();
         let transport = tower::service_fn(
             move |factory: async_openai::middleware::HttpRequestFactory| {
-                let http = http.clone();
+                let http = transport_http.clone();
+                let query = query.clone();
                 async move {
-                    let request = factory.build().await?;
+                    let mut request = factory.build().await?;
+                    if let Some(q) = &query {
+                        let url = request.url_mut();
+                        let joined = match url.query() {
+                            Some(own) if !own.is_empty() => format!("{own}&{q}"),
+                            _ => q.clone(),
+                        };
+                        url.set_query(Some(&joined));
+                    }
                     let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
                     let status = response.status();
                     if status.is_success() {
@@ -257,11 +296,52 @@ impl LlmClient {
         };
         Ok(Self {
             client,
+            http,
             in_flight: Arc::new(Semaphore::new(profile.concurrency.max(1))),
             profile: Arc::new(profile.clone()),
             limiter,
+            ready: Arc::new(tokio::sync::OnceCell::new()),
+            preflight: true,
             backoff_base: Duration::from_millis(500),
         })
+    }
+
+    /// What `gloss doctor` checks, before the first request of a run: the key
+    /// variable is set when the profile sends one, the endpoint answers, and
+    /// it serves the model. Each failure is fatal, so a run with no key or no
+    /// server stops at once instead of retrying every chunk.
+    pub async fn check_endpoint(&self) -> Result<(), LlmError> {
+        check_key(&self.profile)?;
+        let models = list_models(&self.http, &self.profile).await?;
+        match models.status {
+            401 | 403 => Err(self.classify_status(
+                HttpFailure {
+                    status: models.status,
+                    retry_after: None,
+                    body: models.body,
+                },
+                models.url,
+            )),
+            200..=299 if !models.serves(&self.profile.model) => Err(LlmError::ModelNotFound {
+                model: self.profile.model.clone(),
+                url: models.url,
+                message: self.scrub(&format!("the server lists {}", models.ids.join(", "))),
+            }),
+            // Servers without /models (404) or still loading (503) are left
+            // to the request itself and its retries.
+            _ => Ok(()),
+        }
+    }
+
+    /// The HTTP client requests go through (no proxy for a local server).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Scrub server text of this profile's key and of anything like a key.
+    fn scrub(&self, text: &str) -> Redacted {
+        let key = self.profile.api_key();
+        Redacted::new(text, &key.as_deref().into_iter().collect::<Vec<_>>())
     }
 
     /// Send `request`, retrying what can be retried. `estimated_tokens`
@@ -271,6 +351,13 @@ impl LlmClient {
         request: &ChatRequest,
         estimated_tokens: u32,
     ) -> Result<Outcome, LlmError> {
+        if self.preflight {
+            let ready = self.ready.get_or_init(|| self.check_endpoint()).await;
+            if let Err(e) = ready {
+                self.in_flight.close();
+                return Err(e.clone());
+            }
+        }
         let max = self.profile.max_attempts;
         let mut attempt = 0;
         loop {
@@ -285,8 +372,8 @@ impl LlmClient {
                     .acquire()
                     .await
                     .map_err(|_| LlmError::Connect {
-                        url: redact_url(&self.profile.base_url),
-                        message: "client closed".into(),
+                        url: Redacted::url(&self.profile.base_url, &[]),
+                        message: self.scrub("client closed"),
                     })?;
                 self.send_once(request).await
             };
@@ -325,7 +412,8 @@ impl LlmClient {
     }
 
     async fn send_once(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
-        let url = format!("{}/chat/completions", redact_url(&self.profile.base_url));
+        let url = endpoint_url(&self.profile.base_url, "/chat/completions");
+        let url = self.scrub(&redact_url(&url));
         let response: Result<WireResponse, OpenAIError> =
             self.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
@@ -335,13 +423,19 @@ impl LlmClient {
             .next()
             .ok_or_else(|| LlmError::Malformed {
                 url: url.clone(),
-                message: "response has no choices".into(),
+                message: self.scrub("response has no choices"),
             })?;
-        let text = choice
+        let mut text = choice
             .message
             .and_then(|m| m.content)
             .or(choice.text)
             .unwrap_or_default();
+        // An answer is stored and rendered: a server (or proxy) echoing the
+        // key into it must not get it there. Only the exact value: shapes
+        // that look like keys may be real content of a translation.
+        if let Some(key) = self.profile.api_key().filter(|k| k.trim().len() >= 4) {
+            text = text.replace(key.trim(), crate::error::REDACTED);
+        }
         let finish_reason = match choice.finish_reason.as_deref() {
             Some("stop") | Some("eos") => FinishReason::Stop,
             Some("length") => FinishReason::Length,
@@ -367,14 +461,14 @@ impl LlmClient {
         })
     }
 
-    fn classify(&self, error: OpenAIError, url: &str) -> LlmError {
-        let url = url.to_string();
+    fn classify(&self, error: OpenAIError, url: &Redacted) -> LlmError {
+        let url = url.clone();
         match error {
             OpenAIError::Boxed(inner) => match inner.downcast::<HttpFailure>() {
                 Ok(failure) => self.classify_status(*failure, url),
                 Err(other) => LlmError::Connect {
                     url,
-                    message: other.to_string(),
+                    message: self.scrub(&other.to_string()),
                 },
             },
             OpenAIError::Reqwest(e) if e.is_timeout() => LlmError::Timeout {
@@ -383,25 +477,25 @@ impl LlmClient {
             },
             OpenAIError::Reqwest(e) => LlmError::Connect {
                 url,
-                message: root_cause(&e),
+                message: self.scrub(&root_cause(&e)),
             },
             OpenAIError::JSONDeserialize(e, content) => LlmError::Malformed {
                 url,
-                message: format!(
+                message: self.scrub(&format!(
                     "{e}; body starts {:?}",
                     content.chars().take(120).collect::<String>()
-                ),
+                )),
             },
             other => LlmError::Malformed {
                 url,
-                message: other.to_string(),
+                message: self.scrub(&other.to_string()),
             },
         }
     }
 
-    fn classify_status(&self, failure: HttpFailure, url: String) -> LlmError {
-        let message = wire::error_message(&failure.body);
-        let lower = message.to_lowercase();
+    fn classify_status(&self, failure: HttpFailure, url: Redacted) -> LlmError {
+        let message = self.scrub(&wire::error_message(&failure.body));
+        let lower = message.as_str().to_lowercase();
         match failure.status {
             401 | 403 => LlmError::Auth {
                 status: failure.status,
@@ -450,6 +544,147 @@ impl LlmClient {
     }
 }
 
+/// An HTTP client for `profile`'s endpoint with this overall timeout.
+fn http_client(profile: &Profile, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(10));
+    // A local server is never reached through a proxy from the environment.
+    if is_loopback(&profile.base_url) {
+        builder = builder.no_proxy();
+    }
+    builder.build()
+}
+
+/// A base URL split into what async-openai appends paths to and the query
+/// that must follow those paths (`http://h/v1?api-version=x` → `http://h/v1`,
+/// `api-version=x`).
+fn split_base(base_url: &str) -> (String, Option<String>) {
+    let base = base_url.trim();
+    let (path, query) = match base.split_once('?') {
+        Some((p, q)) => (p, Some(q.split('#').next().unwrap_or_default().to_string())),
+        None => (base.split('#').next().unwrap_or_default(), None),
+    };
+    (
+        path.trim_end_matches('/').to_string(),
+        query.filter(|q| !q.is_empty()),
+    )
+}
+
+/// The URL of `path` (`/models`) under a base URL, the base's query kept after it.
+pub fn endpoint_url(base_url: &str, path: &str) -> String {
+    match split_base(base_url) {
+        (base, Some(query)) => format!("{base}{path}?{query}"),
+        (base, None) => format!("{base}{path}"),
+    }
+}
+
+/// The key check of [`LlmClient::check_endpoint`] and `gloss doctor`.
+pub fn check_key(profile: &Profile) -> Result<(), LlmError> {
+    match (&profile.api_key_env, profile.api_key()) {
+        (Some(var), None) => Err(LlmError::MissingKey {
+            profile: profile.name.clone(),
+            var: var.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What to do when nothing answers at a profile's endpoint.
+pub fn unreachable_hint(profile: &Profile) -> String {
+    let shown = redact_url(&profile.base_url);
+    let host = shown
+        .split_once("://")
+        .map_or(shown.as_str(), |(_, r)| r)
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if is_loopback(&profile.base_url) {
+        if profile.name == "local" {
+            format!("no server on {host} — run scripts/local-model up")
+        } else {
+            format!(
+                "no server on {host} — start your local server (Ollama, vLLM, LM Studio, llama.cpp) or fix base_url"
+            )
+        }
+    } else {
+        format!("cannot reach {host} — check base_url and the network")
+    }
+}
+
+/// What `GET {base}/models` answered.
+#[derive(Debug, Clone)]
+pub struct ModelList {
+    /// The URL asked, redacted.
+    pub url: Redacted,
+    pub status: u16,
+    /// Model ids listed (empty when the body is no model list).
+    pub ids: Vec<String>,
+    /// Whether the server is llama.cpp, which serves its one model under any name.
+    pub any_name: bool,
+    pub body: String,
+    pub latency: Duration,
+}
+
+impl ModelList {
+    /// Whether a request for `model` will find it: listed by name (Ollama's
+    /// `:latest` tag may be left out), or the server takes any name, or lists none.
+    pub fn serves(&self, model: &str) -> bool {
+        self.any_name
+            || self.ids.is_empty()
+            || self
+                .ids
+                .iter()
+                .any(|id| id == model || *id == format!("{model}:latest"))
+    }
+}
+
+/// Ask the endpoint for its models. Connection failures and timeouts are
+/// [`LlmError::Unreachable`], with the hint of [`unreachable_hint`].
+pub async fn list_models(http: &reqwest::Client, profile: &Profile) -> Result<ModelList, LlmError> {
+    let key = profile.api_key();
+    let secrets: Vec<&str> = key.as_deref().into_iter().collect();
+    let url = Redacted::url(&endpoint_url(&profile.base_url, "/models"), &secrets);
+    let mut request = http
+        .get(endpoint_url(&profile.base_url, "/models"))
+        .timeout(PREFLIGHT_TIMEOUT);
+    if let Some(key) = &key {
+        request = request.bearer_auth(key);
+    }
+    let started = Instant::now();
+    let unreachable = |message: String| LlmError::Unreachable {
+        url: url.clone(),
+        message: Redacted::new(&message, &secrets),
+        hint: unreachable_hint(profile),
+    };
+    let response = request.send().await.map_err(|e| {
+        unreachable(if e.is_timeout() {
+            format!("no answer in {} s", PREFLIGHT_TIMEOUT.as_secs())
+        } else {
+            root_cause(&e)
+        })
+    })?;
+    let status = response.status().as_u16();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| unreachable(root_cause(&e)))?;
+    let value = serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default();
+    let listed = value["data"].as_array().cloned().unwrap_or_default();
+    Ok(ModelList {
+        url: url.clone(),
+        status,
+        ids: listed
+            .iter()
+            .filter_map(|m| m["id"].as_str().map(str::to_string))
+            .collect(),
+        any_name: listed.iter().any(|m| m["owned_by"] == "llamacpp"),
+        body: Redacted::new(&body, &secrets).into(),
+        latency: started.elapsed(),
+    })
+}
+
 static THINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?s)<(think|thinking|reasoning)>.*?(</(think|thinking|reasoning)>|\z)")
         .expect("static regex")
@@ -460,19 +695,10 @@ pub fn strip_reasoning(text: &str) -> String {
     THINK.replace_all(text, "").into_owned()
 }
 
-/// A URL without user, password or query, for messages and manifests: a
-/// key can hide in any of them.
+/// A URL for messages and manifests: no user or password, query values
+/// and anything like a key scrubbed (see [`Redacted::url`]).
 pub fn redact_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.set_query(None);
-            u.set_fragment(None);
-            u.to_string().trim_end_matches('/').to_string()
-        }
-        Err(_) => "(unparsable URL)".to_string(),
-    }
+    Redacted::url(url, &[]).into()
 }
 
 /// Whether a base URL points at this machine.
@@ -556,7 +782,7 @@ mod tests {
         );
         assert_eq!(
             redact_url("https://host/v1?api-key=sk-1"),
-            "https://host/v1"
+            "https://host/v1?api-key=[REDACTED]"
         );
         assert_eq!(redact_url("http://h/v1/@x"), "http://h/v1/@x");
     }

@@ -70,7 +70,7 @@ pub struct Prepared {
 /// Load config, input and prompts; select articles.
 pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = Config::load(&cwd)?;
+    let config = Config::load_with(&cwd, opts.overrides.trust_workspace)?;
     let (profile, warning) = config.profile(&opts.overrides)?;
     let cache = Cache::new(&config.cache_dir(&opts.overrides), opts.cache_mode);
     let prompts = match &opts.prompts_dir {
@@ -96,7 +96,8 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         issue,
         selected,
         languages,
-        warnings: warning.into_iter().collect(),
+        // How the input was decoded (bytes replaced) comes first.
+        warnings: src.warnings.iter().cloned().chain(warning).collect(),
         glossary,
     })
 }
@@ -181,6 +182,8 @@ pub struct TranslateResult {
     pub manifest: Manifest,
     pub out_dir: PathBuf,
     pub files: Vec<PathBuf>,
+    /// Problems worth one line on stderr (a cache that cannot be written).
+    pub warnings: Vec<String>,
 }
 
 /// Each article id's position in the issue.
@@ -309,7 +312,11 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         (&p.languages.source, &p.languages.target),
         &p.profile.model,
     );
-    if opts.stages.brief {
+    // Nothing translated (every request failed): no digest or brief that
+    // would only list failures, and no summary requests; the manifest says why.
+    let segments: usize = digest.articles.iter().map(|a| a.segments.len()).sum();
+    let nothing_translated = segments > 0 && digest.failed() == segments;
+    if opts.stages.brief && !nothing_translated {
         let more = briefing::summarize_and_brief(&p, &mut digest, &client, opts.progress).await?;
         requests.extend(more);
     }
@@ -323,7 +330,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         source,
     })?;
     let mut files = Vec::new();
-    if opts.stages.digest {
+    if opts.stages.digest && !nothing_translated {
         files.extend(crate::render::write_digest(
             &digest,
             &out_dir,
@@ -399,6 +406,12 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         manifest,
         out_dir,
         files,
+        warnings: p
+            .cache
+            .write_failure()
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
     })
 }
 

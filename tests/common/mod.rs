@@ -16,7 +16,8 @@
 //!   terms, unless `MockConfig::term_replies` scripts a list;
 //! - repair (user message holds "Problems found in it:"): the segment's
 //!   source translated as above (with the prompt's required terms), unless
-//!   `MockConfig::repair_replies` scripts an answer;
+//!   `MockConfig::repair_replies` scripts an answer or
+//!   `echo_repair_instructions` has it echo the request's instruction line;
 //! - anything else (summary, brief): `MockConfig::default_reply`, or
 //!   `"SUMMARY: " + first 40 chars of the user message`.
 //!
@@ -67,6 +68,9 @@ pub enum Fault {
     Reply(String),
     /// Arbitrary status and body (served as `application/json`).
     Custom { status: u16, body: String },
+    /// This status with an error body quoting the request's `Authorization`
+    /// header, as some proxies do.
+    EchoAuthorization { status: u16 },
 }
 
 /// Behaviour knobs. Read once at the start of each request, so changes made
@@ -99,6 +103,9 @@ pub struct MockConfig {
     /// Repair requests whose segment source contains the needle get the text
     /// (first match wins) instead of [`mock_translation`] of the source.
     pub repair_replies: Vec<(String, String)>,
+    /// Repair requests are answered with the request's own last line (its
+    /// instruction), as small models do; `repair_replies` still wins.
+    pub echo_repair_instructions: bool,
     /// Termbase requests whose user message contains the needle get the text
     /// (first match wins) instead of `NONE`. The user message is `Article:
     /// <title>` and the article's paragraphs, so the title is a good needle.
@@ -114,6 +121,10 @@ struct Shared {
     max_in_flight: AtomicUsize,
     bodies: Mutex<Vec<Value>>,
     headers: Mutex<Vec<Vec<(String, String)>>>,
+    /// Headers of each `GET /models`.
+    models_headers: Mutex<Vec<Vec<(String, String)>>>,
+    /// Path and query of every request (chat and models), in arrival order.
+    uris: Mutex<Vec<String>>,
 }
 
 /// A running mock server; dropping it stops the server.
@@ -273,12 +284,35 @@ impl MockServer {
         lock(&self.shared.headers).clone()
     }
 
+    /// Headers of each `GET /models` (gloss's check before the first request, doctor).
+    pub fn models_headers(&self) -> Vec<Vec<(String, String)>> {
+        lock(&self.shared.models_headers).clone()
+    }
+
+    /// Every `Authorization` header value received, chat and models alike.
+    pub fn authorizations(&self) -> Vec<String> {
+        self.headers()
+            .into_iter()
+            .chain(self.models_headers())
+            .flatten()
+            .filter(|(k, _)| k == "authorization")
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    /// Path and query (`/v1/models?x=y`) of every request, in arrival order.
+    pub fn uris(&self) -> Vec<String> {
+        lock(&self.shared.uris).clone()
+    }
+
     /// Clears request count, max in-flight, bodies and headers (not config or faults).
     pub fn reset_counters(&self) {
         self.shared.requests.store(0, Ordering::SeqCst);
         self.shared.max_in_flight.store(0, Ordering::SeqCst);
         lock(&self.shared.bodies).clear();
         lock(&self.shared.headers).clear();
+        lock(&self.shared.models_headers).clear();
+        lock(&self.shared.uris).clear();
     }
 }
 
@@ -319,7 +353,25 @@ async fn serve(
     }
 }
 
-async fn models() -> Response {
+fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn models(
+    State(shared): State<Arc<Shared>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    lock(&shared.uris).push(uri.to_string());
+    lock(&shared.models_headers).push(header_list(&headers));
     json_response(
         StatusCode::OK,
         json!({"object":"list","data":[{"id":"mock-model","object":"model"}]}).to_string(),
@@ -336,22 +388,18 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn chat(
+    State(shared): State<Arc<Shared>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body: Value = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
     shared.requests.fetch_add(1, Ordering::SeqCst);
     lock(&shared.bodies).push(body.clone());
-    lock(&shared.headers).push(
-        headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-    );
+    lock(&shared.uris).push(uri.to_string());
+    lock(&shared.headers).push(header_list(&headers));
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let _guard = InFlight(&shared.in_flight);
@@ -435,6 +483,17 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
         }
         Some(Fault::Custom { status, body }) => {
             return json_response(status_code(*status), body.clone());
+        }
+        Some(Fault::EchoAuthorization { status }) => {
+            let auth = headers
+                .get(header::AUTHORIZATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            return json_response(
+                status_code(*status),
+                json!({"error":{"message":format!("rejected header Authorization: {auth} (token {})", auth.trim_start_matches("Bearer ")),"type":"invalid_request_error"}})
+                    .to_string(),
+            );
         }
         Some(Fault::Hang { ms }) => sleep_ms(*ms).await,
         _ => {}
@@ -562,8 +621,13 @@ fn reply_content(
         RequestKind::Repair => {
             let source = repair_source(user).unwrap_or_default();
             let terms = prompt_terms(user, "Required term translations:");
+            let instruction = user.lines().rev().find(|l| !l.trim().is_empty());
             let text = first_match(&cfg.repair_replies, source)
                 .map(str::to_string)
+                .or_else(|| {
+                    cfg.echo_repair_instructions
+                        .then(|| instruction.unwrap_or_default().to_string())
+                })
                 .unwrap_or_else(|| translate_with_terms(source, &terms));
             return (half(text), finish);
         }
@@ -814,4 +878,45 @@ fn error_json(status: StatusCode, message: &str, kind: &str) -> Response {
         status,
         json!({"error":{"message":message,"type":kind}}).to_string(),
     )
+}
+
+/// What a CommonMark reader (with tables) shows of `md`: the text of every
+/// block, one block a line, soft breaks as spaces, raw HTML as its text (as
+/// gloss promises to show it). Tests compare rendered text with this rather
+/// than raw Markdown, whose escapes are gloss's choice.
+pub fn markdown_shown(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, TagEnd};
+    let mut out = String::new();
+    for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
+            ) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Run `gloss ARGS` in `dir` with nothing of the user's or the environment's
+/// (config home and cache inside `dir`, no OpenAI variables); it must
+/// succeed. Returns stdout parsed as JSON, and stderr.
+pub fn gloss_json_in(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> (Value, String) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("gloss"))
+        .current_dir(dir)
+        .env("GLOSS_CACHE_DIR", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("config-home"))
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .args(args)
+        .output()
+        .expect("run gloss");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "gloss {args:?}: {stderr}");
+    let json = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    (json, stderr)
 }

@@ -105,6 +105,21 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// Trust this workspace's gloss.toml, as a user would whose own setup it
+    /// is: list the folder in the user config's `trusted_workspaces`.
+    pub fn trust(&self) {
+        let dir = self.path().join("xdg/gloss");
+        std::fs::create_dir_all(&dir).expect("user config dir");
+        std::fs::write(
+            dir.join("config.toml"),
+            format!(
+                "trusted_workspaces = [{:?}]\n",
+                self.path().display().to_string()
+            ),
+        )
+        .expect("write user config");
+    }
+
     pub fn cache(&self) -> PathBuf {
         self.path().join("cache")
     }
