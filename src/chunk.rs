@@ -589,7 +589,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_cached_layout_is_used_only_if_it_is_this_articles() {
+    fn a_cached_plan_is_used_only_if_it_is_this_articles() {
         let counter = TokenCounter::for_model("gpt-4o");
         let long = "시장이 커졌다. ".repeat(40);
         let a = article(&["첫 문단이다.", &long, "셋째 문단."]);
