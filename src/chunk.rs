@@ -36,12 +36,17 @@ pub struct Chunk {
     pub tokens: usize,
 }
 
-// Chunking results are cached too (keyed by the article's text, the budget
-// and the encoding), so a rerun from cache never builds the tokenizer.
+// Chunking results are cached too, so a rerun from cache never builds the
+// tokenizer. One entry holds the whole selection's layout (where each
+// segment's text starts and ends, and its count), not its text: a 50 MB
+// issue then writes one small file instead of one file per article holding
+// its text again. An edit re-chunks the whole selection, which costs the
+// tokenizer's start and a count of the text, nothing sent.
 /// Derived from this file and tokens.rs (build.rs): any change to the
 /// chunker redoes cached plans.
 const CHUNKER_VERSION: &str = crate::cache::versions::CHUNKER;
 
+/// What one article's chunks depend on.
 #[derive(Serialize)]
 struct PlanKey<'a> {
     chunker: &'a str,
@@ -52,7 +57,24 @@ struct PlanKey<'a> {
     paragraphs: &'a [Paragraph],
 }
 
-/// Chunks of every article, from the cache where the same text was chunked before.
+/// How one article was cut, enough to cut its text again without counting:
+/// each chunk's segments in order.
+type Layout = Vec<Vec<Cut>>;
+
+/// One segment of a layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Cut {
+    /// 0 for the title, `i + 1` for paragraph `i`.
+    part: usize,
+    /// 0 for a whole part, `k` for piece `#k` of a split one.
+    piece: usize,
+    /// The piece's length in bytes; pieces follow each other in their part.
+    bytes: usize,
+    tokens: usize,
+}
+
+/// Chunks of the selected articles, from the cache where the same text was
+/// chunked before.
 pub struct Chunker<'a> {
     cache: &'a Cache,
     model: String,
@@ -87,31 +109,214 @@ impl<'a> Chunker<'a> {
             .get_or_insert_with(|| TokenCounter::for_model(&self.model))
     }
 
-    pub fn chunks(&mut self, article: &Article) -> Vec<Chunk> {
+    /// Each of `articles` with its chunks, one article at a time: only the
+    /// layouts (a few numbers per segment) are held for the whole selection.
+    pub fn chunk_all<'x>(
+        mut self,
+        articles: Vec<&'x Article>,
+    ) -> impl Iterator<Item = (&'x Article, Vec<Chunk>)> + use<'x, 'a> {
         let (encoding, budget) = self.effective();
+        let keys: Vec<CacheKey> = articles
+            .iter()
+            .map(|a| {
+                CacheKey::new(
+                    "plan-article",
+                    &PlanKey {
+                        chunker: CHUNKER_VERSION,
+                        encoding,
+                        budget,
+                        id: &a.id,
+                        title: &a.title,
+                        paragraphs: &a.paragraphs,
+                    },
+                )
+            })
+            .collect();
         let key = CacheKey::new(
             "plan",
-            &PlanKey {
-                chunker: CHUNKER_VERSION,
-                encoding,
-                budget,
-                id: &article.id,
-                title: &article.title,
-                paragraphs: &article.paragraphs,
-            },
+            &keys.iter().map(CacheKey::as_str).collect::<Vec<_>>(),
         );
-        // A cached plan is checked against the article before it is used:
-        // a wrong one would send wrong text under right ids.
-        if let Some(entry) = self.cache.get::<Vec<Chunk>>(&key)
-            && plan_matches(article, &entry.value, budget)
-        {
-            return entry.value;
-        }
-        let chunks = chunk_article(article, budget, self.counter());
-        // A plan that cannot be cached is only slower next time.
-        let _ = self.cache.put(&key, "plan", None, None, &chunks);
-        chunks
+        // A cached layout is checked against the articles before it is used:
+        // pieces that do not cover the text exactly, or counts over the
+        // budget, and the whole selection is chunked again.
+        let cached = self
+            .cache
+            .get::<Vec<Layout>>(&key)
+            .map(|e| e.value)
+            .filter(|layouts| {
+                layouts.len() == articles.len()
+                    && articles
+                        .iter()
+                        .zip(layouts)
+                        .all(|(a, l)| cut_pieces(a, l, budget).is_some())
+            });
+        let layouts = match cached {
+            Some(layouts) => layouts,
+            None => {
+                let layouts = layouts(&articles, budget, self.counter());
+                // A plan that cannot be cached is only slower next time.
+                let _ = self.cache.put(&key, "plan", None, None, &layouts);
+                layouts
+            }
+        };
+        articles.into_iter().zip(layouts).map(move |(a, layout)| {
+            let chunks = rebuild(a, &layout, budget)
+                .unwrap_or_else(|| chunk_article(a, budget, self.counter()));
+            (a, chunks)
+        })
     }
+}
+
+/// The layouts of `articles`, in order, counted on every core: counting is
+/// most of what planning a big issue costs, and articles are independent.
+fn layouts(articles: &[&Article], budget: usize, counter: &TokenCounter) -> Vec<Layout> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = articles.len().div_ceil(cores).max(1);
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = articles
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|a| layout_of(a, &chunk_article(a, budget, counter)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// The title and the paragraphs of `article`, in order: the parts a layout
+/// refers to by index.
+fn parts(article: &Article) -> Vec<(String, &str)> {
+    std::iter::once((article.title_segment_id(), article.title.as_str()))
+        .chain(
+            article
+                .paragraphs
+                .iter()
+                .map(|p| (p.id.clone(), p.text.as_str())),
+        )
+        .collect()
+}
+
+/// The layout of `chunks`, cut from `article` by [`chunk_article`].
+fn layout_of(article: &Article, chunks: &[Chunk]) -> Layout {
+    let parts = parts(article);
+    let (mut part, mut piece) = (0, 0);
+    chunks
+        .iter()
+        .map(|c| {
+            c.segments
+                .iter()
+                .map(|s| {
+                    // Segments come in the parts' order.
+                    if parts.get(part).is_some_and(|(id, _)| *id != s.paragraph) {
+                        part = parts
+                            .iter()
+                            .skip(part)
+                            .position(|(id, _)| *id == s.paragraph)
+                            .map_or(part, |i| part + i);
+                        piece = 0;
+                    }
+                    let split = s.id != s.paragraph;
+                    if split {
+                        piece += 1;
+                    }
+                    Cut {
+                        part,
+                        piece: if split { piece } else { 0 },
+                        bytes: s.text.len(),
+                        tokens: s.tokens,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The pieces of `article`'s text that `layout` describes, chunk by chunk,
+/// with their cuts; `None` unless it is a plan of this article: the pieces
+/// cover the title and every paragraph exactly and in order, a split part's
+/// pieces are numbered 1, 2… and a whole one's 0, parts come in order, and
+/// every chunk holds a
+/// segment and is within `budget` (a lone segment aside).
+fn cut_pieces<'t, 'l>(
+    article: &'t Article,
+    layout: &'l Layout,
+    budget: usize,
+) -> Option<Vec<Vec<(&'l Cut, &'t str)>>> {
+    let parts = parts(article);
+    let mut used = vec![0usize; parts.len()];
+    let mut numbers: Vec<Vec<usize>> = vec![Vec::new(); parts.len()];
+    let mut chunks = Vec::with_capacity(layout.len());
+    let mut last_part = 0;
+    for cuts in layout {
+        let tokens = cuts
+            .iter()
+            .try_fold(0usize, |n, c| n.checked_add(c.tokens))?;
+        if cuts.is_empty() || (tokens > budget.max(8) && cuts.len() > 1) {
+            return None;
+        }
+        let mut pieces = Vec::with_capacity(cuts.len());
+        for cut in cuts {
+            // Parts come in order, each once: no going back.
+            if cut.part < last_part {
+                return None;
+            }
+            last_part = cut.part;
+            let text = parts.get(cut.part)?.1;
+            let start = used[cut.part];
+            let end = start.checked_add(cut.bytes)?;
+            pieces.push((cut, text.get(start..end)?));
+            used[cut.part] = end;
+            numbers[cut.part].push(cut.piece);
+        }
+        chunks.push(pieces);
+    }
+    let covered = used
+        .iter()
+        .zip(&parts)
+        .all(|(&n, (_, text))| n == text.len());
+    let numbered = numbers
+        .iter()
+        .all(|n| n.as_slice() == [0] || n.len() > 1 && n.iter().copied().eq(1..=n.len()));
+    (covered && numbered).then_some(chunks)
+}
+
+/// The chunks that `layout` describes, cut from `article`'s text, if it is a
+/// plan of this article (see [`cut_pieces`]).
+fn rebuild(article: &Article, layout: &Layout, budget: usize) -> Option<Vec<Chunk>> {
+    let parts = parts(article);
+    let chunks = cut_pieces(article, layout, budget)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, pieces)| {
+            let segments = pieces
+                .into_iter()
+                .map(|(cut, text)| {
+                    let id = &parts[cut.part].0;
+                    Segment {
+                        id: match cut.piece {
+                            0 => id.clone(),
+                            k => format!("{id}#{k}"),
+                        },
+                        paragraph: id.clone(),
+                        text: text.to_string(),
+                        tokens: cut.tokens,
+                    }
+                })
+                .collect();
+            make_chunk(&article.id, i, segments)
+        })
+        .collect();
+    Some(chunks)
 }
 
 /// Split `article` into chunks of at most `budget` tokens each (one over-long
@@ -169,47 +374,6 @@ pub fn chunk_article(article: &Article, budget: usize, counter: &TokenCounter) -
     chunks
 }
 
-/// Whether `chunks` is a plan of `article`: chunks of this article numbered
-/// in order, each within `budget` (a lone segment aside) and adding up its
-/// segments' tokens, whose segments spell out the title and every paragraph
-/// in order (pieces of a split one numbered `#1`, `#2`…).
-fn plan_matches(article: &Article, chunks: &[Chunk], budget: usize) -> bool {
-    let chunks_ok = chunks.iter().enumerate().all(|(i, c)| {
-        c.id == format!("{}.c{:02}", article.id, i + 1)
-            && c.article == article.id
-            && !c.segments.is_empty()
-            && c.tokens == c.segments.iter().map(|s| s.tokens).sum::<usize>()
-            && (c.tokens <= budget.max(8) || c.segments.len() == 1)
-    });
-    let title = (article.title_segment_id(), article.title.as_str());
-    let want = std::iter::once(title).chain(
-        article
-            .paragraphs
-            .iter()
-            .map(|p| (p.id.clone(), p.text.as_str())),
-    );
-    // The segments grouped by paragraph, in order.
-    let mut got: Vec<(&str, Vec<&Segment>)> = Vec::new();
-    for s in chunks.iter().flat_map(|c| &c.segments) {
-        match got.last_mut() {
-            Some((p, pieces)) if *p == s.paragraph => pieces.push(s),
-            _ => got.push((&s.paragraph, vec![s])),
-        }
-    }
-    chunks_ok
-        && got.len() == article.paragraphs.len() + 1
-        && want.zip(&got).all(|((id, text), (p, pieces))| {
-            let ids_ok = match pieces.as_slice() {
-                [one] => one.id == id,
-                many => many
-                    .iter()
-                    .enumerate()
-                    .all(|(i, s)| s.id == format!("{id}#{}", i + 1)),
-            };
-            *p == id && ids_ok && pieces.iter().map(|s| s.text.as_str()).collect::<String>() == text
-        })
-}
-
 /// How many chunks greedy filling up to `cap` tokens makes.
 fn count_chunks(sizes: &[usize], cap: usize) -> usize {
     let mut count = 0;
@@ -241,8 +405,7 @@ fn push_segments(
     budget: usize,
     counter: &TokenCounter,
 ) {
-    let tokens = counter.count(text);
-    if tokens <= budget {
+    if let Some(tokens) = counter.count_within(text, budget) {
         out.push(Segment {
             id: id.to_string(),
             paragraph: id.to_string(),
@@ -251,13 +414,15 @@ fn push_segments(
         });
         return;
     }
-    let pieces = split_to_budget(text, budget, counter);
-    for (i, piece) in pieces.into_iter().enumerate() {
+    for (i, (piece, tokens)) in split_to_budget(text, budget, counter)
+        .into_iter()
+        .enumerate()
+    {
         out.push(Segment {
             id: format!("{id}#{}", i + 1),
             paragraph: id.to_string(),
-            tokens: counter.count(&piece),
-            text: piece,
+            text: piece.to_string(),
+            tokens,
         });
     }
 }
@@ -296,67 +461,108 @@ fn is_hangul(c: char) -> bool {
     matches!(c as u32, 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F)
 }
 
-/// Pieces of `text`, each within `budget`, split between sentences where possible.
-fn split_to_budget(text: &str, budget: usize, counter: &TokenCounter) -> Vec<String> {
-    let mut pieces: Vec<String> = Vec::new();
-    let mut current = String::new();
+/// Pieces of `text` with their token counts, each within `budget`, split
+/// between sentences where possible.
+///
+/// Each sentence is counted once and pieces are packed by the sum of their
+/// sentences' counts; a packed piece is then counted as a whole (merges across
+/// a sentence boundary can differ) and given back a sentence if it went over.
+/// So the text is encoded a small constant number of times, not once per
+/// sentence added.
+fn split_to_budget<'t>(
+    text: &'t str,
+    budget: usize,
+    counter: &TokenCounter,
+) -> Vec<(&'t str, usize)> {
+    let mut pieces = Vec::new();
+    // Sentences that fit, with their offsets and counts, waiting to be packed.
+    let mut run: Vec<(usize, usize, usize)> = Vec::new();
+    let mut pos = 0;
     for sentence in sentences(text) {
-        let candidate = format!("{current}{sentence}");
-        if counter.count(&candidate) <= budget {
-            current = candidate;
-            continue;
-        }
-        if !current.is_empty() {
-            pieces.push(std::mem::take(&mut current));
-        }
-        if counter.count(sentence) <= budget {
-            current = sentence.to_string();
-        } else {
-            let mut rest = sentence;
-            while !rest.is_empty() {
-                let cut = cut_point(rest, budget, counter);
-                pieces.push(rest[..cut].to_string());
-                rest = &rest[cut..];
+        let (start, end) = (pos, pos + sentence.len());
+        pos = end;
+        match counter.count_within(sentence, budget) {
+            Some(tokens) => run.push((start, end, tokens)),
+            None => {
+                pack_sentences(text, &run, budget, counter, &mut pieces);
+                run.clear();
+                cut_sentence(sentence, budget, counter, &mut pieces);
             }
         }
     }
-    if !current.is_empty() {
-        pieces.push(current);
-    }
+    pack_sentences(text, &run, budget, counter, &mut pieces);
     pieces
 }
 
-/// The largest char boundary in `text` whose prefix fits `budget`, moved back
-/// to a space when one is near. Always at least one character.
-fn cut_point(text: &str, budget: usize, counter: &TokenCounter) -> usize {
-    let bounds: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .skip(1)
-        .chain([text.len()])
-        .collect();
-    let (mut lo, mut hi) = (0usize, bounds.len() - 1);
-    while lo < hi {
-        let mid = (lo + hi).div_ceil(2);
-        if counter.count(&text[..bounds[mid]]) <= budget {
-            lo = mid;
-        } else {
-            hi = mid - 1;
+/// Pack consecutive sentences `run` (offsets into `text` and counts, each
+/// within `budget`) greedily into pieces within `budget`.
+fn pack_sentences<'t>(
+    text: &'t str,
+    run: &[(usize, usize, usize)],
+    budget: usize,
+    counter: &TokenCounter,
+    pieces: &mut Vec<(&'t str, usize)>,
+) {
+    let mut i = 0;
+    while i < run.len() {
+        // The most sentences whose counts add up within the budget (at least one).
+        let mut j = i + 1;
+        let mut sum = run[i].2;
+        while j < run.len() && sum + run[j].2 <= budget {
+            sum += run[j].2;
+            j += 1;
         }
+        loop {
+            let piece = &text[run[i].0..run[j - 1].1];
+            let tokens = if j == i + 1 {
+                run[i].2
+            } else {
+                counter.count(piece)
+            };
+            if tokens <= budget || j == i + 1 {
+                pieces.push((piece, tokens));
+                break;
+            }
+            j -= 1;
+        }
+        i = j;
     }
-    let cut = bounds[lo];
-    if cut == text.len() {
-        return cut;
-    }
-    // Prefer ending at a space within the last tenth of the piece.
-    match text[..cut].rfind(' ') {
-        Some(space) if space > 0 && space * 10 >= cut * 9 => space + 1,
-        _ => cut,
+}
+
+/// Cut one sentence over `budget` into pieces that fit, each ending at a
+/// space when one is near the end. Each cut encodes about one piece's worth
+/// of text (the previous piece's length is the next one's guess).
+fn cut_sentence<'t>(
+    sentence: &'t str,
+    budget: usize,
+    counter: &TokenCounter,
+    pieces: &mut Vec<(&'t str, usize)>,
+) {
+    let mut rest = sentence;
+    let mut guess = budget.saturating_mul(4);
+    while !rest.is_empty() {
+        let (mut cut, mut tokens) = counter.fit_prefix(rest, budget, guess + guess / 8 + 16);
+        if cut < rest.len() {
+            // Prefer ending at a space within the last tenth of the piece.
+            let tail = crate::tokens::floor_boundary(rest, cut - cut / 10);
+            if let Some(space) = rest[tail..cut].rfind(' ').map(|s| tail + s) {
+                if space > 0 {
+                    let n = counter.count(&rest[..=space]);
+                    // Shorter is all but always fewer tokens; keep the cut if not.
+                    if n <= budget {
+                        (cut, tokens) = (space + 1, n);
+                    }
+                }
+            }
+        }
+        pieces.push((&rest[..cut], tokens));
+        guess = cut;
+        rest = &rest[cut..];
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::document::{ArticleKind, Paragraph};
 
@@ -390,27 +596,37 @@ mod tests {
         let long = "시장이 커졌다. ".repeat(40);
         let a = article(&["첫 문단이다.", &long, "셋째 문단."]);
         let plan = chunk_article(&a, 60, &counter);
-        assert!(plan.len() > 1 && plan_matches(&a, &plan, 60));
-        type Tamper<'a> = &'a dyn Fn(&mut Vec<Chunk>);
-        let tamper: [Tamper; 7] = [
-            &|p| p[0].segments[0].text.push('x'),
-            &|p| p[0].segments[0].id = "A01.p09".into(),
-            &|p| p[0].id = "A02.c01".into(),
-            &|p| p[0].tokens += 1,
-            &|p| {
-                p.pop();
+        let layout = layout_of(&a, &plan);
+        assert!(plan.len() > 1);
+        assert_eq!(rebuild(&a, &layout, 60), Some(plan.clone()));
+        type Tamper<'a> = &'a dyn Fn(&mut Layout);
+        let tamper: [Tamper; 8] = [
+            &|l| l[0][0].bytes += 1,
+            &|l| l[0][0].part = 9,
+            &|l| l[0][0].piece = 2,
+            &|l| l[1][0].piece += 1,
+            &|l| {
+                l.pop();
             },
-            &|p| p.swap(0, 1),
-            &|p| p.last_mut().unwrap().segments.last_mut().unwrap().tokens = 10_000,
+            &|l| l.swap(0, 1),
+            &|l| l[0].clear(),
+            &|l| {
+                let first = l[0][0].clone();
+                l.last_mut().unwrap().push(first);
+            },
         ];
         for (i, t) in tamper.iter().enumerate() {
-            let mut wrong = plan.clone();
+            let mut wrong = layout.clone();
             t(&mut wrong);
-            assert!(!plan_matches(&a, &wrong, 60), "tampering {i} accepted");
+            assert_eq!(rebuild(&a, &wrong, 60), None, "tampering {i} accepted");
         }
-        // Another article's plan (same shape, other text) is not this one's.
+        // A count over the budget is refused; another article's layout (other
+        // text lengths) does not cover this one's text.
+        let mut wrong = layout.clone();
+        wrong[0][0].tokens = 10_000;
+        assert!(wrong[0].len() > 1 && rebuild(&a, &wrong, 60).is_none());
         let b = article(&["다른 문단이다.", &long, "셋째 문단."]);
-        assert!(!plan_matches(&b, &plan, 60));
+        assert_eq!(rebuild(&b, &layout, 60), None);
     }
 
     #[test]
@@ -470,6 +686,110 @@ mod tests {
         assert!(chunks.iter().all(|c| c.tokens <= 50));
     }
 
+    /// `n` Hangul syllables without a space or a sentence end, drawn by a
+    /// fixed LCG so most are not single tokens (the worst case for counting).
+    fn hangul_run(n: usize) -> String {
+        let mut x: u32 = 12345;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                char::from_u32(0xAC00 + (x >> 8) % 11_172).unwrap_or('가')
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_line_without_spaces_is_cut_within_budget() {
+        let counter = TokenCounter::for_model("gpt-4o");
+        let line = hangul_run(200 * 1024 / 3);
+        for budget in [100, 1500] {
+            let chunks = chunk_article(&article(&[&line]), budget, &counter);
+            let segments: Vec<&Segment> = chunks.iter().flat_map(|c| &c.segments).collect();
+            assert!(segments.len() > 1);
+            for s in &segments {
+                assert_eq!(s.tokens, counter.count(&s.text), "{}", s.id);
+                assert!(s.tokens <= budget, "{} has {} > {budget}", s.id, s.tokens);
+            }
+            for c in &chunks {
+                assert!(c.tokens <= budget, "{} has {} > {budget}", c.id, c.tokens);
+            }
+            let joined: String = segments
+                .iter()
+                .filter(|s| s.paragraph == "A01.p01")
+                .map(|s| s.text.as_str())
+                .collect();
+            assert_eq!(joined, line);
+            // Pieces are cut near the budget, not into slivers: all but the
+            // last piece of the line hold most of a budget.
+            let line_pieces: Vec<&&Segment> = segments
+                .iter()
+                .filter(|s| s.paragraph == "A01.p01")
+                .collect();
+            for s in &line_pieces[..line_pieces.len() - 1] {
+                assert!(
+                    s.tokens * 10 >= budget * 9,
+                    "{} has only {}",
+                    s.id,
+                    s.tokens
+                );
+            }
+        }
+    }
+
+    /// Every file under `dir`.
+    fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                out.extend(files(&e.path()));
+            } else {
+                out.push(e.path());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_cached_layout_is_used_and_a_wrong_one_redone() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path(), crate::cache::Mode::Normal);
+        let chunker = || Chunker {
+            cache: &cache,
+            model: "gpt-4o".into(),
+            budget: 40,
+            counter: None,
+        };
+        let long = "배터리 가격이 원자재 비용에 취약하다. ".repeat(12);
+        let (a, mut b) = (article(&[&long, "짧은 문단"]), article(&["둘째 기사"]));
+        b.id = "A02".into();
+        let run =
+            || -> Vec<Vec<Chunk>> { chunker().chunk_all(vec![&a, &b]).map(|(_, c)| c).collect() };
+        let fresh = run();
+        let counter = TokenCounter::for_model("gpt-4o");
+        assert_eq!(fresh[0], chunk_article(&a, 40, &counter));
+        assert!(fresh[0].len() > 1);
+        // One entry for the whole selection.
+        let entries: Vec<_> = files(dir.path())
+            .into_iter()
+            .filter(|f| f.extension().is_some_and(|x| x == "json"))
+            .collect();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut entry: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
+            f(&mut entry["value"]);
+            std::fs::write(&entries[0], serde_json::to_vec(&entry).unwrap()).unwrap();
+        };
+        // Counts come from the cache, not from counting again (a count the
+        // layout lies about within the budget cannot be told without it).
+        let title = fresh[0][0].segments[0].tokens;
+        edit(&|v| v[0][0][0]["tokens"] = (title - 1).into());
+        assert_eq!(run()[0][0].segments[0].tokens, title - 1);
+        // A layout whose pieces do not cover the text is redone.
+        edit(&|v| v[0][0][0]["bytes"] = 3.into());
+        assert_eq!(run(), fresh);
+    }
+
     #[test]
     fn chunks_are_balanced() {
         let counter = TokenCounter::for_model("gpt-4o");
@@ -487,11 +807,12 @@ mod tests {
         );
     }
 
-    mod properties {
+    pub(crate) mod properties {
         use super::*;
         use proptest::prelude::*;
 
-        fn paragraph() -> impl Strategy<Value = String> {
+        /// A paragraph of Korean and English words, numbers and sentence ends.
+        pub(crate) fn paragraph() -> impl Strategy<Value = String> {
             let word = prop_oneof![
                 Just("배터리".to_string()),
                 Just("산업기술".to_string()),
@@ -528,7 +849,9 @@ mod tests {
                     let joined: String = all.iter().filter(|s| s.paragraph == p.id).map(|s| s.text.as_str()).collect();
                     prop_assert_eq!(&joined, &p.text);
                 }
-                prop_assert_eq!(chunk_article(&a, budget, &counter), chunks);
+                prop_assert_eq!(&chunk_article(&a, budget, &counter), &chunks);
+                // A cached layout cuts the same chunks again.
+                prop_assert_eq!(rebuild(&a, &layout_of(&a, &chunks), budget.max(8)), Some(chunks));
             }
         }
     }

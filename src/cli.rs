@@ -361,7 +361,6 @@ fn plan(
         repair: true,
     };
     let p = pipeline::prepare(&opts)?;
-    let articles = pipeline::chunk_selected(&p);
     // The prompt's own tokens, measured on an empty chunk.
     let (request, _) = crate::translate::Translator {
         profile: p.profile.clone(),
@@ -380,7 +379,8 @@ fn plan(
         .iter()
         .map(|m| counter.count(m["content"].as_str().unwrap_or_default()) as u64 + 4)
         .sum();
-    let plan = crate::plan::plan(&p.issue.name, &p.profile, &articles, overhead);
+    let articles = pipeline::selected_chunks(&p);
+    let plan = crate::plan::plan(&p.issue.name, &p.profile, articles, overhead);
     if json {
         stdout_line(&serde_json::to_string_pretty(&plan).unwrap_or_default());
         return Ok(0);

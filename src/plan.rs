@@ -58,11 +58,13 @@ pub struct Plan {
     pub estimated_cost_usd: Option<f64>,
 }
 
-/// Count what a full run (translate, summarize, brief) would send.
-pub fn plan(
+/// Count what a full run (translate, summarize, brief) would send. Each
+/// article's chunks are dropped once counted, so a plan of a huge input holds
+/// only its numbers.
+pub fn plan<'a>(
     input: &str,
     profile: &Profile,
-    articles: &[(Article, Vec<Chunk>)],
+    articles: impl IntoIterator<Item = (&'a Article, Vec<Chunk>)>,
     prompt_overhead: u64,
 ) -> Plan {
     let (encoding, exact) = TokenCounter::encoding_for(&profile.model);
@@ -81,7 +83,7 @@ pub fn plan(
     let mut article_plans = Vec::new();
     for (article, chunks) in articles {
         let mut article_out = 0u64;
-        for c in chunks {
+        for c in &chunks {
             translate.requests += 1;
             translate.input_tokens += c.tokens as u64 + prompt_overhead;
             let out = (c.tokens as f64 * OUTPUT_RATIO).ceil() as u64 + 4 * c.segments.len() as u64;

@@ -53,11 +53,12 @@ fn a_tampered_plan_entry_is_redone_not_trusted() {
     let entries = plan_entries(&dir.path().join("cache"));
     assert!(!entries.is_empty(), "plan wrote no plan entries");
     for (path, mut entry) in entries.clone() {
-        // Wrong text under the right ids, and a token count that lies.
-        let segment = &mut entry["value"][0]["segments"][0];
-        let text = segment["text"].as_str().unwrap().to_string();
-        segment["text"] = Value::from(format!("{text} TAMPERED"));
-        entry["value"][0]["tokens"] = Value::from(1);
+        // The first article's first piece: its end moved (the text under the
+        // ids would shift) and a token count that lies over the budget.
+        let cut = &mut entry["value"][0][0][0];
+        let bytes = cut["bytes"].as_u64().unwrap();
+        cut["bytes"] = Value::from(bytes + 1);
+        cut["tokens"] = Value::from(1_000_000);
         std::fs::write(&path, serde_json::to_vec(&entry).unwrap()).unwrap();
     }
 

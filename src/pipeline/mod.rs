@@ -198,13 +198,18 @@ fn article_order(issue: &Issue) -> HashMap<String, usize> {
 
 /// Chunk the selected articles (cached plans first).
 pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
-    let mut chunker = crate::chunk::Chunker::new(&p.cache, &p.profile);
-    p.issue
+    selected_chunks(p).map(|(a, c)| (a.clone(), c)).collect()
+}
+
+/// The selected articles with their chunks, one article at a time, so that a
+/// caller that only sums them (`plan`) never holds the whole issue's chunks.
+pub fn selected_chunks(p: &Prepared) -> impl Iterator<Item = (&Article, Vec<Chunk>)> {
+    let selected = p
+        .issue
         .articles
         .iter()
-        .filter(|a| p.selected.contains(&a.id))
-        .map(|a| (a.clone(), chunker.chunks(a)))
-        .collect()
+        .filter(|a| p.selected.contains(&a.id));
+    crate::chunk::Chunker::new(&p.cache, &p.profile).chunk_all(selected.collect())
 }
 
 /// Translate the selected articles (then summarize and brief, if asked) and
