@@ -526,10 +526,16 @@ impl Config {
             .unwrap_or_else(|| self.default_profile.clone());
         let file = self.profiles.get(&name).cloned().ok_or_else(|| {
             let known: Vec<&str> = self.profiles.keys().map(|k| k.as_str()).collect();
-            GlossError::Config(format!(
-                "no profile named {name:?} (known: {}); define it in gloss.toml under [profiles.{name}]",
-                known.join(", ")
-            ))
+            match closest(&name, &known) {
+                Some(near) => GlossError::Config(format!(
+                    "no profile named {name:?}; did you mean {near:?}? (known: {})",
+                    known.join(", ")
+                )),
+                None => GlossError::Config(format!(
+                    "no profile named {name:?} (known: {}); define it in gloss.toml under [profiles.{name}]",
+                    known.join(", ")
+                )),
+            }
         })?;
         let mut origins = self.origins.get(&name).cloned().unwrap_or_default();
         let mut base_url = file
@@ -770,6 +776,19 @@ fn origin(url: &str) -> String {
     let (scheme, rest) = lower.split_once("://").unwrap_or(("http", lower.as_str()));
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
     format!("{scheme}://{host}")
+}
+
+/// The known name a mistyped `name` most likely meant: at most a third of
+/// its letters (and at least one) away, case ignored; ties go to the first.
+fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let name = name.to_lowercase();
+    let limit = (name.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(&name, &k.to_lowercase()), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 #[cfg(test)]
