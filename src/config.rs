@@ -785,7 +785,7 @@ fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     known
         .iter()
-        .map(|k| (strsim::levenshtein(&name, &k.to_lowercase()), *k))
+        .map(|k| (strsim::osa_distance(&name, &k.to_lowercase()), *k))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)

@@ -145,6 +145,9 @@ impl Workspace {
             .env_remove(KEY_VAR)
             .env("XDG_CONFIG_HOME", self.path().join("xdg"))
             .env("GLOSS_CACHE_DIR", self.cache())
+            .env("GLOSS_DATA_DIR", self.path().join("data"))
+            .env_remove("GLOSS_PROFILE")
+            .env_remove("GLOSS_MODEL")
             .stdin(Stdio::null());
         cmd
     }
