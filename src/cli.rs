@@ -742,12 +742,7 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
             "exit_status": code,
             "totals": t,
         });
-        // The totals also stay at the top level, where scripts found them before.
-        let mut value = serde_json::to_value(t).unwrap_or_default();
-        if let (Some(top), Some(extra)) = (value.as_object_mut(), summary.as_object()) {
-            top.extend(extra.clone());
-        }
-        stdout_line(&serde_json::to_string_pretty(&value).unwrap_or_default());
+        stdout_line(&serde_json::to_string_pretty(&summary).unwrap_or_default());
     }
 
     progress::detail(&format!(

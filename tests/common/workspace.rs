@@ -255,11 +255,11 @@ pub fn stdout_json(out: &Output) -> Value {
     })
 }
 
-/// The totals JSON printed by `--json` of a successful run.
+/// The totals of a successful run, from the JSON `--json` prints.
 #[track_caller]
 pub fn totals(out: &Output) -> Value {
     assert_ok(out);
-    stdout_json(out)
+    stdout_json(out)["totals"].clone()
 }
 
 /// `gloss parse FILE --json`.
