@@ -778,14 +778,11 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
     }
     let repairs = match (t.repair_requests, repaired_cached) {
         (0, 0) => String::new(),
+        (0, cached) => format!("; {cached} repaired earlier (cached)"),
+        (sent, 0) => format!("; repaired {} of {sent} re-requested this run", t.repaired),
         (sent, cached) => format!(
-            "; repaired {} of {sent} re-requested this run{}",
-            t.repaired,
-            if cached > 0 {
-                format!(", {cached} earlier (cached)")
-            } else {
-                String::new()
-            }
+            "; repaired {} of {sent} re-requested this run, {cached} earlier (cached)",
+            t.repaired
         ),
     };
     progress::info(&format!(

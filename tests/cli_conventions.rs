@@ -542,3 +542,47 @@ fn every_argument_has_help() {
     walk(&gloss::cli::Cli::command(), "gloss", &mut missing);
     assert!(missing.is_empty(), "no help text: {missing:#?}");
 }
+
+/// A rerun from the cache says the repair happened earlier, not "0 of 0".
+#[test]
+fn repairs_this_run_and_from_the_cache_are_told_apart() {
+    let ws = workspace();
+    let parsed = parse_json(&ws, &sample());
+    let first_paragraph = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "C01")
+        .and_then(|a| a["paragraphs"][0]["text"].as_str())
+        .unwrap()
+        .to_string();
+    // The source echoed back as its own "translation" fails the checks;
+    // the repair request then gets a good answer.
+    ws.mock.configure(|c| {
+        c.segment_replies = vec![(first_paragraph.clone(), first_paragraph.clone())];
+    });
+    let args = ["--articles", "C01", "--no-termbase", "--json"];
+    let run = |ws: &Workspace| {
+        let mut cmd = ws.cmd();
+        cmd.arg("translate").arg(sample()).args(args).arg("--out").arg(ws.out());
+        let out = cmd.output().unwrap();
+        assert_ok(&out);
+        out
+    };
+    let first = run(&ws);
+    let json = stdout_json(&first);
+    assert_eq!(json["totals"]["repaired"], 1, "{json:#}");
+    assert_eq!(json["repaired_from_cache"], 0);
+    let summary = stderr_lines(&first).pop().unwrap();
+    assert!(summary.contains("repaired 1 of 1 re-requested this run"), "{summary}");
+
+    ws.mock.reset_counters();
+    let again = run(&ws);
+    assert_eq!(ws.mock.requests(), 0, "all from the cache");
+    let json = stdout_json(&again);
+    assert_eq!(json["totals"]["repaired"], 0);
+    assert_eq!(json["repaired_from_cache"], 1);
+    let summary = stderr_lines(&again).pop().unwrap();
+    assert!(summary.contains("1 repaired earlier (cached)"), "{summary}");
+    assert!(!summary.contains("0 of 0"), "{summary}");
+}
