@@ -54,7 +54,13 @@ pub struct Cli {
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
     /// Colour warnings and errors: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
-    #[arg(long, value_enum, global = true, default_value = "auto", value_name = "WHEN")]
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
     pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
@@ -545,7 +551,6 @@ fn plan(
     Ok(0)
 }
 
-
 /// The run options every issue-reading command starts from; each command
 /// then sets what its own flags decide.
 fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
@@ -905,7 +910,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| GlossError::Runtime(e.to_string()))
 }
 
-
 fn qa(args: QaArgs) -> Result<i32> {
     let mut opts = run_options(
         &args.source,
@@ -1017,7 +1021,6 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
     }
     Ok(if ok { exit::OK } else { exit::ERROR })
 }
-
 
 fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<i32> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));

@@ -98,7 +98,11 @@ fn bash_completions_parse_and_register() {
     assert_ok(&out);
     let script = ws.path().join("gloss.bash");
     std::fs::write(&script, &out.stdout).unwrap();
-    let syntax = Command::new("bash").arg("-n").arg(&script).output().unwrap();
+    let syntax = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
     assert!(syntax.status.success(), "{}", text(&syntax.stderr));
     let registered = Command::new("bash")
         .arg("-c")
@@ -131,7 +135,10 @@ fn zsh_and_fish_completions_name_every_subcommand() {
             assert!(script.contains(sub.as_str()), "{shell} lacks {sub}");
         }
     }
-    assert_eq!(gloss(&ws, &["completions", "tcsh-ish"]).status.code(), Some(2));
+    assert_eq!(
+        gloss(&ws, &["completions", "tcsh-ish"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -164,7 +171,13 @@ fn man_page_renders_with_every_subcommand() {
 #[test]
 fn colour_follows_flag_and_environment() {
     let ws = workspace();
-    let cases: [(&[&str], &[(&str, &str)], bool); 6] = [
+    // (flags, environment, coloured)
+    type Case = (
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        bool,
+    );
+    let cases: [Case; 6] = [
         (&[], &[], false),
         (&["--color", "always"], &[], true),
         (&["--color", "always"], &[("NO_COLOR", "1")], true),
@@ -224,7 +237,10 @@ fn exit_codes_match_the_help_table() {
 #[test]
 fn run_json_names_folder_files_profile_model_status() {
     let ws = workspace();
-    let out = translate(&ws, &["--json", "--format", "md,html,json,translation-md,txt"]);
+    let out = translate(
+        &ws,
+        &["--json", "--format", "md,html,json,translation-md,txt"],
+    );
     assert_ok(&out);
     let json = stdout_json(&out);
     assert_eq!(json["profile"], "mock");
@@ -386,7 +402,10 @@ fn effective(ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> (String, St
 #[test]
 fn gloss_profile_and_model_from_environment_flags_win() {
     let ws = workspace();
-    assert_eq!(effective(&ws, &[], &[]), ("mock".into(), "mock-model".into()));
+    assert_eq!(
+        effective(&ws, &[], &[]),
+        ("mock".into(), "mock-model".into())
+    );
     assert_eq!(
         effective(&ws, &[], &[("GLOSS_PROFILE", "second")]),
         ("second".into(), "second-model".into())
@@ -408,7 +427,11 @@ fn gloss_profile_and_model_from_environment_flags_win() {
 #[test]
 fn mistyped_profile_gets_a_suggestion() {
     let ws = workspace();
-    for (typed, meant) in [("mokc", Some("mock")), ("secnd", Some("second")), ("zzzzzz", None)] {
+    for (typed, meant) in [
+        ("mokc", Some("mock")),
+        ("secnd", Some("second")),
+        ("zzzzzz", None),
+    ] {
         let out = gloss(&ws, &["config", "--profile", typed]);
         assert_eq!(out.status.code(), Some(1));
         let err = text(&out.stderr);
@@ -457,7 +480,10 @@ fn cache_prune_and_clear_honour_json() {
     let stats = stdout_json(&gloss(&ws, &["cache", "stats", "--json"]));
     let entries = stats["entries"].as_u64().unwrap();
     assert!(entries > 0, "the seeded plans");
-    let pruned = stdout_json(&gloss(&ws, &["cache", "prune", "--older-than", "365", "--json"]));
+    let pruned = stdout_json(&gloss(
+        &ws,
+        &["cache", "prune", "--older-than", "365", "--json"],
+    ));
     assert_eq!(pruned["removed"], 0);
     let cleared = stdout_json(&gloss(&ws, &["cache", "clear", "--json"]));
     assert_eq!(cleared["removed"], entries);
@@ -473,27 +499,54 @@ fn open_runs_the_opener_on_the_html_digest() {
     let ws = workspace();
     let bin = ws.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let opener = bin.join(if cfg!(target_os = "macos") { "open" } else { "xdg-open" });
+    let opener = bin.join(if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    });
     let log = ws.path().join("opened.txt");
     std::fs::write(&opener, format!("#!/bin/sh\necho \"$1\" >> {:?}\n", log)).unwrap();
     std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let mut cmd = ws.cmd();
-    cmd.env("PATH", &path).arg("translate").arg(sample()).args(SMALL);
+    cmd.env("PATH", &path)
+        .arg("translate")
+        .arg(sample())
+        .args(SMALL);
     cmd.arg("--out").arg(ws.out()).arg("--open");
     assert_ok(&cmd.output().unwrap());
     let opened = std::fs::read_to_string(&log).unwrap();
     assert_eq!(
         opened.trim(),
-        ws.out().join(STEM).join("digest.html").display().to_string()
+        ws.out()
+            .join(STEM)
+            .join("digest.html")
+            .display()
+            .to_string()
     );
     let mut cmd = ws.cmd();
-    cmd.env("PATH", &path).arg("translate").arg(sample()).args(SMALL);
-    cmd.args(["--format", "md", "--open", "--out"]).arg(ws.out());
+    cmd.env("PATH", &path)
+        .arg("translate")
+        .arg(sample())
+        .args(SMALL);
+    cmd.args(["--format", "md", "--open", "--out"])
+        .arg(ws.out());
     let out = cmd.output().unwrap();
     assert_ok(&out);
-    assert!(text(&out.stderr).contains("--open"), "{}", text(&out.stderr));
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), opened, "not run again");
+    assert!(
+        text(&out.stderr).contains("--open"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        opened,
+        "not run again"
+    );
 }
 
 /// Flags that mean nothing to `qa` and `glossary` are refused.
@@ -564,7 +617,11 @@ fn repairs_this_run_and_from_the_cache_are_told_apart() {
     let args = ["--articles", "C01", "--no-termbase", "--json"];
     let run = |ws: &Workspace| {
         let mut cmd = ws.cmd();
-        cmd.arg("translate").arg(sample()).args(args).arg("--out").arg(ws.out());
+        cmd.arg("translate")
+            .arg(sample())
+            .args(args)
+            .arg("--out")
+            .arg(ws.out());
         let out = cmd.output().unwrap();
         assert_ok(&out);
         out
@@ -574,7 +631,10 @@ fn repairs_this_run_and_from_the_cache_are_told_apart() {
     assert_eq!(json["totals"]["repaired"], 1, "{json:#}");
     assert_eq!(json["repaired_from_cache"], 0);
     let summary = stderr_lines(&first).pop().unwrap();
-    assert!(summary.contains("repaired 1 of 1 re-requested this run"), "{summary}");
+    assert!(
+        summary.contains("repaired 1 of 1 re-requested this run"),
+        "{summary}"
+    );
 
     ws.mock.reset_counters();
     let again = run(&ws);

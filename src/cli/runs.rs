@@ -95,10 +95,7 @@ pub(super) fn append(record: &RunRecord) {
                 .write_all(line.as_bytes())
         });
     if let Err(e) = written {
-        progress::warn(&format!(
-            "cannot record the run in {}: {e}",
-            path.display()
-        ));
+        progress::warn(&format!("cannot record the run in {}: {e}", path.display()));
     }
 }
 
