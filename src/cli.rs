@@ -189,34 +189,57 @@ pub struct SourceArgs {
     pub glossary: Option<PathBuf>,
 }
 
+/// How the commands that send requests send them.
 #[derive(Debug, Args)]
-pub struct TranslateArgs {
-    #[command(flatten)]
-    pub source: SourceArgs,
-    /// Output folder; files go to OUT/<input name>/. `-` writes the one chosen --format to stdout.
-    #[arg(long, default_value = "out")]
-    pub out: PathBuf,
-    /// Output formats, comma-separated: md, html, json (bilingual), translation-md, txt (translation only).
-    #[arg(long, value_delimiter = ',', default_value = "md,html,json")]
-    pub format: Vec<Format>,
+pub struct RequestArgs {
     /// Requests in flight at once (default: the profile's concurrency).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
-    /// Chunk budget in source tokens.
-    #[arg(long)]
-    pub budget: Option<usize>,
     /// Neither read nor write the cache.
     #[arg(long, conflicts_with = "refresh")]
     pub no_cache: bool,
     /// Ignore cached results and store fresh ones.
     #[arg(long)]
     pub refresh: bool,
+}
+
+/// How a run translates. These choose the cache entries, so `qa` takes
+/// them too, to find the run it checks.
+#[derive(Debug, Args)]
+pub struct ShapeArgs {
+    /// Chunk budget in source tokens.
+    #[arg(long)]
+    pub budget: Option<usize>,
     /// Skip the automatic termbase (one extraction request per article).
     #[arg(long)]
     pub no_termbase: bool,
     /// Do not re-request segments that fail a quality check.
     #[arg(long)]
     pub no_repair: bool,
+}
+
+impl ShapeArgs {
+    fn apply(&self, opts: &mut RunOptions) {
+        opts.overrides.chunk_tokens = self.budget;
+        opts.termbase = !self.no_termbase;
+        opts.repair = !self.no_repair;
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TranslateArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub requests: RequestArgs,
+    /// Output folder; files go to OUT/<input name>/. `-` writes the one chosen --format to stdout.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Output formats, comma-separated: md, html, json (bilingual), translation-md, txt (translation only).
+    #[arg(long, value_delimiter = ',', default_value = "md,html,json")]
+    pub format: Vec<Format>,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
     /// Exit with status 3 when any segment is left flagged or untranslated.
     #[arg(long)]
     pub strict: bool,
@@ -232,15 +255,8 @@ pub struct TranslateArgs {
 pub struct GlossaryArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Requests in flight at once (default: the profile's concurrency).
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
-    /// Neither read nor write the cache.
-    #[arg(long, conflicts_with = "refresh")]
-    pub no_cache: bool,
-    /// Ignore cached results and store fresh ones.
-    #[arg(long)]
-    pub refresh: bool,
+    #[command(flatten)]
+    pub requests: RequestArgs,
     /// Save the merged termbase as TOML, usable with --glossary.
     #[arg(long)]
     pub save: Option<PathBuf>,
@@ -253,15 +269,8 @@ pub struct GlossaryArgs {
 pub struct QaArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Chunk budget in source tokens (as used by the run being checked).
-    #[arg(long)]
-    pub budget: Option<usize>,
-    /// The run being checked skipped the termbase.
-    #[arg(long)]
-    pub no_termbase: bool,
-    /// The run being checked did not repair flagged segments.
-    #[arg(long)]
-    pub no_repair: bool,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
     /// Exit with status 3 when any segment is flagged or not translated yet.
     #[arg(long)]
     pub strict: bool,
@@ -573,13 +582,16 @@ fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
     }
 }
 
-fn cache_mode(no_cache: bool, refresh: bool) -> Mode {
-    if no_cache {
-        Mode::Off
-    } else if refresh {
-        Mode::Refresh
-    } else {
-        Mode::Normal
+impl RequestArgs {
+    fn apply(&self, opts: &mut RunOptions) {
+        opts.overrides.jobs = self.jobs;
+        opts.cache_mode = if self.no_cache {
+            Mode::Off
+        } else if self.refresh {
+            Mode::Refresh
+        } else {
+            Mode::Normal
+        };
     }
 }
 
@@ -630,11 +642,8 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
         None => args.out.clone(),
     });
     opts.formats = args.format.clone();
-    opts.overrides.jobs = args.jobs;
-    opts.overrides.chunk_tokens = args.budget;
-    opts.cache_mode = cache_mode(args.no_cache, args.refresh);
-    opts.termbase = !args.no_termbase;
-    opts.repair = !args.no_repair;
+    args.requests.apply(&mut opts);
+    args.shape.apply(&mut opts);
     opts.progress = opts.progress && !progress::Console::get().quiet;
     let runtime = runtime()?;
     // Ctrl-C drops the run: its tasks are aborted, and every result finished
@@ -854,8 +863,7 @@ fn glossary(args: GlossaryArgs) -> Result<i32> {
             digest: false,
         },
     );
-    opts.overrides.jobs = args.jobs;
-    opts.cache_mode = cache_mode(args.no_cache, args.refresh);
+    args.requests.apply(&mut opts);
     opts.progress = opts.progress && !progress::Console::get().quiet;
     let p = pipeline::prepare(&opts)?;
     let client = std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile));
@@ -918,9 +926,7 @@ fn qa(args: QaArgs) -> Result<i32> {
             digest: false,
         },
     );
-    opts.overrides.chunk_tokens = args.budget;
-    opts.termbase = !args.no_termbase;
-    opts.repair = !args.no_repair;
+    args.shape.apply(&mut opts);
     let report = pipeline::qa_report(&opts)?;
     if args.json {
         stdout_line(&serde_json::to_string_pretty(&report).unwrap_or_default());

@@ -84,6 +84,24 @@ fn subcommands(ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
+/// The source paragraphs of article C01, from `gloss parse --json`.
+fn c01_paragraphs(ws: &Workspace) -> Vec<String> {
+    let parsed = parse_json(ws, &sample());
+    let article = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "C01")
+        .cloned()
+        .unwrap();
+    article["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn has_program(name: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {name}")])
@@ -322,13 +340,7 @@ fn output_files_follow_the_umask() {
 #[test]
 fn out_dash_writes_one_format_to_stdout() {
     let ws = workspace();
-    let parsed = parse_json(&ws, &sample());
-    let article = parsed["articles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == "C01")
-        .unwrap();
+    let paragraphs = c01_paragraphs(&ws);
     for format in ["translation-md", "txt"] {
         let mut cmd = ws.cmd();
         cmd.arg("translate")
@@ -338,8 +350,7 @@ fn out_dash_writes_one_format_to_stdout() {
         let out = cmd.output().unwrap();
         assert_ok(&out);
         let stdout = text(&out.stdout);
-        for p in article["paragraphs"].as_array().unwrap() {
-            let source = p["text"].as_str().unwrap();
+        for source in &paragraphs {
             assert!(
                 stdout.contains(&expected_translation(source)),
                 "{format}: missing translation of {source:?}\n{stdout}"
@@ -402,26 +413,42 @@ fn effective(ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> (String, St
 #[test]
 fn gloss_profile_and_model_from_environment_flags_win() {
     let ws = workspace();
-    assert_eq!(
-        effective(&ws, &[], &[]),
-        ("mock".into(), "mock-model".into())
+    // (flags, environment, expected profile, expected model)
+    type Case = (
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        &'static str,
+        &'static str,
     );
-    assert_eq!(
-        effective(&ws, &[], &[("GLOSS_PROFILE", "second")]),
-        ("second".into(), "second-model".into())
-    );
-    assert_eq!(
-        effective(&ws, &["--profile", "mock"], &[("GLOSS_PROFILE", "second")]),
-        ("mock".into(), "mock-model".into())
-    );
-    assert_eq!(
-        effective(&ws, &[], &[("GLOSS_MODEL", "other")]),
-        ("mock".into(), "other".into())
-    );
-    assert_eq!(
-        effective(&ws, &["-m", "flag-model"], &[("GLOSS_MODEL", "other")]),
-        ("mock".into(), "flag-model".into())
-    );
+    let cases: [Case; 5] = [
+        (&[], &[], "mock", "mock-model"),
+        (
+            &[],
+            &[("GLOSS_PROFILE", "second")],
+            "second",
+            "second-model",
+        ),
+        (
+            &["--profile", "mock"],
+            &[("GLOSS_PROFILE", "second")],
+            "mock",
+            "mock-model",
+        ),
+        (&[], &[("GLOSS_MODEL", "other")], "mock", "other"),
+        (
+            &["-m", "flag-model"],
+            &[("GLOSS_MODEL", "other")],
+            "mock",
+            "flag-model",
+        ),
+    ];
+    for (flags, env, profile, model) in cases {
+        assert_eq!(
+            effective(&ws, flags, env),
+            (profile.to_string(), model.to_string()),
+            "{flags:?} {env:?}"
+        );
+    }
 }
 
 #[test]
@@ -600,15 +627,7 @@ fn every_argument_has_help() {
 #[test]
 fn repairs_this_run_and_from_the_cache_are_told_apart() {
     let ws = workspace();
-    let parsed = parse_json(&ws, &sample());
-    let first_paragraph = parsed["articles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == "C01")
-        .and_then(|a| a["paragraphs"][0]["text"].as_str())
-        .unwrap()
-        .to_string();
+    let first_paragraph = c01_paragraphs(&ws).remove(0);
     // The source echoed back as its own "translation" fails the checks;
     // the repair request then gets a good answer.
     ws.mock.configure(|c| {
