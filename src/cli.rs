@@ -611,6 +611,11 @@ fn stdout_format(args: &TranslateArgs, stages: Stages) -> Result<Option<Format>>
             "--open needs files: drop --out - or --open".into(),
         ));
     }
+    if args.json {
+        return Err(GlossError::Usage(
+            "--out - and --json both write to standard output; choose one".into(),
+        ));
+    }
     if format.translation_only() && !stages.digest {
         return Err(GlossError::Usage(
             "the brief has no translation-only format; use `gloss translate` for translation-md or txt"
@@ -624,6 +629,13 @@ fn stdout_format(args: &TranslateArgs, stages: Stages) -> Result<Option<Format>>
         ));
     }
     Ok(Some(format))
+}
+
+/// The name `--format` knows a format by.
+fn format_name(format: Format) -> String {
+    clap::ValueEnum::to_possible_value(&format)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
 }
 
 fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Result<i32> {
@@ -725,7 +737,8 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
             printed = true;
         } else {
             progress::warn(&format!(
-                "no {format:?} output was produced, nothing written to standard output"
+                "no {} output was produced, nothing written to standard output",
+                format_name(format)
             ));
         }
     }
@@ -742,7 +755,7 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
         Some(_) => "-".to_string(),
         None => result.out_dir.display().to_string(),
     };
-    if args.json && to_stdout.is_none() {
+    if args.json {
         let summary = serde_json::json!({
             "command": command,
             "input": result.manifest.input,
@@ -784,7 +797,7 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
     }
     // One block at the end: every file written, then the summary line last.
     if let Some(format) = to_stdout.filter(|_| printed) {
-        progress::info(&format!("wrote {format:?} to standard output"));
+        progress::info(&format!("wrote {} to standard output", format_name(format)));
     } else {
         for f in &shown_files {
             progress::info(&format!("wrote {f}"));

@@ -346,9 +346,14 @@ fn out_dash_writes_one_format_to_stdout() {
         cmd.arg("translate")
             .arg(sample())
             .args(SMALL)
-            .args(["--out", "-", "--format", format, "--json"]);
+            .args(["--out", "-", "--format", format]);
         let out = cmd.output().unwrap();
         assert_ok(&out);
+        assert!(
+            text(&out.stderr).contains(&format!("wrote {format} to standard output")),
+            "{}",
+            text(&out.stderr)
+        );
         let stdout = text(&out.stdout);
         for source in &paragraphs {
             assert!(
@@ -359,12 +364,22 @@ fn out_dash_writes_one_format_to_stdout() {
         }
         assert!(!ws.path().join("-").exists());
     }
-    // The brief command with a translation-only format has nothing to print.
-    let mut cmd = ws.cmd();
-    cmd.arg("brief")
-        .arg(sample())
-        .args(["--out", "-", "--format", "txt"]);
-    assert_eq!(cmd.output().unwrap().status.code(), Some(2));
+    // Usage errors: the brief has no translation-only format; `run` would
+    // print two documents; `--json` and `--open` compete for the output.
+    for (command, extra) in [
+        ("brief", &["--format", "txt"][..]),
+        ("run", &["--format", "md"]),
+        ("translate", &["--format", "md", "--json"]),
+        ("translate", &["--format", "md", "--open"]),
+    ] {
+        let mut cmd = ws.cmd();
+        cmd.arg(command)
+            .arg(sample())
+            .args(["--out", "-"])
+            .args(extra);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command} {extra:?}");
+    }
 }
 
 #[test]
