@@ -148,6 +148,10 @@ pub enum Command {
 /// Which endpoint to use.
 #[derive(Debug, Clone, Args)]
 pub struct EndpointArgs {
+    /// `--profile`/`--model` came from `GLOSS_PROFILE`/`GLOSS_MODEL`; set by
+    /// [`Cli::from_env_and_args`], so `gloss config` names the right source.
+    #[arg(skip)]
+    pub from_env: EnvSources,
     /// Endpoint profile from the config (openai, local, ollama, vllm, lmstudio, or your own).
     #[arg(long, short = 'p', env = "GLOSS_PROFILE")]
     pub profile: Option<String>,
@@ -293,8 +297,61 @@ pub enum CacheAction {
     Clear,
 }
 
+/// Which endpoint values the environment, not a flag, supplied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnvSources {
+    pub profile: bool,
+    pub model: bool,
+}
+
+impl Cli {
+    /// Parse the process's arguments (exiting on a usage error, as clap
+    /// does), noting which endpoint values came from the environment.
+    pub fn from_env_and_args() -> Cli {
+        use clap::FromArgMatches;
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let mut m = &matches;
+        let mut sources = EnvSources::default();
+        loop {
+            let env = |id: &str| {
+                m.ids().any(|i| i == id)
+                    && m.value_source(id) == Some(clap::parser::ValueSource::EnvVariable)
+            };
+            sources.profile |= env("profile");
+            sources.model |= env("model");
+            match m.subcommand() {
+                Some((_, sub)) => m = sub,
+                None => break,
+            }
+        }
+        if let Some(endpoint) = cli.command.endpoint_mut() {
+            endpoint.from_env = sources;
+        }
+        cli
+    }
+}
+
+impl Command {
+    fn endpoint_mut(&mut self) -> Option<&mut EndpointArgs> {
+        match self {
+            Command::Plan { endpoint, .. }
+            | Command::Doctor { endpoint, .. }
+            | Command::Config { endpoint, .. } => Some(endpoint),
+            Command::Translate(a) | Command::Brief(a) | Command::Run(a) => {
+                Some(&mut a.source.endpoint)
+            }
+            Command::Glossary(a) => Some(&mut a.source.endpoint),
+            Command::Qa(a) => Some(&mut a.source.endpoint),
+            _ => None,
+        }
+    }
+}
+
 fn overrides(endpoint: &EndpointArgs) -> Overrides {
     Overrides {
+        profile_from_env: endpoint.from_env.profile,
+        model_from_env: endpoint.from_env.model,
         profile: endpoint.profile.clone(),
         base_url: endpoint.base_url.clone(),
         model: endpoint.model.clone(),

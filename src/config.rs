@@ -198,6 +198,10 @@ pub struct Overrides {
     pub cache_dir: Option<PathBuf>,
     /// `--trust-workspace`: honour the workspace file's key settings.
     pub trust_workspace: bool,
+    /// `profile` came from `$GLOSS_PROFILE`, not `--profile` (for the report).
+    pub profile_from_env: bool,
+    /// `model` came from `$GLOSS_MODEL`, not `--model` (for the report).
+    pub model_from_env: bool,
 }
 
 fn builtin() -> ConfigFile {
@@ -575,7 +579,11 @@ impl Config {
             origins.insert("api_key_env", Origin::Flag("--api-key-env"));
         }
         if overrides.model.is_some() {
-            origins.insert("model", Origin::Flag("--model"));
+            let origin = match overrides.model_from_env {
+                true => Origin::Env("GLOSS_MODEL"),
+                false => Origin::Flag("--model"),
+            };
+            origins.insert("model", origin);
         }
         if overrides.jobs.is_some() {
             origins.insert("concurrency", Origin::Flag("--jobs"));
@@ -730,7 +738,9 @@ impl Config {
             files: self.files.clone(),
             warnings: resolved.warnings.clone(),
             profile: p.name.clone(),
-            profile_from: if overrides.profile.is_some() {
+            profile_from: if overrides.profile_from_env {
+                Origin::Env("GLOSS_PROFILE")
+            } else if overrides.profile.is_some() {
                 Origin::Flag("--profile")
             } else {
                 self.default_profile_origin.clone()

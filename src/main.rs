@@ -1,10 +1,9 @@
 //! The `gloss` binary: parse arguments, run, and turn errors into one line.
 
-use clap::Parser;
 use gloss::cli::exit;
 
 fn main() {
-    let cli = gloss::cli::Cli::parse();
+    let cli = gloss::cli::Cli::from_env_and_args();
     let code = match gloss::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -405,8 +405,9 @@ fn quiet_hides_the_block_and_verbose_adds_chunks() {
     );
 }
 
-/// The effective profile's name and model, from `gloss config --json`.
-fn effective(ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> (String, String) {
+/// The effective profile and model, each with where it came from
+/// (`flag`/`env`/… and its name), from `gloss config --json`.
+fn effective(ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> [String; 4] {
     let mut cmd = ws.cmd();
     cmd.args(["config", "--json"]).args(args);
     for (k, v) in env {
@@ -420,49 +421,64 @@ fn effective(ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> (String, St
         .unwrap()
         .iter()
         .find(|s| s["field"] == "model")
-        .map(|s| s["value"].as_str().unwrap().to_string())
+        .cloned()
         .unwrap();
-    (json["profile"].as_str().unwrap().to_string(), model)
+    let source = |o: &Value| match o["name"].as_str() {
+        Some(name) => format!("{} {name}", o["from"].as_str().unwrap()),
+        None => o["from"].as_str().unwrap_or_default().to_string(),
+    };
+    [
+        json["profile"].as_str().unwrap().to_string(),
+        source(&json["profile_from"]),
+        model["value"].as_str().unwrap().to_string(),
+        source(&model["from"]),
+    ]
 }
 
 #[test]
 fn gloss_profile_and_model_from_environment_flags_win() {
     let ws = workspace();
-    // (flags, environment, expected profile, expected model)
+    // (flags, environment, expected [profile, its source, model, its source])
     type Case = (
         &'static [&'static str],
         &'static [(&'static str, &'static str)],
-        &'static str,
-        &'static str,
+        [&'static str; 4],
     );
     let cases: [Case; 5] = [
-        (&[], &[], "mock", "mock-model"),
         (
             &[],
             &[("GLOSS_PROFILE", "second")],
-            "second",
-            "second-model",
+            ["second", "env GLOSS_PROFILE", "second-model", ""],
         ),
         (
             &["--profile", "mock"],
             &[("GLOSS_PROFILE", "second")],
-            "mock",
-            "mock-model",
+            ["mock", "flag --profile", "mock-model", ""],
         ),
-        (&[], &[("GLOSS_MODEL", "other")], "mock", "other"),
+        (
+            &[],
+            &[("GLOSS_MODEL", "other")],
+            ["mock", "", "other", "env GLOSS_MODEL"],
+        ),
         (
             &["-m", "flag-model"],
             &[("GLOSS_MODEL", "other")],
-            "mock",
-            "flag-model",
+            ["mock", "", "flag-model", "flag --model"],
+        ),
+        (
+            &["-p", "second"],
+            &[],
+            ["second", "flag --profile", "second-model", ""],
         ),
     ];
-    for (flags, env, profile, model) in cases {
-        assert_eq!(
-            effective(&ws, flags, env),
-            (profile.to_string(), model.to_string()),
-            "{flags:?} {env:?}"
-        );
+    for (flags, env, expected) in cases {
+        let got = effective(&ws, flags, env);
+        for (i, want) in expected.iter().enumerate() {
+            // An empty expectation: a file or default supplied it, not checked here.
+            if !want.is_empty() {
+                assert_eq!(got[i], *want, "{flags:?} {env:?}: {got:?}");
+            }
+        }
     }
 }
 
