@@ -697,6 +697,9 @@ fn format_name(format: Format) -> String {
 
 fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Result<i32> {
     let to_stdout = stdout_format(&args, stages)?;
+    if !stages.digest && args.format.iter().any(|f| f.translation_only()) {
+        progress::note("translation-md and txt are digest formats; `gloss brief` writes neither");
+    }
     // `--out -`: the pipeline writes into a temp folder; the one file goes to stdout.
     let scratch = match to_stdout {
         Some(_) => Some(tempfile::tempdir().map_err(|source| GlossError::Output {
