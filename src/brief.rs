@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::prompts::{Messages, Prompts};
+use crate::qa::echo::placeholders;
 
 /// One item the brief is made from: a summary, or a partial brief.
 #[derive(Debug, Clone, Serialize)]
@@ -36,14 +37,15 @@ pub struct Brief {
 }
 
 /// Why a model's brief cannot be used, if it cannot: it must have the
-/// headline section, cite at least one real article and fill the template.
-pub fn problem(markdown: &str, known: &[String]) -> Option<String> {
+/// headline section, cite at least one real article and fill the template
+/// (`template`: the brief prompt in use; none of its placeholders may stay).
+pub fn problem(markdown: &str, known: &[String], template: &str) -> Option<String> {
     if !markdown.contains("## Headlines") {
         return Some("the answer has no Headlines section".into());
     }
-    if markdown.contains("<takeaway")
-        || markdown.contains("[<id>]")
-        || markdown.contains("<one line")
+    if placeholders(template)
+        .iter()
+        .any(|p| markdown.contains(p.as_str()))
     {
         return Some("the answer repeats the template instead of filling it".into());
     }
@@ -161,6 +163,102 @@ pub fn groups(
     out
 }
 
+/// The cells of a Markdown table row (`| a | b |`), split at unescaped pipes.
+fn cells(row: &str) -> Vec<String> {
+    let inner = row.trim();
+    let inner = inner.strip_prefix('|').unwrap_or(inner);
+    let inner = inner
+        .strip_suffix('|')
+        .filter(|i| !i.ends_with('\\'))
+        .unwrap_or(inner);
+    let mut out = vec![String::new()];
+    let mut escaped = false;
+    for c in inner.chars() {
+        match c {
+            '|' if !escaped => out.push(String::new()),
+            _ => {
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    out.into_iter().map(|c| c.trim().to_string()).collect()
+}
+
+fn is_delimiter_row(row: &str) -> bool {
+    let c = cells(row);
+    !c.is_empty()
+        && c.iter().all(|c| {
+            !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')) && c.contains('-')
+        })
+}
+
+fn is_citation(cell: &str) -> bool {
+    CITATION
+        .find(cell)
+        .is_some_and(|m| m.as_str() == cell.trim())
+}
+
+/// Every Markdown table of a model's answer made whole: a row with fewer
+/// cells than its header is padded (before a trailing citation, so `[A03]`
+/// stays in the last column), a row with more cells or with nothing in it
+/// is dropped, and the delimiter row matches the header. Small models write
+/// two cells under a three-column header; rendered as is, the table breaks.
+/// Returns the text and how many rows were padded or dropped.
+pub fn fit_tables(markdown: &str) -> (String, usize) {
+    let lines: Vec<&str> = markdown.lines().collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut fixed = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        let header = lines[i];
+        let is_table = header.trim_start().starts_with('|')
+            && lines.get(i + 1).is_some_and(|l| is_delimiter_row(l));
+        if !is_table {
+            out.push(header.to_string());
+            i += 1;
+            continue;
+        }
+        let width = cells(header).len();
+        out.push(header.to_string());
+        let delimiter = lines[i + 1];
+        if cells(delimiter).len() == width {
+            out.push(delimiter.to_string());
+        } else {
+            out.push(format!("|{}", " --- |".repeat(width)));
+        }
+        i += 2;
+        while let Some(row) = lines.get(i).filter(|l| l.trim_start().starts_with('|')) {
+            i += 1;
+            let mut c = cells(row);
+            if c.len() == width {
+                out.push(row.to_string());
+                continue;
+            }
+            fixed += 1;
+            if c.len() > width || c.iter().all(String::is_empty) {
+                continue;
+            }
+            let at = if c.last().is_some_and(|l| is_citation(l)) {
+                c.len() - 1
+            } else {
+                c.len()
+            };
+            while c.len() < width {
+                c.insert(at, String::new());
+            }
+            out.push(format!("| {} |", c.join(" | ")));
+        }
+    }
+    let mut text = out.join("\n");
+    if markdown.ends_with('\n') {
+        text.push('\n');
+    }
+    (text, fixed)
+}
+
 static CITATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\[([A-Z]\d{2}(?:\s*[,;]\s*[A-Z]\d{2})*)\]").expect("static regex")
 });
@@ -209,10 +307,26 @@ mod tests {
     #[test]
     fn unusable_briefs_are_caught_and_fallback_cites_every_article() {
         let known = vec!["A06".to_string(), "C01".to_string()];
+        let template = Prompts::builtin();
+        let template = template.source("brief.md").unwrap();
+        let problem = |md: &str, known: &[String]| problem(md, known, template);
         assert!(problem("## Headlines\n- <takeaway 1> [<id>]", &known).is_some());
+        assert!(
+            problem(
+                "## Headlines\n- Funding grows [A06]\n| <number with unit> | x | [A06] |",
+                &known
+            )
+            .is_some()
+        );
         assert!(problem("Some text [A06]", &known).is_some());
         assert!(problem("## Headlines\n- Funding grows [A99]", &known).is_some());
         assert!(problem("## Headlines\n- Funding grows [A06]", &known).is_none());
+        // An overridden template's own placeholders count.
+        let custom = "Write: ## Headlines\n- <headline> [<id>]";
+        assert_eq!(placeholders(custom), ["<headline>", "<id>"]);
+        assert!(!placeholders(template).iter().any(|p| p.contains("USER")));
+        assert!(placeholders(template).contains(&"<takeaway 1>".to_string()));
+        assert!(super::problem("## Headlines\n- <headline> [A06]", &known, custom).is_some());
         let inputs = vec![
             BriefInput {
                 id: "A06".into(),
@@ -239,6 +353,25 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("**Clippings** — Security robot"));
+    }
+
+    #[test]
+    fn short_and_long_table_rows_are_padded_or_dropped() {
+        let answer = "## Key figures\n| Figure | What it measures | Article |\n| --- | --- |\n| CAD 427 million | [A06] |\n| 40% | CO2 cut | [C04] |\n| 5 | clusters |\n| a | b | c | d |\n| | |\n\n## By section\n- x | y\n";
+        let (text, fixed) = fit_tables(answer);
+        assert_eq!(fixed, 4, "{text}");
+        let rows: Vec<&str> = text.lines().filter(|l| l.starts_with('|')).collect();
+        // Every row of the table has the header's three cells.
+        for row in &rows {
+            assert_eq!(cells(row).len(), 3, "{row}");
+        }
+        assert!(rows.contains(&"| CAD 427 million |  | [A06] |"), "{text}");
+        assert!(rows.contains(&"| 5 | clusters |  |"), "{text}");
+        assert!(!text.contains("| a | b | c | d |"));
+        assert!(text.contains("## By section\n- x | y\n"));
+        // A whole table is left alone.
+        let whole = "| A | B |\n| --- | --- |\n| 1 | 2 \\| 3 |\n";
+        assert_eq!(fit_tables(whole), (whole.to_string(), 0));
     }
 
     #[test]

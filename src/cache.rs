@@ -4,6 +4,12 @@
 //! [`CacheKey::new`]), so changing any of it misses and nothing else does.
 //! Entries are written to a temp file in the same folder and renamed, so a
 //! crash never leaves a torn entry and two runs can share one cache.
+//!
+//! The cache folder may be named by an untrusted workspace `gloss.toml` or a
+//! careless `--cache-dir .`, so the cleaning commands touch only what gloss
+//! wrote: the folder must carry gloss's `CACHEDIR.TAG` (written with the first
+//! entry), and a file is an entry only if its path has the entry shape
+//! (`v1/ab/ab…64 hex….json`) and its content parses as an entry.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,6 +22,13 @@ use crate::error::{GlossError, Result};
 
 /// Bumped when the entry format or the meaning of a key changes.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// Versions of the code that shapes cached results, derived by `build.rs`
+/// from that code's source (16 hex digits each): any edit to it changes the
+/// keys of exactly the entries it produces.
+pub mod versions {
+    include!(concat!(env!("OUT_DIR"), "/versions.rs"));
+}
 
 /// A content address: hex SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,14 +74,45 @@ pub enum Mode {
     Off,
 }
 
+/// The marker file at the cache folder's root (Cache Directory Tagging
+/// spec, so backup tools skip the folder too).
+pub const TAG_FILE: &str = "CACHEDIR.TAG";
+
+/// The spec's signature line, then the line that says gloss wrote the tag:
+/// a tag some other tool wrote does not make a folder gloss's to clean.
+const TAG_CONTENT: &str = concat!(
+    "Signature: 8a477f597d28d172789f06886806bc55\n",
+    "# This file is a cache directory tag created by gloss.\n",
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+);
+
+/// The line of [`TAG_CONTENT`] that identifies gloss.
+const TAG_GLOSS_LINE: &str = "# This file is a cache directory tag created by gloss.";
+
 /// The cache folder and how to use it.
 #[derive(Debug, Clone)]
 pub struct Cache {
+    /// The folder given (holds the tag and `v1/`).
+    dir: PathBuf,
+    /// `dir/v1`: where entries live.
     root: PathBuf,
     mode: Mode,
     /// The first failed write of this run (shared by clones), so that the
     /// user hears of a read-only or full cache once, not once per entry.
     write_failure: std::sync::Arc<std::sync::OnceLock<String>>,
+}
+
+/// What a cleaning command did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Cleaned {
+    /// Entries removed.
+    pub removed: u64,
+    /// Entries kept (`prune`: not old enough).
+    pub kept: u64,
+    /// Files below `v1/` that are not gloss entries: never touched.
+    pub foreign: u64,
+    /// The folder had no tag but held only gloss entries, so it was tagged now.
+    pub adopted: bool,
 }
 
 /// Counts for `gloss cache stats`.
@@ -79,6 +123,35 @@ pub struct Stats {
     pub by_kind: std::collections::BTreeMap<String, u64>,
     pub oldest: Option<u64>,
     pub newest: Option<u64>,
+    /// Files below `v1/` that are not gloss entries (not counted above).
+    pub foreign: u64,
+}
+
+/// The files below `v1/`, sorted into gloss's entries and everything else.
+#[derive(Debug, Default)]
+struct Listing {
+    /// Entry files with their size and creation time.
+    entries: Vec<(PathBuf, u64, Entry<serde_json::Value>)>,
+    foreign: u64,
+}
+
+/// Whether `name` is an entry file name for the shard folder `shard`:
+/// 64 lowercase hex digits (a [`CacheKey`]) starting with the shard's two, then `.json`.
+fn is_entry_name(shard: &str, name: &str) -> bool {
+    let Some(hash) = name.strip_suffix(".json") else {
+        return false;
+    };
+    hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && hash.get(..2) == Some(shard)
+}
+
+/// The entry in `bytes`, if they are one of gloss's entries.
+fn parse_entry(bytes: &[u8]) -> Option<Entry<serde_json::Value>> {
+    let entry: Entry<serde_json::Value> = serde_json::from_slice(bytes).ok()?;
+    (entry.format == FORMAT_VERSION && !entry.kind.is_empty()).then_some(entry)
 }
 
 fn now_secs() -> u64 {
@@ -92,6 +165,7 @@ impl Cache {
     /// A cache rooted at `dir` (entries live under `dir/v1/`).
     pub fn new(dir: &Path, mode: Mode) -> Self {
         Self {
+            dir: dir.to_path_buf(),
             root: dir.join(format!("v{FORMAT_VERSION}")),
             mode,
             write_failure: Default::default(),
@@ -101,6 +175,27 @@ impl Cache {
     /// The first write that failed in this run, as one line, if any did.
     pub fn write_failure(&self) -> Option<&str> {
         self.write_failure.get().map(String::as_str)
+    }
+
+    /// Whether the folder carries the tag gloss writes.
+    pub fn is_tagged(&self) -> bool {
+        std::fs::read_to_string(self.dir.join(TAG_FILE)).is_ok_and(|t| {
+            t.lines().next() == TAG_CONTENT.lines().next() && t.lines().any(|l| l == TAG_GLOSS_LINE)
+        })
+    }
+
+    /// Write the tag (atomically: concurrent runs may race to write it).
+    fn tag(&self) -> Result<()> {
+        let err = |message: String| GlossError::Cache {
+            path: self.dir.join(TAG_FILE),
+            message,
+        };
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| err(e.to_string()))?;
+        std::io::Write::write_all(&mut tmp, TAG_CONTENT.as_bytes())
+            .map_err(|e| err(e.to_string()))?;
+        tmp.persist(self.dir.join(TAG_FILE))
+            .map_err(|e| err(e.to_string()))?;
+        Ok(())
     }
 
     /// The folder entries are stored in.
@@ -149,6 +244,12 @@ impl Cache {
             }
         };
         std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        // Writing here makes the folder a gloss cache (one stat per entry is
+        // nothing next to a model request). A tag that cannot be written
+        // costs only `cache clear` its certainty, not the entry.
+        if !self.dir.join(TAG_FILE).exists() {
+            let _ = self.tag();
+        }
         let entry = Entry {
             format: FORMAT_VERSION,
             kind: kind.to_string(),
@@ -164,72 +265,125 @@ impl Cache {
         Ok(())
     }
 
-    fn entry_files(&self) -> Vec<PathBuf> {
-        let mut files = Vec::new();
+    /// Every file below `v1/`, sorted into entries and foreign files.
+    /// Symlinks are never followed (nor counted as entries): a link could
+    /// point anywhere.
+    fn list(&self) -> Listing {
+        let mut listing = Listing::default();
         let Ok(shards) = std::fs::read_dir(&self.root) else {
-            return files;
+            return listing;
         };
         for shard in shards.flatten() {
-            if let Ok(entries) = std::fs::read_dir(shard.path()) {
-                files.extend(
-                    entries
-                        .flatten()
-                        .map(|e| e.path())
-                        .filter(|p| p.extension().is_some_and(|x| x == "json")),
-                );
+            let shard_name = shard.file_name().to_string_lossy().into_owned();
+            let is_dir = shard.file_type().is_ok_and(|t| t.is_dir());
+            let shard_files = if is_dir {
+                std::fs::read_dir(shard.path()).ok()
+            } else {
+                None
+            };
+            let Some(files) = shard_files else {
+                listing.foreign += 1;
+                continue;
+            };
+            for file in files.flatten() {
+                let path = file.path();
+                let name = file.file_name().to_string_lossy().into_owned();
+                let entry = (file.file_type().is_ok_and(|t| t.is_file())
+                    && is_entry_name(&shard_name, &name))
+                .then(|| std::fs::read(&path).ok())
+                .flatten()
+                .and_then(|bytes| Some((bytes.len() as u64, parse_entry(&bytes)?)));
+                match entry {
+                    Some((size, entry)) => listing.entries.push((path, size, entry)),
+                    None => listing.foreign += 1,
+                }
             }
         }
-        files
+        listing
     }
 
     /// Count entries, bytes and kinds.
     pub fn stats(&self) -> Stats {
-        let mut stats = Stats::default();
-        for path in self.entry_files() {
-            let Ok(bytes) = std::fs::read(&path) else {
-                continue;
-            };
+        let listing = self.list();
+        let mut stats = Stats {
+            foreign: listing.foreign,
+            ..Default::default()
+        };
+        for (_, size, entry) in listing.entries {
             stats.entries += 1;
-            stats.bytes += bytes.len() as u64;
-            if let Ok(entry) = serde_json::from_slice::<Entry<serde_json::Value>>(&bytes) {
-                *stats.by_kind.entry(entry.kind).or_default() += 1;
-                stats.oldest = Some(stats.oldest.map_or(entry.created, |o| o.min(entry.created)));
-                stats.newest = Some(stats.newest.map_or(entry.created, |o| o.max(entry.created)));
-            }
+            stats.bytes += size;
+            *stats.by_kind.entry(entry.kind).or_default() += 1;
+            stats.oldest = Some(stats.oldest.map_or(entry.created, |o| o.min(entry.created)));
+            stats.newest = Some(stats.newest.map_or(entry.created, |o| o.max(entry.created)));
         }
         stats
     }
 
-    /// Remove entries whose files were last written more than `age` ago. Returns how many.
-    pub fn prune(&self, age: Duration) -> Result<u64> {
-        // An age beyond the epoch removes everything, without overflowing.
-        let cutoff = SystemTime::now().checked_sub(age).unwrap_or(UNIX_EPOCH);
-        let mut removed = 0;
-        for path in self.entry_files() {
-            let old = std::fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t < cutoff);
-            if old {
-                std::fs::remove_file(&path).map_err(|e| GlossError::Cache {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-                removed += 1;
-            }
+    /// The entries, once the folder is known to be gloss's. A folder without
+    /// the tag is adopted (tagged) when it holds at least one entry and
+    /// nothing else below `v1/` — a cache from a gloss that wrote no tag;
+    /// otherwise it is refused. A folder that does not exist is an empty cache.
+    fn owned_listing(&self) -> Result<(Listing, bool)> {
+        let listing = self.list();
+        if !self.dir.exists() || self.is_tagged() {
+            return Ok((listing, false));
         }
-        Ok(removed)
+        if listing.foreign == 0 && !listing.entries.is_empty() {
+            self.tag()?;
+            return Ok((listing, true));
+        }
+        Err(GlossError::Cache {
+            path: self.dir.clone(),
+            message: format!(
+                "not a gloss cache (no {TAG_FILE} written by gloss), nothing removed; pass the folder gloss caches in (see `gloss cache stats`), or delete it yourself"
+            ),
+        })
     }
 
-    /// Remove every entry. Returns how many.
-    pub fn clear(&self) -> Result<u64> {
-        let n = self.entry_files().len() as u64;
-        if self.root.exists() {
-            std::fs::remove_dir_all(&self.root).map_err(|e| GlossError::Cache {
-                path: self.root.clone(),
+    /// Remove entries whose files were last written more than `age` ago.
+    /// Refuses a folder that is not a gloss cache; touches nothing but entries.
+    pub fn prune(&self, age: Duration) -> Result<Cleaned> {
+        // An age beyond the epoch removes everything, without overflowing.
+        let cutoff = SystemTime::now().checked_sub(age).unwrap_or(UNIX_EPOCH);
+        self.remove_entries(|path| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < cutoff)
+        })
+    }
+
+    /// Remove every entry (and shard folders left empty). Refuses a folder
+    /// that is not a gloss cache; touches nothing but entries.
+    pub fn clear(&self) -> Result<Cleaned> {
+        self.remove_entries(|_| true)
+    }
+
+    fn remove_entries(&self, remove: impl Fn(&Path) -> bool) -> Result<Cleaned> {
+        let (listing, adopted) = self.owned_listing()?;
+        let mut cleaned = Cleaned {
+            foreign: listing.foreign,
+            adopted,
+            ..Default::default()
+        };
+        for (path, _, _) in &listing.entries {
+            if !remove(path) {
+                cleaned.kept += 1;
+                continue;
+            }
+            std::fs::remove_file(path).map_err(|e| GlossError::Cache {
+                path: path.clone(),
                 message: e.to_string(),
             })?;
+            cleaned.removed += 1;
+            // Only an empty folder is removed; one with anything else stays.
+            if let Some(shard) = path.parent() {
+                let _ = std::fs::remove_dir(shard);
+            }
         }
-        Ok(n)
+        if cleaned.removed > 0 {
+            let _ = std::fs::remove_dir(&self.root);
+        }
+        Ok(cleaned)
     }
 }
 
@@ -255,8 +409,10 @@ mod tests {
                 .is_none()
         );
         assert_eq!(cache.stats().entries, 1);
-        assert_eq!(cache.prune(Duration::from_secs(3600)).unwrap(), 0);
-        assert_eq!(cache.clear().unwrap(), 1);
+        assert!(cache.is_tagged());
+        let pruned = cache.prune(Duration::from_secs(3600)).unwrap();
+        assert_eq!((pruned.removed, pruned.kept), (0, 1));
+        assert_eq!(cache.clear().unwrap().removed, 1);
         assert!(cache.get::<String>(&key).is_none());
     }
 
@@ -267,6 +423,16 @@ mod tests {
         assert_ne!(a, CacheKey::new("translate", &("m2", "x", 0.0)));
         assert_ne!(a, CacheKey::new("translate", &("m", "x", 0.1)));
         assert_ne!(a, CacheKey::new("summary", &("m", "x", 0.0)));
+    }
+
+    #[test]
+    fn code_versions_are_derived_hashes() {
+        for v in [versions::CHUNKER, versions::QA] {
+            assert_eq!(v.len(), 16, "{v}");
+            assert!(v.bytes().all(|b| b.is_ascii_hexdigit()), "{v}");
+        }
+        // Different code, different versions.
+        assert_ne!(versions::CHUNKER, versions::QA);
     }
 
     #[test]

@@ -38,12 +38,13 @@ pub struct Chunk {
 
 // Chunking results are cached too (keyed by the article's text, the budget
 // and the encoding), so a rerun from cache never builds the tokenizer.
-/// Bumped when the chunking algorithm changes, so cached plans are redone.
-const CHUNKER_VERSION: u32 = 2;
+/// Derived from this file and tokens.rs (build.rs): any change to the
+/// chunker redoes cached plans.
+const CHUNKER_VERSION: &str = crate::cache::versions::CHUNKER;
 
 #[derive(Serialize)]
 struct PlanKey<'a> {
-    chunker: u32,
+    chunker: &'a str,
     encoding: &'a str,
     budget: usize,
     id: &'a str,
@@ -99,7 +100,11 @@ impl<'a> Chunker<'a> {
                 paragraphs: &article.paragraphs,
             },
         );
-        if let Some(entry) = self.cache.get::<Vec<Chunk>>(&key) {
+        // A cached plan is checked against the article before it is used:
+        // a wrong one would send wrong text under right ids.
+        if let Some(entry) = self.cache.get::<Vec<Chunk>>(&key)
+            && plan_matches(article, &entry.value, budget)
+        {
             return entry.value;
         }
         let chunks = chunk_article(article, budget, self.counter());
@@ -162,6 +167,47 @@ pub fn chunk_article(article: &Article, budget: usize, counter: &TokenCounter) -
         chunks.push(make_chunk(&article.id, chunks.len(), current));
     }
     chunks
+}
+
+/// Whether `chunks` is a plan of `article`: chunks of this article numbered
+/// in order, each within `budget` (a lone segment aside) and adding up its
+/// segments' tokens, whose segments spell out the title and every paragraph
+/// in order (pieces of a split one numbered `#1`, `#2`…).
+fn plan_matches(article: &Article, chunks: &[Chunk], budget: usize) -> bool {
+    let chunks_ok = chunks.iter().enumerate().all(|(i, c)| {
+        c.id == format!("{}.c{:02}", article.id, i + 1)
+            && c.article == article.id
+            && !c.segments.is_empty()
+            && c.tokens == c.segments.iter().map(|s| s.tokens).sum::<usize>()
+            && (c.tokens <= budget.max(8) || c.segments.len() == 1)
+    });
+    let title = (article.title_segment_id(), article.title.as_str());
+    let want = std::iter::once(title).chain(
+        article
+            .paragraphs
+            .iter()
+            .map(|p| (p.id.clone(), p.text.as_str())),
+    );
+    // The segments grouped by paragraph, in order.
+    let mut got: Vec<(&str, Vec<&Segment>)> = Vec::new();
+    for s in chunks.iter().flat_map(|c| &c.segments) {
+        match got.last_mut() {
+            Some((p, pieces)) if *p == s.paragraph => pieces.push(s),
+            _ => got.push((&s.paragraph, vec![s])),
+        }
+    }
+    chunks_ok
+        && got.len() == article.paragraphs.len() + 1
+        && want.zip(&got).all(|((id, text), (p, pieces))| {
+            let ids_ok = match pieces.as_slice() {
+                [one] => one.id == id,
+                many => many
+                    .iter()
+                    .enumerate()
+                    .all(|(i, s)| s.id == format!("{id}#{}", i + 1)),
+            };
+            *p == id && ids_ok && pieces.iter().map(|s| s.text.as_str()).collect::<String>() == text
+        })
 }
 
 /// How many chunks greedy filling up to `cap` tokens makes.
@@ -334,6 +380,55 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_cached_plan_is_used_only_if_it_is_this_articles() {
+        let counter = TokenCounter::for_model("gpt-4o");
+        let long = "시장이 커졌다. ".repeat(40);
+        let a = article(&["첫 문단이다.", &long, "셋째 문단."]);
+        let plan = chunk_article(&a, 60, &counter);
+        assert!(plan.len() > 1 && plan_matches(&a, &plan, 60));
+        type Tamper<'a> = &'a dyn Fn(&mut Vec<Chunk>);
+        let tamper: [Tamper; 7] = [
+            &|p| p[0].segments[0].text.push('x'),
+            &|p| p[0].segments[0].id = "A01.p09".into(),
+            &|p| p[0].id = "A02.c01".into(),
+            &|p| p[0].tokens += 1,
+            &|p| {
+                p.pop();
+            },
+            &|p| p.swap(0, 1),
+            &|p| p.last_mut().unwrap().segments.last_mut().unwrap().tokens = 10_000,
+        ];
+        for (i, t) in tamper.iter().enumerate() {
+            let mut wrong = plan.clone();
+            t(&mut wrong);
+            assert!(!plan_matches(&a, &wrong, 60), "tampering {i} accepted");
+        }
+        // Another article's plan (same shape, other text) is not this one's.
+        let b = article(&["다른 문단이다.", &long, "셋째 문단."]);
+        assert!(!plan_matches(&b, &plan, 60));
+    }
+
+    #[test]
+    fn plan_keys_carry_the_derived_chunker_version() {
+        let a = article(&["문단"]);
+        let key = |chunker| PlanKey {
+            chunker,
+            encoding: "o200k_base",
+            budget: 100,
+            id: &a.id,
+            title: &a.title,
+            paragraphs: &a.paragraphs,
+        };
+        assert_eq!(CHUNKER_VERSION, crate::cache::versions::CHUNKER);
+        let json = serde_json::to_string(&key(CHUNKER_VERSION)).unwrap();
+        assert!(json.contains(CHUNKER_VERSION), "{json}");
+        assert_ne!(
+            CacheKey::new("plan", &key(CHUNKER_VERSION)),
+            CacheKey::new("plan", &key("0000000000000000"))
+        );
     }
 
     #[test]

@@ -439,6 +439,9 @@ fn stdout_line(text: &str) {
 
 fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     let src = crate::load::load(file)?;
+    for w in &src.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
     let issue = crate::parse::parse(&src);
     if json {
         stdout_line(&serde_json::to_string_pretty(&issue).unwrap_or_default());
@@ -1101,6 +1104,32 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
     Ok(if ok { exit::OK } else { exit::ERROR })
 }
 
+/// What `cache clear`/`prune` did, with the files they left alone.
+fn report_cleaned(c: &crate::cache::Cleaned, which: &str, root: &std::path::Path, json: bool) {
+    if json {
+        stdout_line(&serde_json::to_string_pretty(c).unwrap_or_default());
+        return;
+    }
+    let mut line = format!(
+        "removed {} entries {which}from {}",
+        c.removed,
+        root.display()
+    );
+    if c.kept > 0 {
+        line.push_str(&format!(", kept {}", c.kept));
+    }
+    if c.foreign > 0 {
+        line.push_str(&format!(
+            "; left {} files that are not gloss entries",
+            c.foreign
+        ));
+    }
+    if c.adopted {
+        line.push_str(" (the folder held only gloss entries but no CACHEDIR.TAG: tagged it)");
+    }
+    stdout_line(&line);
+}
+
 fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<i32> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = Config::load(&cwd)?;
@@ -1109,32 +1138,19 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
         ..Default::default()
     });
     let cache = Cache::new(&dir, Mode::Normal);
-    let removed = |n: u64, older_than: Option<f64>| {
-        if json {
-            stdout_line(
-                &serde_json::to_string_pretty(&serde_json::json!({
-                    "cache_dir": cache.root(), "removed": n, "older_than_days": older_than,
-                }))
-                .unwrap_or_default(),
-            );
-        } else {
-            stdout_line(&format!(
-                "removed {n} entries{} from {}",
-                older_than
-                    .map(|d| format!(" older than {d} days"))
-                    .unwrap_or_default(),
-                cache.root().display()
-            ));
-        }
-    };
     match action {
         CacheAction::Stats => {
             let s = cache.stats();
             if json {
                 stdout_line(&serde_json::to_string_pretty(&s).unwrap_or_default());
             } else {
+                let foreign = if s.foreign > 0 {
+                    format!("; {} files that are not gloss entries", s.foreign)
+                } else {
+                    String::new()
+                };
                 stdout_line(&format!(
-                    "{}: {} entries, {:.1} KiB ({})",
+                    "{}: {} entries, {:.1} KiB ({}){foreign}",
                     cache.root().display(),
                     s.entries,
                     s.bytes as f64 / 1024.0,
@@ -1153,9 +1169,18 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
                 ));
             }
             let age = Duration::try_from_secs_f64(older_than * 86_400.0).unwrap_or(Duration::MAX);
-            removed(cache.prune(age)?, Some(older_than));
+            let cleaned = cache.prune(age)?;
+            report_cleaned(
+                &cleaned,
+                &format!("older than {older_than} days "),
+                cache.root(),
+                json,
+            );
         }
-        CacheAction::Clear => removed(cache.clear()?, None),
+        CacheAction::Clear => {
+            let cleaned = cache.clear()?;
+            report_cleaned(&cleaned, "", cache.root(), json);
+        }
     }
     Ok(exit::OK)
 }

@@ -26,6 +26,9 @@ pub struct SourceText {
     pub file_name: String,
     /// The encoding the bytes were decoded from.
     pub encoding: &'static str,
+    /// What the user should know about how the input was read (invalid
+    /// bytes replaced, and where); the CLI prints each as a warning.
+    pub warnings: Vec<String>,
     /// The text with `\n` line ends and form feeds replaced by spaces.
     pub text: String,
     /// The 1-based page of each line of `text` (index = line number - 1):
@@ -119,7 +122,11 @@ pub fn load(path: &Path) -> Result<SourceText> {
 /// Decode raw bytes into normalised text. Public for tests and for callers that
 /// already hold the bytes.
 pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
-    let (text, encoding) = decode_bytes(name, bytes)?;
+    let Decoded {
+        text,
+        encoding,
+        warnings,
+    } = decode_bytes(name, bytes)?;
     if let Some(offset) = text.find('\0') {
         return Err(GlossError::InputBinary {
             name: name.to_string(),
@@ -145,6 +152,7 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
         file_name,
         stem: stem.to_string(),
         encoding,
+        warnings,
         text,
         pages,
         layout: Vec::new(),
@@ -164,7 +172,19 @@ fn line_pages(text: &str) -> Vec<u32> {
         .collect()
 }
 
-fn decode_bytes(name: &str, bytes: &[u8]) -> Result<(String, &'static str)> {
+/// Text decoded from bytes, with what was replaced on the way.
+struct Decoded {
+    text: String,
+    encoding: &'static str,
+    warnings: Vec<String>,
+}
+
+/// Decode `bytes`: by their BOM; else as UTF-8, with invalid sequences
+/// replaced (U+FFFD) and reported; a legacy encoding (EUC-KR, Shift_JIS,
+/// GBK, windows-1252…, as chardetng guesses) only when the whole file reads
+/// far better in it. One bad byte in a UTF-8 file must not turn every other
+/// character into mojibake.
+fn decode_bytes(name: &str, bytes: &[u8]) -> Result<Decoded> {
     if bytes.is_empty() {
         return Err(GlossError::InputEmpty {
             name: name.to_string(),
@@ -172,11 +192,12 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<(String, &'static str)> {
     }
     // A BOM is the strongest evidence there is; encoding_rs sniffs all three.
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        if had_errors {
-            return Err(undecodable(name, encoding, &bytes[bom_len..]));
+        let body = &bytes[bom_len..];
+        if encoding == encoding_rs::UTF_8 {
+            return Ok(decode_utf8(name, body));
         }
-        return Ok((text.into_owned(), encoding.name()));
+        let (text, _) = encoding.decode_without_bom_handling(body);
+        return Ok(replaced(name, encoding, text.into_owned()));
     }
     // Binary check before guessing: NUL bytes never occur in UTF-8 or EUC-KR text.
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
@@ -185,26 +206,137 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<(String, &'static str)> {
             offset,
         });
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_string(), "UTF-8"));
+    let errors = utf8_errors(bytes);
+    if errors.is_empty() {
+        return Ok(decode_utf8(name, bytes));
     }
-    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
-    let encoding = detector.guess(None, chardetng::Utf8Detection::Allow);
-    let (text, _, had_errors) = encoding.decode(bytes);
-    if had_errors {
-        return Err(undecodable(name, encoding, bytes));
+    let legacy = guess_legacy(bytes);
+    let (legacy_text, _, _) = legacy.decode(bytes);
+    let legacy_errors = legacy_text.matches('\u{FFFD}').count();
+    // Text in a legacy encoding is almost never valid UTF-8 beyond ASCII, so
+    // its UTF-8 reading has more errors than well-formed non-ASCII
+    // characters; real UTF-8 with a few bad bytes has the opposite.
+    let utf8_chars = String::from_utf8_lossy(bytes)
+        .chars()
+        .filter(|&c| !c.is_ascii() && c != '\u{FFFD}')
+        .count();
+    let legacy_fits = legacy_errors.saturating_mul(10) < errors.len() && errors.len() > utf8_chars;
+    if legacy_fits {
+        return Ok(replaced(name, legacy, legacy_text.into_owned()));
     }
-    Ok((text.into_owned(), encoding.name()))
+    // Neither reading is mostly text.
+    if errors.len() > utf8_chars {
+        return Err(GlossError::InputUndecodable {
+            name: name.to_string(),
+            encoding: "UTF-8",
+            errors: errors.len(),
+        });
+    }
+    Ok(decode_utf8(name, bytes))
 }
 
-fn undecodable(name: &str, encoding: &'static encoding_rs::Encoding, bytes: &[u8]) -> GlossError {
-    let (text, _, _) = encoding.decode(bytes);
-    GlossError::InputUndecodable {
-        name: name.to_string(),
-        encoding: encoding.name(),
-        errors: text.matches('\u{FFFD}').count(),
+/// The legacy encoding most of `bytes` is in. chardetng rules out every
+/// encoding in which its input has one invalid sequence, so a whole EUC-KR
+/// file with one bad byte would be guessed windows-1252; guessing per block
+/// of lines (about 2 KiB, cut at line ends, which never split a character in
+/// these encodings) and letting the blocks vote by their non-ASCII bytes
+/// confines a bad byte to its block.
+fn guess_legacy(bytes: &[u8]) -> &'static encoding_rs::Encoding {
+    const BLOCK: usize = 2048;
+    let mut votes: Vec<(&'static encoding_rs::Encoding, usize)> = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let end = match rest
+            .get(BLOCK..)
+            .and_then(|r| r.iter().position(|&b| b == b'\n'))
+        {
+            Some(i) => BLOCK + i + 1,
+            None => rest.len(),
+        };
+        let (block, tail) = rest.split_at(end);
+        rest = tail;
+        let weight = block.iter().filter(|b| !b.is_ascii()).count();
+        if weight == 0 {
+            continue;
+        }
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(block, true);
+        let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+        match votes.iter_mut().find(|(e, _)| *e == guess) {
+            Some((_, n)) => *n += weight,
+            None => votes.push((guess, weight)),
+        }
     }
+    votes
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map_or(encoding_rs::WINDOWS_1252, |(e, _)| e)
+}
+
+/// `text` decoded from `encoding` by encoding_rs, which put U+FFFD for each
+/// invalid sequence: counted and reported. (Text holding U+FFFD itself is
+/// over-counted: rare in UTF-16 and GB18030, impossible in the others.)
+fn replaced(name: &str, encoding: &'static encoding_rs::Encoding, text: String) -> Decoded {
+    let errors = text.matches('\u{FFFD}').count();
+    let line = text
+        .find('\u{FFFD}')
+        .map_or(1, |at| line_at(&text.as_bytes()[..at]));
+    Decoded {
+        warnings: replacement_warning(name, encoding.name(), errors, line),
+        text,
+        encoding: encoding.name(),
+    }
+}
+
+/// `bytes` as UTF-8, each invalid sequence replaced and the count reported.
+fn decode_utf8(name: &str, bytes: &[u8]) -> Decoded {
+    let errors = utf8_errors(bytes);
+    let line = errors.first().map_or(1, |&at| line_at(&bytes[..at]));
+    Decoded {
+        text: String::from_utf8_lossy(bytes).into_owned(),
+        encoding: "UTF-8",
+        warnings: replacement_warning(name, "UTF-8", errors.len(), line),
+    }
+}
+
+/// Byte offsets of the invalid UTF-8 sequences in `bytes`, one per U+FFFD
+/// that `String::from_utf8_lossy` puts in their place.
+fn utf8_errors(bytes: &[u8]) -> Vec<usize> {
+    let mut offsets = Vec::new();
+    let mut at = 0;
+    while let Err(e) = std::str::from_utf8(&bytes[at..]) {
+        let bad = at + e.valid_up_to();
+        offsets.push(bad);
+        match e.error_len() {
+            Some(len) => at = bad + len,
+            // Cut off at the end: one replacement for the rest.
+            None => break,
+        }
+    }
+    offsets
+}
+
+/// The 1-based line that follows `before`, counted as the parser does:
+/// `\r\n`, `\r` and `\n` each end one.
+fn line_at(before: &[u8]) -> usize {
+    let lf = before.iter().filter(|&&b| b == b'\n').count();
+    let lone_cr = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' && before.get(i + 1) != Some(&b'\n'))
+        .count();
+    1 + lf + lone_cr
+}
+
+/// The warning for `errors` replaced sequences, the first on `line`.
+fn replacement_warning(name: &str, encoding: &str, errors: usize, line: usize) -> Vec<String> {
+    if errors == 0 {
+        return Vec::new();
+    }
+    vec![format!(
+        "{name}: {errors} invalid {encoding} byte sequence{} replaced with U+FFFD (first on line {line}); the rest was read as {encoding}",
+        if errors == 1 { "" } else { "s" }
+    )]
 }
 
 #[cfg(test)]
@@ -237,6 +369,113 @@ mod tests {
         assert_eq!(src.encoding, "EUC-KR");
         assert!(src.text.starts_with("산업기술 동향워치"));
         assert!(src.text.contains("똠방각하"));
+    }
+
+    /// The sample issue with the last byte of its first Hangul character
+    /// from line `line` on replaced by `?`: one byte changed, one invalid
+    /// sequence. Returns the bytes, the original and the line changed.
+    fn corrupted_sample(line: usize) -> (Vec<u8>, String, usize) {
+        let original = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/trendwatch-2023-22.txt"
+        ))
+        .unwrap();
+        let line_start: usize = original
+            .split('\n')
+            .take(line - 1)
+            .map(|l| l.len() + 1)
+            .sum();
+        let (offset, c) = original[line_start..]
+            .char_indices()
+            .find(|(_, c)| ('가'..='힣').contains(c))
+            .unwrap();
+        let at = line_start + offset;
+        let mut bytes = original.clone().into_bytes();
+        bytes[at + c.len_utf8() - 1] = b'?';
+        let line = 1 + original[..at].matches('\n').count();
+        (bytes, original, line)
+    }
+
+    #[test]
+    fn one_bad_byte_in_utf8_is_replaced_and_reported() {
+        let (bytes, original, line) = corrupted_sample(40);
+        assert!(!original.contains('\u{FFFD}'));
+        let src = decode("issue.txt", "issue", &bytes).unwrap();
+        assert_eq!(src.encoding, "UTF-8");
+        assert_eq!(src.text.matches('\u{FFFD}').count(), 1);
+        // Every other line reads exactly as before.
+        let (got, want): (Vec<&str>, Vec<&str>) = (
+            src.text.split('\n').collect(),
+            original.split('\n').collect(),
+        );
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g == w, i + 1 != line, "line {}", i + 1);
+        }
+        assert_eq!(
+            src.warnings,
+            vec![format!(
+                "issue.txt: 1 invalid UTF-8 byte sequence replaced with U+FFFD (first on line {line}); the rest was read as UTF-8"
+            )]
+        );
+    }
+
+    #[test]
+    fn invalid_bytes_are_counted_and_the_first_line_named() {
+        let mut bytes = "한국어 본문이다.\r\n".repeat(3).into_bytes();
+        bytes.extend_from_slice(b"ok\r\nline two\rthree \xff and \xc3\n\xe2\x82");
+        let src = decode("t", "t", &bytes).unwrap();
+        assert_eq!(src.text.matches('\u{FFFD}').count(), 3);
+        assert!(
+            src.warnings[0].contains("3 invalid UTF-8 byte sequences"),
+            "{:?}",
+            src.warnings
+        );
+        assert!(
+            src.warnings[0].contains("first on line 6"),
+            "{:?}",
+            src.warnings
+        );
+        assert!(
+            decode("t", "t", "깨끗한 글".as_bytes())
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_whole_euc_kr_issue_still_decodes_as_euc_kr() {
+        let original = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/trendwatch-2023-22.txt"
+        ))
+        .unwrap();
+        let (bytes, _, unmappable) = encoding_rs::EUC_KR.encode(&original);
+        let src = decode("t", "t", &bytes).unwrap();
+        assert_eq!(src.encoding, "EUC-KR");
+        assert!(src.warnings.is_empty(), "{:?}", src.warnings);
+        if !unmappable {
+            assert_eq!(src.text, original.replace('\u{000C}', " "));
+        }
+        // One bad byte in it: still EUC-KR, that byte replaced and reported.
+        let mut bad = bytes.into_owned();
+        let at = bad.iter().position(|&b| b >= 0xB0).unwrap();
+        bad[at] = 0xFF;
+        let src = decode("t", "t", &bad).unwrap();
+        assert_eq!(src.encoding, "EUC-KR");
+        assert_eq!(src.warnings.len(), 1, "{:?}", src.warnings);
+    }
+
+    #[test]
+    fn a_latin1_file_is_read_as_windows_1252() {
+        // Every non-ASCII byte is invalid UTF-8 and valid windows-1252.
+        let text = "Café culture: résumés, naïve façades, 50 € each.\n".repeat(5);
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        let src = decode("t", "t", &bytes).unwrap();
+        assert_eq!(src.encoding, "windows-1252");
+        assert_eq!(src.text, text);
+        assert!(src.warnings.is_empty(), "{:?}", src.warnings);
     }
 
     #[test]

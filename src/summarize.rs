@@ -48,10 +48,18 @@ pub fn messages(
 }
 
 /// Read a `SUMMARY: … / - point` answer; lenient about labels and bullets.
-pub fn parse(id: &str, answer: &str) -> Summary {
+/// Lines that keep a placeholder of `template` (the summary prompt in use,
+/// e.g. `- <key point>`) repeat the template and are left out.
+pub fn parse(id: &str, answer: &str, template: &str) -> Summary {
+    let unfilled = crate::qa::echo::placeholders(template);
     let mut text = Vec::new();
     let mut key_points = Vec::new();
-    for line in answer.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    let lines = answer
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .filter(|l| !unfilled.iter().any(|p| l.contains(p.as_str())));
+    for line in lines {
         let bullet = ["- ", "* ", "• ", "∙ "]
             .iter()
             .find_map(|b| line.strip_prefix(b));
@@ -82,11 +90,19 @@ pub fn parse(id: &str, answer: &str) -> Summary {
 mod tests {
     use super::*;
 
+    fn template() -> String {
+        Prompts::builtin()
+            .source("summarize.md")
+            .unwrap_or_default()
+            .to_string()
+    }
+
     #[test]
     fn parses_summary_and_points() {
         let s = parse(
             "A06",
             "SUMMARY: Canada funds clusters. Support nears CAD 427 million.\n- CAD 427 million from ISED\n- 5 clusters\n- 13,500 jobs\n- extra",
+            &template(),
         );
         assert_eq!(
             s.text,
@@ -100,8 +116,21 @@ mod tests {
 
     #[test]
     fn tolerates_missing_label() {
-        let s = parse("A01", "Japan's makers lag in R&D DX.");
+        let s = parse("A01", "Japan's makers lag in R&D DX.", &template());
         assert_eq!(s.text, "Japan's makers lag in R&D DX.");
         assert!(s.key_points.is_empty());
+    }
+
+    #[test]
+    fn lines_that_repeat_the_template_are_left_out() {
+        let s = parse(
+            "A06",
+            "SUMMARY: Canada funds clusters.\n- <key point with its exact figure>\n- CAD 427 million from ISED\n- <key point>",
+            &template(),
+        );
+        assert_eq!(s.text, "Canada funds clusters.");
+        assert_eq!(s.key_points, vec!["CAD 427 million from ISED"]);
+        let s = parse("A06", "SUMMARY: <2 or 3 sentences>", &template());
+        assert!(s.text.is_empty() && s.key_points.is_empty());
     }
 }

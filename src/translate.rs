@@ -1,10 +1,15 @@
 //! Stage 4 — translate: send each chunk's segments to the model and align
 //! the reply back to segment ids.
 //!
-//! A reply must carry every segment under its marker. A count mismatch is
-//! asked again once, naming the problem, then the chunk is split in halves;
-//! `finish_reason: length` splits at once. Only a complete, aligned result is
-//! cached, under the chunk's own key, so a rerun finds it in one read.
+//! A reply must carry every segment under its marker (a one-segment reply
+//! may leave it out). A reply that breaks the format (markers missing,
+//! duplicated or out of order, or figures that drifted to a neighbour) is
+//! asked again once, naming the problem, then split in halves down to single
+//! segments; `finish_reason: length` splits at once. A segment that still
+//! fails costs only itself. Every complete reply is cached as text and parsed
+//! at each read; the checked result of a whole chunk is cached under the
+//! chunk's own key, so a rerun finds it in one read, and a chunk with failed
+//! segments is cached apart as partial, so a rerun asks for those alone.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -18,6 +23,7 @@ use crate::config::Profile;
 use crate::glossary::{Glossary, Term};
 use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage, strip_reasoning};
 use crate::prompts::{Messages, Prompts};
+use crate::qa::echo::PromptText;
 
 /// The language pair of a run.
 #[derive(Debug, Clone, Serialize)]
@@ -69,7 +75,7 @@ pub struct ChunkReport {
     pub article: String,
     pub segments: usize,
     pub source_tokens: usize,
-    /// `ok` or `failed`.
+    /// `ok`, `partial` (some segments failed, the others kept) or `failed`.
     pub status: String,
     pub error: Option<String>,
     #[serde(flatten)]
@@ -107,6 +113,12 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t]*\**\[(\d{1,4})\]\**[ \t]*:?[ \t]?").expect("static regex")
 });
 
+/// `Translation:`, `English translation:` before the text on the same line.
+static INLINE_PREAMBLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\**(?:english\s+)?(?:translation|english)\**\s*:\**\s*")
+        .expect("static regex")
+});
+
 /// Why a reply could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplyError {
@@ -114,6 +126,9 @@ pub enum ReplyError {
     Mismatch { expected: usize, got: usize },
     /// A segment came back empty.
     Empty { index: usize },
+    /// A segment carries its neighbour's content (its numbers), so the
+    /// markers cannot be trusted to align the reply.
+    Drift { index: usize, neighbour: usize },
 }
 
 impl std::fmt::Display for ReplyError {
@@ -123,11 +138,30 @@ impl std::fmt::Display for ReplyError {
                 write!(f, "reply had {got} segments, expected {expected}")
             }
             ReplyError::Empty { index } => write!(f, "segment [{index}] came back empty"),
+            ReplyError::Drift { index, neighbour } => write!(
+                f,
+                "segment [{neighbour}] carries the numbers of segment [{index}]"
+            ),
         }
     }
 }
 
-/// Split a reply into `expected` segment texts by their `[n]` markers.
+/// A one-segment reply without its marker is that segment; an obvious
+/// preamble (`Translation:`, `Here is the translation:` on a line of its
+/// own) is not part of it.
+fn unmarked_segment(text: &str) -> String {
+    let text = text.trim();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default().trim();
+    let rest = lines.collect::<Vec<_>>().join("\n");
+    let preamble_line =
+        first.ends_with(':') && first.split_whitespace().count() <= 6 && !rest.trim().is_empty();
+    let body = if preamble_line { rest.as_str() } else { text };
+    INLINE_PREAMBLE.replace(body, "").trim().to_string()
+}
+
+/// Split a reply into `expected` segment texts by their `[n]` markers. A
+/// reply to a single segment may leave its marker out.
 pub fn parse_reply(reply: &str, expected: usize) -> Result<Vec<String>, ReplyError> {
     let text = strip_reasoning(reply);
     let marks: Vec<(usize, usize, usize)> = MARKER
@@ -137,6 +171,13 @@ pub fn parse_reply(reply: &str, expected: usize) -> Result<Vec<String>, ReplyErr
             Some((c[1].parse::<usize>().ok()?, whole.start(), whole.end()))
         })
         .collect();
+    if expected == 1 && marks.is_empty() {
+        let segment = unmarked_segment(&text);
+        if segment.is_empty() {
+            return Err(ReplyError::Empty { index: 1 });
+        }
+        return Ok(vec![segment]);
+    }
     let in_order = marks.iter().enumerate().all(|(i, m)| m.0 == i + 1);
     if marks.len() != expected || !in_order {
         return Err(ReplyError::Mismatch {
@@ -154,6 +195,40 @@ pub fn parse_reply(reply: &str, expected: usize) -> Result<Vec<String>, ReplyErr
         out.push(segment);
     }
     Ok(out)
+}
+
+/// Content that moved between neighbours: segment `a` lost numbers that
+/// its neighbour's translation carries although the neighbour's source does
+/// not have them. The markers are right, the alignment is not.
+pub fn drift(sources: &[&str], translations: &[String]) -> Option<ReplyError> {
+    let n = sources.len().min(translations.len());
+    for a in 0..n {
+        // Small counts are left out: English spells them ("two", "second")
+        // where a neighbour's source may well spell them in Korean.
+        let lost: Vec<_> = crate::qa::numbers::missing(sources[a], &translations[a])
+            .into_iter()
+            .filter(|m| !(m.kind == crate::qa::numbers::Kind::Plain && m.value <= 12.0))
+            .collect();
+        if lost.is_empty() {
+            continue;
+        }
+        for b in [a.wrapping_sub(1), a + 1] {
+            let Some((source, translation)) = sources.get(b).zip(translations.get(b)) else {
+                continue;
+            };
+            let moved = lost.iter().all(|m| {
+                crate::qa::numbers::missing(&m.text, translation).is_empty()
+                    && !crate::qa::numbers::missing(&m.text, source).is_empty()
+            });
+            if moved {
+                return Some(ReplyError::Drift {
+                    index: a + 1,
+                    neighbour: b + 1,
+                });
+            }
+        }
+    }
+    None
 }
 
 /// The prompt context for a list of segments.
@@ -183,25 +258,33 @@ struct PromptSegment<'a> {
     text: &'a str,
 }
 
-/// Bumped when the quality checks change what a checked result holds.
-const QA_VERSION: u32 = 1;
+/// Derived from src/qa/ and this file (build.rs): any change to the checks
+/// or the reply handling re-checks cached answers.
+const QA_VERSION: &str = crate::cache::versions::QA;
+
+/// Added to the user message after an unusable reply: naming the problem,
+/// because a plain resend at temperature 0 repeats it. Written as a template
+/// so that the prompt-echo check reads it like the prompt files.
+const REASK: &str = "Your previous reply was unusable ({{ problem }}). Reply with exactly {{ count }} segments, each on a new line starting with its marker [1] to [{{ count }}].";
 
 /// Everything that shapes a *checked* chunk result: the request, and how
 /// failed segments are handled (repairs on or off, the repair prompt, the
-/// checks' version). The raw answer is cached under the request alone.
+/// checks' version). The raw answers are cached under their requests alone.
 #[derive(Serialize)]
 struct CheckedKey<'a> {
     request: &'a ChatRequest,
-    qa_version: u32,
+    qa_version: &'a str,
     repair: bool,
+    /// The repair prompt: it shapes repairs and the prompt-echo check.
     repair_template: Option<&'a str>,
 }
 
-/// Failure of a part of a chunk: either the run must stop, or the part failed.
-enum PartError {
-    Fatal(LlmError),
-    Failed(String),
-}
+/// The outcome of each segment of a part: its reply text, or why it has none.
+type PartOutcome = Vec<Result<String, String>>;
+
+/// A chunk some of whose segments failed: the checked good ones (`None`
+/// for the failed), cached so that a rerun re-requests only the failed ones.
+type Partial = Vec<Option<Translated>>;
 
 impl Translator {
     /// Glossary terms that occur in the title or the segments: the user's,
@@ -256,22 +339,43 @@ impl Translator {
         let messages = self.messages(title, segments)?;
         let mut request = ChatRequest::new(&self.profile, &messages);
         request.max_tokens = request.max_tokens.min(output_cap(segments));
-        let key = CacheKey::new("translate-raw", &request);
+        let key = reply_key(&request);
         Ok((request, key))
     }
 
-    /// The key of a chunk's checked (and possibly repaired) result.
-    fn checked_key(&self, request: &ChatRequest) -> CacheKey {
+    /// The prompt text a reply must not repeat: the templates in use. Built
+    /// once per process for each set of templates (it compiles a pattern per
+    /// label line, too slow to repeat for every chunk ahead of its request).
+    fn prompt_text(&self) -> std::sync::Arc<PromptText> {
+        type Built = Vec<(Vec<String>, std::sync::Arc<PromptText>)>;
+        static BUILT: LazyLock<std::sync::Mutex<Built>> = LazyLock::new(Default::default);
+        let templates: Vec<String> = ["translate.md", "repair.md"]
+            .into_iter()
+            .filter_map(|name| self.prompts.source(name))
+            .chain([REASK])
+            .map(str::to_string)
+            .collect();
+        let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, text)) = built.iter().find(|(t, _)| *t == templates) {
+            return text.clone();
+        }
+        let text = std::sync::Arc::new(PromptText::from_templates(
+            templates.iter().map(String::as_str),
+        ));
+        built.push((templates, text.clone()));
+        text
+    }
+
+    /// The key of a chunk's checked (and possibly repaired) result; `kind`
+    /// tells a complete result (`translate`) from a partial one.
+    fn checked_key(&self, kind: &str, request: &ChatRequest) -> CacheKey {
         CacheKey::new(
-            "translate",
+            kind,
             &CheckedKey {
                 request,
                 qa_version: QA_VERSION,
                 repair: self.repair,
-                repair_template: self
-                    .repair
-                    .then(|| self.prompts.source("repair.md"))
-                    .flatten(),
+                repair_template: self.prompts.source("repair.md"),
             },
         )
     }
@@ -281,27 +385,48 @@ impl Translator {
     /// same text in another issue) finds its translation under its own id.
     fn cached_checked(&self, key: &CacheKey, segments: &[Segment]) -> Option<Vec<Translated>> {
         let entry = self.cache.get::<Vec<Translated>>(key)?;
+        (entry.value.len() == segments.len()).then(|| relabel(entry.value, segments))
+    }
+
+    /// A cached partial result for `segments`, re-labelled like a complete one.
+    fn cached_partial(&self, key: &CacheKey, segments: &[Segment]) -> Option<Partial> {
+        let entry = self.cache.get::<Partial>(key)?;
         (entry.value.len() == segments.len()).then(|| {
             entry
                 .value
                 .into_iter()
                 .zip(segments)
-                .map(|(t, s)| Translated {
-                    id: s.id.clone(),
-                    ..t
+                .map(|(t, s)| {
+                    t.map(|t| Translated {
+                        id: s.id.clone(),
+                        ..t
+                    })
                 })
                 .collect()
         })
     }
 
-    /// The cached translation of a chunk, if any.
+    /// The cached translation of a chunk, if any: complete, or the
+    /// segments of a partial result that were translated.
     pub fn cached(&self, title: &str, chunk: &Chunk) -> crate::Result<Option<Vec<Translated>>> {
         let (request, _) = self.request(title, &chunk.segments)?;
-        Ok(self.cached_checked(&self.checked_key(&request), &chunk.segments))
+        if let Some(done) =
+            self.cached_checked(&self.checked_key("translate", &request), &chunk.segments)
+        {
+            return Ok(Some(done));
+        }
+        Ok(self
+            .cached_partial(
+                &self.checked_key("translate-partial", &request),
+                &chunk.segments,
+            )
+            .map(|partial| partial.into_iter().flatten().collect()))
     }
 
-    /// Translate one chunk: from the cache, or by requests. A fatal endpoint
-    /// error is returned as `Err`; anything else ends in the report.
+    /// Translate one chunk: from the cache, or by requests. A segment that
+    /// fails costs only itself: the others are checked and kept, and a rerun
+    /// re-requests the failed ones alone. A fatal endpoint error is returned
+    /// as `Err`; anything else ends in the report.
     pub async fn translate_chunk(
         &self,
         title: &str,
@@ -318,62 +443,100 @@ impl Translator {
             },
             ..Default::default()
         };
-        let key = match self.request(title, &chunk.segments) {
-            Ok((request, _)) => self.checked_key(&request),
+        let segments = &chunk.segments;
+        let request = match self.request(title, segments) {
+            Ok((request, _)) => request,
             Err(e) => {
                 report.status = "failed".into();
                 report.error = Some(e.to_string());
                 return Ok((None, report));
             }
         };
-        if let Some(value) = self.cached_checked(&key, &chunk.segments) {
+        let key = self.checked_key("translate", &request);
+        let partial_key = self.checked_key("translate-partial", &request);
+        if let Some(value) = self.cached_checked(&key, segments) {
             report.status = "ok".into();
             report.traffic.cache_hit = true;
             report.traffic.usage_reported = false;
-            for f in value.iter().flat_map(|t| &t.flags) {
-                *report.flagged.entry(f.kind.name().to_string()).or_default() += 1;
-            }
+            count_flags(&mut report, &value);
             return Ok((Some(value), report));
         }
-        match self
-            .translate_part(title, &chunk.segments, &mut report, true)
-            .await
-        {
-            Ok(texts) => {
-                let value = match self
-                    .quality(title, &chunk.segments, texts, &mut report)
-                    .await
-                {
-                    Ok(v) => v,
-                    Err(fatal) => return Err(fatal),
-                };
-                let usage = Usage {
-                    prompt_tokens: report.traffic.tokens_in,
-                    completion_tokens: report.traffic.tokens_out,
-                };
-                if let Err(e) = self.cache.put(
-                    &key,
-                    "translate",
-                    Some(&self.profile.model),
-                    Some(usage),
-                    &value,
-                ) {
-                    report.error = Some(format!("not cached: {e}"));
+        let echo = self.prompt_text();
+        let mut done: Partial = match self.cached_partial(&partial_key, segments) {
+            Some(partial) => partial,
+            None => vec![None; segments.len()],
+        };
+        let mut failures = Vec::new();
+        if done.iter().all(Option::is_none) {
+            let outcome = self
+                .translate_part(title, segments, &mut report, true)
+                .await?;
+            for (i, text) in outcome.into_iter().enumerate() {
+                match text {
+                    Ok(text) => {
+                        done[i] = Some(
+                            self.checked(title, &segments[i], text, &echo, &mut report)
+                                .await?,
+                        );
+                    }
+                    Err(e) => failures.push(e),
                 }
-                report.status = "ok".into();
-                Ok((Some(value), report))
             }
-            Err(PartError::Fatal(e)) => Err(e),
-            Err(PartError::Failed(message)) => {
-                report.status = "failed".into();
-                report.error = Some(message);
-                Ok((None, report))
+        } else {
+            // A partial result from an earlier run: only its failed segments
+            // are asked again, each alone.
+            let missing: Vec<usize> = (0..segments.len()).filter(|&i| done[i].is_none()).collect();
+            for i in missing {
+                let part = std::slice::from_ref(&segments[i]);
+                let outcome = self.translate_part(title, part, &mut report, false).await?;
+                match outcome.into_iter().next() {
+                    Some(Ok(text)) => {
+                        done[i] = Some(
+                            self.checked(title, &segments[i], text, &echo, &mut report)
+                                .await?,
+                        );
+                    }
+                    Some(Err(e)) => failures.push(e),
+                    None => failures.push(format!("segment {}: no reply", segments[i].id)),
+                }
             }
         }
+        let usage = Usage {
+            prompt_tokens: report.traffic.tokens_in,
+            completion_tokens: report.traffic.tokens_out,
+        };
+        let model = Some(self.profile.model.as_str());
+        if done.iter().all(Option::is_some) {
+            let value: Vec<Translated> = done.into_iter().flatten().collect();
+            count_flags(&mut report, &value);
+            if let Err(e) = self
+                .cache
+                .put(&key, "translate", model, Some(usage), &value)
+            {
+                report.error = Some(format!("not cached: {e}"));
+            }
+            report.status = "ok".into();
+            return Ok((Some(value), report));
+        }
+        let kept: Vec<Translated> = done.iter().flatten().cloned().collect();
+        count_flags(&mut report, &kept);
+        report.error = Some(failures.join("; "));
+        if kept.is_empty() {
+            report.status = "failed".into();
+            return Ok((None, report));
+        }
+        // Cached apart from complete results: `translate` entries stay whole.
+        let _ = self
+            .cache
+            .put(&partial_key, "translate-partial", model, Some(usage), &done);
+        report.status = "partial".into();
+        Ok((Some(kept), report))
     }
 
     /// Translate `segments`; on a bad reply, ask once more (when `reask`),
-    /// then split in halves down to single segments.
+    /// then split in halves down to single segments, so a segment that fails
+    /// costs only itself. Every complete reply is cached as text, and parsed
+    /// again whenever it is read: a fix to parsing reaches old entries.
     fn translate_part<'a>(
         &'a self,
         title: &'a str,
@@ -381,23 +544,14 @@ impl Translator {
         report: &'a mut ChunkReport,
         reask: bool,
     ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Vec<String>, PartError>> + Send + 'a>,
+        Box<dyn std::future::Future<Output = Result<PartOutcome, LlmError>> + Send + 'a>,
     > {
         Box::pin(async move {
-            let client = match self.client.get() {
-                Ok(c) => c,
-                Err(e) => return Err(PartError::Fatal(e)),
+            let all_failed = |why: String| segments.iter().map(|_| Err(why.clone())).collect();
+            let mut request = match self.request(title, segments) {
+                Ok((request, _)) => request,
+                Err(e) => return Ok(all_failed(e.to_string())),
             };
-            let (mut request, key) = self
-                .request(title, segments)
-                .map_err(|e| PartError::Failed(e.to_string()))?;
-            // The raw answer (or a split half's) may be cached by an earlier,
-            // interrupted run; it is checked again like a fresh one.
-            if let Some(entry) = self.cache.get::<Vec<String>>(&key)
-                && entry.value.len() == segments.len()
-            {
-                return Ok(entry.value);
-            }
             let mut problem: Option<String> = None;
             for ask in 0..2 {
                 if ask == 1 {
@@ -405,68 +559,50 @@ impl Translator {
                     if !reask {
                         break;
                     }
-                    // Name the problem: a plain resend at temperature 0 repeats it.
                     if let Some(last) = request.messages.last_mut() {
                         let content = last["content"].as_str().unwrap_or_default().to_string();
-                        last["content"] = serde_json::Value::String(format!(
-                            "{content}\n\nYour previous reply was unusable ({p}). Reply with exactly {} segments, each on a new line starting with its marker [1] to [{}].",
-                            segments.len(),
-                            segments.len()
-                        ));
+                        let count = segments.len().to_string();
+                        let reask = REASK
+                            .replace("{{ problem }}", p)
+                            .replace("{{ count }}", &count);
+                        last["content"] =
+                            serde_json::Value::String(format!("{content}\n\n{reask}"));
                     }
                 }
-                let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
-                report.traffic.requests += 1;
-                let outcome = match client.chat(&request, estimate).await {
-                    Ok(o) => o,
-                    Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
-                    Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {
-                        problem = Some(message.into());
-                        break;
-                    }
-                    Err(e) => {
-                        report.traffic.attempts += match &e {
-                            LlmError::Exhausted { attempts, .. } => *attempts,
-                            _ => 1,
+                // A one-segment reply from an earlier run that cannot be
+                // used is asked again once, fresh: it is the last resort of
+                // its paragraph, and the model (or gloss) may do better now.
+                let mut use_cache = true;
+                let aligned = loop {
+                    let (text, from_cache) =
+                        match self.reply(&request, segments, report, use_cache).await {
+                            Ok(r) => r,
+                            Err(PartError::Fatal(e)) => return Err(e),
+                            Err(PartError::Failed(why)) => {
+                                return Ok(all_failed(format!("{}: {why}", span(segments))));
+                            }
+                            Err(PartError::Unusable(why)) => {
+                                problem = Some(why);
+                                break None;
+                            }
                         };
-                        return Err(PartError::Failed(e.to_string()));
+                    match self.align(&text, segments) {
+                        Ok(texts) => return Ok(texts.into_iter().map(Ok).collect()),
+                        Err(_) if from_cache && use_cache && segments.len() == 1 => {
+                            use_cache = false;
+                        }
+                        Err(e) => break Some(e.to_string()),
                     }
                 };
-                report.traffic.record(&outcome);
-                match &outcome.completion.finish_reason {
-                    FinishReason::Length => {
-                        problem = Some("output cut at the token limit".into());
-                        break;
-                    }
-                    // vLLM's `abort`, `content_filter`…: not a complete answer.
-                    FinishReason::Other(reason) if reason != "missing" => {
-                        problem = Some(format!("the server ended the answer with {reason:?}"));
-                        break;
-                    }
-                    _ => {}
-                }
-                match parse_reply(&outcome.completion.text, segments.len()) {
-                    Ok(texts) => {
-                        // The raw, aligned answer: an interrupted run resumes
-                        // from it; it is never served as a checked result.
-                        let _ = self.cache.put(
-                            &key,
-                            "translate-raw",
-                            Some(&self.profile.model),
-                            outcome.completion.usage,
-                            &texts,
-                        );
-                        return Ok(texts);
-                    }
-                    Err(e) => problem = Some(e.to_string()),
+                match aligned {
+                    // Misaligned: worth asking again, naming the problem.
+                    Some(why) => problem = Some(why),
+                    None => break,
                 }
             }
             let problem = problem.unwrap_or_else(|| "unusable reply".into());
             if segments.len() == 1 {
-                return Err(PartError::Failed(format!(
-                    "segment {}: {problem}",
-                    segments[0].id
-                )));
+                return Ok(vec![Err(format!("segment {}: {problem}", segments[0].id))]);
             }
             report.splits += 1;
             let (left, right) = segments.split_at(segments.len() / 2);
@@ -475,65 +611,178 @@ impl Translator {
             Ok(texts)
         })
     }
+
+    /// The reply text to `request`, and whether it came from the cache:
+    /// cached (unless `use_cache` is off), or sent and cached when complete.
+    async fn reply(
+        &self,
+        request: &ChatRequest,
+        segments: &[Segment],
+        report: &mut ChunkReport,
+        use_cache: bool,
+    ) -> Result<(String, bool), PartError> {
+        let key = reply_key(request);
+        if use_cache && let Some(entry) = self.cache.get::<String>(&key) {
+            return Ok((entry.value, true));
+        }
+        let client = self.client.get().map_err(PartError::Fatal)?;
+        let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
+        report.traffic.requests += 1;
+        let outcome = match client.chat(request, estimate).await {
+            Ok(o) => o,
+            Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
+            Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {
+                return Err(PartError::Unusable(message.into()));
+            }
+            Err(e) => {
+                report.traffic.attempts += match &e {
+                    LlmError::Exhausted { attempts, .. } => *attempts,
+                    _ => 1,
+                };
+                return Err(PartError::Failed(e.to_string()));
+            }
+        };
+        report.traffic.record(&outcome);
+        match &outcome.completion.finish_reason {
+            FinishReason::Length => {
+                return Err(PartError::Unusable("output cut at the token limit".into()));
+            }
+            // vLLM's `abort`, `content_filter`…: not a complete answer.
+            FinishReason::Other(reason) if reason != "missing" => {
+                return Err(PartError::Unusable(format!(
+                    "the server ended the answer with {reason:?}"
+                )));
+            }
+            _ => {}
+        }
+        // The complete reply as text, usable or not: an interrupted run
+        // resumes from it, and parsing runs on it again at every read.
+        let _ = self.cache.put(
+            &key,
+            REPLY_KIND,
+            Some(&self.profile.model),
+            outcome.completion.usage,
+            &outcome.completion.text,
+        );
+        Ok((outcome.completion.text, false))
+    }
+
+    /// A reply's segment texts, in order, or why the reply cannot be
+    /// aligned: a format break, or content that drifted between neighbours.
+    fn align(&self, text: &str, segments: &[Segment]) -> Result<Vec<String>, ReplyError> {
+        let texts = parse_reply(text, segments.len())?;
+        // The drift signal reads English numbers.
+        if self.languages.target.eq_ignore_ascii_case("English") {
+            let sources: Vec<&str> = segments.iter().map(|s| s.text.as_str()).collect();
+            if let Some(e) = drift(&sources, &texts) {
+                return Err(e);
+            }
+        }
+        Ok(texts)
+    }
+}
+
+/// Failure of one request for a part of a chunk.
+enum PartError {
+    /// The run must stop.
+    Fatal(LlmError),
+    /// The endpoint did not answer (after its retries): the part failed.
+    Failed(String),
+    /// An answer came that cannot be complete (cut, aborted, too long a
+    /// prompt): smaller pieces may do.
+    Unusable(String),
+}
+
+/// The cache kind of raw reply texts.
+const REPLY_KIND: &str = "translate-reply";
+
+/// The key of a request's raw reply text.
+fn reply_key(request: &ChatRequest) -> CacheKey {
+    CacheKey::new(REPLY_KIND, request)
+}
+
+/// `A07.p01…p10`: the segments of a part, for messages.
+fn span(segments: &[Segment]) -> String {
+    match segments {
+        [] => String::new(),
+        [one] => one.id.clone(),
+        [first, .., last] => {
+            let tail = last.id.rsplit('.').next().unwrap_or(&last.id);
+            format!("{}…{tail}", first.id)
+        }
+    }
+}
+
+fn relabel(value: Vec<Translated>, segments: &[Segment]) -> Vec<Translated> {
+    value
+        .into_iter()
+        .zip(segments)
+        .map(|(t, s)| Translated {
+            id: s.id.clone(),
+            ..t
+        })
+        .collect()
+}
+
+fn count_flags(report: &mut ChunkReport, value: &[Translated]) {
+    for f in value.iter().flat_map(|t| &t.flags) {
+        *report.flagged.entry(f.kind.name().to_string()).or_default() += 1;
+    }
 }
 
 impl Translator {
-    /// Check every segment; re-request those that fail once, naming the
-    /// problems, and keep the better answer. What still fails is flagged.
-    async fn quality(
+    /// Check one segment's translation; when it fails and repairs are on,
+    /// ask once more naming the problems. The repair is kept only when it
+    /// passes every check or is better than the first answer; otherwise the
+    /// segment keeps the better of the two, with its flags.
+    async fn checked(
         &self,
         title: &str,
-        segments: &[Segment],
-        texts: Vec<String>,
+        segment: &Segment,
+        text: String,
+        echo: &PromptText,
         report: &mut ChunkReport,
-    ) -> Result<Vec<Translated>, LlmError> {
-        let mut out = Vec::with_capacity(segments.len());
-        for (segment, text) in segments.iter().zip(texts) {
-            let terms = self.terms_for("", std::slice::from_ref(segment));
-            let check = |t: &str| {
-                crate::qa::check_into(
-                    &self.languages.target,
-                    &self.languages.source,
-                    &segment.text,
-                    t,
-                    &terms,
-                )
-            };
-            let mut flags = check(&text);
-            let mut text = text;
-            let mut repaired = false;
-            if !flags.is_empty() && self.repair {
-                report.repair_requests += 1;
-                report.traffic.requests += 1;
-                if let Some(better) = self
-                    .repair_segment(title, segment, &text, &flags, &terms, report)
-                    .await?
-                {
-                    let better_flags = check(&better);
-                    if better_flags.len() < flags.len() {
-                        repaired = true;
-                        if better_flags.is_empty() {
-                            report.repaired += 1;
-                        }
-                        text = better;
-                        flags = better_flags;
-                    }
+    ) -> Result<Translated, LlmError> {
+        let terms = self.terms_for("", std::slice::from_ref(segment));
+        let check = |t: &str| {
+            crate::qa::check_reply(
+                &self.languages.target,
+                &self.languages.source,
+                &segment.text,
+                t,
+                &terms,
+                echo,
+            )
+        };
+        let mut flags = check(&text);
+        let mut text = text;
+        let mut repaired = false;
+        if !flags.is_empty() && self.repair {
+            report.repair_requests += 1;
+            if let Some(better) = self
+                .repair_segment(title, segment, &text, &flags, &terms, report)
+                .await?
+            {
+                let better_flags = check(&better);
+                let passes = better_flags.is_empty();
+                if passes || crate::qa::badness(&better_flags) < crate::qa::badness(&flags) {
+                    repaired = true;
+                    report.repaired += passes as u32;
+                    text = better;
+                    flags = better_flags;
                 }
             }
-            for f in &flags {
-                *report.flagged.entry(f.kind.name().to_string()).or_default() += 1;
-            }
-            out.push(Translated {
-                id: segment.id.clone(),
-                text,
-                flags,
-                repaired,
-            });
         }
-        Ok(out)
+        Ok(Translated {
+            id: segment.id.clone(),
+            text,
+            flags,
+            repaired,
+        })
     }
 
-    /// One focused request for one segment. `None` when it fails.
+    /// One focused request for one segment. `None` when it fails. The reply
+    /// is cached as text like a translation's.
     async fn repair_segment(
         &self,
         title: &str,
@@ -562,21 +811,36 @@ impl Translator {
         request.max_tokens = request
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
-        let client = self.client.get()?;
-        match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
-            Ok(outcome) => {
-                report.traffic.record(&outcome);
-                if outcome.completion.finish_reason == FinishReason::Length {
-                    return Ok(None);
+        let key = CacheKey::new("repair-reply", &request);
+        let reply = match self.cache.get::<String>(&key) {
+            Some(entry) => entry.value,
+            None => {
+                let client = self.client.get()?;
+                report.traffic.requests += 1;
+                match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
+                    Ok(outcome) => {
+                        report.traffic.record(&outcome);
+                        if outcome.completion.finish_reason == FinishReason::Length {
+                            return Ok(None);
+                        }
+                        let _ = self.cache.put(
+                            &key,
+                            "repair-reply",
+                            Some(&self.profile.model),
+                            outcome.completion.usage,
+                            &outcome.completion.text,
+                        );
+                        outcome.completion.text
+                    }
+                    Err(e) if e.is_fatal() => return Err(e),
+                    Err(_) => return Ok(None),
                 }
-                let text = strip_reasoning(&outcome.completion.text);
-                // A reply that kept the marker format is still one segment.
-                let text = MARKER.replace(text.trim(), "").trim().to_string();
-                Ok((!text.is_empty()).then_some(text))
             }
-            Err(e) if e.is_fatal() => Err(e),
-            Err(_) => Ok(None),
-        }
+        };
+        let text = strip_reasoning(&reply);
+        // A reply that kept the marker format is still one segment.
+        let text = MARKER.replace(text.trim(), "").trim().to_string();
+        Ok((!text.is_empty()).then_some(text))
     }
 }
 
@@ -625,6 +889,66 @@ mod tests {
             parse_reply("[1] A\n[2]", 2),
             Err(ReplyError::Empty { index: 2 })
         );
+    }
+
+    #[test]
+    fn one_segment_may_come_back_without_its_marker() {
+        assert_eq!(
+            parse_reply("Canada funds clusters.", 1).unwrap(),
+            ["Canada funds clusters."]
+        );
+        assert_eq!(
+            parse_reply("Translation: Canada funds clusters.", 1).unwrap(),
+            ["Canada funds clusters."]
+        );
+        assert_eq!(
+            parse_reply(
+                "Here is the translation:\nCanada funds clusters.\nIn 2023.",
+                1
+            )
+            .unwrap(),
+            ["Canada funds clusters.\nIn 2023."]
+        );
+        // A sentence that ends in a colon is the segment, not a preamble.
+        assert_eq!(
+            parse_reply("The three goals:", 1).unwrap(),
+            ["The three goals:"]
+        );
+        assert_eq!(parse_reply("  ", 1), Err(ReplyError::Empty { index: 1 }));
+        // Several segments still need every marker.
+        assert!(parse_reply("Canada funds clusters.", 2).is_err());
+    }
+
+    #[test]
+    fn numbers_that_moved_to_a_neighbour_are_drift() {
+        // Two real paragraphs of A06; the reply gives the first one's figure
+        // to the second.
+        let sources = [
+            "- 혁신과학경제개발부(ISED) 지원금이 총 4억 2,700만 캐나다 달러에 육박",
+            "- 10년간 13,500개 이상의 일자리를 창출할 것으로 예상",
+        ];
+        let aligned = [
+            "- ISED funding nears CAD 427 million".to_string(),
+            "- Expected to create over 13,500 jobs over 10 years".to_string(),
+        ];
+        assert_eq!(drift(&sources, &aligned), None);
+        let drifted = [
+            "- ISED funding nears a record".to_string(),
+            "- CAD 427 million; expected to create over 13,500 jobs over 10 years".to_string(),
+        ];
+        assert_eq!(
+            drift(&sources, &drifted),
+            Some(ReplyError::Drift {
+                index: 1,
+                neighbour: 2
+            })
+        );
+        // A figure lost outright is a quality flag, not drift.
+        let lost = [
+            "- ISED funding nears a record".to_string(),
+            "- Expected to create over 13,500 jobs over 10 years".to_string(),
+        ];
+        assert_eq!(drift(&sources, &lost), None);
     }
 
     #[test]

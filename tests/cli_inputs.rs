@@ -463,7 +463,7 @@ fn plan_local_with_configured_price_costs_zero() {
     write(
         &dir,
         "gloss.toml",
-        b"[prices.\"qwen2.5-coder-0.5b-instruct\"]\ninput = 0.0\noutput = 0.0\n",
+        b"[prices.\"qwen2.5-coder-1.5b-instruct\"]\ninput = 0.0\noutput = 0.0\n",
     );
     let plan = plan_json(&dir, &["--profile", "local"]);
     assert_eq!(plan["profile"], "local");

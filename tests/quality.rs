@@ -21,6 +21,7 @@ use common::workspace::{
 };
 use common::{Fault, RequestKind, mock_translation, romanize, translate_with_terms};
 use gloss::glossary::Term;
+use gloss::qa::echo::PromptText;
 use gloss::qa::{Flag, FlagKind};
 use serde_json::{Value, json};
 
@@ -129,7 +130,7 @@ fn term(source: &str, target: &str) -> Term {
 
 /// A glossary term of the user (`--glossary`), used in C02 only.
 const TERM: (&str, &str) = ("텅스텐", "tungsten");
-const ARTICLES: &str = "C01,C02,C03,A06";
+const ARTICLES: &str = "C01,C02,C03,C04,A06";
 
 /// One scripted bad translation.
 struct Case {
@@ -150,11 +151,17 @@ impl Case {
             .into_iter()
             .filter(|t| self.source().contains(&t.source))
             .collect();
-        gloss::qa::check(
+        let prompts = gloss::prompts::Prompts::builtin();
+        let prompt = PromptText::from_templates(
+            ["translate.md", "repair.md"].map(|n| prompts.source(n).expect("built-in template")),
+        );
+        gloss::qa::check_reply(
+            "English",
+            "Korean",
             self.source(),
             translation,
             &terms,
-            gloss::qa::length_bounds("Korean"),
+            &prompt,
         )
     }
 
@@ -164,11 +171,12 @@ impl Case {
     }
 }
 
-/// The five failures: one segment each that drops its content (a stub
+/// The eight failures: one segment each that drops its content (a stub
 /// answer; a reply missing a whole `[n]` line is a count mismatch, handled
 /// by re-asking — see tests/translate.rs), leaves Hangul, changes a
 /// magnitude (`4억 2,700만` as "4,270 million"), echoes the source, ignores
-/// a glossary term.
+/// a glossary term, changes a name's digit (`LC3` → `LC6`), adds a figure
+/// the source does not have, ends in the repair prompt's own text.
 fn cases() -> Vec<Case> {
     let number = paragraph("A06.p01");
     assert!(number.contains("4억 2,700만 캐나다 달러"));
@@ -200,29 +208,74 @@ fn cases() -> Vec<Case> {
             kind: FlagKind::Glossary,
             bad: mock_translation(paragraph("C02.p05")),
         },
+        Case {
+            segment: "C04.p01",
+            kind: FlagKind::Identifier,
+            bad: shifted_digits(&mock_translation(paragraph("C04.p01")), "LC3"),
+        },
+        Case {
+            segment: "C03.p06",
+            kind: FlagKind::Number,
+            bad: format!("{}, until 2035", mock_translation(paragraph("C03.p06"))),
+        },
+        Case {
+            segment: "C03.p07",
+            kind: FlagKind::Prompt,
+            bad: format!(
+                "{}\n\nProblems found in it:\n- length: too short",
+                mock_translation(paragraph("C03.p07"))
+            ),
+        },
     ];
     for c in &cases {
         assert!(c.source().contains(TERM.0) == (c.kind == FlagKind::Glossary));
-        let kinds: Vec<FlagKind> = c.check(&c.bad).iter().map(|f| f.kind).collect();
+        let mut kinds: Vec<FlagKind> = c.check(&c.bad).iter().map(|f| f.kind).collect();
+        kinds.dedup();
         assert_eq!(kinds, [c.kind], "{}: {:?}", c.segment, c.bad);
         assert!(c.check(&c.good()).is_empty(), "{}", c.segment);
     }
     cases
 }
 
-/// Script the bad translations (and, unless `repair_right`, bad repairs).
-fn script(env: &Env, cases: &[Case], repair_right: bool) -> PathBuf {
+/// `text` with every digit of `name` shifted by 3 (`LC3` → `LC6`), as a
+/// model that misreads a name writes it.
+fn shifted_digits(text: &str, name: &str) -> String {
+    assert!(text.contains(name), "{name} not in {text}");
+    let shifted: String = name
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_digit((d + 3) % 10, 10).unwrap_or(c),
+            None => c,
+        })
+        .collect();
+    text.replace(name, &shifted)
+}
+
+/// What the mock answers to repair requests.
+#[derive(Clone, Copy, PartialEq)]
+enum Repair {
+    /// The right translation.
+    Right,
+    /// The same mistake again.
+    SameMistake,
+    /// The repair prompt's own instruction line, as small models do.
+    EchoesInstructions,
+}
+
+/// Script the bad translations and the repairs.
+fn script(env: &Env, cases: &[Case], repair: Repair) -> PathBuf {
     env.mock.configure(|c| {
         c.segment_replies = cases
             .iter()
             .map(|k| (k.source().to_string(), k.bad.clone()))
             .collect();
-        if !repair_right {
+        if repair == Repair::SameMistake {
             c.repair_replies = cases
                 .iter()
                 .map(|k| (k.source().to_string(), k.bad.clone()))
                 .collect();
         }
+        c.echo_repair_instructions = repair == Repair::EchoesInstructions;
     });
     env.write(
         "glossary.csv",
@@ -276,7 +329,7 @@ fn check_repair_requests(env: &Env, cases: &[Case]) {
 fn each_failure_is_repaired_when_the_repair_is_right() {
     let env = Env::new();
     let cases = cases();
-    let glossary = script(&env, &cases, true);
+    let glossary = script(&env, &cases, Repair::Right);
     let g = glossary.to_str().unwrap();
     let args = ["--articles", ARTICLES, "--no-termbase", "--glossary", g];
     let t = totals(&env.translate(&args));
@@ -346,9 +399,49 @@ fn each_failure_is_repaired_when_the_repair_is_right() {
 
 #[test]
 fn each_failure_is_flagged_when_the_repair_fails_and_never_cached_as_good() {
+    flagged_and_never_cached_as_good(Repair::SameMistake);
+}
+
+/// Issue 10: "16 of 28 repaired segments were the repair prompt itself".
+/// A repair that echoes its instructions is no repair: each segment keeps
+/// its first answer (the better of the two) with that answer's flags.
+#[test]
+fn a_repair_that_echoes_its_instructions_is_not_kept() {
+    let env = flagged_and_never_cached_as_good(Repair::EchoesInstructions);
+    // The instruction the mock echoed: the repair template's last line has
+    // no variables, so it is the request's last line verbatim.
+    let template = gloss::prompts::Prompts::builtin();
+    let instruction = template
+        .source("repair.md")
+        .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()))
+        .expect("repair.md has an instruction line");
+    assert!(!instruction.contains("{{"), "{instruction}");
+    let digest = env.json("digest.json");
+    for segment in digest["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["segments"].as_array().unwrap())
+    {
+        let t = segment["translation"].as_str().unwrap_or_default();
+        assert!(
+            !t.contains(instruction),
+            "{}: the echo reached the digest",
+            segment["id"]
+        );
+    }
+    for (id, entry) in env.cached_segments() {
+        let t = entry["text"].as_str().unwrap_or_default();
+        assert!(!t.contains(instruction), "{id}: the echo was cached");
+    }
+}
+
+/// Each case is flagged with its first answer's flags in every output, the
+/// cache and `gloss qa`, whatever the repair answered.
+fn flagged_and_never_cached_as_good(repair: Repair) -> Env {
     let env = Env::new();
     let cases = cases();
-    let glossary = script(&env, &cases, false);
+    let glossary = script(&env, &cases, repair);
     let g = glossary.to_str().unwrap();
     let args = ["--articles", ARTICLES, "--no-termbase", "--glossary", g];
     let out = env.translate(&args);
@@ -367,7 +460,14 @@ fn each_failure_is_flagged_when_the_repair_fails_and_never_cached_as_good() {
             *by_kind.entry(f.kind.name().to_string()).or_default() += 1;
         }
     }
-    assert_eq!(by_kind.len(), cases.len(), "{by_kind:?}");
+    let mut case_kinds: Vec<&str> = cases.iter().map(|c| c.kind.name()).collect();
+    case_kinds.sort();
+    case_kinds.dedup();
+    assert_eq!(
+        by_kind.keys().collect::<Vec<_>>(),
+        case_kinds,
+        "{by_kind:?}"
+    );
     assert_eq!(t["flagged_segments"], json!(by_kind));
     assert_eq!(t["repair_requests"], cases.len());
     assert_eq!(t["repaired"], 0);
@@ -459,13 +559,14 @@ fn each_failure_is_flagged_when_the_repair_fails_and_never_cached_as_good() {
     let qa_strict = env.gloss("qa", &sample(), &strict);
     assert_eq!(qa_strict.status.code(), Some(3));
     assert_eq!(env.mock.requests(), 0, "gloss qa sent requests");
+    env
 }
 
 #[test]
 fn no_repair_flags_without_asking_again() {
     let env = Env::new();
     let cases = cases();
-    let glossary = script(&env, &cases, true);
+    let glossary = script(&env, &cases, Repair::Right);
     let g = glossary.to_str().unwrap();
     let t = totals(&env.translate(&[
         "--articles",
@@ -483,7 +584,8 @@ fn no_repair_flags_without_asking_again() {
         .values()
         .map(|v| v.as_u64().unwrap() as usize)
         .sum();
-    assert_eq!(flagged, cases.len());
+    let flags: usize = cases.iter().map(|c| c.check(&c.bad).len()).sum();
+    assert_eq!(flagged, flags);
     let digest = env.json("digest.json");
     for c in &cases {
         assert_eq!(digest_segment(&digest, c.segment)["status"], "flagged");
@@ -773,4 +875,112 @@ fn a_term_list_without_a_complete_line_is_cached_as_empty() {
     assert_ok(&env.gloss("glossary", &sample(), &["--articles", "A01"]));
     assert_ok(&env.gloss("glossary", &sample(), &["--articles", "A01"]));
     assert_eq!(env.mock.requests(), 1, "the empty list was cached");
+}
+
+// ---------------------------------------------------------------------------
+// 4. The brief's key-figures table
+// ---------------------------------------------------------------------------
+
+/// The cells of a Markdown table row: unescaped pipes, less the two ends.
+fn row_cells(row: &str) -> usize {
+    let mut pipes: usize = 0;
+    let mut escaped = false;
+    for c in row.trim().chars() {
+        if c == '|' && !escaped {
+            pipes += 1;
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    pipes.saturating_sub(1)
+}
+
+/// Issue 12: the 1.5B model's key-figures table had two cells per row under
+/// a three-column header. Such a row is padded (its citation kept in the
+/// last column) or dropped, never written as a broken table.
+#[test]
+fn a_key_figures_row_that_does_not_fit_is_not_rendered_broken() {
+    let env = Env::new();
+    let brief = "## Headlines\n- Security robots patrol homes [C01]\n- A cosmetic gum protects battery electrodes [C03]\n\n## Key figures\n| Figure | What it measures | Article |\n| --- | --- | --- |\n| 5,000 square feet | [C01] |\n| 200 days | stable cycling | [C03] |\n| 1 | 2 | 3 | 4 |\n\n## By section\n- **Tech** — robots and batteries\n";
+    env.mock
+        .configure(|c| c.default_reply = Some(brief.to_string()));
+    let out = env.gloss(
+        "run",
+        &sample(),
+        &["--articles", "C01,C03", "--no-termbase"],
+    );
+    assert_ok(&out);
+    let md = env.read("brief.md");
+    let rows: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.contains("Key figures"))
+        .skip(1)
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| l.trim_start().starts_with('|'))
+        .collect();
+    assert!(rows.len() >= 3, "no key-figures table in brief.md:\n{md}");
+    let width = row_cells(rows[0]);
+    assert_eq!(width, 3, "{}", rows[0]);
+    for row in &rows {
+        assert_eq!(
+            row_cells(row),
+            width,
+            "a broken row in brief.md: {row}\n{md}"
+        );
+    }
+    let padded = rows
+        .iter()
+        .find(|r| r.contains("5,000 square feet"))
+        .unwrap_or_else(|| panic!("the short row was dropped instead of padded:\n{md}"));
+    assert!(
+        padded
+            .trim_end()
+            .trim_end_matches('|')
+            .trim_end()
+            .ends_with("[C01]"),
+        "{padded}"
+    );
+    assert!(!md.contains("| 4 |"), "the overlong row was kept:\n{md}");
+    let json = env.json("brief.json");
+    assert_eq!(json["brief"]["origin"], "model", "{}", json["brief"]);
+}
+
+/// The prompt-echo check reads the templates in use: with an overridden
+/// repair prompt (`--prompts DIR`), a repair that echoes *its* instruction
+/// is caught, though no built-in phrase is in it.
+#[test]
+fn an_overridden_repair_prompt_is_covered_too() {
+    let env = Env::new();
+    let builtin = gloss::prompts::Prompts::builtin();
+    let repair = builtin.source("repair.md").unwrap();
+    let last = repair.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    let instruction = "Render the passage once more in plain business English, correcting every issue listed above.";
+    let dir = env.path().join("prompts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("repair.md"), repair.replace(last, instruction)).unwrap();
+    let case = cases()
+        .into_iter()
+        .find(|c| c.kind == FlagKind::Number)
+        .unwrap();
+    // The built-in phrases do not know this instruction.
+    let builtin_phrases = PromptText::from_templates(
+        ["translate.md", "repair.md"].map(|n| builtin.source(n).unwrap()),
+    );
+    assert_eq!(builtin_phrases.find(case.source(), instruction), None);
+    env.mock.configure(|c| {
+        c.segment_replies = vec![(case.source().to_string(), case.bad.clone())];
+        c.echo_repair_instructions = true;
+    });
+    let articles = format!("--articles={}", case.segment.split('.').next().unwrap());
+    let prompts = format!("--prompts={}", dir.display());
+    let t = totals(&env.translate(&[&articles, "--no-termbase", &prompts]));
+    assert_eq!(env.mock.requests_of(RequestKind::Repair), 1);
+    assert_eq!(t["repaired"], 0);
+    let digest = env.json("digest.json");
+    let seg = digest_segment(&digest, case.segment);
+    assert_eq!(seg["status"], "flagged");
+    assert_eq!(seg["translation"], case.bad.as_str());
+    assert_eq!(seg["flags"], flags_json(&case.check(&case.bad)));
+    let entry = &env.cached_segments()[case.segment];
+    assert_eq!(entry["text"], case.bad.as_str());
+    assert!(entry.get("flags").is_some());
 }

@@ -86,7 +86,10 @@ pub(super) async fn summarize_and_brief(
         if let Some(answer) = answer
             && let Some(a) = digest.articles.iter_mut().find(|a| a.id == id)
         {
-            a.summary = Some(summarize::parse(&id, &answer));
+            let template = p.prompts.source("summarize.md").unwrap_or_default();
+            // An answer that only repeated the template is no summary.
+            a.summary = Some(summarize::parse(&id, &answer, template))
+                .filter(|s| !s.text.is_empty() || !s.key_points.is_empty());
         }
         reports.push(report);
     }
@@ -206,7 +209,11 @@ pub(super) async fn summarize_and_brief(
                 .to_string(),
         )
     } else {
-        brief::problem(&markdown, &known)
+        brief::problem(
+            &markdown,
+            &known,
+            p.prompts.source("brief.md").unwrap_or_default(),
+        )
     };
     let (markdown, origin) = match problem {
         None => (markdown, "model".to_string()),
@@ -229,6 +236,8 @@ pub(super) async fn summarize_and_brief(
             )
         }
     };
+    // Small models write short rows under the key-figures header.
+    let (markdown, _) = brief::fit_tables(&markdown);
     let (markdown, cited, removed) = brief::check_citations(&markdown, &known);
     if !removed.is_empty() {
         eprintln!(

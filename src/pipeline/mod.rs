@@ -96,7 +96,8 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         issue,
         selected,
         languages,
-        warnings: warning.into_iter().collect(),
+        // How the input was decoded (bytes replaced) comes first.
+        warnings: src.warnings.iter().cloned().chain(warning).collect(),
         glossary,
     })
 }

@@ -1,7 +1,9 @@
 //! Quality checks on every translated segment, run before anything is cached
-//! or rendered: leftover source script, numbers, empty or echoed output,
-//! implausible length, and glossary terms.
+//! or rendered: leftover source script, numbers (lost and added), names with
+//! digits, empty or echoed output, the prompt's own text, implausible length,
+//! and glossary terms.
 
+pub mod echo;
 pub mod numbers;
 
 use std::sync::LazyLock;
@@ -27,6 +29,11 @@ pub enum FlagKind {
     Length,
     /// A glossary term was not rendered as the glossary says.
     Glossary,
+    /// A name that mixes letters and digits (`LC3`, `GPT-4`, `E.O. 14110`)
+    /// is not in the translation as written.
+    Identifier,
+    /// The reply repeats the prompt's own text (instructions, labels).
+    Prompt,
 }
 
 impl FlagKind {
@@ -39,8 +46,26 @@ impl FlagKind {
             FlagKind::Echo => "echo",
             FlagKind::Length => "length",
             FlagKind::Glossary => "glossary",
+            FlagKind::Identifier => "identifier",
+            FlagKind::Prompt => "prompt",
         }
     }
+
+    /// How much worse a segment with this flag is than a clean one, for
+    /// choosing the better of two answers: a reply that is not a
+    /// translation at all (empty, the source, the prompt) outweighs any
+    /// number of detail problems.
+    pub fn weight(self) -> u32 {
+        match self {
+            FlagKind::Empty | FlagKind::Echo | FlagKind::Prompt => 100,
+            _ => 1,
+        }
+    }
+}
+
+/// The total weight of `flags`: lower is better.
+pub fn badness(flags: &[Flag]) -> u32 {
+    flags.iter().map(|f| f.kind.weight()).sum()
 }
 
 /// One problem of one segment.
@@ -95,6 +120,26 @@ pub fn check_into(
         .collect()
 }
 
+/// Every check of a reply to a translation request: [`check_into`], and
+/// whether the reply repeats the prompt's own text (see [`echo`]).
+pub fn check_reply(
+    target_language: &str,
+    source_language: &str,
+    source: &str,
+    translation: &str,
+    terms: &[&Term],
+    prompt: &echo::PromptText,
+) -> Vec<Flag> {
+    let mut flags = check_into(target_language, source_language, source, translation, terms);
+    if let Some(phrase) = prompt.find(source, translation) {
+        flags.push(Flag {
+            kind: FlagKind::Prompt,
+            detail: format!("the reply repeats the prompt (\"{phrase}\")"),
+        });
+    }
+    flags
+}
+
 static PARENTHESES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\([^()]*\)|（[^（）]*）").expect("static regex"));
 static SOURCE_SCRIPT_RUN: LazyLock<Regex> = LazyLock::new(|| {
@@ -137,6 +182,68 @@ pub fn english_amount(value: f64) -> String {
         out.push(c);
     }
     out
+}
+
+static LATIN_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9][A-Za-z0-9./-]*").expect("static regex"));
+/// `E.O. 14110`, `EO 13990`, `No. 22`: a designation whose number must survive even
+/// when the letters are spelled out ("Executive Order 14110").
+static DESIGNATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b((?:[A-Z]\.){1,3}|EO|No\.)[ \t\u{a0}]?(\d{2,})\b").expect("static regex")
+});
+
+/// Names a translation must keep as written, as (name, text to find):
+/// Latin tokens that start with a letter and hold a digit (`LC3`, `CO2`,
+/// `GPT-4`, `C2S-Scale`, `LlaMa-1/2`), and the numbers of designations
+/// (`E.O. 14110` → `14110`). Quantities such as `27B` or `20GW` start with
+/// their digits and are the number check's.
+pub fn identifiers(source: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in LATIN_TOKEN.find_iter(source) {
+        let token = m.as_str().trim_end_matches(['.', '/', '-']);
+        let starts_with_letter = token.starts_with(|c: char| c.is_ascii_alphabetic());
+        if starts_with_letter
+            && token.chars().any(|c| c.is_ascii_digit())
+            && !out.iter().any(|(n, _)| n == token)
+        {
+            out.push((token.to_string(), token.to_string()));
+        }
+    }
+    for c in DESIGNATION.captures_iter(source) {
+        let name = c[0].to_string();
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, c[2].to_string()));
+        }
+    }
+    out
+}
+
+/// Whether `text` holds `token` (case aside) as a whole: `LC3` is in "the
+/// LC3 cement" and "LC3s", not in "LC30", "XLC3" or "LC3.5". A letter may
+/// follow a name that ends in a digit (a suffix glued on), a digit may not.
+fn contains_token(text: &str, token: &str) -> bool {
+    // `CO₂` is `CO2` as typeset.
+    let plain: String = text
+        .chars()
+        .map(|c| match c as u32 {
+            0x2080..=0x2089 => char::from_digit(c as u32 - 0x2080, 10).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let (hay, needle) = (plain.to_lowercase(), token.to_lowercase());
+    let ends_in_letter = needle.ends_with(|c: char| c.is_ascii_alphabetic());
+    hay.match_indices(&needle).any(|(at, _)| {
+        let before = hay[..at].chars().next_back();
+        let rest = &hay[at + needle.len()..];
+        let mut after = rest.chars();
+        let continues = match after.next() {
+            Some(c) if c.is_ascii_digit() => true,
+            Some(c) if c.is_ascii_alphabetic() => ends_in_letter,
+            Some('.' | '/' | '-') => after.next().is_some_and(|c| c.is_ascii_digit()),
+            _ => false,
+        };
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !continues
+    })
 }
 
 /// Check one segment's translation.
@@ -188,6 +295,23 @@ pub fn check(
             detail: format!("\"{}\" (= {}) not found", m.text, describe(&m)),
         });
     }
+    // The reverse reads Korean notation; other sources keep only the check above.
+    if source.chars().any(is_hangul) {
+        for m in numbers::added(source, t) {
+            flags.push(Flag {
+                kind: FlagKind::Number,
+                detail: format!("\"{}\" is not in the source", m.text),
+            });
+        }
+    }
+    for (name, needle) in identifiers(source) {
+        if !contains_token(t, &needle) {
+            flags.push(Flag {
+                kind: FlagKind::Identifier,
+                detail: format!("\"{name}\" not found as written"),
+            });
+        }
+    }
     if let Some(b) = bounds {
         let (s, n) = (non_space_chars(source), non_space_chars(t));
         if s >= 20 {
@@ -218,6 +342,12 @@ mod tests {
 
     const KO: Option<LengthBounds> = Some(KOREAN_TO_ENGLISH);
 
+    #[track_caller]
+    fn assert_passes(source: &str, translation: &str) {
+        let flags = check(source, translation, &[], KO);
+        assert!(flags.is_empty(), "{translation:?}: {flags:?}");
+    }
+
     fn kinds(flags: &[Flag]) -> Vec<FlagKind> {
         flags.iter().map(|f| f.kind).collect()
     }
@@ -226,11 +356,7 @@ mod tests {
     fn a_good_translation_passes() {
         let src = "혁신과학경제개발부(ISED) 지원금이 총 4억 2,700만 캐나다 달러에 육박";
         let en = "Funding from Innovation, Science and Economic Development Canada (ISED) approaches CAD 427 million in total";
-        assert!(
-            check(src, en, &[], KO).is_empty(),
-            "{:?}",
-            check(src, en, &[], KO)
-        );
+        assert_passes(src, en);
     }
 
     #[test]
@@ -254,6 +380,77 @@ mod tests {
         let en =
             "Funding from the innovation ministry approaches CAD 427 million in total for clusters";
         assert!(kinds(&check(src, en, &[&term], KO)).contains(&FlagKind::Glossary));
+    }
+
+    #[test]
+    fn names_with_digits_must_survive_as_written() {
+        // Real sentences of the sample (A07, C05) and the issue's examples.
+        let src = "LC3(석회석 소성 점토 시멘트)는 CO2 배출량을 40% 감축";
+        let good = "LC3 (limestone calcined clay cement) cuts CO2 emissions by 40%";
+        assert_passes(src, good);
+        let bad = "LC6 (limestone calcined clay cement) cuts CO2 emissions by 40%";
+        assert_eq!(kinds(&check(src, bad, &[], KO)), vec![FlagKind::Identifier]);
+        assert!(contains_token("cuts CO₂ emissions", "CO2"));
+        for (text, holds) in [
+            ("LC3's", true),
+            ("LC3s", true),
+            ("LC30", false),
+            ("XLC3", false),
+            ("LC3.5", false),
+            ("LC3.", true),
+        ] {
+            assert_eq!(contains_token(text, "LC3"), holds, "{text}");
+        }
+        let src = "메타의 LlaMa-1/2와 오픈AI의 GPT-4, 구글의 C2S-Scale 27B 모델";
+        let good = "Meta's LlaMa-1/2, OpenAI's GPT-4 and Google's C2S-Scale 27B models";
+        assert!(!kinds(&check(src, good, &[], KO)).contains(&FlagKind::Identifier));
+        let bad = "Meta's LlaMa-1/5, OpenAI's GPT-4 and Google's C2S-Scale 27B models";
+        assert!(
+            check(src, bad, &[], KO)
+                .iter()
+                .any(|f| f.kind == FlagKind::Identifier && f.detail.contains("LlaMa-1/2"))
+        );
+        let src = "미국 행정명령(E.O. 14110)에 따라";
+        assert!(
+            !kinds(&check(src, "Under US Executive Order 14110", &[], None))
+                .contains(&FlagKind::Identifier)
+        );
+        assert!(
+            kinds(&check(src, "Under US Executive Order 14111", &[], None))
+                .contains(&FlagKind::Identifier)
+        );
+        // Quantities are the number check's, not names.
+        assert!(identifiers("27B 모델, 20GW 규모, 2023.11.06.").is_empty());
+    }
+
+    #[test]
+    fn numbers_the_model_added_are_flagged() {
+        let src = "- 10년간 135억 캐나다 달러 이상의 경제효과 및 13,500개 이상의 일자리를 창출할 것으로 예상";
+        let good = "- Expected to create over CAD 13.5 billion in economic effects and over 13,500 jobs over 10 years";
+        assert_passes(src, good);
+        let padded = "- Expected to create over CAD 13.5 billion in economic effects and over 13,500 jobs over 10 years, 25% of them by 2035";
+        let flags = check(src, padded, &[], KO);
+        assert_eq!(kinds(&flags), vec![FlagKind::Number, FlagKind::Number]);
+        assert!(
+            flags[0].detail.contains("25%") && flags[1].detail.contains("2035"),
+            "{flags:?}"
+        );
+    }
+
+    #[test]
+    fn the_worse_answer_is_the_one_that_is_no_translation() {
+        let flag = |kind| Flag {
+            kind,
+            detail: String::new(),
+        };
+        let details = [
+            flag(FlagKind::Number),
+            flag(FlagKind::Length),
+            flag(FlagKind::Identifier),
+        ];
+        assert!(badness(&[flag(FlagKind::Prompt)]) > badness(&details));
+        assert!(badness(&details[..1]) < badness(&details));
+        assert_eq!(badness(&[]), 0);
     }
 
     #[test]

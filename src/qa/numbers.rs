@@ -93,6 +93,53 @@ pub fn missing(source: &str, translation: &str) -> Vec<Mention> {
         .collect()
 }
 
+/// Translation numbers written in digits that the source does not account
+/// for: figures a model made up or shifted (`2035` for `’30년`, `57%` for
+/// `55.4%`).
+///
+/// The reverse check reads the translation strictly (digits only: number
+/// words such as "first" or "a decade" render Korean words the source
+/// reader does not count) and is lenient about what accounts for a figure,
+/// because every false alarm costs a reviewer's time: any source value within
+/// rounding (whatever its kind: "2030" may render `’30년` or `2030 비전`), a
+/// month or day of a source date (`11.6` → "Nov. 6"), the two-digit form of a
+/// source year, the same digits written anywhere in the source (identifiers
+/// and footnotes the source reader skips on purpose), and small whole counts
+/// up to 12, which Korean usually spells in words (`두 기업`, `세 번째`). A
+/// figure read several ways is accounted for when any reading is.
+pub fn added(source: &str, translation: &str) -> Vec<Mention> {
+    let known = korean_numbers(source);
+    let digit_runs: Vec<&str> = source
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let accounted = |got: &Mention| {
+        let small_count = got.kind == Kind::Plain && got.value.fract() == 0.0 && got.value <= 12.0;
+        let verbatim = got
+            .text
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|r| !r.is_empty())
+            .all(|r| digit_runs.contains(&r));
+        small_count
+            || verbatim
+            || known.iter().any(|s| {
+                close(s.value, got.value, AMOUNT_TOLERANCE)
+                    || (s.kind == Kind::Date
+                        && [(s.value / 100.0).floor(), s.value % 100.0].contains(&got.value))
+                    || (s.kind == Kind::Year && close(s.value % 100.0, got.value, EXACT))
+            })
+    };
+    let mut readings = Scanner::new(translation, Lang::English).run();
+    readings.sort_by_key(|f| f.at);
+    let mut out: Vec<Mention> = Vec::new();
+    for group in readings.chunk_by(|a, b| a.at == b.at) {
+        if !group.iter().any(|f| accounted(&f.mention)) {
+            out.push(group[0].mention.clone());
+        }
+    }
+    out
+}
+
 /// Relative tolerance for counts and amounts: rounding, not a wrong unit.
 const AMOUNT_TOLERANCE: f64 = 0.005;
 /// Relative tolerance for values that must be equal, absorbing only float noise.
@@ -1082,6 +1129,12 @@ mod tests {
             gaps.is_empty(),
             "{source:?} -> {translation:?}\n  missing {gaps:?}"
         );
+        // The same faithful pairs measure the reverse check's false alarms.
+        let extra = added(source, translation);
+        assert!(
+            extra.is_empty(),
+            "{source:?} -> {translation:?}\n  added {extra:?}"
+        );
     }
 
     /// Asserts exactly which source values a faulty translation lost.
@@ -1716,6 +1769,26 @@ mod tests {
         let src = "- 95%의 클링커와 5%의 석고로 구성된 기존 시멘트 배합 대비 CO2 배출량을 40% 감축할 수 있고";
         let en = "- 95% of the clinking cluster is combined with carbon dioxide and carbon monoxide, and the CO2 content is reduced by 40%";
         assert_lost(src, en, &[5.0]);
+    }
+
+    #[test]
+    fn figures_the_translation_made_up_are_caught() {
+        let src = "- 10년간 135억 캐나다 달러 이상의 경제효과 및 13,500개 이상의 일자리를 창출할 것으로 예상";
+        let faithful = "- Expected to create over CAD 13.5 billion in economic effects and over 13,500 jobs over 10 years";
+        assert!(added(src, faithful).is_empty());
+        let padded = "- Expected to create over CAD 13.5 billion in economic effects and over 13,500 jobs by 2035, up 25%";
+        let extra: Vec<(Kind, f64)> = added(src, padded)
+            .iter()
+            .map(|m| (m.kind, m.value))
+            .collect();
+        assert_eq!(extra, [(Year, 2035.0), (Percent, 25.0)]);
+        // A shifted figure is both lost and added.
+        let shifted = "- Expected to create over CAD 13.5 billion in economic effects and over 13,800 jobs over 10 years";
+        assert_eq!(added(src, shifted).len(), 1);
+        // Dates, short years and small counts the Korean spells in words are accounted for.
+        let src = "OECD 스킬 전망 : 녹색·디지털 전환 스킬 (OECD, 11.6) 두 기업이 ’30년까지";
+        let en = "OECD Skills Outlook: green and digital transition skills (OECD, Nov. 6) 2 companies by '30";
+        assert!(added(src, en).is_empty(), "{:?}", added(src, en));
     }
 
     #[test]

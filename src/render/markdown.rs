@@ -1,26 +1,39 @@
 //! The digest as Markdown: per article a heading, metadata, then source and
 //! translation interleaved paragraph by paragraph (tables break on long
 //! Korean paragraphs in most viewers; interleaved blocks read everywhere).
+//!
+//! Every interpolated field goes through [`super::escape`]: source text and
+//! names as literal text, model answers as the safe Markdown subset.
 
 use super::Digest;
+use super::escape::{code, line, model_blocks, model_inline, text};
 
-/// Keep source text from being read as Markdown structure.
-fn quote(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("> {}", l.replace('<', "&lt;")))
+/// Source text as a block quote, one escaped line per line.
+fn quote(source: &str) -> String {
+    source
+        .lines()
+        .map(|l| format!("> {}", line(l)))
         .collect::<Vec<_>>()
         .join("\n")
 }
 
+/// The line under the title: languages and model.
+fn header(d: &Digest) -> String {
+    format!(
+        "{} → {} · model {}\n",
+        text(&d.source_language),
+        text(&d.target_language),
+        code(&d.model)
+    )
+}
+
 pub(super) fn digest(d: &Digest) -> String {
-    let mut out = format!(
-        "# Bilingual digest — {}\n\n{} → {} · model `{}`\n",
-        d.input, d.source_language, d.target_language, d.model
-    );
+    let mut out = format!("# Bilingual digest — {}\n\n{}", text(&d.input), header(d));
     if let Some(b) = &d.brief {
+        // One level down: the brief's own sections sit under this heading.
         out.push_str(&format!(
-            "\n## Executive brief\n\n{}\n",
-            b.markdown.replace('<', "&lt;")
+            "\n## Executive brief\n\n{}",
+            model_blocks(&b.markdown, 1)
         ));
     }
     let mut section: Option<&str> = None;
@@ -28,7 +41,7 @@ pub(super) fn digest(d: &Digest) -> String {
         if a.section.as_deref() != section {
             section = a.section.as_deref();
             if let Some(s) = section {
-                out.push_str(&format!("\n## {s}\n"));
+                out.push_str(&format!("\n## {}\n", text(s)));
             }
         }
         let english = a
@@ -37,14 +50,16 @@ pub(super) fn digest(d: &Digest) -> String {
             .unwrap_or("(title not translated)");
         out.push_str(&format!(
             "\n### {} · {}\n\n*{}*\n\n",
-            a.id,
-            english,
-            a.title.replace('*', "\\*")
+            text(&a.id),
+            text(english),
+            text(&a.title)
         ));
         let meta: Vec<String> = [
-            a.category.as_ref().map(|c| format!("category: {c}")),
-            a.source.as_ref().map(|s| format!("source: {s}")),
-            a.date.as_ref().map(|s| format!("date: {s}")),
+            a.category
+                .as_ref()
+                .map(|c| format!("category: {}", text(c))),
+            a.source.as_ref().map(|s| format!("source: {}", text(s))),
+            a.date.as_ref().map(|s| format!("date: {}", text(s))),
         ]
         .into_iter()
         .flatten()
@@ -53,12 +68,9 @@ pub(super) fn digest(d: &Digest) -> String {
             out.push_str(&format!("{}\n\n", meta.join(" · ")));
         }
         if let Some(summary) = &a.summary {
-            out.push_str(&format!(
-                "**Summary.** {}\n\n",
-                summary.text.replace('<', "&lt;")
-            ));
+            out.push_str(&format!("**Summary.** {}\n\n", model_inline(&summary.text)));
             for p in &summary.key_points {
-                out.push_str(&format!("- {}\n", p.replace('<', "&lt;")));
+                out.push_str(&format!("- {}\n", model_inline(p)));
             }
             if !summary.key_points.is_empty() {
                 out.push('\n');
@@ -71,13 +83,17 @@ pub(super) fn digest(d: &Digest) -> String {
                     let why: Vec<String> = s.flags.iter().map(|f| f.to_string()).collect();
                     out.push_str(&format!(
                         "{}\n\n⚠ *{}: {}*\n\n",
-                        t.replace('<', "&lt;"),
-                        s.id,
-                        why.join("; ").replace('<', "&lt;")
+                        model_inline(t),
+                        text(&s.id),
+                        text(&why.join("; "))
                     ));
                 }
-                Some(t) => out.push_str(&format!("{}\n\n", t.replace('<', "&lt;"))),
-                None => out.push_str(&format!("⚠ *{} not translated ({})*\n\n", s.id, s.status)),
+                Some(t) => out.push_str(&format!("{}\n\n", model_inline(t))),
+                None => out.push_str(&format!(
+                    "⚠ *{} not translated ({})*\n\n",
+                    text(&s.id),
+                    text(&s.status)
+                )),
             }
         }
     }
@@ -85,13 +101,9 @@ pub(super) fn digest(d: &Digest) -> String {
 }
 
 pub(super) fn brief(d: &Digest) -> String {
-    let mut out = format!(
-        "# Executive brief — {}\n\n{} → {} · model `{}`\n\n",
-        d.input, d.source_language, d.target_language, d.model
-    );
+    let mut out = format!("# Executive brief — {}\n\n{}\n", text(&d.input), header(d));
     if let Some(b) = &d.brief {
-        out.push_str(&b.markdown.replace('<', "&lt;"));
-        out.push('\n');
+        out.push_str(&model_blocks(&b.markdown, 0));
     }
     out.push_str("\n## Articles\n");
     for a in &d.articles {
@@ -99,9 +111,9 @@ pub(super) fn brief(d: &Digest) -> String {
             let title = a.title_translation.as_deref().unwrap_or(&a.title);
             out.push_str(&format!(
                 "\n**[{}] {}** — {}\n",
-                a.id,
-                title.replace('<', "&lt;"),
-                s.text.replace('<', "&lt;")
+                text(&a.id),
+                text(title),
+                model_inline(&s.text)
             ));
         }
     }

@@ -3,6 +3,7 @@
 //! Renderers never see timestamps or run statistics, so the same inputs and
 //! cache give byte-identical files; run facts go to `manifest.json`.
 
+pub mod escape;
 mod html;
 mod markdown;
 mod translation;

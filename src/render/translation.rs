@@ -2,6 +2,7 @@
 //! or plain text (`translation.txt`), for readers who want only English.
 //! A paragraph with no translation is marked, never silently dropped.
 
+use super::escape::{code, line, text as inline};
 use super::{Digest, Format};
 
 impl Format {
@@ -19,40 +20,36 @@ pub(super) fn render(d: &Digest, format: Format) -> String {
     }
 }
 
-/// Model text must not become Markdown structure or raw HTML.
-fn md_escape(text: &str) -> String {
-    text.replace('<', "&lt;")
-}
-
 fn markdown(d: &Digest) -> String {
+    // Titles, translations and names are untrusted: all shown literally.
     let mut out = format!(
-        "# {} — {} translation\n\n*Translated from {} by `{}`.*\n",
-        md_escape(&d.input),
-        d.target_language,
-        d.source_language,
-        d.model.replace('`', "'")
+        "# {} — {} translation\n\n*Translated from {} by {}.*\n",
+        inline(&d.input),
+        inline(&d.target_language),
+        inline(&d.source_language),
+        code(&d.model)
     );
     let mut section: Option<&str> = None;
     for a in &d.articles {
         if a.section.as_deref() != section {
             section = a.section.as_deref();
             if let Some(s) = section {
-                out.push_str(&format!("\n## {}\n", md_escape(s)));
+                out.push_str(&format!("\n## {}\n", inline(s)));
             }
         }
         let title = a.title_translation.as_deref().unwrap_or(&a.title);
-        out.push_str(&format!("\n### {}\n\n", md_escape(title)));
+        out.push_str(&format!("\n### {}\n\n", inline(title)));
         let meta: Vec<&str> = [a.source.as_deref(), a.date.as_deref()]
             .into_iter()
             .flatten()
             .collect();
         if !meta.is_empty() {
-            out.push_str(&format!("*{}*\n\n", md_escape(&meta.join(" · "))));
+            out.push_str(&format!("*{}*\n\n", inline(&meta.join(" · "))));
         }
         for s in &a.segments {
             match &s.translation {
-                Some(t) => out.push_str(&format!("{}\n\n", md_escape(t))),
-                None => out.push_str(&format!("⚠ *{} not translated*\n\n", s.id)),
+                Some(t) => out.push_str(&format!("{}\n\n", line(t))),
+                None => out.push_str(&format!("⚠ *{} not translated*\n\n", inline(&s.id))),
             }
         }
     }
@@ -146,10 +143,26 @@ mod tests {
         }
     }
 
+    /// Hostile model text stays text: no HTML, no link, no image, and the
+    /// only headings are the document's own (one h1, a section, a title).
     #[test]
-    fn markdown_escapes_model_html() {
-        let out = render(&digest(), Format::TranslationMd);
-        assert!(!out.contains("<b>"), "{out}");
-        assert!(out.contains("&lt;b>"), "{out}");
+    fn markdown_keeps_model_text_literal() {
+        use pulldown_cmark::{Event, Parser, Tag};
+        let mut d = digest();
+        d.articles[0].segments[0].translation =
+            Some("# Big <script>x</script> [a](javascript:alert(1)) ![i](http://e/p.png)".into());
+        d.articles[0].segments[1].translation = Some("- 1. > quoted | cell |".into());
+        let out = render(&d, Format::TranslationMd);
+        let mut headings = 0;
+        for event in Parser::new(&out) {
+            match event {
+                Event::Html(h) | Event::InlineHtml(h) => panic!("raw HTML {h}: {out}"),
+                Event::Start(Tag::Link { .. } | Tag::Image { .. }) => panic!("link: {out}"),
+                Event::Start(Tag::List(_) | Tag::BlockQuote(_)) => panic!("block: {out}"),
+                Event::Start(Tag::Heading { .. }) => headings += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(headings, 3, "{out}");
     }
 }

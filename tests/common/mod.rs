@@ -16,7 +16,8 @@
 //!   terms, unless `MockConfig::term_replies` scripts a list;
 //! - repair (user message holds "Problems found in it:"): the segment's
 //!   source translated as above (with the prompt's required terms), unless
-//!   `MockConfig::repair_replies` scripts an answer;
+//!   `MockConfig::repair_replies` scripts an answer or
+//!   `echo_repair_instructions` has it echo the request's instruction line;
 //! - anything else (summary, brief): `MockConfig::default_reply`, or
 //!   `"SUMMARY: " + first 40 chars of the user message`.
 //!
@@ -102,6 +103,9 @@ pub struct MockConfig {
     /// Repair requests whose segment source contains the needle get the text
     /// (first match wins) instead of [`mock_translation`] of the source.
     pub repair_replies: Vec<(String, String)>,
+    /// Repair requests are answered with the request's own last line (its
+    /// instruction), as small models do; `repair_replies` still wins.
+    pub echo_repair_instructions: bool,
     /// Termbase requests whose user message contains the needle get the text
     /// (first match wins) instead of `NONE`. The user message is `Article:
     /// <title>` and the article's paragraphs, so the title is a good needle.
@@ -617,8 +621,13 @@ fn reply_content(
         RequestKind::Repair => {
             let source = repair_source(user).unwrap_or_default();
             let terms = prompt_terms(user, "Required term translations:");
+            let instruction = user.lines().rev().find(|l| !l.trim().is_empty());
             let text = first_match(&cfg.repair_replies, source)
                 .map(str::to_string)
+                .or_else(|| {
+                    cfg.echo_repair_instructions
+                        .then(|| instruction.unwrap_or_default().to_string())
+                })
                 .unwrap_or_else(|| translate_with_terms(source, &terms));
             return (half(text), finish);
         }
@@ -869,4 +878,45 @@ fn error_json(status: StatusCode, message: &str, kind: &str) -> Response {
         status,
         json!({"error":{"message":message,"type":kind}}).to_string(),
     )
+}
+
+/// What a CommonMark reader (with tables) shows of `md`: the text of every
+/// block, one block a line, soft breaks as spaces, raw HTML as its text (as
+/// gloss promises to show it). Tests compare rendered text with this rather
+/// than raw Markdown, whose escapes are gloss's choice.
+pub fn markdown_shown(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, TagEnd};
+    let mut out = String::new();
+    for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell,
+            ) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Run `gloss ARGS` in `dir` with nothing of the user's or the environment's
+/// (config home and cache inside `dir`, no OpenAI variables); it must
+/// succeed. Returns stdout parsed as JSON, and stderr.
+pub fn gloss_json_in(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> (Value, String) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("gloss"))
+        .current_dir(dir)
+        .env("GLOSS_CACHE_DIR", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("config-home"))
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .args(args)
+        .output()
+        .expect("run gloss");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "gloss {args:?}: {stderr}");
+    let json = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    (json, stderr)
 }
