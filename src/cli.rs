@@ -48,10 +48,16 @@ Environment: GLOSS_PROFILE, GLOSS_MODEL, GLOSS_CACHE_DIR, GLOSS_DATA_DIR, NO_COL
 #[command(name = "gloss", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Only warnings and errors on stderr: no progress, no list of files, no summary line.
-    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    #[arg(
+        long,
+        short = 'q',
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Global options"
+    )]
     pub quiet: bool,
     /// More detail on stderr: the endpoint used and each chunk's traffic.
-    #[arg(long, short = 'v', global = true)]
+    #[arg(long, short = 'v', global = true, help_heading = "Global options")]
     pub verbose: bool,
     /// Colour warnings and errors: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
     #[arg(
@@ -211,13 +217,13 @@ pub struct RequestArgs {
 /// them too, to find the run it checks.
 #[derive(Debug, Args)]
 pub struct ShapeArgs {
-    /// Chunk budget in source tokens.
+    /// Chunk budget in source tokens (for qa: the one the checked run used).
     #[arg(long)]
     pub budget: Option<usize>,
-    /// Skip the automatic termbase (one extraction request per article).
+    /// Skip the automatic termbase, one extraction request per article (for qa: the checked run skipped it).
     #[arg(long)]
     pub no_termbase: bool,
-    /// Do not re-request segments that fail a quality check.
+    /// Do not re-request segments that fail a quality check (for qa: the checked run did not).
     #[arg(long)]
     pub no_repair: bool,
 }
