@@ -65,7 +65,8 @@ pub struct Cli {
         value_enum,
         global = true,
         default_value = "auto",
-        value_name = "WHEN"
+        value_name = "WHEN",
+        help_heading = "Global options"
     )]
     pub color: ColorChoice,
     #[command(subcommand)]
