@@ -370,6 +370,8 @@ mod tests {
             source: None,
             date: None,
             lines: vec![],
+            start: Default::default(),
+            pages: Vec::new(),
             paragraphs: paragraphs
                 .iter()
                 .enumerate()

@@ -456,18 +456,19 @@ fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     }
     let counter = crate::tokens::TokenCounter::for_model("gpt-4o");
     stdout_line(&format!(
-        "{:<4} {} {} {} {} {:>5} {:>6}",
+        "{:<4} {} {} {} {} {:>5} {:>6} {} pages",
         "id",
         fit("section", 16),
         fit("title", 44),
         fit("source", 18),
         fit("date", 6),
         "paras",
-        "tokens"
+        "tokens",
+        fit("start", 14),
     ));
     for a in &issue.articles {
         stdout_line(&format!(
-            "{:<4} {} {} {} {} {:>5} {:>6}",
+            "{:<4} {} {} {} {} {:>5} {:>6} {} {}",
             a.id,
             fit(a.section.as_deref().unwrap_or("-"), 16),
             fit(
@@ -480,7 +481,14 @@ fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
             fit(a.source.as_deref().unwrap_or("-"), 18),
             fit(a.date.as_deref().unwrap_or("-"), 6),
             a.paragraphs.len(),
-            counter.count(&a.full_text())
+            counter.count(&a.full_text()),
+            // How the start was found, and where the article stands.
+            fit(a.start.label(), 14),
+            match a.pages.as_slice() {
+                [first, last] if first != last => format!("{first}-{last}"),
+                [page, ..] => page.to_string(),
+                [] => "-".to_string(),
+            }
         ));
     }
     let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();

@@ -15,6 +15,55 @@ pub enum ArticleKind {
     Clipping,
 }
 
+/// How the parser found where an article starts: shown by `gloss parse`, so
+/// a reader can tell a contents-page match from a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StartRule {
+    /// Not recorded (JSON written before the field existed).
+    #[default]
+    Unknown,
+    /// Everything before the first article: cover, contents, summary box.
+    FrontMatter,
+    /// An entry of the PDF's outline (bookmarks) found in the body.
+    Outline,
+    /// An entry of the issue's contents page (or summary box) found in the body.
+    Contents,
+    /// A heading set in a larger font than the body text (PDF).
+    HeadingFont,
+    /// A numbered heading of the document's top-level numbering scheme.
+    Numbering,
+    /// A Markdown or underlined heading.
+    Heading,
+    /// A `제목 (출처, 11.6)` title line of a titled newsletter.
+    TitleLine,
+    /// An entry of a titled newsletter's clipping table.
+    ClippingTable,
+    /// References, glossaries and notes after the last article.
+    BackMatter,
+    /// No structure found: the whole document is one article.
+    WholeDocument,
+}
+
+impl StartRule {
+    /// The short name `gloss parse` shows (the JSON spelling).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::FrontMatter => "front-matter",
+            Self::Outline => "outline",
+            Self::Contents => "contents",
+            Self::HeadingFont => "heading-font",
+            Self::Numbering => "numbering",
+            Self::Heading => "heading",
+            Self::TitleLine => "title-line",
+            Self::ClippingTable => "clipping-table",
+            Self::BackMatter => "back-matter",
+            Self::WholeDocument => "whole-document",
+        }
+    }
+}
+
 /// One paragraph (or list item, table row, caption) of an article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paragraph {
@@ -45,6 +94,12 @@ pub struct Article {
     pub date: Option<String>,
     /// The 1-based `[first, last]` input line ranges the article came from.
     pub lines: Vec<[usize; 2]>,
+    /// How its start was found.
+    #[serde(default)]
+    pub start: StartRule,
+    /// The 1-based first and last page it stands on (empty when unknown).
+    #[serde(default)]
+    pub pages: Vec<u32>,
     pub paragraphs: Vec<Paragraph>,
 }
 
@@ -110,4 +165,35 @@ pub fn line_ranges(lines: &[usize], is_blank: impl Fn(usize) -> bool) -> Vec<[us
         }
     }
     ranges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn articles_written_before_start_and_pages_still_read() {
+        let old = r#"{"id":"A01","kind":"article","section":null,"title":"T","source":null,
+            "date":null,"lines":[[1,2]],"paragraphs":[]}"#;
+        let a: Article = serde_json::from_str(old).expect("old JSON reads");
+        assert_eq!((a.start, a.pages.len()), (StartRule::Unknown, 0));
+        let mut b = a.clone();
+        b.start = StartRule::Contents;
+        b.pages = vec![3, 5];
+        let json = serde_json::to_value(&b).expect("serializes");
+        assert_eq!(json["start"], "contents");
+        assert_eq!(json["pages"], serde_json::json!([3, 5]));
+    }
+
+    #[test]
+    fn start_labels_are_the_json_spelling() {
+        // Multi-word names are the ones that could drift apart.
+        for rule in [
+            StartRule::FrontMatter,
+            StartRule::HeadingFont,
+            StartRule::WholeDocument,
+        ] {
+            assert_eq!(serde_json::to_value(rule).ok(), Some(rule.label().into()));
+        }
+    }
 }

@@ -18,13 +18,14 @@ static PAGE_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)^(
             ❚\s*([0-9]{1,4}|[ivxlcdm]{1,6}) | ([0-9]{1,4}|[ivxlcdm]{1,6})\s*❚ |
             [-–—]\s*[0-9]{1,4}\s*[-–—] |
+            [0-9]{1,4}\s*/\s*[0-9]{1,4} |
             (page|p\.)\s*[0-9]{1,4}(\s*(of|/)\s*[0-9]{1,4})?
         )$",
     )
     .expect("static regex")
 });
 
-/// Whether a trimmed line is a page marker such as `❚ 2`, `3 ❚`, `i ❚`, `- 4 -`.
+/// Whether a trimmed line is a page marker such as `❚ 2`, `3 ❚`, `i ❚`, `- 4 -`, `3 / 20`.
 pub fn is_page_marker(trimmed: &str) -> bool {
     PAGE_MARKER_RE.is_match(trimmed)
 }
@@ -99,10 +100,19 @@ mod tests {
 
     #[test]
     fn markers() {
-        for m in ["❚ 2", "3 ❚", "i ❚", "❚ ii", "- 4 -", "Page 3 of 10"] {
+        for m in [
+            "❚ 2",
+            "3 ❚",
+            "i ❚",
+            "❚ ii",
+            "- 4 -",
+            "Page 3 of 10",
+            "3 / 20",
+            "12/48",
+        ] {
             assert!(is_page_marker(m), "{m}");
         }
-        for m in ["2023", "❚ 제목", "3 apples", "(11.15)"] {
+        for m in ["2023", "❚ 제목", "3 apples", "(11.15)", "3/4 cup"] {
             assert!(!is_page_marker(m), "{m}");
         }
     }

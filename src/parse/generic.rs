@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Draft, Layout, Line};
-use crate::document::{ArticleKind, display_width};
+use crate::document::{ArticleKind, StartRule, display_width};
 
 static MD_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(\S.*?)\s*#*$").expect("static regex"));
@@ -33,6 +33,8 @@ struct Heading {
     title: String,
     /// Extra lines the heading owns (an underline).
     extra: Option<usize>,
+    /// Numbered (`1.`, `제1장`) rather than marked up (`#`, underline).
+    numbered: bool,
 }
 
 fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
@@ -50,6 +52,7 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                 level: c[1].len(),
                 title: c[2].to_string(),
                 extra: None,
+                numbered: false,
             });
         } else if let Some(c) = NUMBERED.captures(text) {
             // A bare number (`3 `, `2.5 `) before a lower-case word is a
@@ -64,6 +67,7 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                     level: if c.name("sub").is_some() { 2 } else { 1 },
                     title: text.to_string(),
                     extra: None,
+                    numbered: true,
                 });
             }
         } else if let Some(c) = CJK_NUMBERED.captures(text) {
@@ -73,6 +77,7 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                     level: if c.name("top").is_some() { 1 } else { 2 },
                     title: text.to_string(),
                     extra: None,
+                    numbered: true,
                 });
             }
         } else if let Some(next) = lines.get(i + 1)
@@ -86,6 +91,7 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                 level: if next.text().starts_with('=') { 1 } else { 2 },
                 title: text.to_string(),
                 extra: Some(i + 1),
+                numbered: false,
             });
         }
     }
@@ -121,6 +127,7 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Layout {
             ArticleKind::Front,
             title.clone().unwrap_or_else(|| "Front matter".to_string()),
         );
+        draft.start = StartRule::FrontMatter;
         let head: Vec<usize> = headings
             .iter()
             .filter(|h| h.index < first)
@@ -139,6 +146,11 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Layout {
     for (k, h) in splits.iter().enumerate() {
         let end = splits.get(k + 1).map_or(lines.len(), |n| n.index);
         let mut draft = Draft::new(ArticleKind::Article, h.title.clone());
+        draft.start = if h.numbered {
+            StartRule::Numbering
+        } else {
+            StartRule::Heading
+        };
         draft.head.push(lines[h.index].no);
         let body_start = match h.extra {
             Some(u) => {
@@ -173,6 +185,7 @@ fn single_article(lines: &[Line<'_>]) -> Draft {
         (None, None) => String::new(),
     };
     let mut draft = Draft::new(ArticleKind::Article, title);
+    draft.start = StartRule::WholeDocument;
     for l in lines {
         if Some(l.no) == title_line.map(|t| t.no) {
             draft.head.push(l.no);

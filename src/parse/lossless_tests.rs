@@ -641,6 +641,25 @@ fn form_feed_pages() {
             );
         }
     }
+    // Each article knows its pages (from the form feeds) and how it was found.
+    for a in &articles {
+        let [first, last] = a.pages[..] else {
+            panic!("{}: pages {:?}", a.id, a.pages)
+        };
+        let on: Vec<u32> = a
+            .lines
+            .iter()
+            .flat_map(|[f, l]| *f..=*l)
+            .map(|n| src.pages[n - 1])
+            .collect();
+        assert_eq!((first, last), (on[0], on[on.len() - 1]), "{}", a.id);
+        assert_ne!(a.start, crate::document::StartRule::Unknown);
+    }
+    assert!(
+        articles
+            .last()
+            .is_some_and(|a| a.pages[0] > articles[0].pages[0])
+    );
     assert_eq!(
         texts(issue.article("A01").unwrap()),
         [
@@ -907,6 +926,131 @@ fn sample_excerpt() -> impl Strategy<Value = String> {
     })
 }
 
+/// What a generated paged issue holds, to check the parse against.
+#[derive(Debug, Clone)]
+struct PagedIssue {
+    text: String,
+    /// The section titles as the body prints them, in order.
+    titles: Vec<String>,
+    /// How many pages carry the running header.
+    header_pages: usize,
+}
+
+/// A paged issue (form feeds) of another publisher: a cover, a contents
+/// page (dot leaders, a numbered list, or none, then numbered body headings),
+/// sections whose body text runs over pages that carry a running header and
+/// a page number, and references at the end.
+fn paged_issue() -> impl Strategy<Value = PagedIssue> {
+    (
+        prop::collection::vec(
+            (words(1, 3), prop::collection::vec(words(3, 12), 2..14)),
+            2..7,
+        ),
+        0u8..3,
+        prop::sample::select(&["주간 동향 브리프", "Weekly Monitor", "2025년 제17호"][..]),
+        3usize..9,
+        prop::bool::ANY,
+    )
+        .prop_map(|(sections, toc, header, per_page, numbered_pages)| {
+            let roman = ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "Ⅵ", "Ⅶ"];
+            // Unique titles: a generated word list may repeat.
+            let names: Vec<String> = sections
+                .iter()
+                .enumerate()
+                .map(|(k, (t, _))| format!("{t} 과제{k}"))
+                .collect();
+            let mut body: Vec<String> = Vec::new();
+            let mut titles = Vec::new();
+            for (k, (_, paras)) in sections.iter().enumerate() {
+                let title = match toc {
+                    0 => names[k].clone(),
+                    _ => format!("{}. {}", roman[k], names[k]),
+                };
+                titles.push(title.clone());
+                body.push(title);
+                body.extend(paras.iter().cloned());
+            }
+            body.push("참고문헌".to_string());
+            body.push("김 외, 보고서, 2023.".to_string());
+            let mut out = String::from("표지 제목\n발행 기관\n");
+            out.push('\u{c}');
+            match toc {
+                0 => {
+                    out.push_str("목 차\n");
+                    for (k, n) in names.iter().enumerate() {
+                        out.push_str(&format!("{n} ........ {}\n", k + 3));
+                    }
+                }
+                1 => {
+                    out.push_str("차 례\n");
+                    for (k, n) in names.iter().enumerate() {
+                        out.push_str(&format!("{}. {n}\n", k + 1));
+                    }
+                }
+                _ => out.push_str("요약 없음\n"),
+            }
+            let header_pages = body.chunks(per_page).count();
+            for (p, chunk) in body.chunks(per_page).enumerate() {
+                out.push('\u{c}');
+                out.push_str(header);
+                out.push('\n');
+                for l in chunk {
+                    out.push_str(l);
+                    out.push_str("\n\n");
+                }
+                if numbered_pages {
+                    out.push_str(&format!("{}\n", p + 3));
+                } else {
+                    out.push_str(&format!("- {} -\n", p + 3));
+                }
+            }
+            PagedIssue {
+                text: out,
+                titles,
+                header_pages,
+            }
+        })
+}
+
+/// `src` with a layout as a PDF reader would fill it: lines whose text is
+/// one of `titles` set at 16 pt, the rest at 10 pt; and an outline of the
+/// titles when asked.
+fn with_layout(src: &SourceText, titles: &[String], outline: bool) -> SourceText {
+    let mut laid = src.clone();
+    laid.layout = src
+        .lines()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            (!l.trim().is_empty()).then(|| crate::load::LineLayout {
+                page: src.pages[i],
+                x: 60.0,
+                y: 80.0,
+                width: 400.0,
+                page_width: 595.0,
+                page_height: 842.0,
+                font_size: if titles.iter().any(|t| t == l.trim()) {
+                    16.0
+                } else {
+                    10.0
+                },
+                bold: false,
+            })
+        })
+        .collect();
+    if outline {
+        laid.outline = titles
+            .iter()
+            .map(|t| crate::load::OutlineEntry {
+                title: t.clone(),
+                page: None,
+                level: 0,
+            })
+            .collect();
+    }
+    laid
+}
+
 fn assert_lossless(text: &str) -> Result<(), TestCaseError> {
     let Ok(src) = decode("generated", "generated", text.as_bytes()) else {
         return Ok(());
@@ -934,5 +1078,30 @@ proptest! {
     #[test]
     fn sample_excerpts_are_lossless(text in sample_excerpt()) {
         assert_lossless(&text)?;
+    }
+
+    #[test]
+    fn paged_issues_are_lossless_and_their_sections_found(issue in paged_issue()) {
+        assert_lossless(&issue.text)?;
+        let src = decode("generated", "generated", issue.text.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let parsed = parse(&src);
+        let found = titles(&of_kind(&parsed, ArticleKind::Article));
+        prop_assert_eq!(&found, &issue.titles, "{}", issue.text);
+        // The same issue as a PDF would give it: each line's font (the
+        // titles larger), and the outline, or none.
+        for with_outline in [false, true] {
+            let laid = with_layout(&src, &issue.titles, with_outline);
+            let parsed = parse(&laid);
+            if let Err(e) = check_strict(&laid, &parsed) {
+                return Err(TestCaseError::fail(format!("{e}\ninput: {:?}", issue.text)));
+            }
+            prop_assert_eq!(&titles(&of_kind(&parsed, ArticleKind::Article)), &issue.titles);
+        }
+        // A running header on three pages or more never reaches an article.
+        for a in parsed.articles.iter().filter(|_| issue.header_pages >= 3) {
+            for p in &a.paragraphs {
+                prop_assert!(!p.text.contains("주간 동향 브리프") && !p.text.contains("Weekly Monitor"));
+            }
+        }
     }
 }

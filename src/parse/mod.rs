@@ -1,23 +1,34 @@
 //! Stage 2 — parse: turn a decoded document into an [`Issue`] of articles.
 //!
-//! Two layouts are recognised. A *titled* newsletter (like 산업기술 동향워치)
-//! has title lines of the form `제목 (출처, 11.6)`, often a summary table at
-//! the front, sections and a clipping table; everything else goes through a
-//! *generic* reader of headings, numbered sections and blank-line structure,
-//! down to a single article at worst.
+//! First, page furniture goes: page markers, running headers and footers
+//! and page numbers found by repetition across pages ([`furniture`]). Then
+//! three readers are tried in turn. A *titled* newsletter (like 산업기술
+//! 동향워치) has title lines of the form `제목 (출처, 11.6)`, often a summary
+//! table at the front, sections and a clipping table. Any other issue is
+//! read through its contents page or summary box, else its top-level
+//! numbered headings ([`sections`]). Everything else goes through a
+//! *generic* reader of Markdown and underlined headings, down to a single
+//! article at worst. Each article records which rule found its start.
 //!
 //! Lossless by construction: every non-blank line is assigned to exactly one
 //! article (as a heading line or a body line) or dropped with a reason.
 
 pub mod artifacts;
+mod contents;
+pub mod furniture;
 mod generic;
+mod layout;
+mod numbering;
 pub mod paragraphs;
+mod sections;
 mod titled;
 
 use std::collections::HashMap;
 
-use crate::document::{Article, ArticleKind, DroppedLine, Issue, Paragraph, line_ranges};
-use crate::load::SourceText;
+use crate::document::{
+    Article, ArticleKind, DroppedLine, Issue, Paragraph, StartRule, line_ranges,
+};
+use crate::load::{LineLayout, SourceText};
 use paragraphs::{BodyLine, JoinStyle};
 
 /// A non-blank input line.
@@ -29,6 +40,10 @@ pub(crate) struct Line<'a> {
     pub raw: &'a str,
     /// Whether a blank line came right before it.
     pub after_blank: bool,
+    /// The 1-based page it stands on.
+    pub page: u32,
+    /// Where and how it was set, for inputs that carry a layout (PDF).
+    pub layout: Option<LineLayout>,
 }
 
 impl<'a> Line<'a> {
@@ -42,6 +57,8 @@ impl<'a> Line<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Draft {
     pub kind: ArticleKind,
+    /// Which rule found where it starts.
+    pub start: StartRule,
     pub section: Option<String>,
     pub title: String,
     pub category: Option<String>,
@@ -57,6 +74,7 @@ impl Draft {
     pub fn new(kind: ArticleKind, title: impl Into<String>) -> Self {
         Self {
             kind,
+            start: StartRule::Unknown,
             section: None,
             title: title.into(),
             category: None,
@@ -90,19 +108,26 @@ pub fn parse(src: &SourceText) -> Issue {
             no: i + 1,
             raw,
             after_blank,
+            page: src.pages.get(i).copied().unwrap_or(1),
+            layout: src.layout.get(i).copied().flatten(),
         });
         after_blank = false;
     }
 
     let numbered: Vec<(usize, &str)> = non_blank.iter().map(|l| (l.no, l.raw)).collect();
-    let artifacts = artifacts::find(&numbered, titled::is_title_line);
+    let mut artifacts = artifacts::find(&numbered, titled::is_title_line);
+    let furniture = furniture::find(&non_blank, &artifacts, titled::is_title_line);
+    artifacts.extend(furniture);
     let kept: Vec<Line<'_>> = non_blank
         .iter()
         .copied()
         .filter(|l| !artifacts.contains_key(&l.no))
         .collect();
 
-    let layout = titled::parse(&kept).unwrap_or_else(|| generic::parse(&kept));
+    let layout = titled::parse(&kept)
+        .or_else(|| sections::parse(&kept, &src.outline))
+        .unwrap_or_else(|| generic::parse(&kept));
+    let page_of = |no: usize| src.pages.get(no - 1).copied();
     let style = join_style(&non_blank, &kept);
     let raw_by_line: HashMap<usize, Line<'_>> = kept.iter().map(|l| (l.no, *l)).collect();
 
@@ -147,9 +172,18 @@ pub fn parse(src: &SourceText) -> Issue {
             .collect();
         let mut owned: Vec<usize> = draft.head.iter().chain(&draft.body).copied().collect();
         owned.sort_unstable();
+        let pages: Vec<u32> = match (
+            owned.first().and_then(|&n| page_of(n)),
+            owned.last().and_then(|&n| page_of(n)),
+        ) {
+            (Some(a), Some(b)) => vec![a, b],
+            _ => Vec::new(),
+        };
         articles.push(Article {
             id,
             kind: draft.kind,
+            start: draft.start,
+            pages,
             section: draft.section,
             title: draft.title,
             category: draft.category,
@@ -230,6 +264,34 @@ mod lossless_tests;
 pub(crate) mod tests {
     use super::*;
     use crate::load::decode;
+
+    /// The non-blank lines of `text`, all on page 1, without a layout.
+    pub fn lines_of(text: &str) -> Vec<Line<'_>> {
+        let rows: Vec<&str> = text.lines().collect();
+        paged(&[&rows])
+    }
+
+    /// The non-blank lines of `pages` (the lines of each page), numbered
+    /// on through the pages as in one input.
+    pub fn paged<'a>(pages: &[&[&'a str]]) -> Vec<Line<'a>> {
+        let mut out = Vec::new();
+        let mut no = 0;
+        for (p, page) in pages.iter().enumerate() {
+            for raw in *page {
+                no += 1;
+                if !raw.trim().is_empty() {
+                    out.push(Line {
+                        no,
+                        raw,
+                        after_blank: false,
+                        page: p as u32 + 1,
+                        layout: None,
+                    });
+                }
+            }
+        }
+        out
+    }
 
     /// Check the lossless property; returns a description of the first violation.
     pub fn check_lossless(src: &SourceText, issue: &Issue) -> Result<(), String> {

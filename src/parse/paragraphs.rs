@@ -49,7 +49,14 @@ const BLOCK_MARKERS: &[&str] = &[
 const CONTINUES_AFTER: &[char] = &['·', ',', '(', '‘', '“', '/', '&', '-', '「', '『', '['];
 
 fn starts_block(trimmed: &str) -> bool {
-    BLOCK_MARKERS.iter().any(|m| trimmed.starts_with(m))
+    // A bullet from a symbol font reaches the text as a control or
+    // private-use character (pdftotext writes `\u{7}` for some).
+    let glyph = trimmed
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_control() || ('\u{E000}'..='\u{F8FF}').contains(&c));
+    glyph
+        || BLOCK_MARKERS.iter().any(|m| trimmed.starts_with(m))
         || trimmed == "-"
         || trimmed == "*"
         || is_numbered_item(trimmed)
@@ -101,11 +108,30 @@ fn breaks_before(prev: &str, next: &BodyLine<'_>, style: JoinStyle) -> bool {
     if style.blank_lines_separate {
         return next.after_blank;
     }
+    // A finished sentence, then a blank line: a paragraph ended there, even in
+    // text where a blank line follows every line (one sentence per paragraph).
+    if next.after_blank && !prev_has_space && ends_sentence(prev_trimmed) {
+        return true;
+    }
     if prev_has_space || prev_trimmed.ends_with(CONTINUES_AFTER) {
         return false;
     }
     // No trailing space: a full line was broken inside a word; a short one ended.
     display_width(prev_trimmed.trim_start()) * 10 < style.full_width * 8
+}
+
+/// Whether a line ends a sentence: `.`, `!`, `?`, `。`, `！`, `？`, possibly
+/// followed by a closing quote or bracket.
+fn ends_sentence(trimmed: &str) -> bool {
+    let core = trimmed.trim_end_matches(['"', '\'', '”', '’', ')', '」', '』']);
+    core.ends_with(['.', '!', '?', '。', '！', '？'])
+}
+
+/// Whether text ends a Korean report-style sentence (`발표함`, `있음`,
+/// `보고됨`): the ending after at least one more syllable of the word.
+fn ends_report_sentence(text: &str) -> bool {
+    let mut rev = text.chars().rev();
+    matches!(rev.next(), Some('함' | '음' | '됨')) && rev.next().is_some_and(is_hangul)
 }
 
 fn is_cjk(c: char) -> bool {
@@ -132,6 +158,12 @@ fn join_into(text: &mut String, line: &str, style: JoinStyle) {
     let first = next.chars().next();
     let glue = match (last, first) {
         _ if had_space => " ",
+        // A Latin full stop ends a sentence in Korean and English alike: the
+        // next one is set apart by a space (`말했다. 초당`), never glued.
+        (Some('.' | '!' | '?'), Some(b)) if !b.is_ascii_digit() => " ",
+        // Korean report style ends sentences in `…함`, `…음`, `…됨` without a
+        // full stop; a line ending so ended its sentence.
+        _ if ends_report_sentence(text) => " ",
         // Korean separates words with spaces: without pdftotext's trailing
         // space to go by, a break between Hangul is a word break.
         (Some(a), Some(b)) if !style.trailing_space_marks_words && is_hangul(a) && is_hangul(b) => {
@@ -295,5 +327,63 @@ mod tests {
         );
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].text, "First line of a paragraph.");
+    }
+
+    #[test]
+    fn one_sentence_paragraphs_are_neither_merged_nor_glued() {
+        // Every line is a whole sentence with a blank line after it, as in
+        // text exported one paragraph per line; widths vary like real text.
+        let l = lines(&[
+            "정부는 반도체 수출이 지난달 크게 늘었다고 이날 말했다.",
+            "초당 12조 번의 연산을 하는 칩이 양산에 들어갔다.",
+            "업계는 내년에도 이 흐름이 이어질 것으로 본다!",
+            "It is the third quarter in a row.",
+        ]);
+        let b = join(&l, PDF);
+        assert_eq!(b.len(), l.len(), "{b:?}");
+        for (block, line) in b.iter().zip(&l) {
+            assert_eq!(block.text, line.raw);
+        }
+    }
+
+    #[test]
+    fn a_sentence_end_joined_inside_a_paragraph_keeps_its_space() {
+        // No blank line and a full-width line: the two lines are one
+        // paragraph, and the full stop is still followed by a space.
+        let mut l = lines(&[
+            "MURC는 연구개발 과제 대응 방안으로 데이터 수집 및 축적 활용을 말했다.",
+            "초당 12조 번의 연산을 하는 칩",
+        ]);
+        l[1].after_blank = false;
+        let b = join(&l, PDF);
+        assert_eq!(b.len(), 1);
+        assert!(b[0].text.contains("말했다. 초당"), "{}", b[0].text);
+    }
+
+    #[test]
+    fn korean_report_endings_and_symbol_bullets_do_not_glue() {
+        // pdftotext: no trailing space, full-width lines, a symbol-font
+        // bullet (`\u{7}`) opening the next item.
+        let b = join(
+            &lines(&[
+                "영국 정부는 AI 도입 및 활용 관련 계획으로서 국가 AI 전략을 수립함",
+                "영국 정부는 2018년 4월 공공부문 AI 도입을 촉진하기 위한 계획을 발표함",
+                "\u{7}법무부는 새 지침을 공개하였음",
+            ]),
+            PDF,
+        );
+        let texts: Vec<&str> = b.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[0].contains("수립함 영국"), "{}", texts[0]);
+        assert!(texts[1].starts_with('\u{7}'));
+        // A word broken at the line end still joins without a space.
+        let b = join(
+            &lines(&[
+                "MURC는 연구개발 과제 대응 방안으로 데이터 수집 및 축적 데이터 활용 연구",
+                "개발",
+            ]),
+            PDF,
+        );
+        assert!(b[0].text.ends_with("활용 연구개발"));
     }
 }

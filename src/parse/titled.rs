@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Draft, Layout, Line};
-use crate::document::{ArticleKind, display_width};
+use crate::document::{ArticleKind, StartRule, display_width};
 
 /// `title (source, date)` with dates like `11.6`, `11月`, `2023.11.06`.
 static TITLE_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -161,6 +161,7 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Option<Layout> {
                 .push((lines[*h].no, SECTION_HEADING.to_string()));
         }
         let mut draft = Draft::new(ArticleKind::Article, parts.title);
+        draft.start = StartRule::TitleLine;
         draft.source = Some(parts.source);
         draft.date = Some(parts.date);
         draft.section = section.clone();
@@ -213,6 +214,7 @@ fn front_draft(front: &[Line<'_>], dropped: &mut Vec<(usize, String)>) -> Draft 
         ArticleKind::Front,
         title_line.map(|l| l.text()).unwrap_or_default(),
     );
+    draft.start = StartRule::FrontMatter;
     for l in front {
         let text = l.text();
         if Some(l.no) == title_line.map(|t| t.no) {
@@ -308,6 +310,7 @@ fn clipping_draft(lines: &[Line<'_>], item: &ClippingSpan) -> Draft {
         .map(|l| l.text())
         .collect();
     let mut draft = Draft::new(ArticleKind::Clipping, cells.join(" "));
+    draft.start = StartRule::ClippingTable;
     draft
         .head
         .extend(lines[item.start..item.bullet].iter().map(|l| l.no));

@@ -1,0 +1,218 @@
+//! Issues of any publisher: articles start where the issue's contents list
+//! says (see [`super::contents`]), else at the top-level numbered headings
+//! (see [`super::numbering`]). What comes before the first article is front
+//! matter (cover, contents, summary box); references, glossaries and
+//! appendices after the last article are back matter.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::contents::Start;
+use super::{Draft, Layout, Line, contents, layout, numbering};
+use crate::document::{ArticleKind, StartRule, display_width};
+use crate::load::OutlineEntry;
+
+/// Headings of back matter, in the languages gloss reads.
+static BACK_MATTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^[\[<〈【(（\s]*(?:
+            참\s*고\s*문\s*헌|참고\s*자료|용어\s*해설|약어\s*정리|부\s*록(?:\s*\d+)?|
+            references?|bibliography|appendix(?:\s+[0-9a-z]+)?|glossary|disclaimer|
+            参考文献|参考资料|附\s*录|免责声明|参考資料|付録|用語集
+        )[\]>〉】)）\s]*$",
+    )
+    .expect("static regex")
+});
+
+/// Appendices: back matter with content worth reading, kept as front-kind items.
+static APPENDIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)부\s*록|appendix|附\s*录|付録").expect("static regex"));
+
+/// Why back matter other than appendices is dropped.
+pub const BACK_MATTER_DROPPED: &str =
+    "back matter after the last article (references, glossary, disclaimer)";
+
+/// An appendix heading with its number and title: `부록 1. 주요 통계`.
+static NUMBERED_APPENDIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\[<〈【]?\s*(?:부\s*록|appendix|附\s*录|付録)\s*(?:[0-9]{1,2}|[A-Z])\b[\]>〉】.:)]*\s*\S")
+        .expect("static regex")
+});
+
+/// Whether a trimmed line is the heading of back matter.
+pub(crate) fn is_back_matter_heading(text: &str) -> bool {
+    BACK_MATTER.is_match(text)
+        || (NUMBERED_APPENDIX.is_match(text)
+            && display_width(text) <= 80
+            && !text.ends_with(['.', '。', ',']))
+}
+
+/// Read `lines` through the PDF's outline, the contents list, numbered
+/// headings or headings told by their font, in that order; `None` when none
+/// gives at least two articles.
+pub(super) fn parse(lines: &[Line<'_>], outline: &[OutlineEntry]) -> Option<Layout> {
+    if let Some(starts) = layout::outline_starts(lines, outline) {
+        return Some(build(lines, starts, StartRule::Outline));
+    }
+    if let Some(c) = contents::find(lines) {
+        return Some(build(lines, c.starts, StartRule::Contents));
+    }
+    let headings = numbering::top_level(lines);
+    if headings.len() >= 2 {
+        let starts = headings
+            .into_iter()
+            .map(|h| Start {
+                index: h.index,
+                len: h.len,
+                title: h.title,
+            })
+            .collect();
+        return Some(build(lines, starts, StartRule::Numbering));
+    }
+    let by_font = layout::font_headings(lines);
+    (by_font.len() >= 2).then(|| build(lines, by_font, StartRule::HeadingFont))
+}
+
+fn build(lines: &[Line<'_>], starts: Vec<Start>, rule: StartRule) -> Layout {
+    let mut layout = Layout::default();
+    let Some(first) = starts.first() else {
+        return layout;
+    };
+    if first.index > 0 {
+        layout.drafts.push(front_draft(&lines[..first.index]));
+    }
+    for (k, s) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).map_or(lines.len(), |n| n.index);
+        let mut draft = Draft::new(ArticleKind::Article, s.title.clone());
+        draft.start = rule;
+        draft.head = lines[s.index..s.index + s.len]
+            .iter()
+            .map(|l| l.no)
+            .collect();
+        let body = &lines[s.index + s.len..end];
+        // The last article ends where the back matter begins.
+        let back = (k + 1 == starts.len())
+            .then(|| body.iter().position(|l| is_back_matter_heading(l.text())))
+            .flatten();
+        let Some(b) = back else {
+            draft.body = body.iter().map(|l| l.no).collect();
+            layout.drafts.push(draft);
+            continue;
+        };
+        draft.body = body[..b].iter().map(|l| l.no).collect();
+        layout.drafts.push(draft);
+        // Each back-matter heading opens a part: appendices are kept
+        // together, as one front-kind item (read, not summarized);
+        // references and the like are dropped.
+        let tail = &body[b..];
+        let heads: Vec<usize> = (0..tail.len())
+            .filter(|&i| is_back_matter_heading(tail[i].text()))
+            .collect();
+        let mut appendix: Option<Draft> = None;
+        for (h, &at) in heads.iter().enumerate() {
+            let part = &tail[at..heads.get(h + 1).copied().unwrap_or(tail.len())];
+            if !APPENDIX.is_match(part[0].text()) {
+                layout
+                    .dropped
+                    .extend(part.iter().map(|l| (l.no, BACK_MATTER_DROPPED.to_string())));
+                continue;
+            }
+            match appendix.as_mut() {
+                Some(d) => d.body.extend(part.iter().map(|l| l.no)),
+                None => {
+                    let mut d = Draft::new(ArticleKind::Front, part[0].text());
+                    d.start = StartRule::BackMatter;
+                    d.head.push(part[0].no);
+                    d.body = part[1..].iter().map(|l| l.no).collect();
+                    appendix = Some(d);
+                }
+            }
+        }
+        layout.drafts.extend(appendix);
+    }
+    layout
+}
+
+/// Front matter: cover, contents, summary box. All of it is text to read;
+/// its name says what it is rather than guessing a title among the lines.
+fn front_draft(front: &[Line<'_>]) -> Draft {
+    let mut draft = Draft::new(ArticleKind::Front, "Front matter");
+    draft.start = StartRule::FrontMatter;
+    draft.body = front.iter().map(|l| l.no).collect();
+    draft
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::tests::lines_of as lines;
+
+    #[test]
+    fn back_matter_headings() {
+        for t in [
+            "참고문헌",
+            "참 고 문 헌",
+            "[부록 2]",
+            "부록 1. 언론이 다룬 주제",
+            "Appendix B: Data",
+            "References",
+            "参考文献",
+            "免责声明",
+            "용어해설",
+        ] {
+            assert!(is_back_matter_heading(t), "{t}");
+        }
+        for t in [
+            "참고문헌을 정리했다",
+            "References to AI",
+            "부록에서 보듯",
+            "부록 표 1. 의견",
+            "부록 1에 붙임.",
+        ] {
+            assert!(!is_back_matter_heading(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn front_articles_and_back_matter() {
+        let text = "보고서 표지\n1. 서론\n본문 하나\n2. 결론\n본문 둘\n부록 1\n표\n참고문헌\n김, 2023\n부록 2. 통계\n표 둘";
+        let l = lines(text);
+        let layout = parse(&l, &[]).expect("two numbered headings");
+        let shape: Vec<(ArticleKind, StartRule, &str, Vec<usize>)> = layout
+            .drafts
+            .iter()
+            .map(|d| (d.kind, d.start, d.title.as_str(), d.body.clone()))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (
+                    ArticleKind::Front,
+                    StartRule::FrontMatter,
+                    "Front matter",
+                    vec![1]
+                ),
+                (
+                    ArticleKind::Article,
+                    StartRule::Numbering,
+                    "1. 서론",
+                    vec![3]
+                ),
+                (
+                    ArticleKind::Article,
+                    StartRule::Numbering,
+                    "2. 결론",
+                    vec![5]
+                ),
+                (
+                    ArticleKind::Front,
+                    StartRule::BackMatter,
+                    "부록 1",
+                    vec![7, 10, 11]
+                ),
+            ]
+        );
+        let dropped: Vec<usize> = layout.dropped.iter().map(|(no, _)| *no).collect();
+        assert_eq!(dropped, [8, 9]);
+    }
+}
