@@ -1,23 +1,74 @@
 //! Command-line interface: argument definitions and dispatch. Each command
 //! is a thin layer over the library's stages.
 
+mod runs;
+
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::cache::{Cache, Mode};
 use crate::config::{Config, Overrides};
 use crate::error::{GlossError, Result};
 use crate::pipeline::{self, RunOptions, Stages};
+use crate::progress::{self, ColorChoice};
 use crate::render::Format;
+
+pub use runs::{RunRecord, data_dir};
+
+/// Exit statuses, shown in `--help`; `main` and the commands return exactly these.
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// An error (input, config, endpoint, output), or nothing could be translated.
+    pub const ERROR: i32 = 1;
+    /// A usage error: bad flag, argument or value.
+    pub const USAGE: i32 = 2;
+    /// `--strict`: segments were left flagged or untranslated.
+    pub const STRICT: i32 = 3;
+    /// Interrupted by Ctrl-C; finished work is cached.
+    pub const INTERRUPTED: i32 = 130;
+}
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0    success
+  1    error (input, config, endpoint, output), or nothing could be translated
+  2    usage error (bad flag, argument or value)
+  3    --strict: segments left flagged or untranslated
+  130  interrupted (Ctrl-C); finished work is cached, rerun to resume
+
+Environment: GLOSS_PROFILE, GLOSS_MODEL, GLOSS_CACHE_DIR, GLOSS_DATA_DIR, NO_COLOR";
 
 /// Translate foreign-language newsletter issues into bilingual digests and
 /// executive briefs through any OpenAI-compatible endpoint.
 #[derive(Debug, Parser)]
-#[command(name = "gloss", version, about, long_about = None)]
+#[command(name = "gloss", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
+    /// Only warnings and errors on stderr: no progress, no list of files, no summary line.
+    #[arg(
+        long,
+        short = 'q',
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Global options"
+    )]
+    pub quiet: bool,
+    /// More detail on stderr: the endpoint used and each chunk's traffic.
+    #[arg(long, short = 'v', global = true, help_heading = "Global options")]
+    pub verbose: bool,
+    /// Colour warnings and errors: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "auto",
+        value_name = "WHEN",
+        help_heading = "Global options"
+    )]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -28,18 +79,20 @@ pub enum Command {
     Parse {
         /// The issue's text file, or - for standard input.
         file: PathBuf,
-        /// Print JSON instead of a table.
+        /// Print the parsed issue as JSON on stdout instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Dry run: chunks, requests, tokens and estimated cost (sends nothing).
     Plan {
+        /// The issue's text file, or - for standard input.
         file: PathBuf,
         #[command(flatten)]
         endpoint: EndpointArgs,
         /// Chunk budget in source tokens.
         #[arg(long)]
         budget: Option<usize>,
+        /// Print the plan as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -50,22 +103,14 @@ pub enum Command {
     /// Everything: translate, summarize, brief; writes digest and brief.
     Run(TranslateArgs),
     /// Build the issue's termbase (names and their English forms) and print or save it.
-    Glossary {
-        #[command(flatten)]
-        args: TranslateArgs,
-        /// Save the merged termbase as TOML, usable with --glossary.
-        #[arg(long)]
-        save: Option<PathBuf>,
-    },
+    Glossary(GlossaryArgs),
     /// The quality report of an issue from the cache (sends nothing).
-    Qa {
-        #[command(flatten)]
-        args: TranslateArgs,
-    },
+    Qa(QaArgs),
     /// Check an endpoint: reachable, lists the model, answers a one-token completion.
     Doctor {
         #[command(flatten)]
         endpoint: EndpointArgs,
+        /// Print the checks as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -73,6 +118,7 @@ pub enum Command {
     Config {
         #[command(flatten)]
         endpoint: EndpointArgs,
+        /// Print the profile and its sources as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -83,22 +129,44 @@ pub enum Command {
         /// Cache folder (default: gloss.toml's cache_dir, $GLOSS_CACHE_DIR, or the user cache dir).
         #[arg(long, global = true, env = "GLOSS_CACHE_DIR")]
         cache_dir: Option<PathBuf>,
+        /// Print the result as JSON on stdout.
         #[arg(long, global = true)]
         json: bool,
     },
+    /// List past runs: when, input, profile, model, requests, tokens, cost, output folder.
+    Runs {
+        /// Only the last N runs.
+        #[arg(long, short = 'n', value_name = "N")]
+        last: Option<usize>,
+        /// Print the runs as a JSON array on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script (e.g. `gloss completions bash > ~/.local/share/bash-completion/completions/gloss`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `gloss man > gloss.1 && man -l gloss.1`.
+    Man,
 }
 
 /// Which endpoint to use.
 #[derive(Debug, Clone, Args)]
 pub struct EndpointArgs {
+    /// `--profile`/`--model` came from `GLOSS_PROFILE`/`GLOSS_MODEL`; set by
+    /// [`Cli::from_env_and_args`], so `gloss config` names the right source.
+    #[arg(skip)]
+    pub from_env: EnvSources,
     /// Endpoint profile from the config (openai, local, ollama, vllm, lmstudio, or your own).
-    #[arg(long, short = 'p')]
+    #[arg(long, short = 'p', env = "GLOSS_PROFILE")]
     pub profile: Option<String>,
     /// Override the profile's base URL (e.g. http://127.0.0.1:8080/v1).
     #[arg(long)]
     pub base_url: Option<String>,
     /// Override the profile's model.
-    #[arg(long, short = 'm')]
+    #[arg(long, short = 'm', env = "GLOSS_MODEL")]
     pub model: Option<String>,
     /// Name of the environment variable holding the key for this endpoint.
     #[arg(long)]
@@ -108,36 +176,19 @@ pub struct EndpointArgs {
     pub trust_workspace: bool,
 }
 
+/// What every command that reads an issue through a profile needs.
 #[derive(Debug, Args)]
-pub struct TranslateArgs {
+pub struct SourceArgs {
     /// The issue's text file, or - for standard input.
     pub file: PathBuf,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
-    /// Output folder; files go to OUT/<input name>/.
-    #[arg(long, default_value = "out")]
-    pub out: PathBuf,
-    /// Output formats, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "md,html,json")]
-    pub format: Vec<Format>,
     /// Only these articles, comma-separated ids (A01,C03); see `gloss parse`.
     #[arg(long, value_delimiter = ',')]
     pub articles: Option<Vec<String>>,
-    /// Requests in flight at once (default: the profile's concurrency).
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
-    /// Chunk budget in source tokens.
-    #[arg(long)]
-    pub budget: Option<usize>,
     /// Cache folder.
     #[arg(long, env = "GLOSS_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Neither read nor write the cache.
-    #[arg(long, conflicts_with = "refresh")]
-    pub no_cache: bool,
-    /// Ignore cached results and store fresh ones.
-    #[arg(long)]
-    pub refresh: bool,
     /// Folder of prompt templates overriding the built-in ones.
     #[arg(long)]
     pub prompts: Option<PathBuf>,
@@ -147,16 +198,94 @@ pub struct TranslateArgs {
     /// Glossary file (CSV `source,target[,note]` or TOML `[[term]]`), e.g. one saved by `gloss glossary --save`.
     #[arg(long)]
     pub glossary: Option<PathBuf>,
-    /// Skip the automatic termbase (one extraction request per article).
+}
+
+/// How the commands that send requests send them.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// Requests in flight at once (default: the profile's concurrency).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "refresh")]
+    pub no_cache: bool,
+    /// Ignore cached results and store fresh ones.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+/// How a run translates. These choose the cache entries, so `qa` takes
+/// them too, to find the run it checks.
+#[derive(Debug, Args)]
+pub struct ShapeArgs {
+    /// Chunk budget in source tokens (for qa: the one the checked run used).
+    #[arg(long)]
+    pub budget: Option<usize>,
+    /// Skip the automatic termbase, one extraction request per article (for qa: the checked run skipped it).
     #[arg(long)]
     pub no_termbase: bool,
-    /// Do not re-request segments that fail a quality check.
+    /// Do not re-request segments that fail a quality check (for qa: the checked run did not).
     #[arg(long)]
     pub no_repair: bool,
+}
+
+impl ShapeArgs {
+    fn apply(&self, opts: &mut RunOptions) {
+        opts.overrides.chunk_tokens = self.budget;
+        opts.termbase = !self.no_termbase;
+        opts.repair = !self.no_repair;
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TranslateArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub requests: RequestArgs,
+    /// Output folder; files go to OUT/<input name>/. `-` writes the one chosen --format to stdout.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Output formats, comma-separated: md, html, json (bilingual), translation-md, txt (translation only).
+    #[arg(long, value_delimiter = ',', default_value = "md,html,json")]
+    pub format: Vec<Format>,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
     /// Exit with status 3 when any segment is left flagged or untranslated.
     #[arg(long)]
     pub strict: bool,
-    /// Print the manifest's totals as JSON on stdout.
+    /// Open the HTML digest (or brief) when done, with xdg-open or open.
+    #[arg(long)]
+    pub open: bool,
+    /// Print the run as JSON on stdout: totals, output folder, files, profile, model, exit status.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GlossaryArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub requests: RequestArgs,
+    /// Save the merged termbase as TOML, usable with --glossary.
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+    /// Print the terms and conflicts as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QaArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+    /// Exit with status 3 when any segment is flagged or not translated yet.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -167,15 +296,69 @@ pub enum CacheAction {
     Stats,
     /// Remove entries older than DAYS.
     Prune {
-        #[arg(long)]
+        /// Age in days (fractions allowed, e.g. 0.5).
+        #[arg(long, value_name = "DAYS")]
         older_than: f64,
     },
     /// Remove every entry.
     Clear,
 }
 
+/// Which endpoint values the environment, not a flag, supplied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnvSources {
+    pub profile: bool,
+    pub model: bool,
+}
+
+impl Cli {
+    /// Parse the process's arguments (exiting on a usage error, as clap
+    /// does), noting which endpoint values came from the environment.
+    pub fn from_env_and_args() -> Cli {
+        use clap::FromArgMatches;
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let mut m = &matches;
+        let mut sources = EnvSources::default();
+        loop {
+            let env = |id: &str| {
+                m.ids().any(|i| i == id)
+                    && m.value_source(id) == Some(clap::parser::ValueSource::EnvVariable)
+            };
+            sources.profile |= env("profile");
+            sources.model |= env("model");
+            match m.subcommand() {
+                Some((_, sub)) => m = sub,
+                None => break,
+            }
+        }
+        if let Some(endpoint) = cli.command.endpoint_mut() {
+            endpoint.from_env = sources;
+        }
+        cli
+    }
+}
+
+impl Command {
+    fn endpoint_mut(&mut self) -> Option<&mut EndpointArgs> {
+        match self {
+            Command::Plan { endpoint, .. }
+            | Command::Doctor { endpoint, .. }
+            | Command::Config { endpoint, .. } => Some(endpoint),
+            Command::Translate(a) | Command::Brief(a) | Command::Run(a) => {
+                Some(&mut a.source.endpoint)
+            }
+            Command::Glossary(a) => Some(&mut a.source.endpoint),
+            Command::Qa(a) => Some(&mut a.source.endpoint),
+            _ => None,
+        }
+    }
+}
+
 fn overrides(endpoint: &EndpointArgs) -> Overrides {
     Overrides {
+        profile_from_env: endpoint.from_env.profile,
+        model_from_env: endpoint.from_env.model,
         profile: endpoint.profile.clone(),
         base_url: endpoint.base_url.clone(),
         model: endpoint.model.clone(),
@@ -187,6 +370,7 @@ fn overrides(endpoint: &EndpointArgs) -> Overrides {
 
 /// Run a parsed command line. Returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
+    progress::Console::new(cli.quiet, cli.verbose, cli.color).install();
     match cli.command {
         Command::Parse { file, json } => parse(&file, json),
         Command::Plan {
@@ -201,6 +385,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 brief: false,
                 digest: true,
             },
+            "translate",
         ),
         Command::Brief(args) => translate(
             args,
@@ -208,6 +393,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 brief: true,
                 digest: false,
             },
+            "brief",
         ),
         Command::Run(args) => translate(
             args,
@@ -215,6 +401,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 brief: true,
                 digest: true,
             },
+            "run",
         ),
         Command::Doctor { endpoint, json } => doctor(&endpoint, json),
         Command::Config { endpoint, json } => {
@@ -223,15 +410,31 @@ pub fn run(cli: Cli) -> Result<i32> {
                 true => stdout_line(&serde_json::to_string_pretty(&report).unwrap_or_default()),
                 false => report.lines().iter().for_each(|l| stdout_line(l)),
             }
-            Ok(0)
+            Ok(exit::OK)
         }
-        Command::Glossary { args, save } => glossary(args, save),
-        Command::Qa { args } => qa(args),
+        Command::Glossary(args) => glossary(args),
+        Command::Qa(args) => qa(args),
         Command::Cache {
             action,
             cache_dir,
             json,
         } => cache(action, cache_dir, json),
+        Command::Runs { last, json } => runs::list(last, json),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "gloss", &mut out);
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|source| GlossError::Output {
+                    path: PathBuf::from("-"),
+                    source,
+                })?;
+            Ok(exit::OK)
+        }
     }
 }
 
@@ -432,43 +635,106 @@ fn plan(
     Ok(0)
 }
 
-fn run_options(args: &TranslateArgs, stages: Stages) -> RunOptions {
-    let mut o = overrides(&args.endpoint);
-    o.jobs = args.jobs;
-    o.chunk_tokens = args.budget;
-    o.cache_dir = args.cache_dir.clone();
+/// The run options every issue-reading command starts from; each command
+/// then sets what its own flags decide.
+fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
+    let mut o = overrides(&source.endpoint);
+    o.cache_dir = source.cache_dir.clone();
     RunOptions {
-        input: args.file.clone(),
-        out_dir: Some(args.out.clone()),
-        formats: args.format.clone(),
-        articles: args.articles.clone(),
+        input: source.file.clone(),
+        out_dir: None,
+        formats: Vec::new(),
+        articles: source.articles.clone(),
         overrides: o,
-        cache_mode: if args.no_cache {
-            Mode::Off
-        } else if args.refresh {
-            Mode::Refresh
-        } else {
-            Mode::Normal
-        },
-        prompts_dir: args.prompts.clone(),
-        target_language: args.to.clone(),
+        cache_mode: Mode::Normal,
+        prompts_dir: source.prompts.clone(),
+        target_language: source.to.clone(),
         progress: std::io::stderr().is_terminal(),
         stages,
-        glossary: args.glossary.clone(),
-        termbase: !args.no_termbase,
-        repair: !args.no_repair,
+        glossary: source.glossary.clone(),
+        termbase: true,
+        repair: true,
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| GlossError::Runtime(e.to_string()))
+impl RequestArgs {
+    fn apply(&self, opts: &mut RunOptions) {
+        opts.overrides.jobs = self.jobs;
+        opts.cache_mode = if self.no_cache {
+            Mode::Off
+        } else if self.refresh {
+            Mode::Refresh
+        } else {
+            Mode::Normal
+        };
+    }
 }
 
-fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
-    let opts = run_options(&args, stages);
+/// `--out -`: the one format that goes to stdout, or why that cannot be.
+fn stdout_format(args: &TranslateArgs, stages: Stages) -> Result<Option<Format>> {
+    if args.out != Path::new("-") {
+        return Ok(None);
+    }
+    let [format] = args.format[..] else {
+        return Err(GlossError::Usage(
+            "--out - writes one format to standard output; choose it with --format (e.g. --format md)"
+                .into(),
+        ));
+    };
+    if args.open {
+        return Err(GlossError::Usage(
+            "--open needs files: drop --out - or --open".into(),
+        ));
+    }
+    if args.json {
+        return Err(GlossError::Usage(
+            "--out - and --json both write to standard output; choose one".into(),
+        ));
+    }
+    if format.translation_only() && !stages.digest {
+        return Err(GlossError::Usage(
+            "the brief has no translation-only format; use `gloss translate` for translation-md or txt"
+                .into(),
+        ));
+    }
+    if stages.digest && stages.brief && !format.translation_only() {
+        return Err(GlossError::Usage(
+            "`gloss run --out -` would print two documents; use `gloss translate --out -` for the digest or `gloss brief --out -` for the brief"
+                .into(),
+        ));
+    }
+    Ok(Some(format))
+}
+
+/// The name `--format` knows a format by.
+fn format_name(format: Format) -> String {
+    clap::ValueEnum::to_possible_value(&format)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Result<i32> {
+    let to_stdout = stdout_format(&args, stages)?;
+    if !stages.digest && args.format.iter().any(|f| f.translation_only()) {
+        progress::note("translation-md and txt are digest formats; `gloss brief` writes neither");
+    }
+    // `--out -`: the pipeline writes into a temp folder; the one file goes to stdout.
+    let scratch = match to_stdout {
+        Some(_) => Some(tempfile::tempdir().map_err(|source| GlossError::Output {
+            path: std::env::temp_dir(),
+            source,
+        })?),
+        None => None,
+    };
+    let mut opts = run_options(&args.source, stages);
+    opts.out_dir = Some(match &scratch {
+        Some(dir) => dir.path().to_path_buf(),
+        None => args.out.clone(),
+    });
+    opts.formats = args.format.clone();
+    args.requests.apply(&mut opts);
+    args.shape.apply(&mut opts);
+    opts.progress = opts.progress && !progress::Console::get().quiet;
     let runtime = runtime()?;
     // Ctrl-C drops the run: its tasks are aborted, and every result finished
     // before is already in the cache.
@@ -480,13 +746,152 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
     })?;
     let t = &result.manifest.totals;
     for w in &result.warnings {
-        eprintln!("gloss: warning: {w}");
+        progress::warn(w);
     }
+    let segments: usize = result
+        .digest
+        .articles
+        .iter()
+        .map(|a| a.segments.len())
+        .sum();
+    let flagged: usize = result.digest.flagged();
+    // Repairs that pass, in the digest: this run's plus those the cache remembers.
+    let repaired_total = result
+        .digest
+        .articles
+        .iter()
+        .flat_map(|a| &a.segments)
+        .filter(|s| s.repaired && s.flags.is_empty())
+        .count() as u64;
+    let repaired_cached = repaired_total.saturating_sub(t.repaired);
+    let mut code = exit::OK;
+    if segments > 0 && t.failed_segments == segments {
+        progress::error(&format!(
+            "no segment was translated; see the errors in {}",
+            result.out_dir.join("manifest.json").display()
+        ));
+        code = exit::ERROR;
+    } else {
+        if flagged > 0 {
+            let reasons: Vec<String> = t
+                .flagged_segments
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
+            progress::warn(&format!(
+                "{flagged} segments flagged by quality checks ({}); see ⚠ in the digest and `gloss qa`",
+                reasons.join(", "),
+            ));
+        }
+        if t.failed_segments > 0 {
+            progress::warn(&format!(
+                "{} segments have no translation (marked ⚠ in the digest; see manifest.json); rerun to retry them",
+                t.failed_segments
+            ));
+        }
+        if args.strict && (flagged > 0 || t.failed_segments > 0) {
+            progress::error(&format!(
+                "--strict: {flagged} flagged and {} untranslated segments remain",
+                t.failed_segments
+            ));
+            code = exit::STRICT;
+        }
+    }
+
+    // The written files, and where they are for the user.
+    let mut printed = false;
+    if let Some(format) = to_stdout {
+        let file = result
+            .files
+            .iter()
+            .find(|f| f.file_name().is_some_and(|n| n != "manifest.json"));
+        if let Some(file) = file {
+            let bytes = std::fs::read(file).map_err(|source| GlossError::Output {
+                path: file.clone(),
+                source,
+            })?;
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = std::io::stdout().lock().write_all(&bytes);
+            printed = true;
+        } else {
+            progress::warn(&format!(
+                "no {} output was produced, nothing written to standard output",
+                format_name(format)
+            ));
+        }
+    }
+    let shown_files: Vec<String> = match &to_stdout {
+        Some(_) if printed => vec!["-".to_string()],
+        Some(_) => Vec::new(),
+        None => result
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+    };
+    let out_dir = match &to_stdout {
+        Some(_) => "-".to_string(),
+        None => result.out_dir.display().to_string(),
+    };
     if args.json {
-        stdout_line(&serde_json::to_string_pretty(t).unwrap_or_default());
+        let summary = serde_json::json!({
+            "command": command,
+            "input": result.manifest.input,
+            "profile": result.manifest.profile,
+            "model": result.manifest.model,
+            "endpoint": result.manifest.endpoint,
+            "out_dir": out_dir,
+            "files": shown_files,
+            "flagged": flagged,
+            "repaired_from_cache": repaired_cached,
+            "exit_status": code,
+            "totals": t,
+        });
+        stdout_line(&serde_json::to_string_pretty(&summary).unwrap_or_default());
     }
-    eprintln!(
-        "gloss: {} chunks: {} requests sent, {} cache hits, {} tokens in / {} out{}, est. cost {}, {:.1} s → {}",
+
+    progress::detail(&format!(
+        "profile {} · model {} · {} · chunk budget {}",
+        result.manifest.profile,
+        result.manifest.model,
+        result.manifest.endpoint,
+        result.manifest.chunk_budget
+    ));
+    for c in &result.manifest.chunks {
+        progress::detail(&format!(
+            "  {} {}: {} · {} requests, {} attempts, {} tokens in / {} out{}",
+            c.chunk,
+            if c.traffic.cache_hit { "(cached)" } else { "" },
+            c.status,
+            c.traffic.requests,
+            c.traffic.attempts,
+            c.traffic.tokens_in,
+            c.traffic.tokens_out,
+            c.error
+                .as_deref()
+                .map(|e| format!(" · {e}"))
+                .unwrap_or_default()
+        ));
+    }
+    // One block at the end: every file written, then the summary line last.
+    if let Some(format) = to_stdout.filter(|_| printed) {
+        progress::info(&format!("wrote {} to standard output", format_name(format)));
+    } else {
+        for f in &shown_files {
+            progress::info(&format!("wrote {f}"));
+        }
+    }
+    let repairs = match (t.repair_requests, repaired_cached) {
+        (0, 0) => String::new(),
+        (0, cached) => format!("; {cached} repaired earlier (cached)"),
+        (sent, 0) => format!("; repaired {} of {sent} re-requested this run", t.repaired),
+        (sent, cached) => format!(
+            "; repaired {} of {sent} re-requested this run, {cached} earlier (cached)",
+            t.repaired
+        ),
+    };
+    progress::info(&format!(
+        "{} chunks: {} requests sent, {} cache hits, {} tokens in / {} out{}, est. cost {}{repairs}, {:.1} s → {out_dir}",
         t.chunks,
         t.requests,
         t.cache_hits,
@@ -500,66 +905,57 @@ fn translate(args: TranslateArgs, stages: Stages) -> Result<i32> {
         t.estimated_cost_usd
             .map_or("unknown".to_string(), |c| format!("${c:.4}")),
         t.wall_ms as f64 / 1000.0,
-        result.out_dir.display()
-    );
-    for f in result
-        .files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "md"))
-    {
-        eprintln!("gloss: wrote {}", f.display());
+    ));
+    runs::append(&RunRecord::new(command, &result.manifest, out_dir, code));
+    if args.open && code != exit::ERROR {
+        open_html(&result.files);
     }
-    let segments: usize = result
-        .digest
-        .articles
-        .iter()
-        .map(|a| a.segments.len())
-        .sum();
-    if segments > 0 && t.failed_segments == segments {
-        eprintln!(
-            "gloss: error: no segment was translated; see the errors in {}",
-            result.out_dir.join("manifest.json").display()
-        );
-        return Ok(1);
-    }
-    let flagged: usize = result.digest.flagged();
-    if flagged > 0 {
-        let reasons: Vec<String> = t
-            .flagged_segments
-            .iter()
-            .map(|(k, n)| format!("{n} {k}"))
-            .collect();
-        eprintln!(
-            "gloss: warning: {flagged} segments flagged by quality checks ({}; {} repaired of {} re-requested); see ⚠ in the digest and `gloss qa`",
-            reasons.join(", "),
-            t.repaired,
-            t.repair_requests
-        );
-    }
-    if args.strict && (flagged > 0 || t.failed_segments > 0) {
-        eprintln!(
-            "gloss: error: --strict: {flagged} flagged and {} untranslated segments remain",
-            t.failed_segments
-        );
-        return Ok(3);
-    }
-    if t.failed_segments > 0 {
-        eprintln!(
-            "gloss: warning: {} segments have no translation (marked ⚠ in the digest; see manifest.json); rerun to retry them",
-            t.failed_segments
-        );
-    }
-    Ok(0)
+    Ok(code)
 }
 
-fn glossary(args: TranslateArgs, save: Option<PathBuf>) -> Result<i32> {
-    let opts = run_options(
-        &args,
+/// Open the HTML digest (else the brief) with the desktop's opener; a note,
+/// not an error, when there is none or no HTML was written.
+fn open_html(files: &[PathBuf]) {
+    let html = ["digest.html", "brief.html"]
+        .iter()
+        .find_map(|name| files.iter().find(|f| f.ends_with(name)));
+    let Some(html) = html else {
+        progress::note("--open: no HTML file was written (add html to --format)");
+        return;
+    };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let status = std::process::Command::new(opener)
+        .arg(html)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => progress::note(&format!(
+            "--open: {opener} {} exited with {s}",
+            html.display()
+        )),
+        Err(_) => progress::note(&format!(
+            "--open: no {opener} found; open {} yourself",
+            html.display()
+        )),
+    }
+}
+
+fn glossary(args: GlossaryArgs) -> Result<i32> {
+    let mut opts = run_options(
+        &args.source,
         Stages {
             brief: false,
             digest: false,
         },
     );
+    args.requests.apply(&mut opts);
+    opts.progress = opts.progress && !progress::Console::get().quiet;
     let p = pipeline::prepare(&opts)?;
     let client = std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile));
     let (termbase, reports) = runtime()?.block_on(async {
@@ -569,13 +965,14 @@ fn glossary(args: TranslateArgs, save: Option<PathBuf>) -> Result<i32> {
         }
     })?;
     if let Some(w) = p.cache.write_failure() {
-        eprintln!("gloss: warning: {w}");
+        progress::warn(w);
     }
     let sent: u32 = reports.iter().map(|r| r.traffic.requests).sum();
     if args.json {
         stdout_line(
             &serde_json::to_string_pretty(&serde_json::json!({
                 "terms": termbase.glossary.terms, "conflicts": termbase.conflicts,
+                "saved": args.save, "requests": sent,
             }))
             .unwrap_or_default(),
         );
@@ -587,32 +984,40 @@ fn glossary(args: TranslateArgs, save: Option<PathBuf>) -> Result<i32> {
             stdout_line(&format!("conflict: {c}"));
         }
     }
-    if let Some(path) = save {
-        crate::render::write_atomic(&path, termbase.glossary.to_toml().as_bytes())?;
-        eprintln!(
-            "gloss: saved {} terms to {} (edit it, then pass --glossary {})",
+    if let Some(path) = &args.save {
+        crate::render::write_atomic(path, termbase.glossary.to_toml().as_bytes())?;
+        progress::info(&format!(
+            "saved {} terms to {} (edit it, then pass --glossary {})",
             termbase.glossary.terms.len(),
             path.display(),
             path.display()
-        );
+        ));
     }
-    eprintln!(
-        "gloss: {} terms from {} articles, {} requests sent",
+    progress::info(&format!(
+        "{} terms from {} articles, {} requests sent",
         termbase.glossary.terms.len(),
         reports.len(),
         sent
-    );
-    Ok(0)
+    ));
+    Ok(exit::OK)
 }
 
-fn qa(args: TranslateArgs) -> Result<i32> {
-    let opts = run_options(
-        &args,
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| GlossError::Runtime(e.to_string()))
+}
+
+fn qa(args: QaArgs) -> Result<i32> {
+    let mut opts = run_options(
+        &args.source,
         Stages {
             brief: false,
             digest: false,
         },
     );
+    args.shape.apply(&mut opts);
     let report = pipeline::qa_report(&opts)?;
     if args.json {
         stdout_line(&serde_json::to_string_pretty(&report).unwrap_or_default());
@@ -662,9 +1067,9 @@ fn qa(args: TranslateArgs) -> Result<i32> {
     let untranslated = report.checked < report.segments;
     Ok(
         if args.strict && (!report.flagged.is_empty() || untranslated) {
-            3
+            exit::STRICT
         } else {
-            0
+            exit::OK
         },
     )
 }
@@ -680,7 +1085,7 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
     let (profile, warnings) = config.profile(&overrides(endpoint))?;
     let report = config.report(&overrides(endpoint))?;
     for w in warnings {
-        eprintln!("gloss: warning: {w}");
+        progress::warn(&w);
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -711,7 +1116,7 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
             }
         }
     }
-    Ok(if ok { 0 } else { 1 })
+    Ok(if ok { exit::OK } else { exit::ERROR })
 }
 
 /// What `cache clear`/`prune` did, with the files they left alone.
@@ -792,5 +1197,5 @@ fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool) -> Result<
             report_cleaned(&cleaned, "", cache.root(), json);
         }
     }
-    Ok(0)
+    Ok(exit::OK)
 }

@@ -198,6 +198,10 @@ pub struct Overrides {
     pub cache_dir: Option<PathBuf>,
     /// `--trust-workspace`: honour the workspace file's key settings.
     pub trust_workspace: bool,
+    /// `profile` came from `$GLOSS_PROFILE`, not `--profile` (for the report).
+    pub profile_from_env: bool,
+    /// `model` came from `$GLOSS_MODEL`, not `--model` (for the report).
+    pub model_from_env: bool,
 }
 
 fn builtin() -> ConfigFile {
@@ -526,10 +530,16 @@ impl Config {
             .unwrap_or_else(|| self.default_profile.clone());
         let file = self.profiles.get(&name).cloned().ok_or_else(|| {
             let known: Vec<&str> = self.profiles.keys().map(|k| k.as_str()).collect();
-            GlossError::Config(format!(
-                "no profile named {name:?} (known: {}); define it in gloss.toml under [profiles.{name}]",
-                known.join(", ")
-            ))
+            match closest(&name, &known) {
+                Some(near) => GlossError::Config(format!(
+                    "no profile named {name:?}; did you mean {near:?}? (known: {})",
+                    known.join(", ")
+                )),
+                None => GlossError::Config(format!(
+                    "no profile named {name:?} (known: {}); define it in gloss.toml under [profiles.{name}]",
+                    known.join(", ")
+                )),
+            }
         })?;
         let mut origins = self.origins.get(&name).cloned().unwrap_or_default();
         let mut base_url = file
@@ -569,7 +579,11 @@ impl Config {
             origins.insert("api_key_env", Origin::Flag("--api-key-env"));
         }
         if overrides.model.is_some() {
-            origins.insert("model", Origin::Flag("--model"));
+            let origin = match overrides.model_from_env {
+                true => Origin::Env("GLOSS_MODEL"),
+                false => Origin::Flag("--model"),
+            };
+            origins.insert("model", origin);
         }
         if overrides.jobs.is_some() {
             origins.insert("concurrency", Origin::Flag("--jobs"));
@@ -724,7 +738,9 @@ impl Config {
             files: self.files.clone(),
             warnings: resolved.warnings.clone(),
             profile: p.name.clone(),
-            profile_from: if overrides.profile.is_some() {
+            profile_from: if overrides.profile_from_env {
+                Origin::Env("GLOSS_PROFILE")
+            } else if overrides.profile.is_some() {
                 Origin::Flag("--profile")
             } else {
                 self.default_profile_origin.clone()
@@ -770,6 +786,19 @@ fn origin(url: &str) -> String {
     let (scheme, rest) = lower.split_once("://").unwrap_or(("http", lower.as_str()));
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
     format!("{scheme}://{host}")
+}
+
+/// The known name a mistyped `name` most likely meant: at most a third of
+/// its letters (and at least one) away, case ignored; ties go to the first.
+fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let name = name.to_lowercase();
+    let limit = (name.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (strsim::osa_distance(&name, &k.to_lowercase()), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 #[cfg(test)]

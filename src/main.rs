@@ -1,17 +1,17 @@
 //! The `gloss` binary: parse arguments, run, and turn errors into one line.
 
-use clap::Parser;
+use gloss::cli::exit;
 
 fn main() {
-    let cli = gloss::cli::Cli::parse();
+    let cli = gloss::cli::Cli::from_env_and_args();
     let code = match gloss::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("gloss: error: {e}");
+            gloss::progress::error(&e.to_string());
             match e {
-                gloss::GlossError::Interrupted => 130,
-                gloss::GlossError::Usage(_) => 2,
-                _ => 1,
+                gloss::GlossError::Interrupted => exit::INTERRUPTED,
+                gloss::GlossError::Usage(_) => exit::USAGE,
+                _ => exit::ERROR,
             }
         }
     };

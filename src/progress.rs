@@ -1,10 +1,14 @@
-//! Progress bars on stderr, one per stage; hidden when stderr is not a terminal.
+//! What gloss says on stderr: progress bars, one per stage (hidden when
+//! stderr is not a terminal), and the `warning:`/`error:`/`note:` lines, which
+//! follow `-q`, `-v` and `--color`.
+
+use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A bar for `total` `units` (chunks, articles) of `stage`.
 pub fn stage_bar(stage: &str, units: &str, total: u64, visible: bool) -> ProgressBar {
-    let target = if visible {
+    let target = if visible && !Console::get().quiet {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
@@ -19,4 +23,103 @@ pub fn stage_bar(stage: &str, units: &str, total: u64, visible: bool) -> Progres
     );
     bar.set_prefix(stage.to_string());
     bar
+}
+
+/// When to colour the `warning:`/`error:` prefixes on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Only when stderr is a terminal, `NO_COLOR` is unset (or `CLICOLOR_FORCE` is set).
+    #[default]
+    Auto,
+    /// Always, even into a pipe or with `NO_COLOR` set.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How much gloss says on stderr, and whether in colour; set once by the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Console {
+    /// Only warnings and errors (`-q`).
+    pub quiet: bool,
+    /// Extra detail: the resolved endpoint, per-chunk traffic (`-v`).
+    pub verbose: bool,
+    /// Colour the message prefixes.
+    pub color: bool,
+}
+
+static CONSOLE: std::sync::OnceLock<Console> = std::sync::OnceLock::new();
+
+impl Console {
+    /// Decide colour the way `anstream` and most CLIs do: an explicit
+    /// `always`/`never` wins; under `auto`, a non-empty `NO_COLOR` turns it
+    /// off, a non-empty `CLICOLOR_FORCE` (not `0`) turns it on, otherwise
+    /// only a terminal gets colour.
+    pub fn new(quiet: bool, verbose: bool, choice: ColorChoice) -> Self {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+                false
+            }
+            ColorChoice::Auto => set("CLICOLOR_FORCE") || std::io::stderr().is_terminal(),
+        };
+        Console {
+            quiet,
+            verbose,
+            color,
+        }
+    }
+
+    /// Make this the process's console settings (the first call wins).
+    pub fn install(self) {
+        let _ = CONSOLE.set(self);
+    }
+
+    /// The installed settings (defaults when none were installed, as in library use).
+    pub fn get() -> Console {
+        CONSOLE.get().copied().unwrap_or_default()
+    }
+}
+
+/// One `gloss: <kind>: message` line, the kind coloured when enabled.
+fn line(kind: &str, ansi: &str, message: &str) -> String {
+    if Console::get().color {
+        format!("gloss: \x1b[{ansi}m{kind}:\x1b[0m {message}")
+    } else {
+        format!("gloss: {kind}: {message}")
+    }
+}
+
+/// A warning on stderr (shown even with `-q`).
+pub fn warn(message: &str) {
+    eprintln!("{}", line("warning", "1;33", message));
+}
+
+/// An error on stderr (shown even with `-q`).
+pub fn error(message: &str) {
+    eprintln!("{}", line("error", "1;31", message));
+}
+
+/// A note on stderr (hidden by `-q`).
+pub fn note(message: &str) {
+    if !Console::get().quiet {
+        eprintln!("{}", line("note", "1;36", message));
+    }
+}
+
+/// A plain `gloss: message` line on stderr (hidden by `-q`).
+pub fn info(message: &str) {
+    if !Console::get().quiet {
+        eprintln!("gloss: {message}");
+    }
+}
+
+/// Detail only `-v` asks for.
+pub fn detail(message: &str) {
+    let c = Console::get();
+    if c.verbose && !c.quiet {
+        eprintln!("gloss: {message}");
+    }
 }

@@ -38,6 +38,7 @@ fn gloss(dir: &TempDir) -> Command {
         .env("GLOSS_CACHE_DIR", dir.path().join("cache"))
         .env("XDG_CONFIG_HOME", dir.path().join("config-home"))
         .env("XDG_CACHE_HOME", dir.path().join("cache-home"))
+        .env("GLOSS_DATA_DIR", dir.path().join("data"))
         .env_remove("OPENAI_BASE_URL")
         .env_remove("OPENAI_API_KEY")
         .env_remove("RUST_BACKTRACE")

@@ -37,6 +37,7 @@ fn real_local_server_runs_two_articles_and_reruns_from_cache() {
     let run = || -> (serde_json::Value, String) {
         let out = cargo_bin_cmd!("gloss")
             .current_dir(dir.path())
+            .env("GLOSS_DATA_DIR", dir.path().join("data"))
             .env_remove("OPENAI_API_KEY")
             .args([
                 "run",
@@ -58,8 +59,9 @@ fn real_local_server_runs_two_articles_and_reruns_from_cache() {
             "gloss failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // `--json` prints the run; its totals are what this test reads.
         (
-            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["totals"].clone(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };

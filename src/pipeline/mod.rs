@@ -218,7 +218,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
     let started = Instant::now();
     let p = prepare(opts)?;
     for w in &p.warnings {
-        eprintln!("gloss: warning: {w}");
+        crate::progress::warn(w);
     }
     let articles = chunk_selected(&p);
     let client = std::sync::Arc::new(LazyClient::new(&p.profile));
@@ -234,7 +234,7 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         }
     };
     for c in &termbase.conflicts {
-        eprintln!("gloss: note: termbase: {c}");
+        crate::progress::note(&format!("termbase: {c}"));
     }
     let translator = Translator {
         profile: p.profile.clone(),

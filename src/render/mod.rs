@@ -6,6 +6,7 @@
 pub mod escape;
 mod html;
 mod markdown;
+mod translation;
 
 use std::path::{Path, PathBuf};
 
@@ -168,27 +169,46 @@ impl Digest {
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Bilingual Markdown (`digest.md`, `brief.md`).
     Md,
+    /// Bilingual HTML (`digest.html`, `brief.html`).
     Html,
+    /// Machine-readable JSON (`digest.json`, `brief.json`).
     Json,
+    /// The translation alone as Markdown (`translation.md`).
+    TranslationMd,
+    /// The translation alone as plain text (`translation.txt`).
+    Txt,
 }
 
 /// Write the digest (`digest.md`, `.html`, `.json`) in `formats` to `dir`.
 /// Returns the files written.
 pub fn write_digest(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
-    write_each(dir, "digest", formats, |format| match format {
+    let (alone, bilingual): (Vec<Format>, Vec<Format>) =
+        formats.iter().partition(|f| f.translation_only());
+    let mut files = write_each(dir, "digest", &bilingual, |format| match format {
         Format::Md => markdown::digest(digest),
         Format::Html => html::digest(digest),
-        Format::Json => serde_json::to_string_pretty(digest).unwrap_or_default() + "\n",
-    })
+        _ => serde_json::to_string_pretty(digest).unwrap_or_default() + "\n",
+    })?;
+    files.extend(write_each(dir, "translation", &alone, |format| {
+        translation::render(digest, format)
+    })?);
+    Ok(files)
 }
 
 /// Write the brief (`brief.md`, `.html`, `.json`: the brief and every summary).
 pub fn write_brief(digest: &Digest, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>> {
-    write_each(dir, "brief", formats, |format| match format {
+    // The translation-only formats have no brief counterpart.
+    let formats: Vec<Format> = formats
+        .iter()
+        .copied()
+        .filter(|f| !f.translation_only())
+        .collect();
+    write_each(dir, "brief", &formats, |format| match format {
         Format::Md => markdown::brief(digest),
         Format::Html => html::brief(digest),
-        Format::Json => {
+        _ => {
             let summaries: Vec<serde_json::Value> = digest
                 .articles
                 .iter()
@@ -228,6 +248,8 @@ fn write_each(
             Format::Md => "md",
             Format::Html => "html",
             Format::Json => "json",
+            Format::TranslationMd => "md",
+            Format::Txt => "txt",
         };
         let path = dir.join(format!("{name}.{ext}"));
         write_atomic(&path, render(format).as_bytes())?;
@@ -243,7 +265,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         path: path.to_path_buf(),
         source,
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    // Created 0666 minus the umask, like any file the user's tools write
+    // (tempfile's default is 0600).
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())

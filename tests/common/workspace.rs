@@ -145,6 +145,9 @@ impl Workspace {
             .env_remove(KEY_VAR)
             .env("XDG_CONFIG_HOME", self.path().join("xdg"))
             .env("GLOSS_CACHE_DIR", self.cache())
+            .env("GLOSS_DATA_DIR", self.path().join("data"))
+            .env_remove("GLOSS_PROFILE")
+            .env_remove("GLOSS_MODEL")
             .stdin(Stdio::null());
         cmd
     }
@@ -252,11 +255,11 @@ pub fn stdout_json(out: &Output) -> Value {
     })
 }
 
-/// The totals JSON printed by `--json` of a successful run.
+/// The totals of a successful run, from the JSON `--json` prints.
 #[track_caller]
 pub fn totals(out: &Output) -> Value {
     assert_ok(out);
-    stdout_json(out)
+    stdout_json(out)["totals"].clone()
 }
 
 /// `gloss parse FILE --json`.

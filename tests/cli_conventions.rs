@@ -1,0 +1,698 @@
+//! The conventions of the CLIs people already use (issue 14): completions,
+//! man page, `-q`/`-v`, colour and `NO_COLOR`, `GLOSS_PROFILE`/`GLOSS_MODEL`,
+//! "did you mean", exit codes, `--json`, `--out -`, `--open`, file modes
+//! under the umask, and the run log behind `gloss runs`.
+//!
+//! Runs go to the in-process mock server (tests/common) through the real
+//! binary; expectations come from `gloss parse --json`, the mock's request
+//! counts and the file system, never from gloss's own rendering.
+mod common;
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use clap::CommandFactory;
+use common::workspace::{
+    STEM, Workspace, assert_ok, expected_translation, parse_json, sample, stdout_json, text,
+};
+use serde_json::Value;
+
+fn config_toml(url: &str) -> String {
+    format!(
+        r#"default_profile = "mock"
+
+[profiles.mock]
+base_url = "{url}"
+model = "mock-model"
+timeout_secs = 5
+max_attempts = 2
+
+[profiles.second]
+base_url = "{url}"
+model = "second-model"
+timeout_secs = 5
+max_attempts = 2
+
+[prices.mock-model]
+input = 1.0
+output = 2.0
+"#
+    )
+}
+
+/// One article, no termbase: a small, quick run.
+const SMALL: [&str; 4] = ["--articles", "C01", "--no-termbase", "--no-repair"];
+
+fn workspace() -> Workspace {
+    let ws = Workspace::seeded("conventions", config_toml);
+    ws.trust();
+    ws
+}
+
+fn gloss(ws: &Workspace, args: &[&str]) -> Output {
+    ws.cmd().args(args).output().expect("run gloss")
+}
+
+/// `gloss translate SAMPLE <SMALL> --out OUT <extra>`.
+fn translate(ws: &Workspace, extra: &[&str]) -> Output {
+    let mut cmd = ws.cmd();
+    cmd.arg("translate")
+        .arg(sample())
+        .args(SMALL)
+        .arg("--out")
+        .arg(ws.out())
+        .args(extra);
+    cmd.output().expect("run gloss")
+}
+
+fn stderr_lines(out: &Output) -> Vec<String> {
+    text(&out.stderr).lines().map(str::to_string).collect()
+}
+
+/// The subcommand names listed under "Commands:" in `gloss --help`.
+fn subcommands(ws: &Workspace) -> Vec<String> {
+    let help = text(&gloss(ws, &["--help"]).stdout);
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// The source paragraphs of article C01, from `gloss parse --json`.
+fn c01_paragraphs(ws: &Workspace) -> Vec<String> {
+    let parsed = parse_json(ws, &sample());
+    let article = parsed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "C01")
+        .cloned()
+        .unwrap();
+    article["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn has_program(name: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn bash_completions_parse_and_register() {
+    let ws = workspace();
+    let out = gloss(&ws, &["completions", "bash"]);
+    assert_ok(&out);
+    let script = ws.path().join("gloss.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+    let syntax = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(syntax.status.success(), "{}", text(&syntax.stderr));
+    let registered = Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {:?} && complete -p gloss", script))
+        .output()
+        .unwrap();
+    assert!(
+        registered.status.success(),
+        "complete -p gloss: {}",
+        text(&registered.stderr)
+    );
+    assert!(text(&registered.stdout).contains("gloss"));
+    // Every subcommand is offered.
+    let script = text(&out.stdout);
+    for sub in subcommands(&ws) {
+        assert!(script.contains(&sub), "bash completion lacks {sub}");
+    }
+}
+
+#[test]
+fn zsh_and_fish_completions_name_every_subcommand() {
+    let ws = workspace();
+    let subs = subcommands(&ws);
+    assert!(subs.len() >= 10, "{subs:?}");
+    for shell in ["zsh", "fish"] {
+        let out = gloss(&ws, &["completions", shell]);
+        assert_ok(&out);
+        let script = text(&out.stdout);
+        for sub in &subs {
+            assert!(script.contains(sub.as_str()), "{shell} lacks {sub}");
+        }
+    }
+    assert_eq!(
+        gloss(&ws, &["completions", "tcsh-ish"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn man_page_renders_with_every_subcommand() {
+    let ws = workspace();
+    let out = gloss(&ws, &["man"]);
+    assert_ok(&out);
+    let roff = text(&out.stdout);
+    assert!(roff.contains(".TH gloss"), "{roff}");
+    for sub in subcommands(&ws) {
+        assert!(roff.contains(&sub), "man page lacks {sub}");
+    }
+    if has_program("man") {
+        let page = ws.path().join("gloss.1");
+        std::fs::write(&page, &out.stdout).unwrap();
+        let shown = Command::new("man")
+            .arg("-l")
+            .arg(&page)
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "100")
+            .output()
+            .unwrap();
+        assert!(shown.status.success(), "{}", text(&shown.stderr));
+        assert!(text(&shown.stdout).to_uppercase().contains("SUBCOMMANDS"));
+    }
+}
+
+/// An error is coloured only when asked: `--color always` beats NO_COLOR,
+/// NO_COLOR beats CLICOLOR_FORCE, `--color never` beats everything.
+#[test]
+fn colour_follows_flag_and_environment() {
+    let ws = workspace();
+    // (flags, environment, coloured)
+    type Case = (
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        bool,
+    );
+    let cases: [Case; 6] = [
+        (&[], &[], false),
+        (&["--color", "always"], &[], true),
+        (&["--color", "always"], &[("NO_COLOR", "1")], true),
+        (&[], &[("CLICOLOR_FORCE", "1")], true),
+        (&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false),
+        (&["--color", "never"], &[("CLICOLOR_FORCE", "1")], false),
+    ];
+    for (flags, env, coloured) in cases {
+        let mut cmd = ws.cmd();
+        cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        cmd.args(flags).args(["parse", "no-such-file.txt"]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(err.contains("error:"), "{err}");
+        assert_eq!(err.contains('\x1b'), coloured, "{flags:?} {env:?}: {err:?}");
+    }
+}
+
+/// Each exit status the binary returns is in `--help`'s table.
+#[test]
+fn exit_codes_match_the_help_table() {
+    let ws = workspace();
+    let help = text(&gloss(&ws, &["--help"]).stdout);
+    let table: BTreeSet<i32> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Exit status:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    let observed = [
+        gloss(&ws, &["parse", "no-such-file.txt"]).status.code(),
+        gloss(&ws, &["parse", "--no-such-flag"]).status.code(),
+        translate(&ws, &["--format", "md,html"]).status.code(), // `--out OUT` twice is fine
+    ];
+    let usage = {
+        let mut cmd = ws.cmd();
+        cmd.arg("translate")
+            .arg(sample())
+            .args(["--out", "-", "--format", "md,html"]);
+        cmd.output().unwrap().status.code()
+    };
+    assert_eq!(observed[0], Some(1));
+    assert_eq!(observed[1], Some(2));
+    assert_eq!(observed[2], Some(0));
+    assert_eq!(usage, Some(2), "--out - with two formats is a usage error");
+    for code in observed.into_iter().chain([usage]).flatten() {
+        assert!(table.contains(&code), "{code} not in {table:?}");
+    }
+    assert!(table.is_superset(&[0, 1, 2, 3, 130].into()), "{table:?}");
+}
+
+#[test]
+fn run_json_names_folder_files_profile_model_status() {
+    let ws = workspace();
+    let out = translate(
+        &ws,
+        &["--json", "--format", "md,html,json,translation-md,txt"],
+    );
+    assert_ok(&out);
+    let json = stdout_json(&out);
+    assert_eq!(json["profile"], "mock");
+    assert_eq!(json["model"], "mock-model");
+    assert_eq!(json["command"], "translate");
+    assert_eq!(json["exit_status"], 0);
+    assert_eq!(json["totals"]["requests"], ws.mock.requests() as u64);
+    let out_dir = PathBuf::from(json["out_dir"].as_str().unwrap());
+    assert_eq!(out_dir, ws.out().join(STEM));
+    let files: Vec<PathBuf> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| PathBuf::from(f.as_str().unwrap()))
+        .collect();
+    let on_disk: BTreeSet<PathBuf> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.iter().cloned().collect::<BTreeSet<_>>(), on_disk);
+    // One file per format, plus the manifest.
+    assert_eq!(files.len(), 6, "{files:?}");
+
+    // The end of the run: every file written, then the summary line last.
+    let lines = stderr_lines(&out);
+    let block: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("gloss: wrote "))
+        .collect();
+    assert_eq!(block.len(), files.len(), "{lines:#?}");
+    for f in &files {
+        assert!(
+            block.iter().any(|l| l.ends_with(&f.display().to_string())),
+            "{f:?} not listed: {lines:#?}"
+        );
+    }
+    let last = lines.last().expect("a summary line");
+    assert!(last.contains("requests sent"), "{lines:#?}");
+    assert!(last.ends_with(&out_dir.display().to_string()), "{last}");
+}
+
+/// Modes are 0666 minus the umask: 0644 under 022, 0600 under 077.
+#[test]
+fn output_files_follow_the_umask() {
+    let ws = workspace();
+    for (umask, expected) in [("022", 0o644), ("077", 0o600)] {
+        let out_root = ws.path().join(format!("out-{umask}"));
+        let template = ws.cmd();
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+            .arg(template.get_program())
+            .arg("translate")
+            .arg(sample())
+            .args(SMALL)
+            .args(["--format", "md,html,json,txt", "--out"])
+            .arg(&out_root)
+            .current_dir(ws.path());
+        for (k, v) in template.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        let out = cmd.output().unwrap();
+        assert_ok(&out);
+        let dir = out_root.join(STEM);
+        let mut seen = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let mode = e.unwrap().metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, expected, "umask {umask}");
+            seen += 1;
+        }
+        assert_eq!(seen, 5);
+    }
+}
+
+/// `--out -` writes the one format to stdout, only translations, and makes no `-` folder.
+#[test]
+fn out_dash_writes_one_format_to_stdout() {
+    let ws = workspace();
+    let paragraphs = c01_paragraphs(&ws);
+    for format in ["translation-md", "txt"] {
+        let mut cmd = ws.cmd();
+        cmd.arg("translate")
+            .arg(sample())
+            .args(SMALL)
+            .args(["--out", "-", "--format", format]);
+        let out = cmd.output().unwrap();
+        assert_ok(&out);
+        assert!(
+            text(&out.stderr).contains(&format!("wrote {format} to standard output")),
+            "{}",
+            text(&out.stderr)
+        );
+        let stdout = text(&out.stdout);
+        for source in &paragraphs {
+            assert!(
+                stdout.contains(&expected_translation(source)),
+                "{format}: missing translation of {source:?}\n{stdout}"
+            );
+            assert!(!stdout.contains(source), "{format}: source leaked");
+        }
+        assert!(!ws.path().join("-").exists());
+    }
+    // Usage errors: the brief has no translation-only format; `run` would
+    // print two documents; `--json` and `--open` compete for the output.
+    for (command, extra) in [
+        ("brief", &["--format", "txt"][..]),
+        ("run", &["--format", "md"]),
+        ("translate", &["--format", "md", "--json"]),
+        ("translate", &["--format", "md", "--open"]),
+    ] {
+        let mut cmd = ws.cmd();
+        cmd.arg(command)
+            .arg(sample())
+            .args(["--out", "-"])
+            .args(extra);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command} {extra:?}");
+    }
+}
+
+#[test]
+fn quiet_hides_the_block_and_verbose_adds_chunks() {
+    let ws = workspace();
+    let quiet = translate(&ws, &["-q"]);
+    assert_ok(&quiet);
+    assert_eq!(text(&quiet.stderr), "", "-q prints nothing on success");
+    let verbose = translate(&ws, &["-v"]);
+    assert_ok(&verbose);
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.out().join(STEM).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let err = text(&verbose.stderr);
+    for chunk in manifest["chunks"].as_array().unwrap() {
+        assert!(err.contains(chunk["chunk"].as_str().unwrap()), "{err}");
+    }
+    assert_eq!(
+        gloss(&ws, &["-q", "-v", "parse"]).status.code(),
+        Some(2),
+        "-q and -v conflict"
+    );
+}
+
+/// The effective profile and model, each with where it came from
+/// (`flag`/`env`/… and its name), from `gloss config --json`.
+fn effective(ws: &Workspace, args: &[&str], env: &[(&str, &str)]) -> [String; 4] {
+    let mut cmd = ws.cmd();
+    cmd.args(["config", "--json"]).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert_ok(&out);
+    let json = stdout_json(&out);
+    let model = json["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["field"] == "model")
+        .cloned()
+        .unwrap();
+    let source = |o: &Value| match o["name"].as_str() {
+        Some(name) => format!("{} {name}", o["from"].as_str().unwrap()),
+        None => o["from"].as_str().unwrap_or_default().to_string(),
+    };
+    [
+        json["profile"].as_str().unwrap().to_string(),
+        source(&json["profile_from"]),
+        model["value"].as_str().unwrap().to_string(),
+        source(&model["from"]),
+    ]
+}
+
+#[test]
+fn gloss_profile_and_model_from_environment_flags_win() {
+    let ws = workspace();
+    // (flags, environment, expected [profile, its source, model, its source])
+    type Case = (
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        [&'static str; 4],
+    );
+    let cases: [Case; 5] = [
+        (
+            &[],
+            &[("GLOSS_PROFILE", "second")],
+            ["second", "env GLOSS_PROFILE", "second-model", ""],
+        ),
+        (
+            &["--profile", "mock"],
+            &[("GLOSS_PROFILE", "second")],
+            ["mock", "flag --profile", "mock-model", ""],
+        ),
+        (
+            &[],
+            &[("GLOSS_MODEL", "other")],
+            ["mock", "", "other", "env GLOSS_MODEL"],
+        ),
+        (
+            &["-m", "flag-model"],
+            &[("GLOSS_MODEL", "other")],
+            ["mock", "", "flag-model", "flag --model"],
+        ),
+        (
+            &["-p", "second"],
+            &[],
+            ["second", "flag --profile", "second-model", ""],
+        ),
+    ];
+    for (flags, env, expected) in cases {
+        let got = effective(&ws, flags, env);
+        for (i, want) in expected.iter().enumerate() {
+            // An empty expectation: a file or default supplied it, not checked here.
+            if !want.is_empty() {
+                assert_eq!(got[i], *want, "{flags:?} {env:?}: {got:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn mistyped_profile_gets_a_suggestion() {
+    let ws = workspace();
+    for (typed, meant) in [
+        ("mokc", Some("mock")),
+        ("secnd", Some("second")),
+        ("zzzzzz", None),
+    ] {
+        let out = gloss(&ws, &["config", "--profile", typed]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        match meant {
+            Some(m) => assert!(err.contains(&format!("did you mean \"{m}\"")), "{err}"),
+            None => assert!(!err.contains("did you mean"), "{err}"),
+        }
+    }
+}
+
+#[test]
+fn runs_lists_every_run_with_its_traffic() {
+    let ws = workspace();
+    let first = translate(&ws, &["--json"]);
+    assert_ok(&first);
+    // The mock serves only mock-model.
+    let second = translate(&ws, &["--json", "--profile", "second", "-m", "mock-model"]);
+    assert_ok(&second);
+    let out = gloss(&ws, &["runs", "--json"]);
+    assert_ok(&out);
+    let runs = stdout_json(&out);
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{runs:#?}");
+    for (run, printed) in runs.iter().zip([&first, &second]) {
+        let printed = stdout_json(printed);
+        for field in ["profile", "model", "input"] {
+            assert_eq!(run[field], printed[field], "{field}");
+        }
+        for field in ["requests", "tokens_in", "tokens_out", "cache_hits"] {
+            assert_eq!(run[field], printed["totals"][field], "{field}");
+        }
+        assert_eq!(run["cost_usd"], printed["totals"]["estimated_cost_usd"]);
+        assert!(Path::new(run["out_dir"].as_str().unwrap()).is_absolute());
+        assert!(run["when"].as_str().unwrap().ends_with('Z'));
+    }
+    assert!(runs[0]["requests"].as_u64().unwrap() > 0);
+    let table = text(&gloss(&ws, &["runs", "-n", "1"]).stdout);
+    assert_eq!(table.lines().count(), 2, "header and one run: {table}");
+    assert!(table.contains("second"), "the latest run: {table}");
+}
+
+#[test]
+fn cache_prune_and_clear_honour_json() {
+    let ws = workspace();
+    let stats = stdout_json(&gloss(&ws, &["cache", "stats", "--json"]));
+    let entries = stats["entries"].as_u64().unwrap();
+    assert!(entries > 0, "the seeded plans");
+    let pruned = stdout_json(&gloss(
+        &ws,
+        &["cache", "prune", "--older-than", "365", "--json"],
+    ));
+    assert_eq!(pruned["removed"], 0);
+    let cleared = stdout_json(&gloss(&ws, &["cache", "clear", "--json"]));
+    assert_eq!(cleared["removed"], entries);
+    assert_eq!(
+        stdout_json(&gloss(&ws, &["cache", "stats", "--json"]))["entries"],
+        0
+    );
+}
+
+/// `--open` hands the HTML digest to the opener; without HTML it only notes.
+#[test]
+fn open_runs_the_opener_on_the_html_digest() {
+    let ws = workspace();
+    let bin = ws.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opener = bin.join(if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    });
+    let log = ws.path().join("opened.txt");
+    std::fs::write(&opener, format!("#!/bin/sh\necho \"$1\" >> {:?}\n", log)).unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = ws.cmd();
+    cmd.env("PATH", &path)
+        .arg("translate")
+        .arg(sample())
+        .args(SMALL);
+    cmd.arg("--out").arg(ws.out()).arg("--open");
+    assert_ok(&cmd.output().unwrap());
+    let opened = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        opened.trim(),
+        ws.out()
+            .join(STEM)
+            .join("digest.html")
+            .display()
+            .to_string()
+    );
+    let mut cmd = ws.cmd();
+    cmd.env("PATH", &path)
+        .arg("translate")
+        .arg(sample())
+        .args(SMALL);
+    cmd.args(["--format", "md", "--open", "--out"])
+        .arg(ws.out());
+    let out = cmd.output().unwrap();
+    assert_ok(&out);
+    assert!(
+        text(&out.stderr).contains("--open"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        opened,
+        "not run again"
+    );
+}
+
+/// Flags that mean nothing to `qa` and `glossary` are refused.
+#[test]
+fn qa_and_glossary_refuse_meaningless_flags() {
+    let ws = workspace();
+    for (command, flag) in [
+        ("qa", "--out=x"),
+        ("qa", "--format=md"),
+        ("qa", "--refresh"),
+        ("qa", "--jobs=2"),
+        ("glossary", "--format=md"),
+        ("glossary", "--strict"),
+        ("glossary", "--out=x"),
+        ("glossary", "--no-repair"),
+    ] {
+        let out = ws
+            .cmd()
+            .arg(command)
+            .arg(sample())
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command} {flag}");
+    }
+}
+
+/// Every flag and positional argument of every command says what it is for.
+#[test]
+fn every_argument_has_help() {
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() && sub.get_name() != "help" {
+                missing.push(format!("{path} {} (no about)", sub.get_name()));
+            }
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&gloss::cli::Cli::command(), "gloss", &mut missing);
+    assert!(missing.is_empty(), "no help text: {missing:#?}");
+}
+
+/// A rerun from the cache says the repair happened earlier, not "0 of 0".
+#[test]
+fn repairs_this_run_and_from_the_cache_are_told_apart() {
+    let ws = workspace();
+    let first_paragraph = c01_paragraphs(&ws).remove(0);
+    // The source echoed back as its own "translation" fails the checks;
+    // the repair request then gets a good answer.
+    ws.mock.configure(|c| {
+        c.segment_replies = vec![(first_paragraph.clone(), first_paragraph.clone())];
+    });
+    let args = ["--articles", "C01", "--no-termbase", "--json"];
+    let run = |ws: &Workspace| {
+        let mut cmd = ws.cmd();
+        cmd.arg("translate")
+            .arg(sample())
+            .args(args)
+            .arg("--out")
+            .arg(ws.out());
+        let out = cmd.output().unwrap();
+        assert_ok(&out);
+        out
+    };
+    let first = run(&ws);
+    let json = stdout_json(&first);
+    assert_eq!(json["totals"]["repaired"], 1, "{json:#}");
+    assert_eq!(json["repaired_from_cache"], 0);
+    let summary = stderr_lines(&first).pop().unwrap();
+    assert!(
+        summary.contains("repaired 1 of 1 re-requested this run"),
+        "{summary}"
+    );
+
+    ws.mock.reset_counters();
+    let again = run(&ws);
+    assert_eq!(ws.mock.requests(), 0, "all from the cache");
+    let json = stdout_json(&again);
+    assert_eq!(json["totals"]["repaired"], 0);
+    assert_eq!(json["repaired_from_cache"], 1);
+    let summary = stderr_lines(&again).pop().unwrap();
+    assert!(summary.contains("1 repaired earlier (cached)"), "{summary}");
+    assert!(!summary.contains("0 of 0"), "{summary}");
+}
