@@ -65,9 +65,7 @@ pub enum GlossError {
     PdfDamaged { name: String, detail: String },
 
     /// The file is named `.pdf` but its content is not a PDF.
-    #[error(
-        "{name}: named .pdf but not a PDF (no %PDF- header); if it is text, rename it to .txt"
-    )]
+    #[error("{name}: named .pdf but not a PDF (no %PDF- header); if it is text, rename it to .txt")]
     NotPdf { name: String },
 
     /// A configuration file is malformed or names something that does not exist.

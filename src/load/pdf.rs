@@ -107,7 +107,9 @@ fn paragraph_break(prev: &LineLayout, next: &LineLayout) -> bool {
     let size = prev.font_size.max(next.font_size).max(1.0);
     let prev_bottom = prev.y + prev.font_size;
     let gap = next.y - prev_bottom;
-    gap > 0.9 * size || next.y < prev.y - 0.5 * size || (prev.font_size - next.font_size).abs() > 1.0
+    gap > 0.9 * size
+        || next.y < prev.y - 0.5 * size
+        || (prev.font_size - next.font_size).abs() > 1.0
 }
 
 #[cfg(test)]
@@ -148,5 +150,118 @@ mod tests {
         assert!(paragraph_break(&layout(500.0, 10.0), &layout(100.0, 10.0)));
         // A heading over body text.
         assert!(paragraph_break(&layout(100.0, 16.0), &layout(120.0, 10.0)));
+    }
+
+    fn fixture(name: &str) -> SourceText {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/pdf")
+            .join(name);
+        let bytes = std::fs::read(&path).expect("fixture");
+        load_pdf(name, "t", name, &bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// The non-blank lines with their layout.
+    fn text_lines(src: &SourceText) -> Vec<(&str, LineLayout)> {
+        src.lines()
+            .into_iter()
+            .zip(&src.layout)
+            .filter_map(|(t, l)| l.map(|l| (t.trim(), l)))
+            .collect()
+    }
+
+    #[test]
+    fn korean_fixture_has_text_sizes_weights_pages_and_outline() {
+        let src = fixture("korean.pdf");
+        let lines = text_lines(&src);
+        let texts: Vec<&str> = lines.iter().map(|(t, _)| *t).collect();
+        assert_eq!(
+            texts,
+            [
+                "반도체 산업 동향",
+                "한국 반도체 업계는 올해 수출이 크게 늘었다고 밝혔다.",
+                // Set with positioning, not space glyphs: the gaps are spaces.
+                "정부는 연구 개발 지원을 확대할 계획이다.",
+                "인공지능 정책 전망",
+                "인공지능 기본법이 국회를 통과했다.",
+            ]
+        );
+        let heading = lines[0].1;
+        assert_eq!(
+            (heading.font_size, heading.bold, heading.page),
+            (18.0, true, 1)
+        );
+        assert!((heading.x - 72.0).abs() < 0.5, "{heading:?}");
+        // Baseline 100 pt down, the top about 0.8 em above it.
+        assert!(
+            (heading.y - (100.0 - 0.8 * 18.0)).abs() < 1.0,
+            "{heading:?}"
+        );
+        assert_eq!((heading.page_width, heading.page_height), (595.0, 842.0));
+        let body = lines[1].1;
+        assert_eq!((body.font_size, body.bold, body.page), (10.0, false, 1));
+        assert_eq!(lines[3].1.page, 2);
+        // Page 2 opens with the form-feed indent, after a blank line.
+        let all = src.lines();
+        let first_of_2 = src.pages.iter().position(|&p| p == 2).expect("page 2");
+        assert!(all[first_of_2].trim().is_empty());
+        assert_eq!(all[first_of_2 + 1], " 인공지능 정책 전망");
+        let outline: Vec<(&str, Option<u32>, u8)> = src
+            .outline
+            .iter()
+            .map(|e| (e.title.as_str(), e.page, e.level))
+            .collect();
+        assert_eq!(
+            outline,
+            [
+                ("반도체 산업 동향", Some(1), 0),
+                ("수출 실적", Some(1), 1),
+                ("인공지능 정책 전망", Some(2), 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn two_column_fixture_reads_title_left_right_footer() {
+        let src = fixture("two-columns.pdf");
+        let texts: Vec<&str> = text_lines(&src).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(texts.len(), 18, "{texts:#?}");
+        assert!(texts[0].starts_with("두 단 편집"), "{texts:#?}");
+        for i in 0..8 {
+            assert!(
+                texts[1 + i].starts_with(&format!("왼쪽{}번째줄", i + 1)),
+                "{texts:#?}"
+            );
+            assert!(
+                texts[9 + i].starts_with(&format!("오른쪽{}번째줄", i + 1)),
+                "{texts:#?}"
+            );
+        }
+        assert!(texts[17].starts_with("발행처"), "{texts:#?}");
+    }
+
+    #[test]
+    fn bad_pdfs_give_their_own_errors() {
+        let read = |name: &str| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/pdf")
+                .join(name);
+            load_pdf(name, "t", name, &std::fs::read(path).expect("fixture")).unwrap_err()
+        };
+        assert!(matches!(
+            read("encrypted.pdf"),
+            GlossError::PdfEncrypted { .. }
+        ));
+        assert!(matches!(
+            read("image-only.pdf"),
+            GlossError::PdfNoText { pages: 2, .. }
+        ));
+        assert!(matches!(
+            read("zero-pages.pdf"),
+            GlossError::PdfNoPages { .. }
+        ));
+        assert!(matches!(
+            read("truncated.pdf"),
+            GlossError::PdfDamaged { .. }
+        ));
     }
 }

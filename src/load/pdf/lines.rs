@@ -238,7 +238,9 @@ enum Split<'a> {
 }
 
 fn split_at_gutter(row: &[Glyph], (gl, gr): Gutter) -> Split<'_> {
-    let crosses = row.iter().any(|g| !g.is_space() && g.x < gr && g.right() > gl);
+    let crosses = row
+        .iter()
+        .any(|g| !g.is_space() && g.x < gr && g.right() > gl);
     if crosses {
         return Split::Across;
     }
@@ -436,11 +438,26 @@ mod tests {
     /// A two-column page: a full-width title, `rows` rows in each column
     /// (justified to the gutter at 290–310), a full-width footer.
     fn two_columns(rows: usize) -> Vec<Glyph> {
-        let mut glyphs = set("TITLE OF THE WHOLE PAGE SPANNING BOTH COLUMNS", 50.0, 60.0, 11.0);
+        let mut glyphs = set(
+            "TITLE OF THE WHOLE PAGE SPANNING BOTH COLUMNS",
+            50.0,
+            60.0,
+            11.0,
+        );
         for i in 0..rows {
             let y = 100.0 + i as f32 * 14.0;
-            glyphs.extend(set(&format!("L{i:02}xxxxxxxxxxxxxxxxxxxxxxxx"), 50.0, y, 8.9));
-            glyphs.extend(set(&format!("R{i:02}yyyyyyyyyyyyyyyyyyyyyyyy"), 310.0, y, 8.9));
+            glyphs.extend(set(
+                &format!("L{i:02}xxxxxxxxxxxxxxxxxxxxxxxx"),
+                50.0,
+                y,
+                8.9,
+            ));
+            glyphs.extend(set(
+                &format!("R{i:02}yyyyyyyyyyyyyyyyyyyyyyyy"),
+                310.0,
+                y,
+                8.9,
+            ));
         }
         glyphs.extend(set("FOOTER LINE ACROSS THE PAGE BOTTOM", 50.0, 760.0, 9.0));
         glyphs
@@ -458,7 +475,11 @@ mod tests {
         expected.push("FOO");
         assert_eq!(firsts, expected);
         // Each column line is its own line, not glued to its neighbour.
-        assert!(lines.iter().all(|l| !(l.text.contains('x') && l.text.contains('y'))));
+        assert!(
+            lines
+                .iter()
+                .all(|l| !(l.text.contains('x') && l.text.contains('y')))
+        );
     }
 
     #[test]
@@ -479,7 +500,9 @@ mod tests {
     fn a_single_column_page_has_no_gutter() {
         let mut glyphs = Vec::new();
         // Justified prose: the word gaps fall elsewhere on every row.
-        let words = ["full", "width", "line", "of", "body", "text", "that", "crosses", "middle"];
+        let words = [
+            "full", "width", "line", "of", "body", "text", "that", "crosses", "middle",
+        ];
         for i in 0..10 {
             let y = 100.0 + i as f32 * 14.0;
             let mut row: Vec<&str> = words.to_vec();
@@ -489,8 +512,17 @@ mod tests {
         let lines = page_lines(&page(glyphs));
         assert_eq!(lines.len(), 10);
         for (i, l) in lines.iter().enumerate() {
-            assert_eq!(l.text.split(' ').count(), words.len(), "row {i}: {}", l.text);
-            assert!(l.text.starts_with(words[i % words.len()]), "row {i}: {}", l.text);
+            assert_eq!(
+                l.text.split(' ').count(),
+                words.len(),
+                "row {i}: {}",
+                l.text
+            );
+            assert!(
+                l.text.starts_with(words[i % words.len()]),
+                "row {i}: {}",
+                l.text
+            );
         }
     }
 
@@ -513,9 +545,16 @@ mod tests {
         assert_eq!((h.font_size, h.bold, h.page), (16.0, true, 1));
         assert_eq!(h.x, 50.0);
         assert!((h.y - (100.0 - 0.8 * 16.0)).abs() < 0.01, "{}", h.y);
-        assert!(h.width > 4.0 * 16.0 && h.width < 6.0 * 16.0 + 10.0, "{}", h.width);
+        assert!(
+            h.width > 4.0 * 16.0 && h.width < 6.0 * 16.0 + 10.0,
+            "{}",
+            h.width
+        );
         assert_eq!((h.page_width, h.page_height), (600.0, 800.0));
-        assert_eq!((lines[1].layout.font_size, lines[1].layout.bold), (SIZE, false));
+        assert_eq!(
+            (lines[1].layout.font_size, lines[1].layout.bold),
+            (SIZE, false)
+        );
     }
 
     #[test]
