@@ -574,18 +574,20 @@ fn text_file_named_pdf_is_one_line_error() {
     );
 }
 
-/// The parsed issue's text: every title and paragraph, in order.
-fn parsed_text(dir: &TempDir, file: &str) -> String {
-    let out = gloss(dir)
-        .args(["parse", file, "--json"])
-        .output()
-        .expect("run gloss");
+/// Run gloss with `args` (which ask for `--json`), expect success, return the JSON.
+fn json_of(dir: &TempDir, args: &[&str]) -> Value {
+    let out = gloss(dir).args(args).output().expect("run gloss");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let issue: Value = serde_json::from_slice(&out.stdout).expect("parse --json is JSON");
+    serde_json::from_slice(&out.stdout).expect("--json prints JSON")
+}
+
+/// The parsed issue's text: every title and paragraph, in order.
+fn parsed_text(dir: &TempDir, file: &str) -> String {
+    let issue = json_of(dir, &["parse", file, "--json"]);
     let mut text = String::new();
     for a in issue["articles"].as_array().expect("articles") {
         text.push_str(a["title"].as_str().unwrap_or_default());
@@ -627,16 +629,10 @@ fn pdf_with_empty_user_password_opens() {
 fn plan_reads_a_pdf_without_the_network() {
     let dir = workdir();
     write(&dir, "issue.pdf", &pdf_fixture("korean.pdf"));
-    let out = gloss(&dir)
-        .args(["plan", "issue.pdf", "--json", "--base-url", NOWHERE])
-        .output()
-        .expect("run gloss");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let plan = json_of(
+        &dir,
+        &["plan", "issue.pdf", "--json", "--base-url", NOWHERE],
     );
-    let plan: Value = serde_json::from_slice(&out.stdout).expect("plan --json is JSON");
     let first = &plan["articles"][0];
     assert_eq!(first["title"], "반도체 산업 동향", "{plan:#}");
     assert!(

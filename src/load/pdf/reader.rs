@@ -54,11 +54,22 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<PdfContent> {
             .extract_chars(index)
             .map_err(|e| damaged(format!("page {number}: {}", one_line(&e.to_string()))))?;
         let (left, top) = (llx.min(urx), lly.max(ury));
+        let spaces = question_marks_as_spaces(&chars);
+        let glyphs = chars
+            .iter()
+            .filter_map(|c| {
+                let mut g = glyph(c, left, top)?;
+                if c.char == '?' && spaces.contains(&c.font_name.as_str()) {
+                    g.text = " ".to_string();
+                }
+                Some(g)
+            })
+            .collect();
         pages.push(PageGlyphs {
             number,
             width: (urx - llx).abs(),
             height: (ury - lly).abs(),
-            glyphs: chars.iter().filter_map(|c| glyph(c, left, top)).collect(),
+            glyphs,
         });
     }
     // A broken outline is no reason to refuse the text.
@@ -95,6 +106,40 @@ fn glyph(c: &TextChar, left: f32, top: f32) -> Option<Glyph> {
         size: c.font_size.abs(),
         bold: c.font_weight.is_bold() || bold_name,
     })
+}
+
+/// The fonts of a page whose `?` is a space: some fonts map their space to
+/// a control character, which the library turns into `?`. Such a font has no
+/// space of its own on the page, and its `?`s (three at least) nearly all
+/// stand glued between a mark and a letter (`S.J.?Hong`, `CA,?USA`), where
+/// a real question mark is followed by a space.
+fn question_marks_as_spaces(chars: &[TextChar]) -> Vec<&str> {
+    use std::collections::HashMap;
+    // Per font: (has a space, question marks, glued question marks).
+    let mut fonts: HashMap<&str, (bool, usize, usize)> = HashMap::new();
+    for (i, c) in chars.iter().enumerate() {
+        let entry = fonts.entry(c.font_name.as_str()).or_default();
+        if c.char == ' ' {
+            entry.0 = true;
+        } else if c.char == '?' {
+            entry.1 += 1;
+            let beside = |o: Option<&TextChar>, letter: fn(char) -> bool| {
+                o.is_some_and(|o| {
+                    letter(o.char) && (o.origin_y - c.origin_y).abs() < 0.2 * c.font_size.max(1.0)
+                })
+            };
+            let before = i.checked_sub(1).and_then(|j| chars.get(j));
+            let visible = |ch: char| !ch.is_whitespace() && ch != '?';
+            if beside(before, visible) && beside(chars.get(i + 1), char::is_alphanumeric) {
+                entry.2 += 1;
+            }
+        }
+    }
+    fonts
+        .into_iter()
+        .filter(|&(_, (space, marks, glued))| !space && marks >= 3 && glued * 5 >= marks * 4)
+        .map(|(font, _)| font)
+        .collect()
 }
 
 fn flatten_outline(items: &[OutlineItem]) -> Vec<OutlineEntry> {
@@ -144,5 +189,42 @@ fn one_line(text: &str) -> String {
     match joined.char_indices().nth(200) {
         Some((cut, _)) => format!("{}…", &joined[..cut]),
         None => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pdf_oxide::geometry::Rect;
+
+    use super::*;
+
+    /// `text` set in `font` on one baseline, one char per 5 pt.
+    fn chars(text: &str, font: &str) -> Vec<TextChar> {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                TextChar::simple(
+                    c,
+                    Rect::new(i as f32 * 5.0, 700.0, 5.0, 10.0),
+                    font.into(),
+                    10.0,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fonts_question_marks_are_spaces_only_when_it_has_no_space_and_they_glue_words() {
+        // A font whose space came out as `?`: author lines and references.
+        let mapped = chars("(S.J.?Hong,?sj@etri.re.kr)?Stanford,?CA", "Mapped");
+        assert_eq!(question_marks_as_spaces(&mapped), ["Mapped"]);
+        // Real question marks: followed by a space, or in a font with spaces.
+        let real = chars("Why? Because? Really? Yes", "Real");
+        assert!(question_marks_as_spaces(&real).is_empty());
+        let urls = chars("a.php?id=1 b.php?id=2 c.php?q=3", "Urls");
+        assert!(question_marks_as_spaces(&urls).is_empty());
+        // Two are not enough to judge a font by.
+        let few = chars("A.?B,?C", "Few");
+        assert!(question_marks_as_spaces(&few).is_empty());
     }
 }
