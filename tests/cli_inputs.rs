@@ -574,9 +574,9 @@ fn text_file_named_pdf_is_one_line_error() {
     );
 }
 
-/// Run gloss with `args` (which ask for `--json`), expect success, return the JSON.
-fn json_of(dir: &TempDir, args: &[&str]) -> Value {
-    let out = gloss(dir).args(args).output().expect("run gloss");
+/// Run `cmd` (which asks for `--json`), expect success, return the JSON.
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("run gloss");
     assert!(
         out.status.success(),
         "{}",
@@ -587,7 +587,7 @@ fn json_of(dir: &TempDir, args: &[&str]) -> Value {
 
 /// The parsed issue's text: every title and paragraph, in order.
 fn parsed_text(dir: &TempDir, file: &str) -> String {
-    let issue = json_of(dir, &["parse", file, "--json"]);
+    let issue = json_of(gloss(dir).args(["parse", file, "--json"]));
     let mut text = String::new();
     for a in issue["articles"].as_array().expect("articles") {
         text.push_str(a["title"].as_str().unwrap_or_default());
@@ -629,14 +629,26 @@ fn pdf_with_empty_user_password_opens() {
 fn plan_reads_a_pdf_without_the_network() {
     let dir = workdir();
     write(&dir, "issue.pdf", &pdf_fixture("korean.pdf"));
-    let plan = json_of(
-        &dir,
-        &["plan", "issue.pdf", "--json", "--base-url", NOWHERE],
-    );
+    let plan = json_of(gloss(&dir).args(["plan", "issue.pdf", "--json", "--base-url", NOWHERE]));
     let first = &plan["articles"][0];
     assert_eq!(first["title"], "반도체 산업 동향", "{plan:#}");
     assert!(
         first["chunks"].as_array().is_some_and(|c| !c.is_empty()),
         "{plan:#}"
     );
+}
+
+#[test]
+fn pdf_on_stdin_is_read_as_pdf() {
+    let dir = workdir();
+    let issue = json_of(
+        gloss(&dir)
+            .args(["parse", "-", "--json"])
+            .write_stdin(pdf_fixture("two-columns.pdf")),
+    );
+    let text = issue.to_string();
+    // Left column's last line comes before the right column's first.
+    let left = text.find("왼쪽8번째줄").expect("left column");
+    let right = text.find("오른쪽1번째줄").expect("right column");
+    assert!(left < right, "{text}");
 }
