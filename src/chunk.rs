@@ -545,13 +545,13 @@ fn cut_sentence<'t>(
         if cut < rest.len() {
             // Prefer ending at a space within the last tenth of the piece.
             let tail = crate::tokens::floor_boundary(rest, cut - cut / 10);
-            if let Some(space) = rest[tail..cut].rfind(' ').map(|s| tail + s) {
-                if space > 0 {
-                    let n = counter.count(&rest[..=space]);
-                    // Shorter is all but always fewer tokens; keep the cut if not.
-                    if n <= budget {
-                        (cut, tokens) = (space + 1, n);
-                    }
+            if let Some(space) = rest[tail..cut].rfind(' ').map(|s| tail + s)
+                && space > 0
+            {
+                let n = counter.count(&rest[..=space]);
+                // Shorter is all but always fewer tokens; keep the cut if not.
+                if n <= budget {
+                    (cut, tokens) = (space + 1, n);
                 }
             }
         }

@@ -11,7 +11,7 @@ pub enum GlossError {
     InputMissing { path: PathBuf },
 
     /// The input path is a directory, not a file.
-    #[error("{path}: is a directory, not a text file (pass the issue's .txt file)")]
+    #[error("{path}: is a directory, not a file (pass the issue's .txt or .pdf file)")]
     InputIsDirectory { path: PathBuf },
 
     /// The input could not be read.
@@ -28,7 +28,7 @@ pub enum GlossError {
 
     /// The input looks like a binary file rather than text.
     #[error(
-        "{name}: looks like a binary file (NUL byte at offset {offset}); gloss reads plain text — convert PDFs with `pdftotext -layout` first"
+        "{name}: looks like a binary file (NUL byte at offset {offset}); gloss reads text and PDF files"
     )]
     InputBinary { name: String, offset: usize },
 
@@ -41,6 +41,32 @@ pub enum GlossError {
         encoding: &'static str,
         errors: usize,
     },
+
+    /// The PDF is protected by a password gloss does not have.
+    #[error(
+        "{name}: the PDF is encrypted with a password; remove the protection first (qpdf --decrypt --password=PASSWORD in.pdf out.pdf)"
+    )]
+    PdfEncrypted { name: String },
+
+    /// The PDF has pages but no text on any of them: a scan or images only.
+    #[error(
+        "{name}: no text in the PDF ({pages} of {pages} pages are images only, as in a scan); it needs OCR first (e.g. ocrmypdf in.pdf out.pdf)"
+    )]
+    PdfNoText { name: String, pages: usize },
+
+    /// The PDF has no pages at all.
+    #[error("{name}: the PDF has no pages (nothing to parse)")]
+    PdfNoPages { name: String },
+
+    /// The file starts like a PDF but cannot be read: truncated or damaged.
+    #[error(
+        "{name}: cannot read the PDF ({detail}); the file is truncated or damaged, download or export it again"
+    )]
+    PdfDamaged { name: String, detail: String },
+
+    /// The file is named `.pdf` but its content is not a PDF.
+    #[error("{name}: named .pdf but not a PDF (no %PDF- header); if it is text, rename it to .txt")]
+    NotPdf { name: String },
 
     /// A configuration file is malformed or names something that does not exist.
     #[error("config: {0}")]

@@ -5,6 +5,10 @@
 //! UTF-16 with BOM and legacy Korean EUC-KR/CP949, and normalises line ends.
 //! Form feeds (pdftotext's page breaks) become spaces so that every line keeps
 //! its number and a page's first line keeps its "starts a page" indent.
+//! PDF files (recognised by their content, whatever their name) are read by
+//! [`pdf`], with each line's layout.
+
+pub mod pdf;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -92,7 +96,7 @@ pub fn load(path: &Path) -> Result<SourceText> {
                 path: PathBuf::from("<stdin>"),
                 source,
             })?;
-        return decode("<stdin>", "stdin", &bytes);
+        return decode_input("<stdin>", "stdin", &bytes, false);
     }
     let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => GlossError::InputMissing {
@@ -116,7 +120,34 @@ pub fn load(path: &Path) -> Result<SourceText> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "input".to_string());
-    decode(&path.display().to_string(), &stem, &bytes)
+    let named_pdf = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    decode_input(&path.display().to_string(), &stem, &bytes, named_pdf)
+}
+
+/// Route a file's bytes by their content: a PDF (even one named `.txt`) to
+/// the PDF reader, anything else to the text decoder. A file named `.pdf`
+/// that is not one is refused rather than read as text: it is most often
+/// a failed download (an HTML page) or the wrong file.
+fn decode_input(name: &str, stem: &str, bytes: &[u8], named_pdf: bool) -> Result<SourceText> {
+    if pdf::is_pdf(bytes) {
+        return pdf::load_pdf(name, stem, &file_name_of(name), bytes);
+    }
+    if named_pdf && !bytes.is_empty() {
+        return Err(GlossError::NotPdf {
+            name: name.to_string(),
+        });
+    }
+    decode(name, stem, bytes)
+}
+
+/// The file name without its folder, as [`SourceText::file_name`] wants it.
+fn file_name_of(name: &str) -> String {
+    Path::new(name)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// Decode raw bytes into normalised text. Public for tests and for callers that
@@ -143,10 +174,7 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
             name: name.to_string(),
         });
     }
-    let file_name = std::path::Path::new(name)
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| name.to_string());
+    let file_name = file_name_of(name);
     Ok(SourceText {
         name: name.to_string(),
         file_name,

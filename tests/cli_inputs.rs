@@ -159,12 +159,12 @@ fn whitespace_only_file_is_one_line_error() {
 #[test]
 fn binary_file_is_one_line_error() {
     let dir = workdir();
-    // A PDF's start: the NUL at offset 9 is what marks it binary.
-    write(&dir, "issue.pdf", b"%PDF-1.7\n\0\x01\x02\xff\xfe stream\n");
+    // A PNG's start: the NUL at offset 8 is what marks it binary.
+    write(&dir, "issue.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
     let line = assert_one_line_error(
-        gloss(&dir).args(["parse", "issue.pdf"]),
+        gloss(&dir).args(["parse", "issue.png"]),
         1,
-        &["issue.pdf", "binary", "offset 9", "pdftotext"],
+        &["issue.png", "binary", "offset 8", "text and PDF"],
     );
     assert!(!line.contains('\0'));
 }
@@ -495,4 +495,161 @@ fn plan_unknown_price_is_null_not_zero() {
         "{}",
         plan["estimated_cost_usd"]
     );
+}
+
+// ---------------------------------------------------------------------------
+// PDF input (fixtures from scripts/make-test-pdfs in tests/data/pdf/)
+// ---------------------------------------------------------------------------
+
+fn pdf_fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/pdf")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Copy fixture `fixture` into the work dir as `as_name` and run
+/// `gloss parse as_name`, expecting exactly `expected` as the error line.
+fn assert_pdf_error(fixture: &str, as_name: &str, expected: &str) {
+    let dir = workdir();
+    write(&dir, as_name, &pdf_fixture(fixture));
+    let line = assert_one_line_error(gloss(&dir).args(["parse", as_name]), 1, &[as_name]);
+    assert_eq!(line, expected);
+}
+
+#[test]
+fn encrypted_pdf_is_one_line_error() {
+    assert_pdf_error(
+        "encrypted.pdf",
+        "locked.pdf",
+        "gloss: error: locked.pdf: the PDF is encrypted with a password; remove the protection first (qpdf --decrypt --password=PASSWORD in.pdf out.pdf)",
+    );
+}
+
+#[test]
+fn image_only_pdf_says_it_needs_ocr_and_counts_pages() {
+    assert_pdf_error(
+        "image-only.pdf",
+        "scan.pdf",
+        "gloss: error: scan.pdf: no text in the PDF (2 of 2 pages are images only, as in a scan); it needs OCR first (e.g. ocrmypdf in.pdf out.pdf)",
+    );
+}
+
+#[test]
+fn truncated_pdf_is_one_line_error() {
+    assert_pdf_error(
+        "truncated.pdf",
+        "cut.pdf",
+        "gloss: error: cut.pdf: cannot read the PDF (it ends before its %%EOF marker); the file is truncated or damaged, download or export it again",
+    );
+}
+
+#[test]
+fn zero_page_pdf_is_one_line_error() {
+    assert_pdf_error(
+        "zero-pages.pdf",
+        "none.pdf",
+        "gloss: error: none.pdf: the PDF has no pages (nothing to parse)",
+    );
+}
+
+#[test]
+fn empty_pdf_file_is_one_line_error() {
+    let dir = workdir();
+    write(&dir, "empty.pdf", b"");
+    let line = assert_one_line_error(gloss(&dir).args(["parse", "empty.pdf"]), 1, &[]);
+    assert_eq!(
+        line,
+        "gloss: error: empty.pdf: input is empty (nothing to parse)"
+    );
+}
+
+#[test]
+fn text_file_named_pdf_is_one_line_error() {
+    let dir = workdir();
+    write(&dir, "issue.pdf", KOREAN.as_bytes());
+    let line = assert_one_line_error(gloss(&dir).args(["parse", "issue.pdf"]), 1, &[]);
+    assert_eq!(
+        line,
+        "gloss: error: issue.pdf: named .pdf but not a PDF (no %PDF- header); if it is text, rename it to .txt"
+    );
+}
+
+/// Run `cmd` (which asks for `--json`), expect success, return the JSON.
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("run gloss");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("--json prints JSON")
+}
+
+/// The parsed issue's text: every title and paragraph, in order.
+fn parsed_text(dir: &TempDir, file: &str) -> String {
+    let issue = json_of(gloss(dir).args(["parse", file, "--json"]));
+    let mut text = String::new();
+    for a in issue["articles"].as_array().expect("articles") {
+        text.push_str(a["title"].as_str().unwrap_or_default());
+        text.push('\n');
+        for p in a["paragraphs"].as_array().expect("paragraphs") {
+            text.push_str(p["text"].as_str().unwrap_or_default());
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[test]
+fn pdf_renamed_txt_is_read_as_pdf() {
+    let dir = workdir();
+    write(&dir, "issue.txt", &pdf_fixture("korean.pdf"));
+    let text = parsed_text(&dir, "issue.txt");
+    for expected in [
+        "반도체 산업 동향",
+        "한국 반도체 업계는 올해 수출이 크게 늘었다고 밝혔다.",
+        "인공지능 기본법이 국회를 통과했다.",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn pdf_with_empty_user_password_opens() {
+    let dir = workdir();
+    write(&dir, "open.pdf", &pdf_fixture("encrypted-no-password.pdf"));
+    let text = parsed_text(&dir, "open.pdf");
+    assert!(text.contains("인공지능 정책 전망"), "{text}");
+}
+
+#[test]
+fn plan_reads_a_pdf_without_the_network() {
+    let dir = workdir();
+    write(&dir, "issue.pdf", &pdf_fixture("korean.pdf"));
+    let plan = json_of(gloss(&dir).args(["plan", "issue.pdf", "--json", "--base-url", NOWHERE]));
+    let first = &plan["articles"][0];
+    assert_eq!(first["title"], "반도체 산업 동향", "{plan:#}");
+    assert!(
+        first["chunks"].as_array().is_some_and(|c| !c.is_empty()),
+        "{plan:#}"
+    );
+}
+
+#[test]
+fn pdf_on_stdin_is_read_as_pdf() {
+    let dir = workdir();
+    let issue = json_of(
+        gloss(&dir)
+            .args(["parse", "-", "--json"])
+            .write_stdin(pdf_fixture("two-columns.pdf")),
+    );
+    let text = issue.to_string();
+    // Left column's last line comes before the right column's first.
+    let left = text.find("왼쪽8번째줄").expect("left column");
+    let right = text.find("오른쪽1번째줄").expect("right column");
+    assert!(left < right, "{text}");
 }

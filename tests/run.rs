@@ -971,3 +971,34 @@ fn brief_reduction_terminates_when_parts_are_large() {
     assert!(briefs < 2 * summarized, "{briefs} brief requests");
     assert!(env.json("brief.json")["brief"]["markdown"].is_string());
 }
+
+// ---------------------------------------------------------------------------
+// 7. A PDF goes through the same pipeline as text
+// ---------------------------------------------------------------------------
+
+#[test]
+fn run_on_a_pdf_sends_its_text_and_writes_the_outputs() {
+    let env = Env::new();
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pdf/korean.pdf");
+    let parsed = parse_json(&env, &pdf);
+    let texts = all_texts(&parsed);
+    assert!(texts.contains(&"반도체 산업 동향"), "{texts:?}");
+    totals(&env.gloss("run", &pdf, "mock", &env.out(), &[]));
+    let dir = env.out().join("korean");
+    for name in DIGEST_FILES.iter().chain(&BRIEF_FILES) {
+        assert!(dir.join(name).is_file(), "{name} not written");
+    }
+    // The PDF's sentences reached the model, each in some translation request.
+    let req = env.requests();
+    for sentence in [
+        "수출이 크게 늘었다고 밝혔다.",
+        "인공지능 기본법이 국회를 통과했다.",
+    ] {
+        assert!(
+            req.translation.iter().any(|m| m.contains(sentence)),
+            "{sentence:?} was never sent: {:?}",
+            req.translation
+        );
+    }
+    assert!(!req.brief.is_empty(), "no brief request");
+}

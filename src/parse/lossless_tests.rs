@@ -1105,3 +1105,149 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// PDF input: the fixtures of tests/data/pdf, the development PDFs when they
+// are beside the repository, and generated pages of glyphs.
+// ---------------------------------------------------------------------------
+
+mod pdf_input {
+    use std::path::{Path, PathBuf};
+
+    use proptest::prelude::*;
+
+    use super::{check_strict, parse, parse_file};
+    use crate::load::load;
+    use crate::load::pdf::from_pages;
+    use crate::load::pdf::lines::{Glyph, PageGlyphs};
+
+    #[test]
+    fn pdf_fixtures_are_lossless_and_carry_their_layout() {
+        for name in ["korean.pdf", "two-columns.pdf", "encrypted-no-password.pdf"] {
+            let (src, issue) = parse_file(&format!("tests/data/pdf/{name}"));
+            assert_eq!(src.encoding, "PDF", "{name}");
+            let lines = src.lines();
+            assert_eq!(src.layout.len(), lines.len(), "{name}");
+            assert_eq!(src.pages.len(), lines.len(), "{name}");
+            for (line, layout) in lines.iter().zip(&src.layout) {
+                assert_eq!(line.trim().is_empty(), layout.is_none(), "{name}: {line:?}");
+            }
+            assert!(!issue.articles.is_empty(), "{name}");
+        }
+    }
+
+    /// The development PDFs: `shared/samples/dev` beside the repository (as
+    /// CI lays it out) or the workplace's copy; `None` when neither exists.
+    fn development_pdfs() -> Option<Vec<PathBuf>> {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = [
+            manifest.join("../shared/samples/dev"),
+            PathBuf::from("/work/shared/samples/dev"),
+        ]
+        .into_iter()
+        .find(|d| d.is_dir())?;
+        let mut pdfs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .collect();
+        pdfs.sort();
+        Some(pdfs)
+    }
+
+    #[test]
+    fn development_pdfs_are_lossless() {
+        let Some(pdfs) = development_pdfs() else {
+            return;
+        };
+        for path in pdfs {
+            let src = load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(src.layout.len(), src.lines().len());
+            let issue = parse(&src);
+            if let Err(e) = check_strict(&src, &issue) {
+                panic!("{}: lossless violated: {e}", path.display());
+            }
+        }
+    }
+
+    /// A word of Hangul, Han or Latin letters.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::collection::vec(0xAC00u32..0xD7A3, 1..6),
+            proptest::collection::vec(0x4E00u32..0x9FA5, 1..6),
+            proptest::collection::vec(0x61u32..0x7A, 1..8),
+            proptest::collection::vec(0x30u32..0x39, 1..3),
+        ]
+        .prop_map(|cps| cps.into_iter().filter_map(char::from_u32).collect())
+    }
+
+    /// A page of rows of words, one or two columns, headings in a bigger
+    /// bold size, rows at random heights (some sharing a baseline).
+    fn page() -> impl Strategy<Value = Vec<(f32, f32, f32, bool, Vec<String>)>> {
+        proptest::collection::vec(
+            (
+                0u32..60,
+                prop_oneof![Just(50.0f32), Just(320.0f32), 50.0f32..400.0],
+                prop_oneof![Just(10.0f32), Just(9.0f32), Just(16.0f32)],
+                any::<bool>(),
+                proptest::collection::vec(word(), 1..6),
+            )
+                .prop_map(|(row, x, size, bold, words)| {
+                    (row as f32 * 13.0 + 60.0, x, size, bold, words)
+                }),
+            0..40,
+        )
+    }
+
+    fn glyphs(rows: &[(f32, f32, f32, bool, Vec<String>)]) -> Vec<Glyph> {
+        let mut glyphs = Vec::new();
+        for (baseline, x0, size, bold, words) in rows {
+            let mut x = *x0;
+            for w in words {
+                for c in w.chars() {
+                    let advance = if c.is_ascii() { size * 0.5 } else { *size };
+                    glyphs.push(Glyph {
+                        text: c.to_string(),
+                        x,
+                        baseline: *baseline,
+                        width: advance,
+                        size: *size,
+                        bold: *bold,
+                    });
+                    x += advance;
+                }
+                x += size * 0.3;
+            }
+        }
+        glyphs
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 128,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn generated_pdf_pages_are_lossless(pages in proptest::collection::vec(page(), 1..4)) {
+            let pages: Vec<PageGlyphs> = pages
+                .iter()
+                .enumerate()
+                .map(|(i, rows)| PageGlyphs {
+                    number: i as u32 + 1,
+                    width: 595.0,
+                    height: 842.0,
+                    glyphs: glyphs(rows),
+                })
+                .collect();
+            let Ok(src) = from_pages("generated.pdf", "generated", "generated.pdf", &pages, Vec::new()) else {
+                return Ok(());
+            };
+            let issue = parse(&src);
+            if let Err(e) = check_strict(&src, &issue) {
+                return Err(TestCaseError::fail(format!("{e}\ntext: {:?}", src.text)));
+            }
+        }
+    }
+}

@@ -359,15 +359,15 @@ impl<'a> Scanner<'a> {
             if is_currency_code(word) {
                 return p;
             }
-            if matches!(word, "FY" | "CY") {
-                if let Some(m) = FISCAL_YEAR.find(rest) {
-                    let end = p + m.len();
-                    if !starts_with_digit(&text[end..]) {
-                        let year = m.as_str().parse::<f64>().unwrap_or(0.0);
-                        let year = if m.len() == 2 { 2000.0 + year } else { year };
-                        self.push(pos, end, year, Kind::Year);
-                        return end;
-                    }
+            if matches!(word, "FY" | "CY")
+                && let Some(m) = FISCAL_YEAR.find(rest)
+            {
+                let end = p + m.len();
+                if !starts_with_digit(&text[end..]) {
+                    let year = m.as_str().parse::<f64>().unwrap_or(0.0);
+                    let year = if m.len() == 2 { 2000.0 + year } else { year };
+                    self.push(pos, end, year, Kind::Year);
+                    return end;
                 }
             }
         }
@@ -432,10 +432,10 @@ impl<'a> Scanner<'a> {
         end = include_year_word(text, end);
         let short = capture_u32(&c, "y1").unwrap_or(0);
         self.push(pos, end, 2000.0 + f64::from(short), Kind::Year);
-        if let (Some(m), Some(d)) = (month, capture_u32(&c, "d1")) {
-            if (1..=31).contains(&d) {
-                self.push(pos, end, f64::from(m * 100 + d), Kind::Date);
-            }
+        if let (Some(m), Some(d)) = (month, capture_u32(&c, "d1"))
+            && (1..=31).contains(&d)
+        {
+            self.push(pos, end, f64::from(m * 100 + d), Kind::Date);
         }
         if let Some(second) = c.name("y2") {
             let two_digits = second.len() == 2;
@@ -443,10 +443,11 @@ impl<'a> Scanner<'a> {
             if c.name("q2").is_some() && two_digits {
                 self.push(pos, end, 2000.0 + f64::from(value), Kind::Year);
                 let (m2, d2) = (capture_u32(&c, "m2"), capture_u32(&c, "d2"));
-                if let (Some(m), Some(d)) = (m2, d2) {
-                    if (1..=12).contains(&m) && (1..=31).contains(&d) {
-                        self.push(pos, end, f64::from(m * 100 + d), Kind::Date);
-                    }
+                if let (Some(m), Some(d)) = (m2, d2)
+                    && (1..=12).contains(&m)
+                    && (1..=31).contains(&d)
+                {
+                    self.push(pos, end, f64::from(m * 100 + d), Kind::Date);
                 }
             } else if month.is_none() && two_digits {
                 // `’19~22년`; after a month (`’23.8~9`) the second part is a month.
@@ -476,10 +477,10 @@ impl<'a> Scanner<'a> {
         // `제3조` is Article 3, `제3국` a third country: ordinals take no unit.
         let ordinal = text[..pos].ends_with('제');
         let term = Term::parse(text, pos, currency, ordinal);
-        if term.is_bare() {
-            if let Some(len) = identifier_suffix(&text[term.num_end..]) {
-                return term.num_end + len;
-            }
+        if term.is_bare()
+            && let Some(len) = identifier_suffix(&text[term.num_end..])
+        {
+            return term.num_end + len;
         }
         if is_noise(text, pos, &term) {
             return term.end;
@@ -488,19 +489,21 @@ impl<'a> Scanner<'a> {
         if let Some(end) = self.year(pos, &term, money) {
             return end;
         }
-        if term.is_bare() && !money && !glued_unit(&text[term.num_end..]) {
-            if let Some((m, d)) = term.month_day() {
-                let date = f64::from(m * 100 + d);
-                match self.lang {
-                    // Korean prose writes decimals the same way, so only the
-                    // metadata slot `(MURC, 11.6)` / `(11.15)` makes it a date.
-                    Lang::Korean if in_metadata_slot(text, pos, term.end) => {
-                        self.push(pos, term.end, date, Kind::Date);
-                        return term.end;
-                    }
-                    Lang::Korean => {}
-                    Lang::English => self.push(pos, term.end, date, Kind::Date),
+        if term.is_bare()
+            && !money
+            && !glued_unit(&text[term.num_end..])
+            && let Some((m, d)) = term.month_day()
+        {
+            let date = f64::from(m * 100 + d);
+            match self.lang {
+                // Korean prose writes decimals the same way, so only the
+                // metadata slot `(MURC, 11.6)` / `(11.15)` makes it a date.
+                Lang::Korean if in_metadata_slot(text, pos, term.end) => {
+                    self.push(pos, term.end, date, Kind::Date);
+                    return term.end;
                 }
+                Lang::Korean => {}
+                Lang::English => self.push(pos, term.end, date, Kind::Date),
             }
         }
         if let Some(end) = self.range_start(pos, &term, currency, money) {
@@ -572,10 +575,11 @@ impl<'a> Scanner<'a> {
         if self.text[end..].starts_with(|t: char| t.is_ascii_digit() || t == '/') {
             return;
         }
-        if let (Some(m), Some(d)) = (capture_u32(&c, "m"), capture_u32(&c, "d")) {
-            if (1..=12).contains(&m) && (1..=31).contains(&d) {
-                self.push(pos, end, f64::from(m * 100 + d), Kind::Date);
-            }
+        if let (Some(m), Some(d)) = (capture_u32(&c, "m"), capture_u32(&c, "d"))
+            && (1..=12).contains(&m)
+            && (1..=31).contains(&d)
+        {
+            self.push(pos, end, f64::from(m * 100 + d), Kind::Date);
         }
     }
 
@@ -1849,7 +1853,7 @@ mod tests {
         let digits = n.to_string();
         let mut out = String::new();
         for (i, d) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(d);
