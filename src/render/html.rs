@@ -78,12 +78,13 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:2px sol
 a{color:#0b57a4}.orig{color:#666;font-weight:normal;font-size:.8em;margin-left:.4em}
 .meta{color:#666;font-size:.9rem;margin:0 0 .6rem}
 .toc{background:#f7f7f7;padding:.4rem 1rem;margin:1rem 0}.toc h2{margin-top:.4rem;border:0;font-size:1.1rem}
-.toc ol{margin:.2rem 0;padding-left:1.2rem}.toc li{margin:.1rem 0}.toc .sec{font-weight:600;margin-top:.4rem}
+.toc ol{margin:.2rem 0;padding-left:1.2rem}.toc li{margin:.1rem 0}.toc .sec{margin-top:.4rem;break-inside:avoid}.toc .sec>a{font-weight:600}
 .row{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem;padding:.35rem 0;border-top:1px solid #eee}
 .row.head{font-size:.8rem;font-weight:600;color:#555;text-transform:uppercase;letter-spacing:.04em;position:sticky;top:0;background:#fff;border-top:0;border-bottom:1px solid #aaa}
 .src{color:#444}.summary{background:#f5f7fa;padding:.5rem .8rem;margin:.4rem 0}
 .brief table{border-collapse:collapse}.brief td,.brief th{border:1px solid #ccc;padding:.2rem .5rem}.missing{color:#a40}
 article{margin-bottom:1.5rem}.row{break-inside:avoid}h2,h3{break-after:avoid}
+@media (min-width:900px){.toc>ol{columns:2;column-gap:2rem}}
 @media (max-width:700px){body{margin:1rem auto;padding:0 .6rem}.row{grid-template-columns:1fr;gap:.2rem}.row.head{display:none}.src{border-left:3px solid #ccd;padding-left:.5rem}table{display:block;overflow-x:auto}}
 @page{size:A4;margin:12mm}
 @media print{body{margin:0;max-width:none;font-size:8.5pt;line-height:1.3}h1{font-size:13pt}h2{font-size:11pt;margin-top:.8rem}h3{font-size:9.5pt;margin-top:.5rem}
@@ -105,7 +106,7 @@ pub(super) fn digest(d: &Digest) -> String {
     if let Some(b) = &d.brief {
         out.push_str(&format!(
             "<section class=\"brief\" id=\"brief\"><h2>Executive brief</h2>\n{}</section>\n",
-            cited_markdown_to_html(&b.markdown, &known)
+            cited_markdown_to_html(&b.markdown, &known, 1)
         ));
     }
     let source_lang = lang_tag(&d.source_language);
@@ -236,8 +237,14 @@ static CITATION: LazyLock<Regex> =
 /// Model-written Markdown to HTML; raw HTML in it is shown as text, never
 /// run. Every citation of a `known` article id (`[A03]`) becomes a link to
 /// that article's anchor on the same page.
-fn cited_markdown_to_html(markdown: &str, known: &BTreeSet<&str>) -> String {
-    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+/// Headings move down `shift` levels and never above level `2 + shift`, so
+/// a model's `#` cannot outrank the page's own headings.
+fn cited_markdown_to_html(markdown: &str, known: &BTreeSet<&str>, shift: usize) -> String {
+    use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+    let level = |l: HeadingLevel| {
+        HeadingLevel::try_from((l as usize + shift).clamp(2 + shift, 6))
+            .unwrap_or(HeadingLevel::H6)
+    };
     // Only plain web links survive: `javascript:` and the like would run on click.
     let safe = |url: &str| {
         let url = url.trim_start().to_ascii_lowercase();
@@ -248,6 +255,18 @@ fn cited_markdown_to_html(markdown: &str, known: &BTreeSet<&str>) -> String {
     let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|e| match e {
         Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
         Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        Event::Start(Tag::Heading {
+            level: l,
+            id,
+            classes,
+            attrs,
+        }) => Some(Event::Start(Tag::Heading {
+            level: level(l),
+            id,
+            classes,
+            attrs,
+        })),
+        Event::End(TagEnd::Heading(l)) => Some(Event::End(TagEnd::Heading(level(l)))),
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -358,7 +377,7 @@ pub(super) fn brief(d: &Digest) -> String {
     let body = d
         .brief
         .as_ref()
-        .map(|b| cited_markdown_to_html(&b.markdown, &known))
+        .map(|b| cited_markdown_to_html(&b.markdown, &known, 0))
         .unwrap_or_default();
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Executive brief — {}</title><style>{BRIEF_STYLE}</style></head><body>\n<h1>Executive brief — {}</h1>\n<p class=\"meta\">{} → {} · model {}</p>\n{body}",
@@ -395,7 +414,7 @@ mod tests {
     use super::*;
 
     fn markdown_to_html(markdown: &str) -> String {
-        cited_markdown_to_html(markdown, &BTreeSet::new())
+        cited_markdown_to_html(markdown, &BTreeSet::new(), 0)
     }
 
     #[test]
@@ -430,5 +449,170 @@ mod tests {
             escape("<script>\"a\"&'b'</script>"),
             "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;"
         );
+    }
+
+    use std::collections::BTreeMap;
+
+    use crate::brief::Brief;
+    use crate::document::ArticleKind;
+    use crate::render::DigestSegment;
+    use crate::summarize::Summary;
+
+    /// `n` articles per section name, each with two paragraphs (the second
+    /// untranslated in every third article), a summary on the odd ones, and
+    /// a brief citing `cites`.
+    fn issue(sections: &[Option<&str>], n: usize, cites: &[&str]) -> Digest {
+        let mut articles = Vec::new();
+        for (k, section) in sections.iter().enumerate() {
+            for j in 0..n {
+                let id = format!("{}{:02}", ['A', 'C'][k % 2], k * n + j + 1);
+                let number = articles.len();
+                let segments = (1..=2)
+                    .map(|p| DigestSegment {
+                        id: format!("{id}.p{p:02}"),
+                        source: format!("원문 {p} <{id}>"),
+                        translation: (p == 1 || number % 3 != 0)
+                            .then(|| format!("English {p} & {id}")),
+                        status: "ok".into(),
+                        flags: vec![],
+                        repaired: false,
+                    })
+                    .collect();
+                articles.push(DigestArticle {
+                    summary: (number % 2 == 1).then(|| Summary {
+                        id: id.clone(),
+                        text: format!("What {id} says."),
+                        key_points: vec![],
+                    }),
+                    id,
+                    kind: ArticleKind::Article,
+                    section: section.map(str::to_string),
+                    title: format!("제목 {number}"),
+                    title_translation: Some(format!("Title {number}")),
+                    category: None,
+                    source: None,
+                    date: None,
+                    segments,
+                });
+            }
+        }
+        let markdown = format!(
+            "# Top\n\n## Headlines\n- One {}.\n\n| Figure | Article |\n| --- | --- |\n| 5% | {} |\n\n[see \\[A01\\]](https://e.org/x)\n",
+            cites.iter().map(|c| format!("[{c}]")).collect::<String>(),
+            cites.first().map(|c| format!("[{c}]")).unwrap_or_default(),
+        );
+        Digest {
+            input: "issue.txt".into(),
+            source_language: "Korean".into(),
+            target_language: "English".into(),
+            model: "m".into(),
+            brief: Some(Brief {
+                markdown,
+                cited: cites.iter().map(|c| c.to_string()).collect(),
+                removed_citations: vec![],
+                stages: 1,
+                origin: "model".into(),
+            }),
+            section_translations: BTreeMap::new(),
+            articles,
+        }
+    }
+
+    static HREF: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r##"href="#([^"]*)""##).expect("regex"));
+
+    /// Every in-page link of `page` and the ids it leads to; panics on a
+    /// link to no element.
+    fn resolved_links(page: &str) -> Vec<String> {
+        let targets: Vec<String> = HREF.captures_iter(page).map(|c| c[1].to_string()).collect();
+        for t in &targets {
+            assert!(page.contains(&format!(" id=\"{t}\"")), "#{t} leads nowhere");
+        }
+        targets
+    }
+
+    #[test]
+    fn contents_links_every_article_and_section() {
+        let sections = [Some("경제"), None, Some("기술"), Some("경제")];
+        let d = issue(&sections, 3, &["A01"]);
+        let page = digest(&d);
+        let links = resolved_links(&page);
+        for a in &d.articles {
+            assert!(links.contains(&a.id), "no link to {}", a.id);
+        }
+        // A section that comes back later is a new group, linked apart.
+        let section_links = links.iter().filter(|l| l.starts_with("section-")).count();
+        assert_eq!(section_links, 3);
+        assert!(links.contains(&"brief".to_string()));
+    }
+
+    #[test]
+    fn citations_link_known_articles_only() {
+        let d = issue(&[Some("경제")], 4, &["A02", "A04", "Z99"]);
+        let page = digest(&d);
+        let links = resolved_links(&page);
+        for id in ["A02", "A04"] {
+            // Once from the contents, once or twice from the brief.
+            assert!(links.iter().filter(|l| *l == id).count() >= 2, "{id}: {page}");
+        }
+        assert!(!links.contains(&"Z99".to_string()));
+        assert!(page.contains("[Z99]"), "an unknown citation stays text");
+        // A citation inside a model's own link is not made a nested link.
+        assert!(page.contains("<a href=\"https://e.org/x\">see [A01]</a>"), "{page}");
+        assert!(!page.contains("<a class=\"cite\" href=\"#A01\""), "{page}");
+    }
+
+    #[test]
+    fn brief_headings_sit_under_the_page_headings() {
+        let d = issue(&[None], 1, &["A01"]);
+        let page = digest(&d);
+        assert_eq!(page.matches("<h1>").count(), 1, "{page}");
+        assert!(page.contains("<h3>Headlines</h3>") && page.contains("<h3>Top</h3>"));
+        let alone = brief(&d);
+        assert_eq!(alone.matches("<h1>").count(), 1, "{alone}");
+        assert!(alone.contains("<h2>Headlines</h2>") && alone.contains("<h2>Top</h2>"));
+    }
+
+    #[test]
+    fn columns_are_headed_by_the_languages() {
+        let mut d = issue(&[Some("経済")], 2, &["A01"]);
+        d.source_language = "Japanese".into();
+        d.target_language = "German".into();
+        let page = digest(&d);
+        let head = "<div class=\"row head\"><div>Japanese</div><div>German</div></div>";
+        assert_eq!(page.matches(head).count(), d.articles.len());
+        assert!(page.contains("class=\"src\" lang=\"ja\""));
+        // Every paragraph row follows a header row of its article.
+        let rows = page.matches("<div class=\"row\" id=").count();
+        assert_eq!(rows, d.articles.iter().map(|a| a.segments.len()).sum::<usize>());
+    }
+
+    #[test]
+    fn sections_show_their_translation_when_known() {
+        let mut d = issue(&[Some("경제"), Some("기술")], 1, &["A01"]);
+        d.section_translations
+            .insert("경제".into(), "Economy <&>".into());
+        let page = digest(&d);
+        // In the contents and as the heading, with the original beside it.
+        assert_eq!(page.matches("Economy &lt;&amp;&gt;").count(), 2, "{page}");
+        assert_eq!(page.matches("<span class=\"orig\" lang=\"ko\">경제</span>").count(), 2);
+        assert!(page.contains(">기술</a>"), "an untranslated section keeps its name");
+    }
+
+    #[test]
+    fn brief_page_lists_articles_and_resolves_its_citations() {
+        let d = issue(&[Some("경제")], 6, &["A01", "A04"]);
+        let page = brief(&d);
+        let links = resolved_links(&page);
+        assert!(links.contains(&"A01".to_string()) && links.contains(&"A04".to_string()));
+        assert!(page.contains("<h2>Articles</h2>"));
+        for a in &d.articles {
+            let listed = page.contains(&format!("<p id=\"{}\">", a.id));
+            let cited = ["A01", "A04"].contains(&a.id.as_str());
+            assert_eq!(listed, a.summary.is_some() || cited, "{}", a.id);
+            if let Some(s) = &a.summary {
+                assert!(page.contains(&escape(&s.text)), "{}", a.id);
+            }
+        }
     }
 }
