@@ -128,7 +128,8 @@ pub(super) fn digest(d: &Digest) -> String {
 
 /// The contents list: the brief, then every article under its section.
 fn contents(d: &Digest, groups: &[(Option<&str>, Vec<&DigestArticle>)]) -> String {
-    let mut out = String::from("<nav class=\"toc\" aria-label=\"Contents\"><h2>Contents</h2>\n<ol>\n");
+    let mut out =
+        String::from("<nav class=\"toc\" aria-label=\"Contents\"><h2>Contents</h2>\n<ol>\n");
     if d.brief.is_some() {
         out.push_str("<li><a href=\"#brief\">Executive brief</a></li>\n");
     }
@@ -242,8 +243,7 @@ static CITATION: LazyLock<Regex> =
 fn cited_markdown_to_html(markdown: &str, known: &BTreeSet<&str>, shift: usize) -> String {
     use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
     let level = |l: HeadingLevel| {
-        HeadingLevel::try_from((l as usize + shift).clamp(2 + shift, 6))
-            .unwrap_or(HeadingLevel::H6)
+        HeadingLevel::try_from((l as usize + shift).clamp(2 + shift, 6)).unwrap_or(HeadingLevel::H6)
     };
     // Only plain web links survive: `javascript:` and the like would run on click.
     let safe = |url: &str| {
@@ -317,10 +317,7 @@ fn cited_markdown_to_html(markdown: &str, known: &BTreeSet<&str>, shift: usize) 
 
 /// Text with each `[ID]` of a known article as a link to `#ID`; everything
 /// else stays text (escaped when rendered).
-fn link_citations<'a>(
-    text: &str,
-    known: &BTreeSet<&str>,
-) -> Vec<pulldown_cmark::Event<'a>> {
+fn link_citations<'a>(text: &str, known: &BTreeSet<&str>) -> Vec<pulldown_cmark::Event<'a>> {
     use pulldown_cmark::{CowStr, Event};
     let mut events = Vec::new();
     let mut last = 0;
@@ -332,7 +329,9 @@ fn link_citations<'a>(
             continue;
         }
         if whole.start() > last {
-            events.push(Event::Text(CowStr::from(text[last..whole.start()].to_string())));
+            events.push(Event::Text(CowStr::from(
+                text[last..whole.start()].to_string(),
+            )));
         }
         // The id matched `[A-Z]\d+`, so it needs no escaping; escaped anyway.
         let id = escape(id.as_str());
@@ -553,12 +552,18 @@ mod tests {
         let links = resolved_links(&page);
         for id in ["A02", "A04"] {
             // Once from the contents, once or twice from the brief.
-            assert!(links.iter().filter(|l| *l == id).count() >= 2, "{id}: {page}");
+            assert!(
+                links.iter().filter(|l| *l == id).count() >= 2,
+                "{id}: {page}"
+            );
         }
         assert!(!links.contains(&"Z99".to_string()));
         assert!(page.contains("[Z99]"), "an unknown citation stays text");
         // A citation inside a model's own link is not made a nested link.
-        assert!(page.contains("<a href=\"https://e.org/x\">see [A01]</a>"), "{page}");
+        assert!(
+            page.contains("<a href=\"https://e.org/x\">see [A01]</a>"),
+            "{page}"
+        );
         assert!(!page.contains("<a class=\"cite\" href=\"#A01\""), "{page}");
     }
 
@@ -584,7 +589,10 @@ mod tests {
         assert!(page.contains("class=\"src\" lang=\"ja\""));
         // Every paragraph row follows a header row of its article.
         let rows = page.matches("<div class=\"row\" id=").count();
-        assert_eq!(rows, d.articles.iter().map(|a| a.segments.len()).sum::<usize>());
+        assert_eq!(
+            rows,
+            d.articles.iter().map(|a| a.segments.len()).sum::<usize>()
+        );
     }
 
     #[test]
@@ -595,8 +603,15 @@ mod tests {
         let page = digest(&d);
         // In the contents and as the heading, with the original beside it.
         assert_eq!(page.matches("Economy &lt;&amp;&gt;").count(), 2, "{page}");
-        assert_eq!(page.matches("<span class=\"orig\" lang=\"ko\">경제</span>").count(), 2);
-        assert!(page.contains(">기술</a>"), "an untranslated section keeps its name");
+        assert_eq!(
+            page.matches("<span class=\"orig\" lang=\"ko\">경제</span>")
+                .count(),
+            2
+        );
+        assert!(
+            page.contains(">기술</a>"),
+            "an untranslated section keeps its name"
+        );
     }
 
     #[test]
