@@ -356,7 +356,8 @@ table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #bbb;paddin
 @media (max-width:700px){body{margin:1rem auto;padding:0 .6rem}table{display:block;overflow-x:auto}}
 @page{size:A4;margin:12mm}
 @media print{body{margin:0;max-width:none;font-size:8.5pt;line-height:1.25}h1{font-size:12pt}h2{font-size:9.5pt;margin:.45rem 0 .15rem}
-a{color:inherit;text-decoration:none}.articles{columns:2;column-gap:1.2rem;font-size:7pt;line-height:1.2}.articles h2{column-span:all}.articles p{margin:0 0 .15rem;break-inside:avoid}}";
+a{color:inherit;text-decoration:none}.articles{columns:3;column-gap:1rem;font-size:7pt;line-height:1.2}.articles h2{column-span:all}.articles p{margin:0 0 .1rem;break-inside:avoid}
+.articles .sum{display:none}}";
 
 pub(super) fn brief(d: &Digest) -> String {
     // Citations link to the article's entry in this page's Articles list,
@@ -387,6 +388,7 @@ pub(super) fn brief(d: &Digest) -> String {
         escape(&d.model)
     );
     // The same closing section as brief.md: each article with its summary.
+    // In print only the titles stay, so the brief keeps to one A4 page.
     out.push_str("<section class=\"articles\"><h2>Articles</h2>\n");
     let source_lang = lang_tag(&d.source_language);
     for a in listed {
@@ -397,7 +399,7 @@ pub(super) fn brief(d: &Digest) -> String {
         let summary = a
             .summary
             .as_ref()
-            .map(|s| format!(" — {}", escape(&s.text)))
+            .map(|s| format!("<span class=\"sum\"> — {}</span>", escape(&s.text)))
             .unwrap_or_default();
         out.push_str(&format!(
             "<p id=\"{}\"><b>[{}] {title}</b>{summary}</p>\n",
