@@ -314,6 +314,9 @@ fn run_writes_digest_and_brief_with_checked_citations() {
     if let Some(keep) = std::env::var_os("GLOSS_KEEP_BRIEF_HTML") {
         std::fs::copy(env.out_dir().join("brief.html"), &keep).expect("copy brief.html");
     }
+    if let Some(keep) = std::env::var_os("GLOSS_KEEP_DIGEST_HTML") {
+        std::fs::copy(env.out_dir().join("digest.html"), &keep).expect("copy digest.html");
+    }
 
     let req = env.requests();
     assert_eq!(

@@ -9,6 +9,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 mod briefing;
+pub mod sections;
 pub mod terms;
 
 use crate::cache::{Cache, Mode};

@@ -41,7 +41,11 @@ pub(super) fn digest(d: &Digest) -> String {
         if a.section.as_deref() != section {
             section = a.section.as_deref();
             if let Some(s) = section {
-                out.push_str(&format!("\n## {}\n", text(s)));
+                let heading = match d.section_translations.get(s) {
+                    Some(english) if english != s => format!("{} ({})", text(english), text(s)),
+                    _ => text(s),
+                };
+                out.push_str(&format!("\n## {heading}\n"));
             }
         }
         let english = a
@@ -118,4 +122,32 @@ pub(super) fn brief(d: &Digest) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A known section translation heads its section, with the original
+    /// beside it, escaped like every other field.
+    #[test]
+    fn sections_are_headed_in_the_target_language() {
+        let raw = r#"{"input":"i","source_language":"Korean","target_language":"English","model":"m",
+            "articles":[{"id":"A01","kind":"article","section":"경제","title":"t","title_translation":null,
+            "source":null,"date":null,"segments":[]},{"id":"A02","kind":"article","section":"기술",
+            "title":"u","title_translation":null,"source":null,"date":null,"segments":[]}]}"#;
+        let mut d: Digest = serde_json::from_str(raw).expect("digest");
+        d.section_translations
+            .insert("경제".into(), "Economy *now*".into());
+        let out = digest(&d);
+        let headings: Vec<&str> = out.lines().filter(|l| l.starts_with("## ")).collect();
+        assert_eq!(headings.len(), 2, "{out}");
+        assert!(headings[0].contains("Economy") && headings[0].contains("(경제)"));
+        assert!(
+            !headings[0].contains("*now*"),
+            "model text unescaped: {}",
+            headings[0]
+        );
+        assert_eq!(headings[1], "## 기술");
+    }
 }

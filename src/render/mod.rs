@@ -8,6 +8,7 @@ mod html;
 mod markdown;
 mod translation;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,9 @@ pub struct Digest {
     /// The executive brief, when the brief stage ran.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub brief: Option<crate::brief::Brief>,
+    /// English names of the sections (source name → translation), where known.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub section_translations: BTreeMap<String, String>,
     pub articles: Vec<DigestArticle>,
 }
 
@@ -143,6 +147,7 @@ impl Digest {
             target_language: languages.1.to_string(),
             model: model.to_string(),
             brief: None,
+            section_translations: BTreeMap::new(),
             articles,
         }
     }

@@ -108,6 +108,7 @@ mod tests {
             target_language: "English".into(),
             model: "m".into(),
             brief: None,
+            section_translations: Default::default(),
             articles: vec![DigestArticle {
                 id: "A01".into(),
                 kind: ArticleKind::Article,
