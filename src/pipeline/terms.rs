@@ -2,6 +2,11 @@
 //! their English forms (cached per article, from the source text, so an edit
 //! to one article never changes another's request); the lists are merged
 //! with the user's glossary, the first form of a name winning.
+//!
+//! Only the selected articles are ever sent: a partial run (`--articles C04`)
+//! costs one term request per article it translates. The articles before the
+//! last selected one add their lists when the cache already holds them (free),
+//! so after a full run a partial one gets the same terms and cache keys.
 
 use std::sync::Arc;
 
@@ -46,8 +51,7 @@ fn messages(p: &Prepared, article: &Article) -> Result<Messages> {
 }
 
 /// The articles whose terms the selected ones may use: every article up to
-/// the last selected one, so `--articles A05` gets the same terms (and the
-/// same cache keys) as a full run.
+/// the last selected one (only the selected ones are requested).
 fn articles(p: &Prepared) -> Vec<Article> {
     let last = p
         .issue
@@ -92,8 +96,14 @@ pub async fn build(
     progress: bool,
 ) -> Result<(Termbase, Vec<RequestReport>)> {
     let mut set = tokio::task::JoinSet::new();
+    let mut found: Vec<(String, Vec<Term>)> = Vec::new();
     for article in articles(p) {
         let messages = messages(p, &article)?;
+        if !p.selected.contains(&article.id) {
+            // Not translated in this run: never sent, used only if cached.
+            found.push((article.id, cached_terms(p, &messages)));
+            continue;
+        }
         let (profile, cache, client) = (p.profile.clone(), p.cache.clone(), client.clone());
         set.spawn(async move {
             let item = format!("terms {}", article.id);
@@ -113,7 +123,6 @@ pub async fn build(
             (article.id, result)
         });
     }
-    let mut found: Vec<(String, Vec<Term>)> = Vec::new();
     let mut reports = Vec::new();
     let bar = crate::progress::stage_bar("termbase", "articles", set.len() as u64, progress);
     while let Some(joined) = set.join_next().await {
@@ -133,14 +142,18 @@ pub async fn build(
     Ok((merge(p, found), reports))
 }
 
+/// An article's term list if the cache holds it, else none.
+fn cached_terms(p: &Prepared, messages: &Messages) -> Vec<Term> {
+    lookup("terms", messages, &p.profile, &p.cache, TERMS_MAX_TOKENS)
+        .map(|a| parse_terms(&a))
+        .unwrap_or_default()
+}
+
 /// The termbase from the cache alone; articles not extracted yet add nothing.
 pub fn cached(p: &Prepared) -> Result<Termbase> {
     let mut found = Vec::new();
     for article in articles(p) {
-        let m = messages(p, &article)?;
-        let terms = lookup("terms", &m, &p.profile, &p.cache, TERMS_MAX_TOKENS)
-            .map(|a| parse_terms(&a))
-            .unwrap_or_default();
+        let terms = cached_terms(p, &messages(p, &article)?);
         found.push((article.id, terms));
     }
     Ok(merge(p, found))
