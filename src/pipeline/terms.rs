@@ -12,10 +12,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::cache::Cache;
+use crate::config::Profile;
 use crate::document::{Article, ArticleKind};
 use crate::error::{GlossError, Result};
 use crate::glossary::{Glossary, Term, parse_terms};
-use crate::llm::LazyClient;
+use crate::llm::{LazyClient, LlmError};
 use crate::prompts::Messages;
 use crate::stage::{AnswerSpec, RequestReport, complete_cached, lookup};
 
@@ -81,12 +83,62 @@ pub struct Termbase {
     pub conflicts: Vec<String>,
 }
 
-fn merge(p: &Prepared, extracted: Vec<(String, Vec<Term>)>) -> Termbase {
-    let (glossary, conflicts) = Glossary::merge(&p.glossary, &extracted);
+/// Merge the lists in article order, whatever order the answers came in.
+pub fn merge(p: &Prepared, mut found: Vec<TermList>) -> Termbase {
+    found.sort_by_key(|(id, _)| position(p, id));
+    let (glossary, conflicts) = Glossary::merge(&p.glossary, &found);
     Termbase {
         glossary,
         conflicts,
     }
+}
+
+/// An article's id and the terms extracted from it.
+pub type TermList = (String, Vec<Term>);
+
+/// One selected article's term-list request.
+pub struct TermRequest {
+    pub article: String,
+    messages: Messages,
+}
+
+/// The term requests of the selected articles, and the lists of the earlier
+/// unselected ones that the cache already holds (those are never sent).
+pub fn requests(p: &Prepared) -> Result<(Vec<TermRequest>, Vec<TermList>)> {
+    let mut to_send = Vec::new();
+    let mut found = Vec::new();
+    for article in articles(p) {
+        let messages = messages(p, &article)?;
+        if p.selected.contains(&article.id) {
+            to_send.push(TermRequest {
+                article: article.id,
+                messages,
+            });
+        } else {
+            found.push((article.id, cached_terms(p, &messages)));
+        }
+    }
+    Ok((to_send, found))
+}
+
+/// Answer one term request from the cache or the endpoint: the article's
+/// terms (none when the request failed) and its report.
+pub async fn extract(
+    request: TermRequest,
+    profile: &Profile,
+    cache: &Cache,
+    client: &LazyClient,
+) -> std::result::Result<(TermList, RequestReport), LlmError> {
+    let item = format!("terms {}", request.article);
+    let spec = AnswerSpec {
+        kind: "terms",
+        max_tokens: TERMS_MAX_TOKENS,
+        line_list: true,
+    };
+    let (answer, report) =
+        complete_cached(&item, spec, &request.messages, profile, cache, client).await?;
+    let terms = answer.as_deref().map(parse_terms).unwrap_or_default();
+    Ok(((request.article, terms), report))
 }
 
 /// Extract (or read from the cache) every selected article's terms and merge them.
@@ -95,49 +147,26 @@ pub async fn build(
     client: &Arc<LazyClient>,
     progress: bool,
 ) -> Result<(Termbase, Vec<RequestReport>)> {
+    let (to_send, mut found) = requests(p)?;
     let mut set = tokio::task::JoinSet::new();
-    let mut found: Vec<(String, Vec<Term>)> = Vec::new();
-    for article in articles(p) {
-        let messages = messages(p, &article)?;
-        if !p.selected.contains(&article.id) {
-            // Not translated in this run: never sent, used only if cached.
-            found.push((article.id, cached_terms(p, &messages)));
-            continue;
-        }
+    for request in to_send {
         let (profile, cache, client) = (p.profile.clone(), p.cache.clone(), client.clone());
-        set.spawn(async move {
-            let item = format!("terms {}", article.id);
-            let result = complete_cached(
-                &item,
-                AnswerSpec {
-                    kind: "terms",
-                    max_tokens: TERMS_MAX_TOKENS,
-                    line_list: true,
-                },
-                &messages,
-                &profile,
-                &cache,
-                &client,
-            )
-            .await;
-            (article.id, result)
-        });
+        set.spawn(async move { extract(request, &profile, &cache, &client).await });
     }
     let mut reports = Vec::new();
     let bar = crate::progress::stage_bar("termbase", "articles", set.len() as u64, progress);
     while let Some(joined) = set.join_next().await {
-        let (id, result) = joined.map_err(|e| GlossError::Task {
-            stage: "termbase",
-            message: e.to_string(),
-        })?;
-        let (answer, report) = result.map_err(GlossError::Llm)?;
-        found.push((id, answer.as_deref().map(parse_terms).unwrap_or_default()));
+        let (terms, report) = joined
+            .map_err(|e| GlossError::Task {
+                stage: "termbase",
+                message: e.to_string(),
+            })?
+            .map_err(GlossError::Llm)?;
+        found.push(terms);
         reports.push(report);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    // Merge in article order, whatever order the answers came in.
-    found.sort_by_key(|(id, _)| position(p, id));
     reports.sort_by(|a, b| a.item.cmp(&b.item));
     Ok((merge(p, found), reports))
 }
