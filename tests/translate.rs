@@ -767,6 +767,31 @@ fn fault_401_wrong_key_stops_and_names_the_variable() {
     assert_fatal_left_nothing_then_recovers(&env, &[(KEY_VAR, "sk-right-KEY-42")]);
 }
 
+/// A fatal error stops the whole graph at once: with the termbase on, a 401
+/// on the first requests sends nothing more than what was already in
+/// flight (at most `--jobs`), out of the term lists and chunks of the sample.
+#[test]
+fn fatal_error_stops_every_stage_at_once() {
+    const JOBS: usize = 2;
+    let env = Env::new();
+    env.mock
+        .configure(|c| c.require_bearer = Some("sk-right-KEY-42".into()));
+    let mut cmd = env.translate_cmd(&sample(), &["--jobs", &JOBS.to_string()]);
+    cmd.env(KEY_VAR, "sk-wrong-KEY-13");
+    let out = cmd.output().unwrap();
+    let line = one_line_error(&out);
+    assert!(line.contains("401"), "{line}");
+    let sent = env.mock.requests();
+    assert!(
+        (1..=JOBS).contains(&sent),
+        "{sent} requests after a fatal error with --jobs {JOBS}"
+    );
+    assert!(
+        env.translate_entries().is_empty(),
+        "a failed run cached something"
+    );
+}
+
 #[test]
 fn fault_count_mismatch_is_asked_again() {
     let env = Env::new();
