@@ -651,9 +651,8 @@ fn termbase_conflict_keeps_the_first_form_and_edits_stay_local() {
     let args = ["--articles", "A04,A05"];
     let out = env.gloss("translate", &input, &args);
     let first = totals(&out);
-    // The termbase covers every article up to the last selected one (A01–A05),
-    // so a partial run gets the same terms as a full one.
-    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 5);
+    // Only the selected articles' term lists are requested.
+    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 2);
     assert_eq!(env.mock.requests_of(RequestKind::Repair), 0);
 
     // The conflict is reported, and the first article's form is kept.
@@ -740,6 +739,39 @@ fn termbase_conflict_keeps_the_first_form_and_edits_stay_local() {
     assert_eq!(seg["status"], "ok");
 }
 
+/// After a run that covered the earlier articles, a partial run reuses their
+/// cached term lists (sending nothing for them): `--articles A05` then finds
+/// every request cached and keeps A04's form of a shared name.
+#[test]
+fn partial_run_after_a_full_one_reuses_the_earlier_cached_terms() {
+    const NAME: &str = "중국";
+    let env = Env::new();
+    env.mock.configure(|c| {
+        c.term_replies = vec![
+            (terms_needle("A04"), format!("{NAME} => China\n")),
+            (terms_needle("A05"), format!("{NAME} => PRC\n")),
+        ]
+    });
+    assert_ok(&env.gloss("translate", &sample(), &["--articles", "A04,A05"]));
+    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 2);
+
+    env.mock.reset_counters();
+    let t = totals(&env.gloss("translate", &sample(), &["--articles", "A05"]));
+    assert_eq!(env.mock.requests(), 0, "A05 alone should be all cached");
+    assert_eq!(t["requests"], 0);
+    let digest = env.json("digest.json");
+    let with_name: Vec<&Value> = digest["articles"][0]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["source"].as_str().unwrap().contains(NAME))
+        .collect();
+    assert!(!with_name.is_empty(), "A05 has no segment with {NAME}");
+    for s in with_name {
+        assert!(s["translation"].as_str().unwrap().contains("China"), "{s}");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // 3. gloss glossary --save writes a glossary that --glossary reads
 // ---------------------------------------------------------------------------
@@ -760,7 +792,7 @@ fn saved_termbase_is_a_glossary_that_translate_accepts() {
         &["--articles", "A04", "--save", saved.to_str().unwrap()],
     );
     assert_ok(&out);
-    assert_eq!(env.mock.requests(), 4, "termbase requests for A01–A04");
+    assert_eq!(env.mock.requests(), 1, "the termbase request for A04 only");
     let listing = stdout_json(&out);
     let terms: Vec<(String, String, String)> = listing["terms"]
         .as_array()
@@ -785,7 +817,7 @@ fn saved_termbase_is_a_glossary_that_translate_accepts() {
     assert!(toml.contains("[[term]]"), "{toml}");
     // Cached: a second listing sends nothing.
     assert_ok(&env.gloss("glossary", &sample(), &["--articles", "A04"]));
-    assert_eq!(env.mock.requests(), 4);
+    assert_eq!(env.mock.requests(), 1);
 
     // --glossary g.toml (no termbase): the saved terms reach the prompts
     // and the translations.

@@ -543,6 +543,53 @@ fn rerun_sends_nothing_and_is_byte_identical() {
     }
 }
 
+/// A partial run sends work for its articles only: `--articles C04` (an
+/// article late in the issue) sends C04's term list, its chunks, its summary
+/// and the brief, and nothing for the articles before it.
+#[test]
+fn partial_run_sends_only_the_selected_articles_requests() {
+    let env = Env::new();
+    let parsed = parse_json(&env, &sample());
+    let list = articles(&parsed);
+    let pos = list
+        .iter()
+        .position(|a| a["id"] == "C04")
+        .expect("the sample has C04");
+    assert!(pos > 0, "C04 should have articles before it");
+    let title = list[pos]["title"].as_str().unwrap();
+    let head = format!("Article: {title}\n");
+    assert_eq!(
+        list.iter().filter(|a| a["title"] == title).count(),
+        1,
+        "C04's title is not unique"
+    );
+
+    let out = env.gloss("run", &sample(), "mock", &env.out(), &["--articles", "C04"]);
+    let t = totals(&out);
+    let req = env.requests();
+    assert_eq!(req.termbase.len(), 1, "term requests");
+    assert!(!req.translation.is_empty());
+    assert_eq!(req.translation.len() as u64, t["chunks"].as_u64().unwrap());
+    for m in req
+        .termbase
+        .iter()
+        .chain(&req.translation)
+        .chain(&req.repair)
+    {
+        assert!(m.starts_with(&head), "a request for another article:\n{m}");
+    }
+    assert_eq!(
+        req.summary.keys().collect::<Vec<_>>(),
+        ["C04"],
+        "summary requests"
+    );
+    assert_eq!(req.brief.len(), 1, "brief requests");
+    assert_eq!(
+        env.mock.requests(),
+        req.translation.len() + req.termbase.len() + req.repair.len() + 2
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 3. Editing one article re-sends its chunk, its termbase request, its
 //    summary and the brief only

@@ -325,18 +325,34 @@ fn sample_translates_end_to_end_aligned() {
         t["requests"].as_u64().unwrap() as usize,
         env.mock.requests()
     );
-    // The termbase is built before any chunk is translated.
-    let kinds: Vec<RequestKind> = env.mock.bodies().iter().map(RequestKind::of).collect();
-    let first_translation = kinds
-        .iter()
-        .position(|k| *k == RequestKind::Translation)
-        .unwrap();
-    assert!(
-        kinds[first_translation..]
+    // No chunk is sent before the term requests of its own article and of
+    // every earlier one (the terms its prompt may use) have been sent.
+    let position_of = |user: &str| {
+        parsed["articles"]
+            .as_array()
+            .unwrap()
             .iter()
-            .all(|k| *k == RequestKind::Translation),
-        "a termbase request after translation began: {kinds:?}"
-    );
+            .position(|a| user.starts_with(&format!("Article: {}\n", a["title"].as_str().unwrap())))
+            .expect("a request names its article")
+    };
+    let bodies = env.mock.bodies();
+    let mut terms_sent: Vec<usize> = Vec::new();
+    for body in &bodies {
+        let user = common::user_message(body);
+        match RequestKind::of(body) {
+            RequestKind::Termbase => terms_sent.push(position_of(&user)),
+            RequestKind::Translation => {
+                let here = position_of(&user);
+                let needed = parsed["articles"].as_array().unwrap()[..=here]
+                    .iter()
+                    .filter(|a| a["kind"] != "front")
+                    .count();
+                let sent = terms_sent.iter().filter(|&&at| at <= here).count();
+                assert_eq!(sent, needed, "a chunk of article #{here} before its terms");
+            }
+            _ => {}
+        }
+    }
     assert_eq!(t["repair_requests"], 0);
     assert_eq!(t["flagged_segments"], serde_json::json!({}));
     assert_eq!(t["usage_from_server"], true);
@@ -749,6 +765,31 @@ fn fault_401_wrong_key_stops_and_names_the_variable() {
     assert!(!line.contains("sk-wrong-KEY-13"), "the key leaked: {line}");
     assert_eq!(env.mock.requests(), 1, "a 401 must not be retried");
     assert_fatal_left_nothing_then_recovers(&env, &[(KEY_VAR, "sk-right-KEY-42")]);
+}
+
+/// A fatal error stops the whole graph at once: with the termbase on, a 401
+/// on the first requests sends nothing more than what was already in
+/// flight (at most `--jobs`), out of the term lists and chunks of the sample.
+#[test]
+fn fatal_error_stops_every_stage_at_once() {
+    const JOBS: usize = 2;
+    let env = Env::new();
+    env.mock
+        .configure(|c| c.require_bearer = Some("sk-right-KEY-42".into()));
+    let mut cmd = env.translate_cmd(&sample(), &["--jobs", &JOBS.to_string()]);
+    cmd.env(KEY_VAR, "sk-wrong-KEY-13");
+    let out = cmd.output().unwrap();
+    let line = one_line_error(&out);
+    assert!(line.contains("401"), "{line}");
+    let sent = env.mock.requests();
+    assert!(
+        (1..=JOBS).contains(&sent),
+        "{sent} requests after a fatal error with --jobs {JOBS}"
+    );
+    assert!(
+        env.translate_entries().is_empty(),
+        "a failed run cached something"
+    );
 }
 
 #[test]

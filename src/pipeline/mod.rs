@@ -9,6 +9,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 mod briefing;
+mod flow;
+mod graph;
 pub mod sections;
 pub mod terms;
 
@@ -20,7 +22,7 @@ use crate::error::{GlossError, Result};
 use crate::llm::LazyClient;
 use crate::prompts::Prompts;
 use crate::render::{Digest, Format};
-use crate::translate::{ChunkReport, Languages, TranslationMap, Translator};
+use crate::translate::{ChunkReport, Languages, Translator};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -223,88 +225,26 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
     }
     let articles = chunk_selected(&p);
     let client = std::sync::Arc::new(LazyClient::new(&p.profile));
-    let mut requests = Vec::new();
-    let termbase = if opts.termbase && p.profile.termbase {
-        let (termbase, reports) = terms::build(&p, &client, opts.progress).await?;
-        requests.extend(reports);
-        termbase
-    } else {
-        terms::Termbase {
-            glossary: p.glossary.clone(),
-            conflicts: Vec::new(),
-        }
-    };
-    for c in &termbase.conflicts {
-        crate::progress::note(&format!("termbase: {c}"));
-    }
     let translator = Translator {
         profile: p.profile.clone(),
         prompts: p.prompts.clone(),
         cache: p.cache.clone(),
         languages: p.languages.clone(),
         client: client.clone(),
-        glossary: termbase.glossary.clone(),
+        glossary: p.glossary.clone(),
         repair: opts.repair && p.profile.repair,
         article_order: article_order(&p.issue),
     };
-
-    // Jobs, largest first so the long requests start early and finish with the rest.
-    let mut jobs: Vec<(String, Chunk)> = articles
-        .iter()
-        .flat_map(|(a, chunks)| chunks.iter().map(move |c| (a.title.clone(), c.clone())))
-        .collect();
-    jobs.sort_by(|a, b| {
-        b.1.tokens
-            .cmp(&a.1.tokens)
-            .then_with(|| a.1.id.cmp(&b.1.id))
-    });
-
-    let bar = crate::progress::stage_bar("translate", "chunks", jobs.len() as u64, opts.progress);
-    let translator = std::sync::Arc::new(translator);
-    // Dispatch strictly in the sorted order, at most `concurrency` at a time:
-    // spawning everything at once would let the runtime pick the order.
-    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(p.profile.concurrency.max(1)));
-    let mut pending = jobs.into_iter();
-    let mut next_job = pending.next();
-    let mut set = tokio::task::JoinSet::new();
-    let mut reports: Vec<ChunkReport> = Vec::new();
-    let mut translations: TranslationMap = HashMap::new();
-    while next_job.is_some() || !set.is_empty() {
-        tokio::select! {
-            permit = slots.clone().acquire_owned(), if next_job.is_some() => {
-                let Ok(permit) = permit else { break };
-                if let Some((title, chunk)) = next_job.take() {
-                    let t = translator.clone();
-                    set.spawn(async move {
-                        let result = t.translate_chunk(&title, &chunk).await;
-                        drop(permit);
-                        result
-                    });
-                }
-                next_job = pending.next();
-            }
-            Some(joined) = set.join_next(), if !set.is_empty() => {
-                let (result, report) = match joined {
-                    Ok(Ok(r)) => r,
-                    Ok(Err(fatal)) => {
-                        set.abort_all();
-                        bar.finish_and_clear();
-                        return Err(GlossError::Llm(fatal));
-                    }
-                    Err(e) => return Err(GlossError::Task { stage: "translation", message: e.to_string() }),
-                };
-                bar.inc(1);
-                let (tin, tout) = reports.iter().fold((0, 0), |acc, r| (acc.0 + r.traffic.tokens_in, acc.1 + r.traffic.tokens_out));
-                bar.set_message(format!("{} tokens in, {} out", tin + report.traffic.tokens_in, tout + report.traffic.tokens_out));
-                if let Some(segments) = result {
-                    translations.extend(segments.into_iter().map(|t| (t.id.clone(), t)));
-                }
-                reports.push(report);
-            }
-        }
+    let with_terms = opts.termbase && p.profile.termbase;
+    let flow::TermsAndTranslations {
+        termbase,
+        term_reports: mut requests,
+        chunk_reports: reports,
+        translations,
+    } = flow::terms_and_translations(&p, &articles, translator, with_terms, opts.progress).await?;
+    for c in &termbase.conflicts {
+        crate::progress::note(&format!("termbase: {c}"));
     }
-    bar.finish_and_clear();
-    reports.sort_by(|a, b| a.chunk.cmp(&b.chunk));
 
     let mut digest = Digest::build(
         &p.issue,

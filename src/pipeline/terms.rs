@@ -2,15 +2,22 @@
 //! their English forms (cached per article, from the source text, so an edit
 //! to one article never changes another's request); the lists are merged
 //! with the user's glossary, the first form of a name winning.
+//!
+//! Only the selected articles are ever sent: a partial run (`--articles C04`)
+//! costs one term request per article it translates. The articles before the
+//! last selected one add their lists when the cache already holds them (free),
+//! so after a full run a partial one gets the same terms and cache keys.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::cache::Cache;
+use crate::config::Profile;
 use crate::document::{Article, ArticleKind};
 use crate::error::{GlossError, Result};
 use crate::glossary::{Glossary, Term, parse_terms};
-use crate::llm::LazyClient;
+use crate::llm::{LazyClient, LlmError};
 use crate::prompts::Messages;
 use crate::stage::{AnswerSpec, RequestReport, complete_cached, lookup};
 
@@ -46,8 +53,7 @@ fn messages(p: &Prepared, article: &Article) -> Result<Messages> {
 }
 
 /// The articles whose terms the selected ones may use: every article up to
-/// the last selected one, so `--articles A05` gets the same terms (and the
-/// same cache keys) as a full run.
+/// the last selected one (only the selected ones are requested).
 fn articles(p: &Prepared) -> Vec<Article> {
     let last = p
         .issue
@@ -77,12 +83,62 @@ pub struct Termbase {
     pub conflicts: Vec<String>,
 }
 
-fn merge(p: &Prepared, extracted: Vec<(String, Vec<Term>)>) -> Termbase {
-    let (glossary, conflicts) = Glossary::merge(&p.glossary, &extracted);
+/// Merge the lists in article order, whatever order the answers came in.
+pub fn merge(p: &Prepared, mut found: Vec<TermList>) -> Termbase {
+    found.sort_by_key(|(id, _)| position(p, id));
+    let (glossary, conflicts) = Glossary::merge(&p.glossary, &found);
     Termbase {
         glossary,
         conflicts,
     }
+}
+
+/// An article's id and the terms extracted from it.
+pub type TermList = (String, Vec<Term>);
+
+/// One selected article's term-list request.
+pub struct TermRequest {
+    pub article: String,
+    messages: Messages,
+}
+
+/// The term requests of the selected articles, and the lists of the earlier
+/// unselected ones that the cache already holds (those are never sent).
+pub fn requests(p: &Prepared) -> Result<(Vec<TermRequest>, Vec<TermList>)> {
+    let mut to_send = Vec::new();
+    let mut found = Vec::new();
+    for article in articles(p) {
+        let messages = messages(p, &article)?;
+        if p.selected.contains(&article.id) {
+            to_send.push(TermRequest {
+                article: article.id,
+                messages,
+            });
+        } else {
+            found.push((article.id, cached_terms(p, &messages)));
+        }
+    }
+    Ok((to_send, found))
+}
+
+/// Answer one term request from the cache or the endpoint: the article's
+/// terms (none when the request failed) and its report.
+pub async fn extract(
+    request: TermRequest,
+    profile: &Profile,
+    cache: &Cache,
+    client: &LazyClient,
+) -> std::result::Result<(TermList, RequestReport), LlmError> {
+    let item = format!("terms {}", request.article);
+    let spec = AnswerSpec {
+        kind: "terms",
+        max_tokens: TERMS_MAX_TOKENS,
+        line_list: true,
+    };
+    let (answer, report) =
+        complete_cached(&item, spec, &request.messages, profile, cache, client).await?;
+    let terms = answer.as_deref().map(parse_terms).unwrap_or_default();
+    Ok(((request.article, terms), report))
 }
 
 /// Extract (or read from the cache) every selected article's terms and merge them.
@@ -91,56 +147,42 @@ pub async fn build(
     client: &Arc<LazyClient>,
     progress: bool,
 ) -> Result<(Termbase, Vec<RequestReport>)> {
+    let (to_send, mut found) = requests(p)?;
     let mut set = tokio::task::JoinSet::new();
-    for article in articles(p) {
-        let messages = messages(p, &article)?;
+    for request in to_send {
         let (profile, cache, client) = (p.profile.clone(), p.cache.clone(), client.clone());
-        set.spawn(async move {
-            let item = format!("terms {}", article.id);
-            let result = complete_cached(
-                &item,
-                AnswerSpec {
-                    kind: "terms",
-                    max_tokens: TERMS_MAX_TOKENS,
-                    line_list: true,
-                },
-                &messages,
-                &profile,
-                &cache,
-                &client,
-            )
-            .await;
-            (article.id, result)
-        });
+        set.spawn(async move { extract(request, &profile, &cache, &client).await });
     }
-    let mut found: Vec<(String, Vec<Term>)> = Vec::new();
     let mut reports = Vec::new();
     let bar = crate::progress::stage_bar("termbase", "articles", set.len() as u64, progress);
     while let Some(joined) = set.join_next().await {
-        let (id, result) = joined.map_err(|e| GlossError::Task {
-            stage: "termbase",
-            message: e.to_string(),
-        })?;
-        let (answer, report) = result.map_err(GlossError::Llm)?;
-        found.push((id, answer.as_deref().map(parse_terms).unwrap_or_default()));
+        let (terms, report) = joined
+            .map_err(|e| GlossError::Task {
+                stage: "termbase",
+                message: e.to_string(),
+            })?
+            .map_err(GlossError::Llm)?;
+        found.push(terms);
         reports.push(report);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    // Merge in article order, whatever order the answers came in.
-    found.sort_by_key(|(id, _)| position(p, id));
     reports.sort_by(|a, b| a.item.cmp(&b.item));
     Ok((merge(p, found), reports))
+}
+
+/// An article's term list if the cache holds it, else none.
+fn cached_terms(p: &Prepared, messages: &Messages) -> Vec<Term> {
+    lookup("terms", messages, &p.profile, &p.cache, TERMS_MAX_TOKENS)
+        .map(|a| parse_terms(&a))
+        .unwrap_or_default()
 }
 
 /// The termbase from the cache alone; articles not extracted yet add nothing.
 pub fn cached(p: &Prepared) -> Result<Termbase> {
     let mut found = Vec::new();
     for article in articles(p) {
-        let m = messages(p, &article)?;
-        let terms = lookup("terms", &m, &p.profile, &p.cache, TERMS_MAX_TOKENS)
-            .map(|a| parse_terms(&a))
-            .unwrap_or_default();
+        let terms = cached_terms(p, &messages(p, &article)?);
         found.push((article.id, terms));
     }
     Ok(merge(p, found))
