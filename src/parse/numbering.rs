@@ -287,19 +287,38 @@ fn chain(headings: &[&Heading]) -> Vec<usize> {
             expect += 1;
         }
     }
-    // Backward: the last copy of each number before the next one's pick.
+    // Backward: the last copy of each number before the next one's pick,
+    // written like that pick (`4.` before `5.`, not a `4 ` of a list
+    // inside section 4) when there is such a copy.
     let mut picked = vec![0; firsts.len()];
     let mut limit = headings.len();
+    let mut next_form: Option<char> = None;
     for n in (0..firsts.len()).rev() {
         let value = n as u32 + 1;
-        let k = (firsts[n]..limit)
-            .rev()
-            .find(|&k| headings[k].value == value)
+        let copies = || {
+            (firsts[n]..limit)
+                .rev()
+                .filter(|&k| headings[k].value == value)
+        };
+        let k = next_form
+            .and_then(|f| copies().find(|&k| delimiter(&headings[k].title) == f))
+            .or_else(|| copies().next())
             .unwrap_or(firsts[n]);
         picked[n] = k;
         limit = k;
+        next_form = Some(delimiter(&headings[k].title));
     }
     picked
+}
+
+/// The character after a heading's leading number (`.` in `1. 서론`, a
+/// space in `1 서론`, `)` in `1) 서론`): how the document writes that level.
+fn delimiter(title: &str) -> char {
+    title
+        .trim_start()
+        .chars()
+        .find(|c| !c.is_ascii_digit())
+        .map_or(' ', |c| if c.is_whitespace() { ' ' } else { c })
 }
 
 /// The document's top-level numbered headings, or none when no scheme
@@ -351,6 +370,29 @@ pub(crate) fn top_level(lines: &[Line<'_>]) -> Vec<Heading> {
 mod tests {
     use super::*;
     use crate::parse::tests::lines_of as lines;
+
+    #[test]
+    fn a_list_inside_a_section_does_not_replace_the_sections_numbers() {
+        let text = "1. 연구 목적\n본문입니다.\n\n2. 국내 전략\n본문입니다.\n\n\
+                    3. 영국\n본문입니다.\n\n4. 호주\n본문입니다.\n\n\
+                    1 공공부문 내 AI 도입\n설명입니다.\n\n2 투명성 보고서\n설명입니다.\n\n\
+                    3 자동화된 정책결정\n설명입니다.\n\n4 인력 전략\n설명입니다.\n\n\
+                    5. 미국\n본문입니다.\n";
+        let titles: Vec<String> = top_level(&lines(text))
+            .into_iter()
+            .map(|h| h.title)
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "1. 연구 목적",
+                "2. 국내 전략",
+                "3. 영국",
+                "4. 호주",
+                "5. 미국"
+            ]
+        );
+    }
 
     #[test]
     fn schemes_and_values() {
