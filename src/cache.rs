@@ -190,12 +190,12 @@ impl Cache {
             path: self.dir.join(TAG_FILE),
             message,
         };
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| err(e.to_string()))?;
-        std::io::Write::write_all(&mut tmp, TAG_CONTENT.as_bytes())
-            .map_err(|e| err(e.to_string()))?;
-        tmp.persist(self.dir.join(TAG_FILE))
-            .map_err(|e| err(e.to_string()))?;
-        Ok(())
+        crate::atomic::write(
+            &self.dir.join(TAG_FILE),
+            TAG_CONTENT.as_bytes(),
+            crate::atomic::Access::Private,
+        )
+        .map_err(|e| err(e.to_string()))
     }
 
     /// The folder entries are stored in.
@@ -259,10 +259,8 @@ impl Cache {
             value,
         };
         let bytes = serde_json::to_vec_pretty(&entry).map_err(|e| err(e.to_string()))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(e.to_string()))?;
-        std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| err(e.to_string()))?;
-        tmp.persist(&path).map_err(|e| err(e.to_string()))?;
-        Ok(())
+        crate::atomic::write(&path, &bytes, crate::atomic::Access::Private)
+            .map_err(|e| err(e.to_string()))
     }
 
     /// Every file below `v1/`, sorted into entries and foreign files.

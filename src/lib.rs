@@ -4,6 +4,7 @@
 //! The pipeline, one module per stage, plain data in between:
 //! [`load`] → [`parse`] → [`chunk`] → translate → summarize → brief → render.
 
+pub mod atomic;
 pub mod brief;
 pub mod cache;
 pub mod chunk;

@@ -263,22 +263,14 @@ fn write_each(
     Ok(written)
 }
 
-/// Write a file through a temp file and rename, so readers never see half of it.
+/// Write an output file atomically, its mode following the umask.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let err = |source| GlossError::Output {
-        path: path.to_path_buf(),
-        source,
-    };
-    // Created 0666 minus the umask, like any file the user's tools write
-    // (tempfile's default is 0600).
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    crate::atomic::write(path, bytes, crate::atomic::Access::Umask).map_err(|source| {
+        GlossError::Output {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
 }
 
 /// Make a name derived from input safe to use as a file or folder name:
