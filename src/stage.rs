@@ -1,6 +1,8 @@
 //! What the single-request stages (summarize, brief) share: render a prompt,
 //! look it up in the cache, otherwise send it and cache the answer.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, CacheKey};
@@ -22,6 +24,9 @@ pub struct Traffic {
     /// Whether every request's usage came from the server.
     pub usage_reported: bool,
     pub latency_ms: u64,
+    /// Requests answered, by endpoint (redacted base URL).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub endpoints: BTreeMap<String, u32>,
 }
 
 impl Traffic {
@@ -29,6 +34,7 @@ impl Traffic {
     pub fn record(&mut self, outcome: &crate::llm::Outcome) {
         self.attempts += outcome.attempts;
         self.latency_ms += outcome.latency.as_millis() as u64;
+        *self.endpoints.entry(outcome.endpoint.clone()).or_default() += 1;
         match outcome.completion.usage {
             Some(u) => {
                 self.tokens_in += u.prompt_tokens;

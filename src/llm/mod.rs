@@ -1,11 +1,15 @@
-//! The LLM client: one OpenAI-compatible chat endpoint, with timeouts,
-//! bounded concurrency, rate limits and the only retry layer in gloss.
+//! The LLM client: a profile's OpenAI-compatible chat endpoints (one, or
+//! several replicas of one model, see [`fleet`]), with timeouts, bounded
+//! concurrency (shared by all endpoints), rate limits and the only retry
+//! layer in gloss. A request that fails on one endpoint is retried on
+//! another at once, on the same one after a backoff.
 //!
 //! Requests go through async-openai's `byot` call with gloss's own lenient
 //! response types ([`wire`]). async-openai's built-in retry layer is replaced
 //! by a plain transport service, so attempts never multiply; non-2xx answers
 //! are caught in that service with their status, `Retry-After` and body.
 
+pub mod fleet;
 mod limit;
 pub mod wire;
 
@@ -22,6 +26,7 @@ use tokio::sync::Semaphore;
 use crate::config::Profile;
 use crate::error::Redacted;
 use crate::prompts::Messages;
+use fleet::{Ended, EndpointStatus, Fleet};
 use limit::RateLimiter;
 use wire::{WireResponse, WireUsage};
 
@@ -147,6 +152,8 @@ pub struct Outcome {
     pub completion: Completion,
     pub attempts: u32,
     pub latency: Duration,
+    /// The endpoint that answered, redacted as [`redact_url`] shows it.
+    pub endpoint: String,
 }
 
 /// A chat request: messages and the parameters that shape the output.
@@ -214,12 +221,123 @@ fn backoff(attempt: u32, base: Duration) -> Duration {
     capped.mul_f64(rand::random_range(0.5..=1.0))
 }
 
+/// One server of a profile, with its own connection.
+struct Endpoint {
+    base_url: String,
+    /// The base URL as manifests show it.
+    label: String,
+    client: Client<OpenAIConfig>,
+    http: reqwest::Client,
+}
+
+impl Endpoint {
+    fn new(profile: &Profile, base_url: &str) -> Result<Self, LlmError> {
+        let http =
+            http_client(base_url, Duration::from_secs(profile.timeout_secs)).map_err(|e| {
+                LlmError::Connect {
+                    url: Redacted::url(base_url, &[]),
+                    message: Redacted::new(&e.to_string(), &[]),
+                }
+            })?;
+        // The query of a base URL (`?api-version=…`) goes on every request,
+        // after the path async-openai appends.
+        let (base, query) = split_base(base_url);
+        // Set every field explicitly: OpenAIConfig::new() would read the
+        // user's OPENAI_* variables and send them to whatever host this is.
+        let config = OpenAIConfig::new()
+            .with_api_base(base)
+            .with_api_key(profile.api_key().unwrap_or_default())
+            .with_org_id("")
+            .with_project_id("");
+        let client = chat_client(config, http.clone(), query);
+        Ok(Self {
+            base_url: base_url.to_string(),
+            label: redact_url(base_url),
+            client,
+            http,
+        })
+    }
+}
+
+/// An async-openai client for `config` that sends through `http` with
+/// `query` appended to every URL, catches non-2xx answers as
+/// [`HttpFailure`], and retries nothing itself.
+fn chat_client(
+    config: OpenAIConfig,
+    http: reqwest::Client,
+    query: Option<String>,
+) -> Client<OpenAIConfig> {
+    let transport = tower::service_fn(
+        move |factory: async_openai::middleware::HttpRequestFactory| {
+            let http = http.clone();
+            let query = query.clone();
+            async move {
+                let mut request = factory.build().await?;
+                if let Some(q) = &query {
+                    let url = request.url_mut();
+                    let joined = match url.query() {
+                        Some(own) if !own.is_empty() => format!("{own}&{q}"),
+                        _ => q.clone(),
+                    };
+                    url.set_query(Some(&joined));
+                }
+                let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
+                let status = response.status();
+                if status.is_success() {
+                    return Ok(response);
+                }
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
+                let body = response.text().await.unwrap_or_default();
+                Err(OpenAIError::Boxed(Box::new(HttpFailure {
+                    status: status.as_u16(),
+                    retry_after,
+                    body,
+                })))
+            }
+        },
+    );
+    Client::with_config(config).with_http_service(transport)
+}
+
+/// A request's hold on one endpoint: it counts as in flight there until
+/// [`Lease::end`], or until dropped (a cancelled request).
+struct Lease<'a> {
+    fleet: &'a std::sync::Mutex<Fleet>,
+    index: usize,
+    ended: bool,
+}
+
+impl Lease<'_> {
+    fn end(mut self, ended: Ended) {
+        lock(self.fleet).end(self.index, ended, tokio::time::Instant::now());
+        self.ended = true;
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            lock(self.fleet).end(self.index, Ended::Abandoned, tokio::time::Instant::now());
+        }
+    }
+}
+
+fn lock(fleet: &std::sync::Mutex<Fleet>) -> std::sync::MutexGuard<'_, Fleet> {
+    // The state stays consistent at every step: a panic elsewhere leaves it usable.
+    fleet.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A client for one endpoint profile.
 #[derive(Clone)]
 pub struct LlmClient {
-    client: Client<OpenAIConfig>,
-    http: reqwest::Client,
+    endpoints: Arc<Vec<Endpoint>>,
+    fleet: Arc<std::sync::Mutex<Fleet>>,
     profile: Arc<Profile>,
+    /// The profile's concurrency, over all its endpoints.
     in_flight: Arc<Semaphore>,
     limiter: Option<Arc<RateLimiter>>,
     /// The outcome of [`LlmClient::preflight`], run once before the first request.
@@ -236,67 +354,23 @@ pub struct LlmClient {
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl LlmClient {
-    /// Build a client for `profile`. The key comes only from the profile's own variable.
+    /// Build a client for `profile`. The key comes only from the profile's
+    /// own variable and goes to the profile's endpoints only.
     pub fn new(profile: &Profile) -> Result<Self, LlmError> {
-        let http =
-            http_client(profile, Duration::from_secs(profile.timeout_secs)).map_err(|e| {
-                LlmError::Connect {
-                    url: Redacted::url(&profile.base_url, &[]),
-                    message: Redacted::new(&e.to_string(), &[]),
-                }
-            })?;
-        // The query of a base URL (`?api-version=…`) goes on every request,
-        // after the path async-openai appends.
-        let (base, query) = split_base(&profile.base_url);
-        // Set every field explicitly: OpenAIConfig::new() would read the
-        // user's OPENAI_* variables and send them to whatever host this is.
-        let config = OpenAIConfig::new()
-            .with_api_base(base)
-            .with_api_key(profile.api_key().unwrap_or_default())
-            .with_org_id("")
-            .with_project_id("");
-        let transport_http = http.clone();
-        let transport = tower::service_fn(
-            move |factory: async_openai::middleware::HttpRequestFactory| {
-                let http = transport_http.clone();
-                let query = query.clone();
-                async move {
-                    let mut request = factory.build().await?;
-                    if let Some(q) = &query {
-                        let url = request.url_mut();
-                        let joined = match url.query() {
-                            Some(own) if !own.is_empty() => format!("{own}&{q}"),
-                            _ => q.clone(),
-                        };
-                        url.set_query(Some(&joined));
-                    }
-                    let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
-                    let status = response.status();
-                    if status.is_success() {
-                        return Ok(response);
-                    }
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
-                    let body = response.text().await.unwrap_or_default();
-                    Err(OpenAIError::Boxed(Box::new(HttpFailure {
-                        status: status.as_u16(),
-                        retry_after,
-                        body,
-                    })))
-                }
-            },
-        );
-        let client = Client::with_config(config).with_http_service(transport);
+        let endpoints = profile
+            .endpoints()
+            .map(|url| Endpoint::new(profile, url))
+            .collect::<Result<Vec<_>, _>>()?;
         let limiter = match (profile.requests_per_minute, profile.tokens_per_minute) {
             (None, None) => None,
             (rpm, tpm) => Some(Arc::new(RateLimiter::new(rpm, tpm))),
         };
         Ok(Self {
-            client,
-            http,
+            fleet: Arc::new(std::sync::Mutex::new(Fleet::new(
+                endpoints.len(),
+                fleet::SET_ASIDE_FIRST,
+            ))),
+            endpoints: Arc::new(endpoints),
             in_flight: Arc::new(Semaphore::new(profile.concurrency.max(1))),
             profile: Arc::new(profile.clone()),
             limiter,
@@ -306,13 +380,65 @@ impl LlmClient {
         })
     }
 
+    /// How long a failing endpoint is first set aside (tests shorten it).
+    pub fn set_aside_first(&self, window: Duration) {
+        lock(&self.fleet).set_first_window(window);
+    }
+
+    /// Each endpoint (redacted) and its state, in the profile's order.
+    pub fn endpoint_status(&self) -> Vec<(String, EndpointStatus)> {
+        let status = lock(&self.fleet).status();
+        self.endpoints
+            .iter()
+            .map(|e| e.label.clone())
+            .zip(status)
+            .collect()
+    }
+
     /// What `gloss doctor` checks, before the first request of a run: the key
-    /// variable is set when the profile sends one, the endpoint answers, and
-    /// it serves the model. Each failure is fatal, so a run with no key or no
-    /// server stops at once instead of retrying every chunk.
+    /// variable is set when the profile sends one, the endpoints answer, and
+    /// they serve the model. A missing key, a refused key or a missing model
+    /// is fatal, so a run with no key stops at once instead of retrying every
+    /// chunk; an endpoint that does not answer is set aside, and is fatal
+    /// only when none answers.
     pub async fn check_endpoint(&self) -> Result<(), LlmError> {
         check_key(&self.profile)?;
-        let models = list_models(&self.http, &self.profile).await?;
+        let mut checks = tokio::task::JoinSet::new();
+        for (i, endpoint) in self.endpoints.iter().enumerate() {
+            let (http, profile, url) = (
+                endpoint.http.clone(),
+                self.profile.clone(),
+                endpoint.base_url.clone(),
+            );
+            checks.spawn(async move { (i, list_models(&http, &profile, &url).await) });
+        }
+        let mut answers = Vec::new();
+        while let Some(joined) = checks.join_next().await {
+            if let Ok(answer) = joined {
+                answers.push(answer);
+            }
+        }
+        answers.sort_by_key(|(i, _)| *i);
+        let mut unreachable = None;
+        let mut reachable = answers.is_empty();
+        for (i, answer) in answers {
+            match answer.and_then(|models| self.judge(models)) {
+                Ok(()) => reachable = true,
+                Err(e @ LlmError::Unreachable { .. }) => {
+                    lock(&self.fleet).set_aside(i, tokio::time::Instant::now());
+                    unreachable.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match (reachable, unreachable) {
+            (false, Some(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether an endpoint's model list lets requests through.
+    fn judge(&self, models: ModelList) -> Result<(), LlmError> {
         match models.status {
             401 | 403 => Err(self.classify_status(
                 HttpFailure {
@@ -333,15 +459,28 @@ impl LlmClient {
         }
     }
 
-    /// The HTTP client requests go through (no proxy for a local server).
+    /// The HTTP client requests to the first endpoint go through (no proxy
+    /// for a local server).
     pub fn http(&self) -> &reqwest::Client {
-        &self.http
+        &self.endpoints[0].http
     }
 
     /// Scrub server text of this profile's key and of anything like a key.
     fn scrub(&self, text: &str) -> Redacted {
         let key = self.profile.api_key();
         Redacted::new(text, &key.as_deref().into_iter().collect::<Vec<_>>())
+    }
+
+    /// Take a slot on the endpoint that should serve the next attempt.
+    fn lease(&self, failed_on: &[usize]) -> Lease<'_> {
+        let mut fleet = lock(&self.fleet);
+        let index = fleet.pick(failed_on, tokio::time::Instant::now());
+        fleet.begin(index);
+        Lease {
+            fleet: &self.fleet,
+            index,
+            ended: false,
+        }
     }
 
     /// Send `request`, retrying what can be retried. `estimated_tokens`
@@ -360,13 +499,16 @@ impl LlmClient {
         }
         let max = self.profile.max_attempts;
         let mut attempt = 0;
+        // Endpoints this request failed on: the next attempt goes elsewhere
+        // when it can.
+        let mut failed_on: Vec<usize> = Vec::new();
         loop {
             attempt += 1;
             if let Some(limiter) = &self.limiter {
                 limiter.acquire(estimated_tokens).await;
             }
             let started = Instant::now();
-            let result = {
+            let (index, result) = {
                 let _permit = self
                     .in_flight
                     .acquire()
@@ -375,7 +517,16 @@ impl LlmClient {
                         url: Redacted::url(&self.profile.base_url, &[]),
                         message: self.scrub("client closed"),
                     })?;
-                self.send_once(request).await
+                let lease = self.lease(&failed_on);
+                let index = lease.index;
+                let sent = Instant::now();
+                let result = self.send_once(&self.endpoints[index], request).await;
+                lease.end(match &result {
+                    Ok(_) => Ended::Served(sent.elapsed()),
+                    Err(e) if e.is_retryable() => Ended::Failed,
+                    Err(_) => Ended::Answered,
+                });
+                (index, result)
             };
             match result {
                 Ok(completion) => {
@@ -383,6 +534,7 @@ impl LlmClient {
                         completion,
                         attempts: attempt,
                         latency: started.elapsed(),
+                        endpoint: self.endpoints[index].label.clone(),
                     });
                 }
                 Err(e) if e.is_fatal() => {
@@ -398,24 +550,40 @@ impl LlmClient {
                     });
                 }
                 Err(e) => {
-                    // Never sooner than the backoff: "Retry-After: 0" from a
-                    // server that is already refusing would start a storm.
-                    let backoff = backoff(attempt, self.backoff_base);
-                    let delay = match e.retry_after() {
-                        Some(d) => d.min(RETRY_AFTER_CAP).max(backoff),
-                        None => backoff,
-                    };
-                    tokio::time::sleep(delay).await;
+                    if !failed_on.contains(&index) {
+                        failed_on.push(index);
+                    }
+                    let elsewhere =
+                        lock(&self.fleet).has_alternative(&failed_on, tokio::time::Instant::now());
+                    if !elsewhere {
+                        tokio::time::sleep(self.retry_delay(&e, attempt)).await;
+                    }
                 }
             }
         }
     }
 
-    async fn send_once(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
-        let url = endpoint_url(&self.profile.base_url, "/chat/completions");
+    /// How long to wait before retrying on an endpoint that failed.
+    fn retry_delay(&self, error: &LlmError, attempt: u32) -> Duration {
+        // Never sooner than the backoff: "Retry-After: 0" from a server
+        // that is already refusing would start a storm.
+        let backoff = backoff(attempt, self.backoff_base);
+        match error.retry_after() {
+            Some(d) => d.min(RETRY_AFTER_CAP).max(backoff),
+            None => backoff,
+        }
+    }
+
+    /// One attempt of `request` on `endpoint`: the only place a chat request is sent.
+    async fn send_once(
+        &self,
+        endpoint: &Endpoint,
+        request: &ChatRequest,
+    ) -> Result<Completion, LlmError> {
+        let url = endpoint_url(&endpoint.base_url, "/chat/completions");
         let url = self.scrub(&redact_url(&url));
         let response: Result<WireResponse, OpenAIError> =
-            self.client.chat().create_byot(request).await;
+            endpoint.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
         let choice = response
             .choices
@@ -544,13 +712,13 @@ impl LlmClient {
     }
 }
 
-/// An HTTP client for `profile`'s endpoint with this overall timeout.
-fn http_client(profile: &Profile, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+/// An HTTP client for the endpoint at `base_url` with this overall timeout.
+fn http_client(base_url: &str, timeout: Duration) -> reqwest::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10));
     // A local server is never reached through a proxy from the environment.
-    if is_loopback(&profile.base_url) {
+    if is_loopback(base_url) {
         builder = builder.no_proxy();
     }
     builder.build()
@@ -590,9 +758,9 @@ pub fn check_key(profile: &Profile) -> Result<(), LlmError> {
     }
 }
 
-/// What to do when nothing answers at a profile's endpoint.
-pub fn unreachable_hint(profile: &Profile) -> String {
-    let shown = redact_url(&profile.base_url);
+/// What to do when nothing answers at `base_url`, one of `profile`'s endpoints.
+pub fn unreachable_hint(profile: &Profile, base_url: &str) -> String {
+    let shown = redact_url(base_url);
     let host = shown
         .split_once("://")
         .map_or(shown.as_str(), |(_, r)| r)
@@ -600,7 +768,7 @@ pub fn unreachable_hint(profile: &Profile) -> String {
         .next()
         .unwrap_or_default()
         .to_string();
-    if is_loopback(&profile.base_url) {
+    if is_loopback(base_url) {
         if profile.name == "local" {
             format!("no server on {host} — run scripts/local-model up")
         } else {
@@ -640,14 +808,19 @@ impl ModelList {
     }
 }
 
-/// Ask the endpoint for its models. Connection failures and timeouts are
-/// [`LlmError::Unreachable`], with the hint of [`unreachable_hint`].
-pub async fn list_models(http: &reqwest::Client, profile: &Profile) -> Result<ModelList, LlmError> {
+/// Ask the endpoint at `base_url`, one of `profile`'s, for its models.
+/// Connection failures and timeouts are [`LlmError::Unreachable`], with the
+/// hint of [`unreachable_hint`].
+pub async fn list_models(
+    http: &reqwest::Client,
+    profile: &Profile,
+    base_url: &str,
+) -> Result<ModelList, LlmError> {
     let key = profile.api_key();
     let secrets: Vec<&str> = key.as_deref().into_iter().collect();
-    let url = Redacted::url(&endpoint_url(&profile.base_url, "/models"), &secrets);
+    let url = Redacted::url(&endpoint_url(base_url, "/models"), &secrets);
     let mut request = http
-        .get(endpoint_url(&profile.base_url, "/models"))
+        .get(endpoint_url(base_url, "/models"))
         .timeout(PREFLIGHT_TIMEOUT);
     if let Some(key) = &key {
         request = request.bearer_auth(key);
@@ -656,7 +829,7 @@ pub async fn list_models(http: &reqwest::Client, profile: &Profile) -> Result<Mo
     let unreachable = |message: String| LlmError::Unreachable {
         url: url.clone(),
         message: Redacted::new(&message, &secrets),
-        hint: unreachable_hint(profile),
+        hint: unreachable_hint(profile, base_url),
     };
     let response = request.send().await.map_err(|e| {
         unreachable(if e.is_timeout() {
