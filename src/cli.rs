@@ -583,7 +583,7 @@ fn plan(
     let overhead: u64 = request
         .messages
         .iter()
-        .map(|m| counter.count(m["content"].as_str().unwrap_or_default()) as u64 + 4)
+        .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
     let articles = pipeline::selected_chunks(&p);
     let plan = crate::plan::plan(&p.issue.name, &p.profile, articles, overhead);
@@ -1080,7 +1080,7 @@ fn qa(args: QaArgs) -> Result<i32> {
 /// The configuration as seen from the current directory.
 fn load_config(endpoint: &EndpointArgs) -> Result<Config> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    Config::load_with(&cwd, endpoint.trust_workspace)
+    Ok(Config::load_with(&cwd, endpoint.trust_workspace)?)
 }
 
 fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {

@@ -17,7 +17,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{GlossError, Result};
+use crate::redact::redact_url;
+
+/// A configuration file that is malformed or names something that does not
+/// exist. Its own type, so the configuration depends on nothing but
+/// [`crate::redact`] (the client reads profiles; the error type wraps both).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+type Result<T, E = ConfigError> = std::result::Result<T, E>;
 
 /// One endpoint profile as written in a config file; every field optional so
 /// files can override single fields.
@@ -296,10 +305,10 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(GlossError::Config(format!("{}: {e}", path.display()))),
+        Err(e) => return Err(ConfigError(format!("{}: {e}", path.display()))),
     };
     let mut file: ConfigFile = toml::from_str(&text)
-        .map_err(|e| GlossError::Config(format!("{}: {}", path.display(), e.message())))?;
+        .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message())))?;
     if let Some(dir) = &file.cache_dir
         && dir.is_relative()
     {
@@ -312,7 +321,7 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>> {
             (_, Some(urls)) if urls.is_empty() => "base_urls is empty",
             _ => continue,
         };
-        return Err(GlossError::Config(format!(
+        return Err(ConfigError(format!(
             "{}: profiles.{name}: {problem}",
             path.display()
         )));
@@ -582,11 +591,11 @@ impl Config {
         let file = self.profiles.get(&name).cloned().ok_or_else(|| {
             let known: Vec<&str> = self.profiles.keys().map(|k| k.as_str()).collect();
             match closest(&name, &known) {
-                Some(near) => GlossError::Config(format!(
+                Some(near) => ConfigError(format!(
                     "no profile named {name:?}; did you mean {near:?}? (known: {})",
                     known.join(", ")
                 )),
-                None => GlossError::Config(format!(
+                None => ConfigError(format!(
                     "no profile named {name:?} (known: {}); define it in gloss.toml under [profiles.{name}]",
                     known.join(", ")
                 )),
@@ -595,9 +604,7 @@ impl Config {
         let mut origins = self.origins.get(&name).cloned().unwrap_or_default();
         let mut endpoints: Vec<String> = file.endpoints().into_iter().map(str::to_string).collect();
         if endpoints.is_empty() {
-            return Err(GlossError::Config(format!(
-                "profile {name:?} has no base_url"
-            )));
+            return Err(ConfigError(format!("profile {name:?} has no base_url")));
         }
         let mut api_key_env = file.api_key_env.clone();
         let mut warnings: Vec<String> = self.refusals().into_iter().collect();
@@ -650,7 +657,7 @@ impl Config {
             .model
             .clone()
             .or(file.model.clone())
-            .ok_or_else(|| GlossError::Config(format!("profile {name:?} has no model")))?;
+            .ok_or_else(|| ConfigError(format!("profile {name:?} has no model")))?;
         let price = self.prices.get(&model).copied();
         let mut endpoints: Vec<String> = endpoints
             .iter()
@@ -839,10 +846,6 @@ pub fn host_of(url: &str) -> String {
     let host = o.split_once("://").map_or(o.as_str(), |(_, h)| h);
     // Never a `user:password@` part.
     host.rsplit_once('@').map_or(host, |(_, h)| h).to_string()
-}
-
-fn redact_url(url: &str) -> String {
-    crate::llm::redact_url(url)
 }
 
 /// The first of `new` endpoints on a host none of `old` is on, if any: a
@@ -1034,7 +1037,11 @@ mod tests {
         let c = Config::load_from(None, Some(&ws)).unwrap();
         let (p, warnings) = profile_named(&c, Some("local"));
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert!(crate::llm::is_loopback(&p.base_url));
+        assert!(
+            p.base_url.starts_with("http://127.0.0.1:"),
+            "{}",
+            p.base_url
+        );
         assert_eq!(p.api_key_env, None);
     }
 

@@ -36,7 +36,9 @@ impl Check {
 /// at the endpoint `profile.base_url`.
 fn hint(profile: &Profile, e: &LlmError) -> String {
     match e {
-        LlmError::Auth { hint, .. } | LlmError::Unreachable { hint, .. } => hint.clone(),
+        LlmError::Auth { hint, .. }
+        | LlmError::EndpointNotFound { hint, .. }
+        | LlmError::Unreachable { hint, .. } => hint.clone(),
         LlmError::MissingKey { var, .. } => {
             format!("export {var}=… (or pass --api-key-env VAR, or use a local profile)")
         }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, CacheKey};
 use crate::config::Profile;
-use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, strip_reasoning};
+use crate::llm::{ChatRequest, Finish, LazyClient, LlmError};
 use crate::prompts::Messages;
 
 /// What a piece of work cost on the wire, for the manifest.
@@ -92,7 +92,7 @@ pub struct AnswerSpec {
 }
 
 /// Answer `messages` from the cache or the endpoint. Only a complete answer
-/// (`finish_reason` not `length`, non-empty) is cached. A fatal endpoint
+/// (the client's [`Finish::Complete`], non-empty) is cached. A fatal endpoint
 /// error is returned as `Err`; other failures end in the report.
 pub async fn complete_cached(
     item: &str,
@@ -130,15 +130,13 @@ pub async fn complete_cached(
         }
     };
     report.traffic.record(&outcome);
-    let raw = strip_reasoning(&outcome.completion.text);
+    let raw = &outcome.completion.text;
     let mut text = raw.trim().to_string();
-    // Only a complete answer is kept: `length`, vLLM's `abort` or a content
-    // filter mean the text stops short.
-    let incomplete = match &outcome.completion.finish_reason {
-        FinishReason::Stop => None,
+    // Only a complete answer is kept (the client says which are).
+    let incomplete = match &outcome.completion.finish {
         // A list of lines (a term list) cut short keeps its complete lines:
         // small models run on listing names until the limit.
-        FinishReason::Length if line_list => {
+        Finish::CutAtLimit if line_list => {
             let complete = if raw.ends_with('\n') {
                 raw.as_str()
             } else {
@@ -147,9 +145,7 @@ pub async fn complete_cached(
             text = complete.trim().to_string();
             None
         }
-        FinishReason::Length => Some("answer cut at the token limit".to_string()),
-        FinishReason::Other(r) if r == "missing" => None,
-        FinishReason::Other(r) => Some(format!("the server ended the answer with {r:?}")),
+        finish => finish.problem(),
     };
     // An empty list is an answer ("no items"); empty prose is not.
     let empty = text.is_empty() && !line_list;

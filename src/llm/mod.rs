@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::config::Profile;
-use crate::error::Redacted;
-use crate::prompts::Messages;
+pub use crate::redact::redact_url;
+use crate::redact::{REDACTED, Redacted};
 use fleet::{Ended, EndpointStatus, Fleet};
 use limit::RateLimiter;
 use wire::{WireResponse, WireUsage};
@@ -58,6 +58,14 @@ pub enum LlmError {
         model: String,
         url: Redacted,
         message: Redacted,
+    },
+    /// No chat endpoint at that path (a base URL without `/v1`): every
+    /// request would fail the same way.
+    #[error("HTTP 404 from {url}: {message} — {hint}")]
+    EndpointNotFound {
+        url: Redacted,
+        message: Redacted,
+        hint: String,
     },
     #[error(
         "request timed out after {secs} s at {url} (raise timeout_secs in the profile for slow local models)"
@@ -93,6 +101,7 @@ impl LlmError {
         matches!(
             self,
             LlmError::Auth { .. }
+                | LlmError::EndpointNotFound { .. }
                 | LlmError::ModelNotFound { .. }
                 | LlmError::Unreachable { .. }
                 | LlmError::MissingKey { .. }
@@ -117,15 +126,47 @@ impl LlmError {
     }
 }
 
-/// Why the model stopped.
+/// How an answer ended, the same for every provider: whether the text is
+/// the whole answer is all a stage needs to know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FinishReason {
-    Stop,
-    /// Output was cut at the token limit.
-    Length,
-    /// Anything else a server says (`abort`, `content_filter`, missing).
+pub enum Finish {
+    /// The model finished (`stop`, `eos`, `end_turn`, or no reason given:
+    /// some servers send none, and their answers are whole).
+    Complete,
+    /// Cut at the output token limit (`length`, `max_tokens`).
+    CutAtLimit,
+    /// Stopped by the provider's content filter.
+    Filtered,
+    /// Any other reason a server gives (vLLM's `abort`, `tool_calls`…).
     Other(String),
+}
+
+impl Finish {
+    /// Read a server's `finish_reason`.
+    pub fn from_reason(reason: Option<&str>) -> Self {
+        match reason {
+            None | Some("stop" | "eos" | "end_turn" | "stop_sequence") => Finish::Complete,
+            Some("length" | "max_tokens") => Finish::CutAtLimit,
+            Some("content_filter") => Finish::Filtered,
+            Some(other) => Finish::Other(other.to_string()),
+        }
+    }
+
+    /// Whether the text is the whole answer.
+    pub fn is_complete(&self) -> bool {
+        *self == Finish::Complete
+    }
+
+    /// Why the text is not the whole answer, for reports; `None` when it is.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Finish::Complete => None,
+            Finish::CutAtLimit => Some("answer cut at the token limit".into()),
+            Finish::Filtered => Some("answer stopped by the provider's content filter".into()),
+            Finish::Other(reason) => Some(format!("the server ended the answer with {reason:?}")),
+        }
+    }
 }
 
 /// Token usage of one request, as the server reported it.
@@ -135,15 +176,53 @@ pub struct Usage {
     pub completion_tokens: u64,
 }
 
-/// A successful completion.
+/// A successful completion, normalized: reasoning blocks (`<think>…`)
+/// removed from the text, the finish reason read into [`Finish`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Completion {
     pub text: String,
-    pub finish_reason: FinishReason,
+    pub finish: Finish,
     /// `None` when the server did not report usage.
     pub usage: Option<Usage>,
     /// The model name the server answered with.
     pub model: Option<String>,
+}
+
+impl Completion {
+    /// The completion of a server's answer (a chat response, or one line
+    /// of a batch's results); `None` when it has no choice. `key`: the
+    /// profile's key, removed from the text if a server echoed it.
+    pub fn from_wire(response: WireResponse, key: Option<&str>) -> Option<Self> {
+        let choice = response.choices.into_iter().next()?;
+        let mut text = choice
+            .message
+            .and_then(|m| m.content)
+            .or(choice.text)
+            .unwrap_or_default();
+        // An answer is stored and rendered: a server (or proxy) echoing the
+        // key into it must not get it there. Only the exact value: shapes
+        // that look like keys may be real content of a translation.
+        if let Some(key) = key.filter(|k| k.trim().len() >= 4) {
+            text = text.replace(key.trim(), REDACTED);
+        }
+        let usage = response.usage.and_then(
+            |WireUsage {
+                 prompt_tokens,
+                 completion_tokens,
+             }| {
+                Some(Usage {
+                    prompt_tokens: prompt_tokens?,
+                    completion_tokens: completion_tokens.unwrap_or(0),
+                })
+            },
+        );
+        Some(Completion {
+            text: strip_reasoning(&text),
+            finish: Finish::from_reason(choice.finish_reason.as_deref()),
+            usage,
+            model: response.model,
+        })
+    }
 }
 
 /// A completion plus what it took to get it.
@@ -156,27 +235,51 @@ pub struct Outcome {
     pub endpoint: String,
 }
 
+/// Who speaks a chat message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    // `content` before `role`: earlier versions sent messages as JSON maps,
+    // which sort their keys, and a request's serialization is its cache key.
+    pub content: String,
+    pub role: Role,
+}
+
+impl ChatMessage {
+    /// A message of `role` saying `content`.
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            content: content.into(),
+            role,
+        }
+    }
+}
+
 /// A chat request: messages and the parameters that shape the output.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatRequest {
     pub model: String,
-    pub messages: Vec<serde_json::Value>,
+    pub messages: Vec<ChatMessage>,
     pub temperature: f32,
     pub max_tokens: u32,
     pub stream: bool,
 }
 
 impl ChatRequest {
-    /// Build a request from rendered messages and a profile's parameters.
-    pub fn new(profile: &Profile, messages: &Messages) -> Self {
-        let mut list = Vec::new();
-        if !messages.system.is_empty() {
-            list.push(serde_json::json!({"role": "system", "content": messages.system}));
-        }
-        list.push(serde_json::json!({"role": "user", "content": messages.user}));
+    /// Build a request from messages (rendered prompts convert, see
+    /// `prompts::Messages`) and a profile's parameters.
+    pub fn new(profile: &Profile, messages: impl Into<Vec<ChatMessage>>) -> Self {
         Self {
             model: profile.model.clone(),
-            messages: list,
+            messages: messages.into(),
             temperature: profile.temperature,
             max_tokens: profile.max_output_tokens,
             stream: false,
@@ -585,47 +688,10 @@ impl LlmClient {
         let response: Result<WireResponse, OpenAIError> =
             endpoint.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
-        let choice = response
-            .choices
-            .into_iter()
-            .next()
-            .ok_or_else(|| LlmError::Malformed {
-                url: url.clone(),
-                message: self.scrub("response has no choices"),
-            })?;
-        let mut text = choice
-            .message
-            .and_then(|m| m.content)
-            .or(choice.text)
-            .unwrap_or_default();
-        // An answer is stored and rendered: a server (or proxy) echoing the
-        // key into it must not get it there. Only the exact value: shapes
-        // that look like keys may be real content of a translation.
-        if let Some(key) = self.profile.api_key().filter(|k| k.trim().len() >= 4) {
-            text = text.replace(key.trim(), crate::error::REDACTED);
-        }
-        let finish_reason = match choice.finish_reason.as_deref() {
-            Some("stop") | Some("eos") => FinishReason::Stop,
-            Some("length") => FinishReason::Length,
-            Some(other) => FinishReason::Other(other.to_string()),
-            None => FinishReason::Other("missing".into()),
-        };
-        let usage = response.usage.and_then(
-            |WireUsage {
-                 prompt_tokens,
-                 completion_tokens,
-             }| {
-                Some(Usage {
-                    prompt_tokens: prompt_tokens?,
-                    completion_tokens: completion_tokens.unwrap_or(0),
-                })
-            },
-        );
-        Ok(Completion {
-            text,
-            finish_reason,
-            usage,
-            model: response.model,
+        let key = self.profile.api_key();
+        Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
+            url,
+            message: self.scrub("response has no choices"),
         })
     }
 
@@ -687,8 +753,7 @@ impl LlmClient {
             },
             // No such path: a base URL without `/v1` (Ollama answers "404 page
             // not found"); every request would fail the same way.
-            404 => LlmError::Auth {
-                status: 404,
+            404 => LlmError::EndpointNotFound {
                 url,
                 message,
                 hint: format!(
@@ -863,15 +928,10 @@ static THINK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// Remove reasoning blocks (`<think>…</think>`) that some models emit.
-pub fn strip_reasoning(text: &str) -> String {
+/// Remove reasoning blocks (`<think>…</think>`) that some models emit; a
+/// block cut at the token limit runs to the end.
+fn strip_reasoning(text: &str) -> String {
     THINK.replace_all(text, "").into_owned()
-}
-
-/// A URL for messages and manifests: no user or password, query values
-/// and anything like a key scrubbed (see [`Redacted::url`]).
-pub fn redact_url(url: &str) -> String {
-    Redacted::url(url, &[]).into()
 }
 
 /// Whether a base URL points at this machine.
@@ -958,6 +1018,57 @@ mod tests {
             "https://host/v1?api-key=[REDACTED]"
         );
         assert_eq!(redact_url("http://h/v1/@x"), "http://h/v1/@x");
+    }
+
+    fn answer(content: &str, finish: Option<&str>) -> WireResponse {
+        serde_json::from_value(serde_json::json!({
+            "choices": [{"message": {"content": content}, "finish_reason": finish}],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn completions_are_normalized_over_providers() {
+        let c = Completion::from_wire(
+            answer(
+                "<think>[1] draft\n[2] draft</think>\n[1] A\n[2] B",
+                Some("eos"),
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.text.trim(), "[1] A\n[2] B");
+        assert_eq!(c.finish, Finish::Complete);
+        for (reason, finish) in [
+            (None, Finish::Complete),
+            (Some("stop"), Finish::Complete),
+            (Some("length"), Finish::CutAtLimit),
+            (Some("content_filter"), Finish::Filtered),
+            (Some("abort"), Finish::Other("abort".into())),
+        ] {
+            let c = Completion::from_wire(answer("x", reason), None).unwrap();
+            assert_eq!(c.finish, finish, "{reason:?}");
+            assert_eq!(c.finish.is_complete(), c.finish.problem().is_none());
+        }
+        // Reasoning cut at the limit leaves nothing, and says it was cut.
+        let c = Completion::from_wire(answer("<think>still going", Some("length")), None).unwrap();
+        assert_eq!((c.text.as_str(), c.finish.is_complete()), ("", false));
+        let c = Completion::from_wire(
+            answer("the key is sk-echo-1234", None),
+            Some("sk-echo-1234"),
+        );
+        assert_eq!(c.unwrap().text, format!("the key is {REDACTED}"));
+        assert!(Completion::from_wire(WireResponse::default(), None).is_none());
+    }
+
+    #[test]
+    fn messages_serialize_as_before() {
+        // The shape earlier versions hashed into cache keys.
+        let m = ChatMessage::new(Role::System, "s");
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            serde_json::json!({"role": "system", "content": "s"}).to_string()
+        );
     }
 
     #[test]
