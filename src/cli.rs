@@ -162,9 +162,12 @@ pub struct EndpointArgs {
     /// Endpoint profile from the config (openai, local, ollama, vllm, lmstudio, or your own).
     #[arg(long, short = 'p', env = "GLOSS_PROFILE")]
     pub profile: Option<String>,
-    /// Override the profile's base URL (e.g. http://127.0.0.1:8080/v1).
-    #[arg(long)]
-    pub base_url: Option<String>,
+    /// Override the profile's base URL (e.g. http://127.0.0.1:8080/v1). Give it
+    /// once per endpoint for several servers of the same model: each request
+    /// goes to the one with the fewest in flight, one that keeps failing is
+    /// set aside for a while, and --jobs counts requests over all of them.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Vec<String>,
     /// Override the profile's model.
     #[arg(long, short = 'm', env = "GLOSS_MODEL")]
     pub model: Option<String>,
@@ -203,7 +206,7 @@ pub struct SourceArgs {
 /// How the commands that send requests send them.
 #[derive(Debug, Args)]
 pub struct RequestArgs {
-    /// Requests in flight at once (default: the profile's concurrency).
+    /// Requests in flight at once, over all the profile's endpoints (default: the profile's concurrency).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
     /// Neither read nor write the cache.
@@ -360,7 +363,7 @@ fn overrides(endpoint: &EndpointArgs) -> Overrides {
         profile_from_env: endpoint.from_env.profile,
         model_from_env: endpoint.from_env.model,
         profile: endpoint.profile.clone(),
-        base_url: endpoint.base_url.clone(),
+        base_urls: endpoint.base_url.clone(),
         model: endpoint.model.clone(),
         api_key_env: endpoint.api_key_env.clone(),
         trust_workspace: endpoint.trust_workspace,
@@ -580,7 +583,7 @@ fn plan(
     let overhead: u64 = request
         .messages
         .iter()
-        .map(|m| counter.count(m["content"].as_str().unwrap_or_default()) as u64 + 4)
+        .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
     let articles = pipeline::selected_chunks(&p);
     let plan = crate::plan::plan(&p.issue.name, &p.profile, articles, overhead);
@@ -1077,7 +1080,7 @@ fn qa(args: QaArgs) -> Result<i32> {
 /// The configuration as seen from the current directory.
 fn load_config(endpoint: &EndpointArgs) -> Result<Config> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    Config::load_with(&cwd, endpoint.trust_workspace)
+    Ok(Config::load_with(&cwd, endpoint.trust_workspace)?)
 }
 
 fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
@@ -1093,13 +1096,14 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
         .map_err(|e| GlossError::Runtime(e.to_string()))?;
     let checks = runtime.block_on(crate::doctor::run(&profile));
     let ok = checks.iter().all(|c| c.ok);
+    let shown: Vec<String> = profile.endpoints().map(crate::llm::redact_url).collect();
     if json {
-        stdout_line(&serde_json::to_string_pretty(&serde_json::json!({"profile": profile.name, "base_url": crate::llm::redact_url(&profile.base_url), "model": profile.model, "files": report.files, "key": report.key, "ok": ok, "checks": checks})).unwrap_or_default());
+        stdout_line(&serde_json::to_string_pretty(&serde_json::json!({"profile": profile.name, "base_url": shown.first(), "base_urls": shown, "model": profile.model, "files": report.files, "key": report.key, "ok": ok, "checks": checks})).unwrap_or_default());
     } else {
         stdout_line(&format!(
             "profile {} · {} · model {}",
             profile.name,
-            crate::llm::redact_url(&profile.base_url),
+            shown.join(", "),
             profile.model
         ));
         stdout_line(&report.files_line());

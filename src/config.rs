@@ -17,7 +17,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{GlossError, Result};
+use crate::redact::redact_url;
+
+/// A configuration file that is malformed or names something that does not
+/// exist. Its own type, so the configuration depends on nothing but
+/// [`crate::redact`] (the client reads profiles; the error type wraps both).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+type Result<T, E = ConfigError> = std::result::Result<T, E>;
 
 /// One endpoint profile as written in a config file; every field optional so
 /// files can override single fields.
@@ -25,6 +34,10 @@ use crate::error::{GlossError, Result};
 #[serde(deny_unknown_fields)]
 pub struct ProfileFile {
     pub base_url: Option<String>,
+    /// Several endpoints serving the same model (replicas), instead of
+    /// `base_url`: requests go to the least busy one. One setting with
+    /// `base_url`: a file that sets either replaces both.
+    pub base_urls: Option<Vec<String>>,
     pub model: Option<String>,
     /// Name of the environment variable that holds this profile's API key.
     pub api_key_env: Option<String>,
@@ -109,11 +122,26 @@ pub struct SourceFile {
     pub trusted: bool,
 }
 
+impl ProfileFile {
+    /// The endpoints this profile sets: `base_urls`, else `base_url`.
+    pub fn endpoints(&self) -> Vec<&str> {
+        match (&self.base_urls, &self.base_url) {
+            (Some(urls), _) => urls.iter().map(String::as_str).collect(),
+            (None, Some(url)) => vec![url.as_str()],
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
 /// A fully resolved profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub name: String,
+    /// The first (often the only) endpoint.
     pub base_url: String,
+    /// Further endpoints serving the same model (`base_urls`, or
+    /// `--base-url` given again); the concurrency limit is shared by all.
+    pub replicas: Vec<String>,
     pub model: String,
     pub api_key_env: Option<String>,
     pub temperature: f32,
@@ -133,6 +161,11 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// Every endpoint of the profile, the first one first.
+    pub fn endpoints(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.base_url.as_str()).chain(self.replicas.iter().map(String::as_str))
+    }
+
     /// The API key from this profile's own variable, if it names one and it is set.
     /// A key is read only for the profile that names it, so it only ever goes
     /// to that profile's endpoint.
@@ -182,7 +215,13 @@ impl Resolved {
     /// The variable and host a key is sent to, when the profile sends one.
     pub fn key_destination(&self) -> Option<(String, String)> {
         let var = self.profile.api_key_env.clone()?;
-        Some((var, host_of(&self.profile.base_url)))
+        let mut hosts: Vec<String> = Vec::new();
+        for host in self.profile.endpoints().map(host_of) {
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+        Some((var, hosts.join(", ")))
     }
 }
 
@@ -190,7 +229,8 @@ impl Resolved {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub profile: Option<String>,
-    pub base_url: Option<String>,
+    /// `--base-url`, once per endpoint (empty: the profile's own).
+    pub base_urls: Vec<String>,
     pub model: Option<String>,
     pub api_key_env: Option<String>,
     pub jobs: Option<usize>,
@@ -265,15 +305,26 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(GlossError::Config(format!("{}: {e}", path.display()))),
+        Err(e) => return Err(ConfigError(format!("{}: {e}", path.display()))),
     };
     let mut file: ConfigFile = toml::from_str(&text)
-        .map_err(|e| GlossError::Config(format!("{}: {}", path.display(), e.message())))?;
+        .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message())))?;
     if let Some(dir) = &file.cache_dir
         && dir.is_relative()
     {
         let base = path.parent().unwrap_or(Path::new("."));
         file.cache_dir = Some(base.join(dir));
+    }
+    for (name, profile) in &file.profiles {
+        let problem = match (&profile.base_url, &profile.base_urls) {
+            (Some(_), Some(_)) => "set base_url or base_urls, not both",
+            (_, Some(urls)) if urls.is_empty() => "base_urls is empty",
+            _ => continue,
+        };
+        return Err(ConfigError(format!(
+            "{}: profiles.{name}: {problem}",
+            path.display()
+        )));
     }
     Ok(Some(file))
 }
@@ -285,6 +336,12 @@ fn merge_profile(
     origins: &mut BTreeMap<&'static str, Origin>,
     origin: &Origin,
 ) {
+    // The endpoints are one setting, shown as `base_url`.
+    if from.base_url.is_some() || from.base_urls.is_some() {
+        into.base_url = from.base_url;
+        into.base_urls = from.base_urls;
+        origins.insert("base_url", origin.clone());
+    }
     macro_rules! take {
         ($($f:ident),*) => { $( if from.$f.is_some() {
             into.$f = from.$f;
@@ -292,7 +349,6 @@ fn merge_profile(
         } )* };
     }
     take!(
-        base_url,
         model,
         api_key_env,
         temperature,
@@ -410,18 +466,22 @@ impl Config {
                 ));
                 profile.api_key_env = None;
             }
-            if let (Some(var), Some(new), Some(old)) = (
-                &current_var,
-                &profile.base_url,
-                current.and_then(|p| p.base_url.as_ref()),
-            ) && origin(new) != origin(old)
+            let old = current.map(ProfileFile::endpoints).unwrap_or_default();
+            if let Some(var) = &current_var
+                && !old.is_empty()
+                && let Some(new) = moved_to(&old, &profile.endpoints())
             {
+                let field = match profile.base_urls {
+                    Some(_) => "base_urls",
+                    None => "base_url",
+                };
                 self.refused.push(format!(
-                    "profiles.{name}.base_url = {:?} (it would send ${var} to {})",
+                    "profiles.{name}.{field} = {:?} (it would send ${var} to {})",
                     redact_url(new),
                     host_of(new)
                 ));
                 profile.base_url = None;
+                profile.base_urls = None;
             }
         }
         if let Some(name) = &file.default_profile
@@ -466,9 +526,9 @@ impl Config {
             let fields = self.origins.entry(name.clone()).or_default();
             // A file that points a keyed profile at another host without
             // naming a key for it does not get the key of the host it replaced.
-            if let (Some(old), Some(new), Some(var)) =
-                (&into.base_url, &profile.base_url, &into.api_key_env)
-                && origin(old) != origin(new)
+            if let Some(var) = &into.api_key_env
+                && !into.endpoints().is_empty()
+                && moved_to(&into.endpoints(), &profile.endpoints()).is_some()
                 && profile.api_key_env.is_none()
             {
                 self.dropped_keys.insert(
@@ -531,21 +591,21 @@ impl Config {
         let file = self.profiles.get(&name).cloned().ok_or_else(|| {
             let known: Vec<&str> = self.profiles.keys().map(|k| k.as_str()).collect();
             match closest(&name, &known) {
-                Some(near) => GlossError::Config(format!(
+                Some(near) => ConfigError(format!(
                     "no profile named {name:?}; did you mean {near:?}? (known: {})",
                     known.join(", ")
                 )),
-                None => GlossError::Config(format!(
+                None => ConfigError(format!(
                     "no profile named {name:?} (known: {}); define it in gloss.toml under [profiles.{name}]",
                     known.join(", ")
                 )),
             }
         })?;
         let mut origins = self.origins.get(&name).cloned().unwrap_or_default();
-        let mut base_url = file
-            .base_url
-            .clone()
-            .ok_or_else(|| GlossError::Config(format!("profile {name:?} has no base_url")))?;
+        let mut endpoints: Vec<String> = file.endpoints().into_iter().map(str::to_string).collect();
+        if endpoints.is_empty() {
+            return Err(ConfigError(format!("profile {name:?} has no base_url")));
+        }
         let mut api_key_env = file.api_key_env.clone();
         let mut warnings: Vec<String> = self.refusals().into_iter().collect();
         warnings.extend(self.dropped_keys.get(&name).cloned());
@@ -554,14 +614,16 @@ impl Config {
             && let Ok(url) = std::env::var("OPENAI_BASE_URL")
             && !url.trim().is_empty()
         {
-            base_url = url;
+            endpoints = vec![url];
             origins.insert("base_url", Origin::Env("OPENAI_BASE_URL"));
         }
-        if let Some(url) = &overrides.base_url {
-            // A key belongs to its endpoint: a different host gets no key
+        if !overrides.base_urls.is_empty() {
+            // A key belongs to its endpoints: a different host gets no key
             // unless the user names one for it explicitly.
+            let old: Vec<&str> = endpoints.iter().map(String::as_str).collect();
+            let new: Vec<&str> = overrides.base_urls.iter().map(String::as_str).collect();
             if api_key_env.is_some()
-                && origin(url) != origin(&base_url)
+                && moved_to(&old, &new).is_some()
                 && overrides.api_key_env.is_none()
             {
                 warnings.push(format!(
@@ -571,7 +633,7 @@ impl Config {
                 api_key_env = None;
                 origins.remove("api_key_env");
             }
-            base_url = url.clone();
+            endpoints = overrides.base_urls.clone();
             origins.insert("base_url", Origin::Flag("--base-url"));
         }
         if let Some(var) = &overrides.api_key_env {
@@ -595,11 +657,18 @@ impl Config {
             .model
             .clone()
             .or(file.model.clone())
-            .ok_or_else(|| GlossError::Config(format!("profile {name:?} has no model")))?;
+            .ok_or_else(|| ConfigError(format!("profile {name:?} has no model")))?;
         let price = self.prices.get(&model).copied();
+        let mut endpoints: Vec<String> = endpoints
+            .iter()
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .collect();
+        dedup_in_order(&mut endpoints);
+        let base_url = endpoints.remove(0);
         let profile = Profile {
             name,
-            base_url: base_url.trim_end_matches('/').to_string(),
+            base_url,
+            replicas: endpoints,
             price,
             api_key_env,
             temperature: file.temperature.unwrap_or(0.0),
@@ -707,7 +776,10 @@ impl Config {
         let p = &resolved.profile;
         let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
         let values: Vec<(&'static str, String)> = vec![
-            ("base_url", redact_url(&p.base_url)),
+            (
+                "base_url",
+                p.endpoints().map(redact_url).collect::<Vec<_>>().join(", "),
+            ),
             ("model", p.model.clone()),
             ("api_key_env", p.api_key_env.clone().unwrap_or("-".into())),
             ("temperature", p.temperature.to_string()),
@@ -776,8 +848,17 @@ pub fn host_of(url: &str) -> String {
     host.rsplit_once('@').map_or(host, |(_, h)| h).to_string()
 }
 
-fn redact_url(url: &str) -> String {
-    crate::llm::redact_url(url)
+/// The first of `new` endpoints on a host none of `old` is on, if any: a
+/// key sent to `old` must not follow it there.
+fn moved_to<'a>(old: &[&str], new: &[&'a str]) -> Option<&'a str> {
+    let known: Vec<String> = old.iter().map(|u| origin(u)).collect();
+    new.iter().copied().find(|u| !known.contains(&origin(u)))
+}
+
+/// Drop repeated entries, keeping the first of each.
+fn dedup_in_order(list: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    list.retain(|x| seen.insert(x.clone()));
 }
 
 /// `scheme://host:port` of a URL, lower-cased, for comparing endpoints.
@@ -833,7 +914,7 @@ mod tests {
         let c = Config::load_from(None, None).unwrap();
         let o = Overrides {
             profile: Some("openai".into()),
-            base_url: Some("http://127.0.0.1:9/v1".into()),
+            base_urls: vec!["http://127.0.0.1:9/v1".into()],
             ..Default::default()
         };
         let (p, warning) = c.profile(&o).unwrap();
@@ -956,7 +1037,11 @@ mod tests {
         let c = Config::load_from(None, Some(&ws)).unwrap();
         let (p, warnings) = profile_named(&c, Some("local"));
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert!(crate::llm::is_loopback(&p.base_url));
+        assert!(
+            p.base_url.starts_with("http://127.0.0.1:"),
+            "{}",
+            p.base_url
+        );
         assert_eq!(p.api_key_env, None);
     }
 
@@ -1046,6 +1131,148 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("gloss.toml")
+        );
+    }
+
+    #[test]
+    fn base_urls_list_replicas_and_replace_base_url_as_one_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let (u, w) = files(
+            dir.path(),
+            "[profiles.local]\nbase_urls = [\"http://127.0.0.1:8080/v1/\", \"http://10.0.0.2:8080/v1\", \"http://127.0.0.1:8080/v1\"]\n",
+            "",
+        );
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, _) = profile_named(&c, Some("local"));
+        assert_eq!(
+            p.endpoints().collect::<Vec<_>>(),
+            ["http://127.0.0.1:8080/v1", "http://10.0.0.2:8080/v1"],
+            "trimmed, repeats dropped"
+        );
+        // A later file's base_url replaces the whole list.
+        let (u, w) = files(
+            dir.path(),
+            "[profiles.local]\nbase_urls = [\"http://a:1/v1\", \"http://b:1/v1\"]\n",
+            "[profiles.local]\nbase_url = \"http://127.0.0.1:9000/v1\"\n",
+        );
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, _) = profile_named(&c, Some("local"));
+        assert_eq!(
+            p.endpoints().collect::<Vec<_>>(),
+            ["http://127.0.0.1:9000/v1"]
+        );
+        // Both in one profile, or an empty list: a clear error.
+        for profile in [
+            "base_url = \"http://a/v1\"\nbase_urls = [\"http://b/v1\"]",
+            "base_urls = []",
+        ] {
+            let (u, w) = files(dir.path(), &format!("[profiles.local]\n{profile}\n"), "");
+            let e = Config::load_from(Some(&u), Some(&w))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("profiles.local") && e.contains("base_url"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_untrusted_workspace_may_list_replicas_only_where_the_key_already_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = "[profiles.work]\nbase_url = \"https://llm.work.example/v1\"\nmodel = \"m\"\napi_key_env = \"WORK_KEY\"\n";
+        // Same host, another path: allowed, like base_url.
+        let same = "[profiles.work]\nbase_urls = [\"https://llm.work.example/v1\", \"https://llm.work.example/replica/v1\"]\n";
+        let (u, w) = files(dir.path(), user, same);
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, warnings) = profile_named(&c, Some("work"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(p.replicas, ["https://llm.work.example/replica/v1"]);
+        assert_eq!(p.api_key_env.as_deref(), Some("WORK_KEY"));
+        // One replica elsewhere: the whole list is refused.
+        let elsewhere = "[profiles.work]\nbase_urls = [\"https://llm.work.example/v1\", \"https://evil.example/v1\"]\n";
+        let (u, w) = files(dir.path(), user, elsewhere);
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, warnings) = profile_named(&c, Some("work"));
+        assert_eq!(
+            p.endpoints().collect::<Vec<_>>(),
+            ["https://llm.work.example/v1"]
+        );
+        assert_eq!(p.api_key_env.as_deref(), Some("WORK_KEY"));
+        assert!(
+            warnings[0].contains("profiles.work.base_urls") && warnings[0].contains("evil.example"),
+            "{warnings:?}"
+        );
+        // Trusted, it applies; the key follows only if the file names it,
+        // as for base_url.
+        let c = Config::load_layers(Some(&u), Some(&w), true).unwrap();
+        let (p, warnings) = profile_named(&c, Some("work"));
+        assert_eq!(p.replicas, ["https://evil.example/v1"]);
+        assert_eq!(p.api_key_env, None);
+        assert!(warnings[0].contains("$WORK_KEY"), "{warnings:?}");
+        let named = format!("{elsewhere}api_key_env = \"WORK_KEY\"\n");
+        let (u, w) = files(dir.path(), user, &named);
+        let c = Config::load_layers(Some(&u), Some(&w), true).unwrap();
+        let (p, warnings) = profile_named(&c, Some("work"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(p.replicas, ["https://evil.example/v1"]);
+        assert_eq!(p.api_key_env.as_deref(), Some("WORK_KEY"));
+        // The user's own file listing another host without naming a key
+        // drops the key, as base_url does.
+        let (u, w) = files(
+            dir.path(),
+            "[profiles.openai]\nbase_urls = [\"https://api.openai.com/v1\", \"https://proxy.example/v1\"]\n",
+            "",
+        );
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        let (p, warnings) = profile_named(&c, Some("openai"));
+        assert_eq!(p.api_key_env, None);
+        assert!(
+            warnings.iter().any(|w| w.contains("OPENAI_API_KEY")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn base_url_flags_replace_the_endpoints_and_keep_the_key_only_on_its_hosts() {
+        let c = Config::load_from(None, None).unwrap();
+        let flags = |urls: &[&str]| Overrides {
+            profile: Some("openai".into()),
+            base_urls: urls.iter().map(|u| u.to_string()).collect(),
+            ..Default::default()
+        };
+        let (p, warnings) = c
+            .profile(&flags(&[
+                "https://api.openai.com/v1",
+                "https://api.openai.com/v2",
+            ]))
+            .unwrap();
+        assert_eq!(p.replicas, ["https://api.openai.com/v2"]);
+        assert_eq!(p.api_key_env.as_deref(), Some("OPENAI_API_KEY"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (p, warnings) = c
+            .profile(&flags(&[
+                "https://api.openai.com/v1",
+                "http://127.0.0.1:9/v1",
+            ]))
+            .unwrap();
+        assert_eq!(p.api_key_env, None);
+        assert!(warnings[0].contains("not sent"), "{warnings:?}");
+        let r = c
+            .report(&flags(&[
+                "https://api.openai.com/v1",
+                "https://api.openai.com/v2",
+            ]))
+            .unwrap();
+        let shown = &r
+            .settings
+            .iter()
+            .find(|s| s.field == "base_url")
+            .unwrap()
+            .value;
+        assert_eq!(
+            shown,
+            "https://api.openai.com/v1, https://api.openai.com/v2"
         );
     }
 

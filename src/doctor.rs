@@ -1,8 +1,9 @@
-//! `gloss doctor`: check an endpoint before a long run — the key is there,
-//! the endpoint answers, lists the model, answers a one-token completion —
-//! and say in one line what to do when a check fails. A run makes the same
-//! checks before its first request ([`LlmClient::check_endpoint`]), from the
-//! same functions, so both give the same hints.
+//! `gloss doctor`: check a profile before a long run — the key is there,
+//! and each of its endpoints answers, lists the model, answers a one-token
+//! completion — and say in one line what to do when a check fails. A run
+//! makes the same checks before its first request
+//! ([`LlmClient::check_endpoint`]), from the same functions, so both give
+//! the same hints.
 
 use serde::Serialize;
 
@@ -31,33 +32,26 @@ impl Check {
     }
 }
 
-/// The hint for an error of the completion probe or the checks before it.
+/// The hint for an error of the completion probe or the checks before it,
+/// at the endpoint `profile.base_url`.
 fn hint(profile: &Profile, e: &LlmError) -> String {
     match e {
-        LlmError::Auth { hint, .. } | LlmError::Unreachable { hint, .. } => hint.clone(),
+        LlmError::Auth { hint, .. }
+        | LlmError::EndpointNotFound { hint, .. }
+        | LlmError::Unreachable { hint, .. } => hint.clone(),
         LlmError::MissingKey { var, .. } => {
             format!("export {var}=… (or pass --api-key-env VAR, or use a local profile)")
         }
         LlmError::ModelNotFound { .. } => "pass --model with a model the server lists".into(),
-        LlmError::Connect { .. } => unreachable_hint(profile),
+        LlmError::Connect { .. } => unreachable_hint(profile, &profile.base_url),
         _ => "see the message; gloss retries such errors during a run".into(),
     }
 }
 
-/// Run all checks against `profile`.
+/// Run all checks against `profile`: the key once, then each endpoint
+/// (named in each check's detail when there are several).
 pub async fn run(profile: &Profile) -> Vec<Check> {
     let mut checks = Vec::new();
-    let client = match LlmClient::new(profile) {
-        Ok(mut c) => {
-            // The checks below are the client's own, made one by one.
-            c.preflight = false;
-            c
-        }
-        Err(e) => {
-            checks.push(Check::failed("reachable", &e, hint(profile, &e)));
-            return checks;
-        }
-    };
     if profile.api_key_env.is_some() {
         checks.push(match check_key(profile) {
             Ok(()) => Check {
@@ -72,7 +66,42 @@ pub async fn run(profile: &Profile) -> Vec<Check> {
             Err(e) => Check::failed("key", &e, hint(profile, &e)),
         });
     }
-    let models = match list_models(client.http(), profile).await {
+    let several = !profile.replicas.is_empty();
+    for url in profile.endpoints() {
+        let single = Profile {
+            base_url: url.to_string(),
+            replicas: Vec::new(),
+            ..profile.clone()
+        };
+        let mut endpoint_checks = check_endpoint(&single).await;
+        if several {
+            let shown = crate::llm::redact_url(url);
+            for check in &mut endpoint_checks {
+                if !check.detail.contains(&shown) {
+                    check.detail = format!("{shown}: {}", check.detail);
+                }
+            }
+        }
+        checks.extend(endpoint_checks);
+    }
+    checks
+}
+
+/// The checks of one endpoint: `profile` has no replicas.
+async fn check_endpoint(profile: &Profile) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let client = match LlmClient::new(profile) {
+        Ok(mut c) => {
+            // The checks below are the client's own, made one by one.
+            c.preflight = false;
+            c
+        }
+        Err(e) => {
+            checks.push(Check::failed("reachable", &e, hint(profile, &e)));
+            return checks;
+        }
+    };
+    let models = match list_models(client.http(), profile, &profile.base_url).await {
         Ok(m) => m,
         Err(e) => {
             checks.push(Check::failed("reachable", &e, hint(profile, &e)));

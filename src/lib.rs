@@ -22,6 +22,7 @@ pub mod plan;
 pub mod progress;
 pub mod prompts;
 pub mod qa;
+pub mod redact;
 pub mod render;
 pub mod stage;
 pub mod summarize;

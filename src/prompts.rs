@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{GlossError, Result};
+use crate::llm::{ChatMessage, Role};
 
 /// The line that separates the system message from the user message.
 pub const USER_MARKER: &str = "<<<USER>>>";
@@ -24,6 +25,18 @@ const BUILTIN: &[(&str, &str)] = &[
 pub struct Messages {
     pub system: String,
     pub user: String,
+}
+
+impl From<&Messages> for Vec<ChatMessage> {
+    /// The chat messages of a rendered prompt: the system message (when
+    /// the template has one), then the user message.
+    fn from(m: &Messages) -> Self {
+        let system = (!m.system.is_empty()).then(|| ChatMessage::new(Role::System, &m.system));
+        system
+            .into_iter()
+            .chain([ChatMessage::new(Role::User, &m.user)])
+            .collect()
+    }
 }
 
 /// The set of templates in use.

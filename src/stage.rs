@@ -1,11 +1,13 @@
 //! What the single-request stages (summarize, brief) share: render a prompt,
 //! look it up in the cache, otherwise send it and cache the answer.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, CacheKey};
 use crate::config::Profile;
-use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, strip_reasoning};
+use crate::llm::{ChatRequest, Finish, LazyClient, LlmError};
 use crate::prompts::Messages;
 
 /// What a piece of work cost on the wire, for the manifest.
@@ -22,6 +24,9 @@ pub struct Traffic {
     /// Whether every request's usage came from the server.
     pub usage_reported: bool,
     pub latency_ms: u64,
+    /// Requests answered, by endpoint (redacted base URL).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub endpoints: BTreeMap<String, u32>,
 }
 
 impl Traffic {
@@ -29,6 +34,7 @@ impl Traffic {
     pub fn record(&mut self, outcome: &crate::llm::Outcome) {
         self.attempts += outcome.attempts;
         self.latency_ms += outcome.latency.as_millis() as u64;
+        *self.endpoints.entry(outcome.endpoint.clone()).or_default() += 1;
         match outcome.completion.usage {
             Some(u) => {
                 self.tokens_in += u.prompt_tokens;
@@ -86,7 +92,7 @@ pub struct AnswerSpec {
 }
 
 /// Answer `messages` from the cache or the endpoint. Only a complete answer
-/// (`finish_reason` not `length`, non-empty) is cached. A fatal endpoint
+/// (the client's [`Finish::Complete`], non-empty) is cached. A fatal endpoint
 /// error is returned as `Err`; other failures end in the report.
 pub async fn complete_cached(
     item: &str,
@@ -124,15 +130,13 @@ pub async fn complete_cached(
         }
     };
     report.traffic.record(&outcome);
-    let raw = strip_reasoning(&outcome.completion.text);
+    let raw = &outcome.completion.text;
     let mut text = raw.trim().to_string();
-    // Only a complete answer is kept: `length`, vLLM's `abort` or a content
-    // filter mean the text stops short.
-    let incomplete = match &outcome.completion.finish_reason {
-        FinishReason::Stop => None,
+    // Only a complete answer is kept (the client says which are).
+    let incomplete = match &outcome.completion.finish {
         // A list of lines (a term list) cut short keeps its complete lines:
         // small models run on listing names until the limit.
-        FinishReason::Length if line_list => {
+        Finish::CutAtLimit if line_list => {
             let complete = if raw.ends_with('\n') {
                 raw.as_str()
             } else {
@@ -141,9 +145,7 @@ pub async fn complete_cached(
             text = complete.trim().to_string();
             None
         }
-        FinishReason::Length => Some("answer cut at the token limit".to_string()),
-        FinishReason::Other(r) if r == "missing" => None,
-        FinishReason::Other(r) => Some(format!("the server ended the answer with {r:?}")),
+        finish => finish.problem(),
     };
     // An empty list is an answer ("no items"); empty prose is not.
     let empty = text.is_empty() && !line_list;

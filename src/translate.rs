@@ -21,7 +21,7 @@ use crate::cache::{Cache, CacheKey};
 use crate::chunk::{Chunk, Segment};
 use crate::config::Profile;
 use crate::glossary::{Glossary, Term};
-use crate::llm::{ChatRequest, FinishReason, LazyClient, LlmError, Usage, strip_reasoning};
+use crate::llm::{ChatRequest, LazyClient, LlmError, Usage};
 use crate::prompts::{Messages, Prompts};
 use crate::qa::echo::PromptText;
 
@@ -162,17 +162,16 @@ fn unmarked_segment(text: &str) -> String {
 
 /// Split a reply into `expected` segment texts by their `[n]` markers. A
 /// reply to a single segment may leave its marker out.
-pub fn parse_reply(reply: &str, expected: usize) -> Result<Vec<String>, ReplyError> {
-    let text = strip_reasoning(reply);
+pub fn parse_reply(text: &str, expected: usize) -> Result<Vec<String>, ReplyError> {
     let marks: Vec<(usize, usize, usize)> = MARKER
-        .captures_iter(&text)
+        .captures_iter(text)
         .filter_map(|c| {
             let whole = c.get(0)?;
             Some((c[1].parse::<usize>().ok()?, whole.start(), whole.end()))
         })
         .collect();
     if expected == 1 && marks.is_empty() {
-        let segment = unmarked_segment(&text);
+        let segment = unmarked_segment(text);
         if segment.is_empty() {
             return Err(ReplyError::Empty { index: 1 });
         }
@@ -560,13 +559,11 @@ impl Translator {
                         break;
                     }
                     if let Some(last) = request.messages.last_mut() {
-                        let content = last["content"].as_str().unwrap_or_default().to_string();
                         let count = segments.len().to_string();
                         let reask = REASK
                             .replace("{{ problem }}", p)
                             .replace("{{ count }}", &count);
-                        last["content"] =
-                            serde_json::Value::String(format!("{content}\n\n{reask}"));
+                        last.content = format!("{}\n\n{reask}", last.content);
                     }
                 }
                 // A one-segment reply from an earlier run that cannot be
@@ -643,17 +640,9 @@ impl Translator {
             }
         };
         report.traffic.record(&outcome);
-        match &outcome.completion.finish_reason {
-            FinishReason::Length => {
-                return Err(PartError::Unusable("output cut at the token limit".into()));
-            }
-            // vLLM's `abort`, `content_filter`…: not a complete answer.
-            FinishReason::Other(reason) if reason != "missing" => {
-                return Err(PartError::Unusable(format!(
-                    "the server ended the answer with {reason:?}"
-                )));
-            }
-            _ => {}
+        // Cut, aborted or filtered: not a complete answer.
+        if let Some(problem) = outcome.completion.finish.problem() {
+            return Err(PartError::Unusable(problem));
         }
         // The complete reply as text, usable or not: an interrupted run
         // resumes from it, and parsing runs on it again at every read.
@@ -820,7 +809,7 @@ impl Translator {
                 match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
                     Ok(outcome) => {
                         report.traffic.record(&outcome);
-                        if outcome.completion.finish_reason == FinishReason::Length {
+                        if !outcome.completion.finish.is_complete() {
                             return Ok(None);
                         }
                         let _ = self.cache.put(
@@ -837,9 +826,8 @@ impl Translator {
                 }
             }
         };
-        let text = strip_reasoning(&reply);
         // A reply that kept the marker format is still one segment.
-        let text = MARKER.replace(text.trim(), "").trim().to_string();
+        let text = MARKER.replace(reply.trim(), "").trim().to_string();
         Ok((!text.is_empty()).then_some(text))
     }
 }
@@ -867,12 +855,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r, vec!["Title", "First line\ncontinued", "Third"]);
-    }
-
-    #[test]
-    fn think_blocks_are_stripped() {
-        let r = parse_reply("<think>[1] draft\n[2] draft</think>\n[1] A\n[2] B", 2).unwrap();
-        assert_eq!(r, vec!["A", "B"]);
     }
 
     #[test]

@@ -126,6 +126,48 @@ fn trusting_the_workspace_by_flag_or_user_config_sends_the_key() {
     assert!(ws.mock.authorizations().contains(&bearer));
 }
 
+/// `base_urls` is held to the rule of `base_url`: a workspace cannot add a
+/// replica on another host to a keyed profile, even beside its own endpoint;
+/// trusted, the same file sends the key to the replica it lists.
+#[test]
+fn workspace_cannot_add_an_endpoint_elsewhere_to_a_keyed_profile() {
+    let ws = setup(
+        |_| {
+            "[profiles.openai]\nbase_url = \"http://127.0.0.1:9/v1\"\napi_key_env = \"OPENAI_API_KEY\"\nmodel = \"mock-model\"\n".into()
+        },
+        |url| {
+            format!(
+                "[profiles.openai]\nbase_urls = [\"http://127.0.0.1:9/v1\", \"{url}\"]\napi_key_env = \"OPENAI_API_KEY\"\n"
+            )
+        },
+    );
+    let out = translate(&ws, &[], &[("OPENAI_API_KEY", OPENAI_KEY)]);
+    assert!(!out.status.success(), "nothing listens where openai points");
+    assert!(
+        ws.mock.uris().is_empty(),
+        "the mock was reached: {:?}",
+        ws.mock.uris()
+    );
+    let refused = warnings_about(&out, "profiles.openai.base_urls");
+    assert_eq!(refused.len(), 1, "{}", text(&out.stderr));
+    assert!(refused[0].contains("--trust-workspace"), "{}", refused[0]);
+    assert!(!text(&out.stderr).contains(OPENAI_KEY));
+
+    // Trusted, the replica is used (the user's own endpoint is down) and
+    // gets the key: so the check above can fail.
+    let out = translate(
+        &ws,
+        &["--trust-workspace"],
+        &[("OPENAI_API_KEY", OPENAI_KEY)],
+    );
+    assert_ok(&out);
+    assert!(
+        ws.mock
+            .authorizations()
+            .contains(&format!("Bearer {OPENAI_KEY}"))
+    );
+}
+
 #[test]
 fn workspace_cannot_make_any_variable_the_key_of_a_new_default() {
     for var in ["HOME", "SECRET_DB_PASSWORD"] {

@@ -1,11 +1,15 @@
-//! The LLM client: one OpenAI-compatible chat endpoint, with timeouts,
-//! bounded concurrency, rate limits and the only retry layer in gloss.
+//! The LLM client: a profile's OpenAI-compatible chat endpoints (one, or
+//! several replicas of one model, see [`fleet`]), with timeouts, bounded
+//! concurrency (shared by all endpoints), rate limits and the only retry
+//! layer in gloss. A request that fails on one endpoint is retried on
+//! another at once, on the same one after a backoff.
 //!
 //! Requests go through async-openai's `byot` call with gloss's own lenient
 //! response types ([`wire`]). async-openai's built-in retry layer is replaced
 //! by a plain transport service, so attempts never multiply; non-2xx answers
 //! are caught in that service with their status, `Retry-After` and body.
 
+pub mod fleet;
 mod limit;
 pub mod wire;
 
@@ -20,8 +24,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::config::Profile;
-use crate::error::Redacted;
-use crate::prompts::Messages;
+pub use crate::redact::redact_url;
+use crate::redact::{REDACTED, Redacted};
+use fleet::{Ended, EndpointStatus, Fleet};
 use limit::RateLimiter;
 use wire::{WireResponse, WireUsage};
 
@@ -53,6 +58,14 @@ pub enum LlmError {
         model: String,
         url: Redacted,
         message: Redacted,
+    },
+    /// No chat endpoint at that path (a base URL without `/v1`): every
+    /// request would fail the same way.
+    #[error("HTTP 404 from {url}: {message} — {hint}")]
+    EndpointNotFound {
+        url: Redacted,
+        message: Redacted,
+        hint: String,
     },
     #[error(
         "request timed out after {secs} s at {url} (raise timeout_secs in the profile for slow local models)"
@@ -88,6 +101,7 @@ impl LlmError {
         matches!(
             self,
             LlmError::Auth { .. }
+                | LlmError::EndpointNotFound { .. }
                 | LlmError::ModelNotFound { .. }
                 | LlmError::Unreachable { .. }
                 | LlmError::MissingKey { .. }
@@ -112,15 +126,47 @@ impl LlmError {
     }
 }
 
-/// Why the model stopped.
+/// How an answer ended, the same for every provider: whether the text is
+/// the whole answer is all a stage needs to know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FinishReason {
-    Stop,
-    /// Output was cut at the token limit.
-    Length,
-    /// Anything else a server says (`abort`, `content_filter`, missing).
+pub enum Finish {
+    /// The model finished (`stop`, `eos`, `end_turn`, or no reason given:
+    /// some servers send none, and their answers are whole).
+    Complete,
+    /// Cut at the output token limit (`length`, `max_tokens`).
+    CutAtLimit,
+    /// Stopped by the provider's content filter.
+    Filtered,
+    /// Any other reason a server gives (vLLM's `abort`, `tool_calls`…).
     Other(String),
+}
+
+impl Finish {
+    /// Read a server's `finish_reason`.
+    pub fn from_reason(reason: Option<&str>) -> Self {
+        match reason {
+            None | Some("stop" | "eos" | "end_turn" | "stop_sequence") => Finish::Complete,
+            Some("length" | "max_tokens") => Finish::CutAtLimit,
+            Some("content_filter") => Finish::Filtered,
+            Some(other) => Finish::Other(other.to_string()),
+        }
+    }
+
+    /// Whether the text is the whole answer.
+    pub fn is_complete(&self) -> bool {
+        *self == Finish::Complete
+    }
+
+    /// Why the text is not the whole answer, for reports; `None` when it is.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Finish::Complete => None,
+            Finish::CutAtLimit => Some("answer cut at the token limit".into()),
+            Finish::Filtered => Some("answer stopped by the provider's content filter".into()),
+            Finish::Other(reason) => Some(format!("the server ended the answer with {reason:?}")),
+        }
+    }
 }
 
 /// Token usage of one request, as the server reported it.
@@ -130,15 +176,53 @@ pub struct Usage {
     pub completion_tokens: u64,
 }
 
-/// A successful completion.
+/// A successful completion, normalized: reasoning blocks (`<think>…`)
+/// removed from the text, the finish reason read into [`Finish`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Completion {
     pub text: String,
-    pub finish_reason: FinishReason,
+    pub finish: Finish,
     /// `None` when the server did not report usage.
     pub usage: Option<Usage>,
     /// The model name the server answered with.
     pub model: Option<String>,
+}
+
+impl Completion {
+    /// The completion of a server's answer (a chat response, or one line
+    /// of a batch's results); `None` when it has no choice. `key`: the
+    /// profile's key, removed from the text if a server echoed it.
+    pub fn from_wire(response: WireResponse, key: Option<&str>) -> Option<Self> {
+        let choice = response.choices.into_iter().next()?;
+        let mut text = choice
+            .message
+            .and_then(|m| m.content)
+            .or(choice.text)
+            .unwrap_or_default();
+        // An answer is stored and rendered: a server (or proxy) echoing the
+        // key into it must not get it there. Only the exact value: shapes
+        // that look like keys may be real content of a translation.
+        if let Some(key) = key.filter(|k| k.trim().len() >= 4) {
+            text = text.replace(key.trim(), REDACTED);
+        }
+        let usage = response.usage.and_then(
+            |WireUsage {
+                 prompt_tokens,
+                 completion_tokens,
+             }| {
+                Some(Usage {
+                    prompt_tokens: prompt_tokens?,
+                    completion_tokens: completion_tokens.unwrap_or(0),
+                })
+            },
+        );
+        Some(Completion {
+            text: strip_reasoning(&text),
+            finish: Finish::from_reason(choice.finish_reason.as_deref()),
+            usage,
+            model: response.model,
+        })
+    }
 }
 
 /// A completion plus what it took to get it.
@@ -147,29 +231,55 @@ pub struct Outcome {
     pub completion: Completion,
     pub attempts: u32,
     pub latency: Duration,
+    /// The endpoint that answered, redacted as [`redact_url`] shows it.
+    pub endpoint: String,
+}
+
+/// Who speaks a chat message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    // `content` before `role`: earlier versions sent messages as JSON maps,
+    // which sort their keys, and a request's serialization is its cache key.
+    pub content: String,
+    pub role: Role,
+}
+
+impl ChatMessage {
+    /// A message of `role` saying `content`.
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            content: content.into(),
+            role,
+        }
+    }
 }
 
 /// A chat request: messages and the parameters that shape the output.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatRequest {
     pub model: String,
-    pub messages: Vec<serde_json::Value>,
+    pub messages: Vec<ChatMessage>,
     pub temperature: f32,
     pub max_tokens: u32,
     pub stream: bool,
 }
 
 impl ChatRequest {
-    /// Build a request from rendered messages and a profile's parameters.
-    pub fn new(profile: &Profile, messages: &Messages) -> Self {
-        let mut list = Vec::new();
-        if !messages.system.is_empty() {
-            list.push(serde_json::json!({"role": "system", "content": messages.system}));
-        }
-        list.push(serde_json::json!({"role": "user", "content": messages.user}));
+    /// Build a request from messages (rendered prompts convert, see
+    /// `prompts::Messages`) and a profile's parameters.
+    pub fn new(profile: &Profile, messages: impl Into<Vec<ChatMessage>>) -> Self {
         Self {
             model: profile.model.clone(),
-            messages: list,
+            messages: messages.into(),
             temperature: profile.temperature,
             max_tokens: profile.max_output_tokens,
             stream: false,
@@ -214,12 +324,123 @@ fn backoff(attempt: u32, base: Duration) -> Duration {
     capped.mul_f64(rand::random_range(0.5..=1.0))
 }
 
+/// One server of a profile, with its own connection.
+struct Endpoint {
+    base_url: String,
+    /// The base URL as manifests show it.
+    label: String,
+    client: Client<OpenAIConfig>,
+    http: reqwest::Client,
+}
+
+impl Endpoint {
+    fn new(profile: &Profile, base_url: &str) -> Result<Self, LlmError> {
+        let http =
+            http_client(base_url, Duration::from_secs(profile.timeout_secs)).map_err(|e| {
+                LlmError::Connect {
+                    url: Redacted::url(base_url, &[]),
+                    message: Redacted::new(&e.to_string(), &[]),
+                }
+            })?;
+        // The query of a base URL (`?api-version=…`) goes on every request,
+        // after the path async-openai appends.
+        let (base, query) = split_base(base_url);
+        // Set every field explicitly: OpenAIConfig::new() would read the
+        // user's OPENAI_* variables and send them to whatever host this is.
+        let config = OpenAIConfig::new()
+            .with_api_base(base)
+            .with_api_key(profile.api_key().unwrap_or_default())
+            .with_org_id("")
+            .with_project_id("");
+        let client = chat_client(config, http.clone(), query);
+        Ok(Self {
+            base_url: base_url.to_string(),
+            label: redact_url(base_url),
+            client,
+            http,
+        })
+    }
+}
+
+/// An async-openai client for `config` that sends through `http` with
+/// `query` appended to every URL, catches non-2xx answers as
+/// [`HttpFailure`], and retries nothing itself.
+fn chat_client(
+    config: OpenAIConfig,
+    http: reqwest::Client,
+    query: Option<String>,
+) -> Client<OpenAIConfig> {
+    let transport = tower::service_fn(
+        move |factory: async_openai::middleware::HttpRequestFactory| {
+            let http = http.clone();
+            let query = query.clone();
+            async move {
+                let mut request = factory.build().await?;
+                if let Some(q) = &query {
+                    let url = request.url_mut();
+                    let joined = match url.query() {
+                        Some(own) if !own.is_empty() => format!("{own}&{q}"),
+                        _ => q.clone(),
+                    };
+                    url.set_query(Some(&joined));
+                }
+                let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
+                let status = response.status();
+                if status.is_success() {
+                    return Ok(response);
+                }
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
+                let body = response.text().await.unwrap_or_default();
+                Err(OpenAIError::Boxed(Box::new(HttpFailure {
+                    status: status.as_u16(),
+                    retry_after,
+                    body,
+                })))
+            }
+        },
+    );
+    Client::with_config(config).with_http_service(transport)
+}
+
+/// A request's hold on one endpoint: it counts as in flight there until
+/// [`Lease::end`], or until dropped (a cancelled request).
+struct Lease<'a> {
+    fleet: &'a std::sync::Mutex<Fleet>,
+    index: usize,
+    ended: bool,
+}
+
+impl Lease<'_> {
+    fn end(mut self, ended: Ended) {
+        lock(self.fleet).end(self.index, ended, tokio::time::Instant::now());
+        self.ended = true;
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            lock(self.fleet).end(self.index, Ended::Abandoned, tokio::time::Instant::now());
+        }
+    }
+}
+
+fn lock(fleet: &std::sync::Mutex<Fleet>) -> std::sync::MutexGuard<'_, Fleet> {
+    // The state stays consistent at every step: a panic elsewhere leaves it usable.
+    fleet.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A client for one endpoint profile.
 #[derive(Clone)]
 pub struct LlmClient {
-    client: Client<OpenAIConfig>,
-    http: reqwest::Client,
+    endpoints: Arc<Vec<Endpoint>>,
+    fleet: Arc<std::sync::Mutex<Fleet>>,
     profile: Arc<Profile>,
+    /// The profile's concurrency, over all its endpoints.
     in_flight: Arc<Semaphore>,
     limiter: Option<Arc<RateLimiter>>,
     /// The outcome of [`LlmClient::preflight`], run once before the first request.
@@ -236,67 +457,23 @@ pub struct LlmClient {
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl LlmClient {
-    /// Build a client for `profile`. The key comes only from the profile's own variable.
+    /// Build a client for `profile`. The key comes only from the profile's
+    /// own variable and goes to the profile's endpoints only.
     pub fn new(profile: &Profile) -> Result<Self, LlmError> {
-        let http =
-            http_client(profile, Duration::from_secs(profile.timeout_secs)).map_err(|e| {
-                LlmError::Connect {
-                    url: Redacted::url(&profile.base_url, &[]),
-                    message: Redacted::new(&e.to_string(), &[]),
-                }
-            })?;
-        // The query of a base URL (`?api-version=…`) goes on every request,
-        // after the path async-openai appends.
-        let (base, query) = split_base(&profile.base_url);
-        // Set every field explicitly: OpenAIConfig::new() would read the
-        // user's OPENAI_* variables and send them to whatever host this is.
-        let config = OpenAIConfig::new()
-            .with_api_base(base)
-            .with_api_key(profile.api_key().unwrap_or_default())
-            .with_org_id("")
-            .with_project_id("");
-        let transport_http = http.clone();
-        let transport = tower::service_fn(
-            move |factory: async_openai::middleware::HttpRequestFactory| {
-                let http = transport_http.clone();
-                let query = query.clone();
-                async move {
-                    let mut request = factory.build().await?;
-                    if let Some(q) = &query {
-                        let url = request.url_mut();
-                        let joined = match url.query() {
-                            Some(own) if !own.is_empty() => format!("{own}&{q}"),
-                            _ => q.clone(),
-                        };
-                        url.set_query(Some(&joined));
-                    }
-                    let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
-                    let status = response.status();
-                    if status.is_success() {
-                        return Ok(response);
-                    }
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
-                    let body = response.text().await.unwrap_or_default();
-                    Err(OpenAIError::Boxed(Box::new(HttpFailure {
-                        status: status.as_u16(),
-                        retry_after,
-                        body,
-                    })))
-                }
-            },
-        );
-        let client = Client::with_config(config).with_http_service(transport);
+        let endpoints = profile
+            .endpoints()
+            .map(|url| Endpoint::new(profile, url))
+            .collect::<Result<Vec<_>, _>>()?;
         let limiter = match (profile.requests_per_minute, profile.tokens_per_minute) {
             (None, None) => None,
             (rpm, tpm) => Some(Arc::new(RateLimiter::new(rpm, tpm))),
         };
         Ok(Self {
-            client,
-            http,
+            fleet: Arc::new(std::sync::Mutex::new(Fleet::new(
+                endpoints.len(),
+                fleet::SET_ASIDE_FIRST,
+            ))),
+            endpoints: Arc::new(endpoints),
             in_flight: Arc::new(Semaphore::new(profile.concurrency.max(1))),
             profile: Arc::new(profile.clone()),
             limiter,
@@ -306,13 +483,65 @@ impl LlmClient {
         })
     }
 
+    /// How long a failing endpoint is first set aside (tests shorten it).
+    pub fn set_aside_first(&self, window: Duration) {
+        lock(&self.fleet).set_first_window(window);
+    }
+
+    /// Each endpoint (redacted) and its state, in the profile's order.
+    pub fn endpoint_status(&self) -> Vec<(String, EndpointStatus)> {
+        let status = lock(&self.fleet).status();
+        self.endpoints
+            .iter()
+            .map(|e| e.label.clone())
+            .zip(status)
+            .collect()
+    }
+
     /// What `gloss doctor` checks, before the first request of a run: the key
-    /// variable is set when the profile sends one, the endpoint answers, and
-    /// it serves the model. Each failure is fatal, so a run with no key or no
-    /// server stops at once instead of retrying every chunk.
+    /// variable is set when the profile sends one, the endpoints answer, and
+    /// they serve the model. A missing key, a refused key or a missing model
+    /// is fatal, so a run with no key stops at once instead of retrying every
+    /// chunk; an endpoint that does not answer is set aside, and is fatal
+    /// only when none answers.
     pub async fn check_endpoint(&self) -> Result<(), LlmError> {
         check_key(&self.profile)?;
-        let models = list_models(&self.http, &self.profile).await?;
+        let mut checks = tokio::task::JoinSet::new();
+        for (i, endpoint) in self.endpoints.iter().enumerate() {
+            let (http, profile, url) = (
+                endpoint.http.clone(),
+                self.profile.clone(),
+                endpoint.base_url.clone(),
+            );
+            checks.spawn(async move { (i, list_models(&http, &profile, &url).await) });
+        }
+        let mut answers = Vec::new();
+        while let Some(joined) = checks.join_next().await {
+            if let Ok(answer) = joined {
+                answers.push(answer);
+            }
+        }
+        answers.sort_by_key(|(i, _)| *i);
+        let mut unreachable = None;
+        let mut reachable = answers.is_empty();
+        for (i, answer) in answers {
+            match answer.and_then(|models| self.judge(models)) {
+                Ok(()) => reachable = true,
+                Err(e @ LlmError::Unreachable { .. }) => {
+                    lock(&self.fleet).set_aside(i, tokio::time::Instant::now());
+                    unreachable.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match (reachable, unreachable) {
+            (false, Some(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether an endpoint's model list lets requests through.
+    fn judge(&self, models: ModelList) -> Result<(), LlmError> {
         match models.status {
             401 | 403 => Err(self.classify_status(
                 HttpFailure {
@@ -333,15 +562,28 @@ impl LlmClient {
         }
     }
 
-    /// The HTTP client requests go through (no proxy for a local server).
+    /// The HTTP client requests to the first endpoint go through (no proxy
+    /// for a local server).
     pub fn http(&self) -> &reqwest::Client {
-        &self.http
+        &self.endpoints[0].http
     }
 
     /// Scrub server text of this profile's key and of anything like a key.
     fn scrub(&self, text: &str) -> Redacted {
         let key = self.profile.api_key();
         Redacted::new(text, &key.as_deref().into_iter().collect::<Vec<_>>())
+    }
+
+    /// Take a slot on the endpoint that should serve the next attempt.
+    fn lease(&self, failed_on: &[usize]) -> Lease<'_> {
+        let mut fleet = lock(&self.fleet);
+        let index = fleet.pick(failed_on, tokio::time::Instant::now());
+        fleet.begin(index);
+        Lease {
+            fleet: &self.fleet,
+            index,
+            ended: false,
+        }
     }
 
     /// Send `request`, retrying what can be retried. `estimated_tokens`
@@ -360,13 +602,16 @@ impl LlmClient {
         }
         let max = self.profile.max_attempts;
         let mut attempt = 0;
+        // Endpoints this request failed on: the next attempt goes elsewhere
+        // when it can.
+        let mut failed_on: Vec<usize> = Vec::new();
         loop {
             attempt += 1;
             if let Some(limiter) = &self.limiter {
                 limiter.acquire(estimated_tokens).await;
             }
             let started = Instant::now();
-            let result = {
+            let (index, result) = {
                 let _permit = self
                     .in_flight
                     .acquire()
@@ -375,7 +620,16 @@ impl LlmClient {
                         url: Redacted::url(&self.profile.base_url, &[]),
                         message: self.scrub("client closed"),
                     })?;
-                self.send_once(request).await
+                let lease = self.lease(&failed_on);
+                let index = lease.index;
+                let sent = Instant::now();
+                let result = self.send_once(&self.endpoints[index], request).await;
+                lease.end(match &result {
+                    Ok(_) => Ended::Served(sent.elapsed()),
+                    Err(e) if e.is_retryable() => Ended::Failed,
+                    Err(_) => Ended::Answered,
+                });
+                (index, result)
             };
             match result {
                 Ok(completion) => {
@@ -383,6 +637,7 @@ impl LlmClient {
                         completion,
                         attempts: attempt,
                         latency: started.elapsed(),
+                        endpoint: self.endpoints[index].label.clone(),
                     });
                 }
                 Err(e) if e.is_fatal() => {
@@ -398,66 +653,45 @@ impl LlmClient {
                     });
                 }
                 Err(e) => {
-                    // Never sooner than the backoff: "Retry-After: 0" from a
-                    // server that is already refusing would start a storm.
-                    let backoff = backoff(attempt, self.backoff_base);
-                    let delay = match e.retry_after() {
-                        Some(d) => d.min(RETRY_AFTER_CAP).max(backoff),
-                        None => backoff,
-                    };
-                    tokio::time::sleep(delay).await;
+                    if !failed_on.contains(&index) {
+                        failed_on.push(index);
+                    }
+                    let elsewhere =
+                        lock(&self.fleet).has_alternative(&failed_on, tokio::time::Instant::now());
+                    if !elsewhere {
+                        tokio::time::sleep(self.retry_delay(&e, attempt)).await;
+                    }
                 }
             }
         }
     }
 
-    async fn send_once(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
-        let url = endpoint_url(&self.profile.base_url, "/chat/completions");
+    /// How long to wait before retrying on an endpoint that failed.
+    fn retry_delay(&self, error: &LlmError, attempt: u32) -> Duration {
+        // Never sooner than the backoff: "Retry-After: 0" from a server
+        // that is already refusing would start a storm.
+        let backoff = backoff(attempt, self.backoff_base);
+        match error.retry_after() {
+            Some(d) => d.min(RETRY_AFTER_CAP).max(backoff),
+            None => backoff,
+        }
+    }
+
+    /// One attempt of `request` on `endpoint`: the only place a chat request is sent.
+    async fn send_once(
+        &self,
+        endpoint: &Endpoint,
+        request: &ChatRequest,
+    ) -> Result<Completion, LlmError> {
+        let url = endpoint_url(&endpoint.base_url, "/chat/completions");
         let url = self.scrub(&redact_url(&url));
         let response: Result<WireResponse, OpenAIError> =
-            self.client.chat().create_byot(request).await;
+            endpoint.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
-        let choice = response
-            .choices
-            .into_iter()
-            .next()
-            .ok_or_else(|| LlmError::Malformed {
-                url: url.clone(),
-                message: self.scrub("response has no choices"),
-            })?;
-        let mut text = choice
-            .message
-            .and_then(|m| m.content)
-            .or(choice.text)
-            .unwrap_or_default();
-        // An answer is stored and rendered: a server (or proxy) echoing the
-        // key into it must not get it there. Only the exact value: shapes
-        // that look like keys may be real content of a translation.
-        if let Some(key) = self.profile.api_key().filter(|k| k.trim().len() >= 4) {
-            text = text.replace(key.trim(), crate::error::REDACTED);
-        }
-        let finish_reason = match choice.finish_reason.as_deref() {
-            Some("stop") | Some("eos") => FinishReason::Stop,
-            Some("length") => FinishReason::Length,
-            Some(other) => FinishReason::Other(other.to_string()),
-            None => FinishReason::Other("missing".into()),
-        };
-        let usage = response.usage.and_then(
-            |WireUsage {
-                 prompt_tokens,
-                 completion_tokens,
-             }| {
-                Some(Usage {
-                    prompt_tokens: prompt_tokens?,
-                    completion_tokens: completion_tokens.unwrap_or(0),
-                })
-            },
-        );
-        Ok(Completion {
-            text,
-            finish_reason,
-            usage,
-            model: response.model,
+        let key = self.profile.api_key();
+        Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
+            url,
+            message: self.scrub("response has no choices"),
         })
     }
 
@@ -519,8 +753,7 @@ impl LlmClient {
             },
             // No such path: a base URL without `/v1` (Ollama answers "404 page
             // not found"); every request would fail the same way.
-            404 => LlmError::Auth {
-                status: 404,
+            404 => LlmError::EndpointNotFound {
                 url,
                 message,
                 hint: format!(
@@ -544,13 +777,13 @@ impl LlmClient {
     }
 }
 
-/// An HTTP client for `profile`'s endpoint with this overall timeout.
-fn http_client(profile: &Profile, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+/// An HTTP client for the endpoint at `base_url` with this overall timeout.
+fn http_client(base_url: &str, timeout: Duration) -> reqwest::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10));
     // A local server is never reached through a proxy from the environment.
-    if is_loopback(&profile.base_url) {
+    if is_loopback(base_url) {
         builder = builder.no_proxy();
     }
     builder.build()
@@ -590,9 +823,9 @@ pub fn check_key(profile: &Profile) -> Result<(), LlmError> {
     }
 }
 
-/// What to do when nothing answers at a profile's endpoint.
-pub fn unreachable_hint(profile: &Profile) -> String {
-    let shown = redact_url(&profile.base_url);
+/// What to do when nothing answers at `base_url`, one of `profile`'s endpoints.
+pub fn unreachable_hint(profile: &Profile, base_url: &str) -> String {
+    let shown = redact_url(base_url);
     let host = shown
         .split_once("://")
         .map_or(shown.as_str(), |(_, r)| r)
@@ -600,7 +833,7 @@ pub fn unreachable_hint(profile: &Profile) -> String {
         .next()
         .unwrap_or_default()
         .to_string();
-    if is_loopback(&profile.base_url) {
+    if is_loopback(base_url) {
         if profile.name == "local" {
             format!("no server on {host} — run scripts/local-model up")
         } else {
@@ -640,14 +873,19 @@ impl ModelList {
     }
 }
 
-/// Ask the endpoint for its models. Connection failures and timeouts are
-/// [`LlmError::Unreachable`], with the hint of [`unreachable_hint`].
-pub async fn list_models(http: &reqwest::Client, profile: &Profile) -> Result<ModelList, LlmError> {
+/// Ask the endpoint at `base_url`, one of `profile`'s, for its models.
+/// Connection failures and timeouts are [`LlmError::Unreachable`], with the
+/// hint of [`unreachable_hint`].
+pub async fn list_models(
+    http: &reqwest::Client,
+    profile: &Profile,
+    base_url: &str,
+) -> Result<ModelList, LlmError> {
     let key = profile.api_key();
     let secrets: Vec<&str> = key.as_deref().into_iter().collect();
-    let url = Redacted::url(&endpoint_url(&profile.base_url, "/models"), &secrets);
+    let url = Redacted::url(&endpoint_url(base_url, "/models"), &secrets);
     let mut request = http
-        .get(endpoint_url(&profile.base_url, "/models"))
+        .get(endpoint_url(base_url, "/models"))
         .timeout(PREFLIGHT_TIMEOUT);
     if let Some(key) = &key {
         request = request.bearer_auth(key);
@@ -656,7 +894,7 @@ pub async fn list_models(http: &reqwest::Client, profile: &Profile) -> Result<Mo
     let unreachable = |message: String| LlmError::Unreachable {
         url: url.clone(),
         message: Redacted::new(&message, &secrets),
-        hint: unreachable_hint(profile),
+        hint: unreachable_hint(profile, base_url),
     };
     let response = request.send().await.map_err(|e| {
         unreachable(if e.is_timeout() {
@@ -690,15 +928,10 @@ static THINK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// Remove reasoning blocks (`<think>…</think>`) that some models emit.
-pub fn strip_reasoning(text: &str) -> String {
+/// Remove reasoning blocks (`<think>…</think>`) that some models emit; a
+/// block cut at the token limit runs to the end.
+fn strip_reasoning(text: &str) -> String {
     THINK.replace_all(text, "").into_owned()
-}
-
-/// A URL for messages and manifests: no user or password, query values
-/// and anything like a key scrubbed (see [`Redacted::url`]).
-pub fn redact_url(url: &str) -> String {
-    Redacted::url(url, &[]).into()
 }
 
 /// Whether a base URL points at this machine.
@@ -785,6 +1018,57 @@ mod tests {
             "https://host/v1?api-key=[REDACTED]"
         );
         assert_eq!(redact_url("http://h/v1/@x"), "http://h/v1/@x");
+    }
+
+    fn answer(content: &str, finish: Option<&str>) -> WireResponse {
+        serde_json::from_value(serde_json::json!({
+            "choices": [{"message": {"content": content}, "finish_reason": finish}],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn completions_are_normalized_over_providers() {
+        let c = Completion::from_wire(
+            answer(
+                "<think>[1] draft\n[2] draft</think>\n[1] A\n[2] B",
+                Some("eos"),
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.text.trim(), "[1] A\n[2] B");
+        assert_eq!(c.finish, Finish::Complete);
+        for (reason, finish) in [
+            (None, Finish::Complete),
+            (Some("stop"), Finish::Complete),
+            (Some("length"), Finish::CutAtLimit),
+            (Some("content_filter"), Finish::Filtered),
+            (Some("abort"), Finish::Other("abort".into())),
+        ] {
+            let c = Completion::from_wire(answer("x", reason), None).unwrap();
+            assert_eq!(c.finish, finish, "{reason:?}");
+            assert_eq!(c.finish.is_complete(), c.finish.problem().is_none());
+        }
+        // Reasoning cut at the limit leaves nothing, and says it was cut.
+        let c = Completion::from_wire(answer("<think>still going", Some("length")), None).unwrap();
+        assert_eq!((c.text.as_str(), c.finish.is_complete()), ("", false));
+        let c = Completion::from_wire(
+            answer("the key is sk-echo-1234", None),
+            Some("sk-echo-1234"),
+        );
+        assert_eq!(c.unwrap().text, format!("the key is {REDACTED}"));
+        assert!(Completion::from_wire(WireResponse::default(), None).is_none());
+    }
+
+    #[test]
+    fn messages_serialize_as_before() {
+        // The shape earlier versions hashed into cache keys.
+        let m = ChatMessage::new(Role::System, "s");
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            serde_json::json!({"role": "system", "content": "s"}).to_string()
+        );
     }
 
     #[test]

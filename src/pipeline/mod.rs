@@ -163,6 +163,8 @@ pub struct Totals {
     pub repair_requests: u64,
     pub repaired: u64,
     pub wall_ms: u64,
+    /// Requests answered by each endpoint (redacted base URL).
+    pub requests_by_endpoint: std::collections::BTreeMap<String, u64>,
 }
 
 impl Totals {
@@ -175,6 +177,12 @@ impl Totals {
         self.tokens_out += t.tokens_out;
         if t.requests > 0 && !t.usage_reported {
             self.usage_from_server = false;
+        }
+        for (endpoint, n) in &t.endpoints {
+            *self
+                .requests_by_endpoint
+                .entry(endpoint.clone())
+                .or_default() += *n as u64;
         }
     }
 }
