@@ -95,6 +95,11 @@ pub struct AnswerSpec {
 /// sentences.
 pub const CUT_NOTE: &str = "cut at the token limit, complete sentences kept";
 
+/// The cache label of an answer of `kind` kept after a cut (`summary-cut`).
+fn cut_kind(kind: &str) -> String {
+    format!("{kind}-cut")
+}
+
 /// The part of `text` that ends with a complete sentence or line: up to the
 /// last line break or the last `.`, `!`, `?` or `。` followed by a space or
 /// a line break. Empty when there is none.
@@ -138,11 +143,7 @@ pub async fn complete_cached(
     if let Some(entry) = cache.get::<String>(&key) {
         report.status = "ok".into();
         report.traffic.cache_hit = true;
-        // A kept cut answer used all the room it had: say so again.
-        let used_all = entry
-            .usage
-            .is_some_and(|u| u.completion_tokens >= u64::from(request.max_tokens));
-        if sentences && used_all {
+        if entry.kind == cut_kind(kind) {
             report.note = Some(CUT_NOTE.into());
         }
         return Ok((Some(entry.value), report));
@@ -197,9 +198,15 @@ pub async fn complete_cached(
         report.note = None;
         return Ok((None, report));
     }
+    // A kept cut answer is labelled so that a cache hit reports it again.
+    let label = if report.note.is_some() {
+        cut_kind(kind)
+    } else {
+        kind.to_string()
+    };
     if let Err(e) = cache.put(
         &key,
-        kind,
+        &label,
         Some(&profile.model),
         outcome.completion.usage,
         &text,
