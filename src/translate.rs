@@ -714,10 +714,10 @@ impl Translator {
             return Err(e);
         }
         // The drift signal reads English numbers.
-        if self.languages.target.eq_ignore_ascii_case("English") {
-            if let Some(e) = drift(&sources, &texts) {
-                return Err(e);
-            }
+        if self.languages.target.eq_ignore_ascii_case("English")
+            && let Some(e) = drift(&sources, &texts)
+        {
+            return Err(e);
         }
         Ok(texts)
     }
