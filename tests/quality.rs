@@ -22,6 +22,7 @@ use common::workspace::{
 use common::{Fault, RequestKind, mock_translation, romanize, translate_with_terms};
 use gloss::glossary::Term;
 use gloss::qa::echo::PromptText;
+use gloss::qa::figures::english_figures;
 use gloss::qa::{Flag, FlagKind};
 use serde_json::{Value, json};
 
@@ -265,9 +266,11 @@ enum Repair {
 /// Script the bad translations and the repairs.
 fn script(env: &Env, cases: &[Case], repair: Repair) -> PathBuf {
     env.mock.configure(|c| {
+        // The translation prompt shows Korean amounts and years as English
+        // figures (the template filter `english_figures`).
         c.segment_replies = cases
             .iter()
-            .map(|k| (k.source().to_string(), k.bad.clone()))
+            .map(|k| (english_figures(k.source()), k.bad.clone()))
             .collect();
         if repair == Repair::SameMistake {
             c.repair_replies = cases
@@ -999,7 +1002,7 @@ fn an_overridden_repair_prompt_is_covered_too() {
     );
     assert_eq!(builtin_phrases.find(case.source(), instruction), None);
     env.mock.configure(|c| {
-        c.segment_replies = vec![(case.source().to_string(), case.bad.clone())];
+        c.segment_replies = vec![(english_figures(case.source()), case.bad.clone())];
         c.echo_repair_instructions = true;
     });
     let articles = format!("--articles={}", case.segment.split('.').next().unwrap());
