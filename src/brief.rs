@@ -56,6 +56,37 @@ pub fn problem(markdown: &str, known: &[String], template: &str) -> Option<Strin
     None
 }
 
+/// Above this share of CJK letters (see [`crate::qa::cjk_letter_share`]) an
+/// English brief is written in another language. An English brief keeps
+/// only a few names in their script; one that drifted into Japanese or
+/// Chinese is well over half.
+const FOREIGN_SHARE: f64 = 0.3;
+
+/// Why a model's brief is not in `target_language`, if it is not: its text,
+/// without the section names the prompt gave (`sections`, which may be in
+/// the source language), is mostly in a CJK script. Only English targets
+/// are checked: the script check reads English.
+pub fn language_problem(
+    markdown: &str,
+    target_language: &str,
+    sections: &[String],
+) -> Option<String> {
+    if !target_language.eq_ignore_ascii_case("English") {
+        return None;
+    }
+    let mut prose = markdown.to_string();
+    for name in sections.iter().filter(|n| !n.trim().is_empty()) {
+        prose = prose.replace(name.as_str(), "");
+    }
+    let share = crate::qa::cjk_letter_share(&prose);
+    (share > FOREIGN_SHARE).then(|| {
+        format!(
+            "the answer is not in {target_language} ({:.0}% of its letters are Korean, Japanese or Chinese)",
+            share * 100.0
+        )
+    })
+}
+
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:US\$|\$|€|£|CAD\s?|USD\s?)?\d[\d,.]*\s?(?:%|percent|trillion|billion|million|thousand|bn|GWh|MWh|TWh|kWh|km|°C|years?|won|yuan|dollars?)?")
         .expect("static regex")
@@ -259,19 +290,27 @@ pub fn fit_tables(markdown: &str) -> (String, usize) {
     (text, fixed)
 }
 
+/// A citation as models write it: `[A03]`, `[A01, C02]`, and the template's
+/// angle brackets copied around the id (`[<A01>]`, `[<A01>, <C02>]`).
 static CITATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[([A-Z]\d{2}(?:\s*[,;]\s*[A-Z]\d{2})*)\]").expect("static regex")
+    Regex::new(r"\[\s*(<?[A-Z]\d{2}>?(?:\s*[,;]\s*<?[A-Z]\d{2}>?)*)\s*\]").expect("static regex")
 });
 
-/// Keep citations of `known` ids, drop the rest. Returns the text, the ids
-/// cited and the ids removed.
+/// Keep citations of `known` ids, drop the rest; every citation kept is
+/// written `[A01]` (one bracket per id). Returns the text, the ids cited and
+/// the ids removed.
 pub fn check_citations(markdown: &str, known: &[String]) -> (String, Vec<String>, Vec<String>) {
     let mut cited: Vec<String> = Vec::new();
     let mut removed: Vec<String> = Vec::new();
     let text = CITATION.replace_all(markdown, |caps: &regex::Captures<'_>| {
         let kept: Vec<String> = caps[1]
             .split([',', ';'])
-            .map(|s| s.trim().to_string())
+            .map(|s| {
+                s.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
             .filter(|id| {
                 let ok = known.contains(id);
                 if !ok && !removed.contains(id) {
@@ -302,6 +341,46 @@ mod tests {
         assert_eq!(text, "- Growth [A03]. Fake . Both [A01].");
         assert_eq!(cited, vec!["A03", "A01"]);
         assert_eq!(removed, vec!["A99", "A42"]);
+    }
+
+    #[test]
+    fn citations_with_template_brackets_or_lists_are_read() {
+        let known = vec!["A01".to_string(), "C02".to_string()];
+        let (text, cited, removed) = check_citations(
+            "- One [<A01>]. Two [A01, C02]. Three [<A01>, <C02>]. Four [ C02 ; A99 ]. Five [<id>].",
+            &known,
+        );
+        assert_eq!(
+            text,
+            "- One [A01]. Two [A01][C02]. Three [A01][C02]. Four [C02]. Five [<id>]."
+        );
+        assert_eq!(cited, vec!["A01", "C02"]);
+        assert_eq!(removed, vec!["A99"]);
+        // A brief citing only in the template's brackets is not "citing nothing".
+        let template = Prompts::builtin();
+        let template = template.source("brief.md").unwrap();
+        assert!(problem("## Headlines\n- Funding grows [<A01>]", &known, template).is_none());
+    }
+
+    #[test]
+    fn a_brief_in_another_script_fails_the_language_check() {
+        let sections = vec!["이슈포커스".to_string(), "유망기술클리핑".to_string()];
+        let english = "## Headlines\n- Canada gives CAD 427 million to clusters [A06]\n\n## By section\n- **이슈포커스** — Japanese makers and R&D\n- **유망기술클리핑** — robots, coatings, cement and an AI pin\n";
+        assert_eq!(language_problem(english, "English", &sections), None);
+        let japanese = "## Headlines\n- **カナダのインスピレーション、科学と経済開発省（ISED）が資金を分配** [A06]\n- **中国の製造業分野成長計画** [A09]\n\n## By section\n- **이슈포커스** — 読み上げ、DX実施方向のレビュー\n";
+        let found = language_problem(japanese, "English", &sections);
+        assert!(
+            found
+                .as_deref()
+                .is_some_and(|p| p.contains("not in English")),
+            "{found:?}"
+        );
+        // The same text is not judged for a target the check cannot read.
+        assert_eq!(language_problem(japanese, "Japanese", &sections), None);
+        // Section names alone in Korean do not fail an English brief.
+        let names_only = "## By section\n- **이슈포커스** — x\n- **유망기술클리핑** — y\n";
+        assert_eq!(language_problem(names_only, "English", &sections), None);
+        assert!(language_problem(names_only, "English", &[]).is_some());
     }
 
     #[test]

@@ -91,6 +91,11 @@ impl Prompts {
         })?;
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // `{{ s.text | english_figures }}`: Korean amounts and short years
+        // as English figures, for models that mis-scale them.
+        env.add_filter("english_figures", |text: String| {
+            crate::qa::figures::english_figures(&text)
+        });
         let text = env
             .render_named_str(
                 name,

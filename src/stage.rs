@@ -52,6 +52,9 @@ pub struct RequestReport {
     pub item: String,
     pub status: String,
     pub error: Option<String>,
+    /// What was done to an answer that is kept although incomplete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     #[serde(flatten)]
     pub traffic: Traffic,
 }
@@ -89,6 +92,36 @@ pub struct AnswerSpec {
     pub max_tokens: u32,
     /// The answer is one item a line (see [`complete_cached`]).
     pub line_list: bool,
+    /// The answer is prose whose complete sentences stand alone (a
+    /// summary): cut at the limit, it keeps them (see [`complete_cached`]).
+    pub sentences: bool,
+}
+
+/// The note on an answer cut at the token limit that kept its complete
+/// sentences.
+pub const CUT_NOTE: &str = "cut at the token limit, complete sentences kept";
+
+/// The cache label of an answer of `kind` kept after a cut (`summary-cut`).
+fn cut_kind(kind: &str) -> String {
+    format!("{kind}-cut")
+}
+
+/// The part of `text` that ends with a complete sentence or line: up to the
+/// last line break or the last `.`, `!`, `?` or `。` followed by a space or
+/// a line break. Empty when there is none.
+pub fn complete_sentences(text: &str) -> &str {
+    let mut end = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        match c {
+            '\n' => end = i,
+            '.' | '!' | '?' if next.is_some_and(char::is_whitespace) => end = i + 1,
+            '。' => end = i + c.len_utf8(),
+            _ => {}
+        }
+    }
+    text[..end].trim_end()
 }
 
 /// Answer `messages` from the cache or the endpoint. Only a complete answer
@@ -106,6 +139,7 @@ pub async fn complete_cached(
         kind,
         max_tokens,
         line_list,
+        sentences,
     } = spec;
     let (request, key) = request_and_key(kind, messages, profile, max_tokens);
     let mut report = RequestReport {
@@ -115,6 +149,9 @@ pub async fn complete_cached(
     if let Some(entry) = cache.get::<String>(&key) {
         report.status = "ok".into();
         report.traffic.cache_hit = true;
+        if entry.kind == cut_kind(kind) {
+            report.note = Some(CUT_NOTE.into());
+        }
         return Ok((Some(entry.value), report));
     }
     let client = client.get()?;
@@ -145,6 +182,14 @@ pub async fn complete_cached(
             text = complete.trim().to_string();
             None
         }
+        // Prose cut short keeps its complete sentences: small models loop
+        // on a summary until the limit after saying what it holds.
+        Finish::CutAtLimit if sentences => {
+            text = complete_sentences(raw).trim().to_string();
+            report.note = Some(CUT_NOTE.into());
+            text.is_empty()
+                .then(|| "answer cut at the token limit before a complete sentence".to_string())
+        }
         finish => finish.problem(),
     };
     // An empty list is an answer ("no items"); empty prose is not.
@@ -152,11 +197,18 @@ pub async fn complete_cached(
     if let Some(problem) = incomplete.or_else(|| empty.then(|| "empty answer".to_string())) {
         report.status = "failed".into();
         report.error = Some(problem);
+        report.note = None;
         return Ok((None, report));
     }
+    // A kept cut answer is labelled so that a cache hit reports it again.
+    let label = if report.note.is_some() {
+        cut_kind(kind)
+    } else {
+        kind.to_string()
+    };
     if let Err(e) = cache.put(
         &key,
-        kind,
+        &label,
         Some(&profile.model),
         outcome.completion.usage,
         &text,
@@ -165,4 +217,26 @@ pub async fn complete_cached(
     }
     report.status = "ok".into();
     Ok((Some(text), report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complete_sentences_end_at_the_last_full_stop_or_line() {
+        assert_eq!(
+            complete_sentences("SUMMARY: One is 4.27 units. Two is cut mid"),
+            "SUMMARY: One is 4.27 units."
+        );
+        assert_eq!(
+            complete_sentences("SUMMARY: One. Two!\n- a point\n- another poi"),
+            "SUMMARY: One. Two!\n- a point"
+        );
+        assert_eq!(complete_sentences("Ends here. "), "Ends here.");
+        // A decimal point or a cut right after a stop is no sentence end.
+        assert_eq!(complete_sentences("It grew 4.2"), "");
+        assert_eq!(complete_sentences("no stop at all"), "");
+        assert_eq!(complete_sentences("文です。次"), "文です。");
+    }
 }

@@ -64,7 +64,11 @@ pub fn parse(id: &str, answer: &str, template: &str) -> Summary {
             .iter()
             .find_map(|b| line.strip_prefix(b));
         match bullet {
-            Some(point) if key_points.len() < 3 => key_points.push(point.trim().to_string()),
+            Some(point)
+                if key_points.len() < 3 && !key_points.iter().any(|p| p == point.trim()) =>
+            {
+                key_points.push(point.trim().to_string())
+            }
             Some(_) => {}
             None if key_points.is_empty() => {
                 let line = line
@@ -81,9 +85,22 @@ pub fn parse(id: &str, answer: &str, template: &str) -> Summary {
     }
     Summary {
         id: id.to_string(),
-        text: text.join(" "),
+        text: without_repeats(&text.join(" ")),
         key_points,
     }
+}
+
+/// `text` without the sentences it repeats verbatim (the first stays):
+/// small models loop over their last sentences.
+fn without_repeats(text: &str) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for sentence in text.split_inclusive(". ") {
+        let key = sentence.trim().trim_end_matches('.');
+        if !key.is_empty() && !seen.iter().any(|s| s.trim().trim_end_matches('.') == key) {
+            seen.push(sentence);
+        }
+    }
+    seen.concat().trim().to_string()
 }
 
 #[cfg(test)]
@@ -132,5 +149,19 @@ mod tests {
         assert_eq!(s.key_points, vec!["CAD 427 million from ISED"]);
         let s = parse("A06", "SUMMARY: <2 or 3 sentences>", &template());
         assert!(s.text.is_empty() && s.key_points.is_empty());
+    }
+
+    #[test]
+    fn sentences_and_points_repeated_verbatim_are_dropped() {
+        let s = parse(
+            "A06",
+            "SUMMARY: Canada funds clusters. It gives CAD 9.5 billion. Clusters focus on AI. It gives CAD 9.5 billion. Clusters focus on AI.\n- 5 clusters\n- 5 clusters\n- 13,500 jobs",
+            &template(),
+        );
+        assert_eq!(
+            s.text,
+            "Canada funds clusters. It gives CAD 9.5 billion. Clusters focus on AI."
+        );
+        assert_eq!(s.key_points, vec!["5 clusters", "13,500 jobs"]);
     }
 }

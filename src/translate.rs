@@ -129,6 +129,9 @@ pub enum ReplyError {
     /// A segment carries its neighbour's content (its numbers), so the
     /// markers cannot be trusted to align the reply.
     Drift { index: usize, neighbour: usize },
+    /// Most segments came back in the source language: the model copied
+    /// the chunk instead of translating it.
+    Untranslated { count: usize, of: usize },
 }
 
 impl std::fmt::Display for ReplyError {
@@ -141,6 +144,10 @@ impl std::fmt::Display for ReplyError {
             ReplyError::Drift { index, neighbour } => write!(
                 f,
                 "segment [{neighbour}] carries the numbers of segment [{index}]"
+            ),
+            ReplyError::Untranslated { count, of } => write!(
+                f,
+                "{count} of {of} segments came back untranslated, in the source language"
             ),
         }
     }
@@ -228,6 +235,37 @@ pub fn drift(sources: &[&str], translations: &[String]) -> Option<ReplyError> {
         }
     }
     None
+}
+
+/// Whether `translation` is `source` left in the source language: the
+/// same text, or (into English) text still mostly in a CJK script.
+fn left_untranslated(source: &str, translation: &str, target_language: &str) -> bool {
+    let squash = |s: &str| s.split_whitespace().collect::<String>();
+    if squash(source) == squash(translation) && !source.is_ascii() {
+        return true;
+    }
+    let cjk = crate::qa::cjk_letter_share;
+    target_language.eq_ignore_ascii_case("English") && cjk(source) > 0.5 && cjk(translation) > 0.5
+}
+
+/// A reply of two segments or more that left most of them untranslated:
+/// small models copy whole chunks (a summary box, a reference line in
+/// Japanese) and do translate the same text asked again or in smaller
+/// pieces. A single segment left as it is stays for the quality checks.
+pub fn untranslated(
+    sources: &[&str],
+    translations: &[String],
+    target_language: &str,
+) -> Option<ReplyError> {
+    let count = sources
+        .iter()
+        .zip(translations)
+        .filter(|(s, t)| left_untranslated(s, t, target_language))
+        .count();
+    (sources.len() >= 2 && count * 2 > sources.len()).then_some(ReplyError::Untranslated {
+        count,
+        of: sources.len(),
+    })
 }
 
 /// The prompt context for a list of segments.
@@ -660,12 +698,15 @@ impl Translator {
     /// aligned: a format break, or content that drifted between neighbours.
     fn align(&self, text: &str, segments: &[Segment]) -> Result<Vec<String>, ReplyError> {
         let texts = parse_reply(text, segments.len())?;
+        let sources: Vec<&str> = segments.iter().map(|s| s.text.as_str()).collect();
+        if let Some(e) = untranslated(&sources, &texts, &self.languages.target) {
+            return Err(e);
+        }
         // The drift signal reads English numbers.
-        if self.languages.target.eq_ignore_ascii_case("English") {
-            let sources: Vec<&str> = segments.iter().map(|s| s.text.as_str()).collect();
-            if let Some(e) = drift(&sources, &texts) {
-                return Err(e);
-            }
+        if self.languages.target.eq_ignore_ascii_case("English")
+            && let Some(e) = drift(&sources, &texts)
+        {
+            return Err(e);
         }
         Ok(texts)
     }
@@ -899,6 +940,47 @@ mod tests {
         assert_eq!(parse_reply("  ", 1), Err(ReplyError::Empty { index: 1 }));
         // Several segments still need every marker.
         assert!(parse_reply("Canada funds clusters.", 2).is_err());
+    }
+
+    #[test]
+    fn a_reply_that_leaves_most_segments_untranslated_is_unusable() {
+        // F01's summary-box segments as the 1.5B model sent them back.
+        let sources = [
+            "∙ 중국 제조업 분야 안정성장계획의 대책과 전망 (日 미즈호은행, 11月)",
+            "구분 주요 내용 페이지",
+            "유망",
+        ];
+        let copied: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            untranslated(&sources, &copied, "English"),
+            Some(ReplyError::Untranslated { count: 3, of: 3 })
+        );
+        // Copied with other spacing, or half translated, still counts.
+        let mixed = vec![
+            "∙ 중국 제조업 분야 안정성장계획의 대책과 전망 (Japan Mizuho Bank, 11月)".to_string(),
+            "구분 주요내용 페이지".to_string(),
+            "Promising".to_string(),
+        ];
+        assert_eq!(
+            untranslated(&sources, &mixed, "English"),
+            Some(ReplyError::Untranslated { count: 2, of: 3 })
+        );
+        // One segment of three left as it is: the quality checks flag it.
+        let one = vec![
+            "∙ Measures and outlook of China's plan (Mizuho Bank, Nov.)".to_string(),
+            "구분 주요 내용 페이지".to_string(),
+            "Promising".to_string(),
+        ];
+        assert_eq!(untranslated(&sources, &one, "English"), None);
+        // A single segment is never refused here.
+        assert_eq!(untranslated(&sources[2..], &copied[2..], "English"), None);
+        // Into Japanese a kana/Han reply is the translation, not a copy.
+        let japanese = vec![
+            "中国製造業の安定成長計画の対策と展望（みずほ銀行、11月）".to_string(),
+            "区分 主な内容 ページ".to_string(),
+            "有望".to_string(),
+        ];
+        assert_eq!(untranslated(&sources, &japanese, "Japanese"), None);
     }
 
     #[test]

@@ -22,6 +22,7 @@ use common::workspace::{
 use common::{Fault, RequestKind, mock_translation, romanize, translate_with_terms};
 use gloss::glossary::Term;
 use gloss::qa::echo::PromptText;
+use gloss::qa::figures::english_figures;
 use gloss::qa::{Flag, FlagKind};
 use serde_json::{Value, json};
 
@@ -265,9 +266,11 @@ enum Repair {
 /// Script the bad translations and the repairs.
 fn script(env: &Env, cases: &[Case], repair: Repair) -> PathBuf {
     env.mock.configure(|c| {
+        // The translation prompt shows Korean amounts and years as English
+        // figures (the template filter `english_figures`).
         c.segment_replies = cases
             .iter()
-            .map(|k| (k.source().to_string(), k.bad.clone()))
+            .map(|k| (english_figures(k.source()), k.bad.clone()))
             .collect();
         if repair == Repair::SameMistake {
             c.repair_replies = cases
@@ -999,7 +1002,7 @@ fn an_overridden_repair_prompt_is_covered_too() {
     );
     assert_eq!(builtin_phrases.find(case.source(), instruction), None);
     env.mock.configure(|c| {
-        c.segment_replies = vec![(case.source().to_string(), case.bad.clone())];
+        c.segment_replies = vec![(english_figures(case.source()), case.bad.clone())];
         c.echo_repair_instructions = true;
     });
     let articles = format!("--articles={}", case.segment.split('.').next().unwrap());
@@ -1015,4 +1018,137 @@ fn an_overridden_repair_prompt_is_covered_too() {
     let entry = &env.cached_segments()[case.segment];
     assert_eq!(entry["text"], case.bad.as_str());
     assert!(entry.get("flags").is_some());
+}
+
+// ---------------------------------------------------------------------------
+// 5. Small models' summaries and briefs (issue 12)
+// ---------------------------------------------------------------------------
+
+/// The manifest's report of request `item`.
+fn request_report(env: &Env, item: &str) -> Value {
+    env.json("manifest.json")["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["item"] == item)
+        .unwrap_or_else(|| panic!("no {item} in the manifest"))
+        .clone()
+}
+
+/// The 1.5B model looped over its last sentences until the token limit and
+/// three summaries were lost. A summary cut at the limit keeps its complete
+/// sentences, without the ones it repeats, says so in the manifest and is
+/// cached: a rerun sends nothing and says so again.
+#[test]
+fn a_summary_cut_at_the_limit_keeps_its_complete_sentences() {
+    let env = Env::new();
+    let head = "SUMMARY: Robots guard homes. Robots guard homes. They patrol at night.";
+    // The mock sends the first half back; the cut falls in the run-on tail.
+    let tail = " and they go on patrolling".repeat(6);
+    assert!(tail.len() > head.len() + 10);
+    env.mock.configure(|c| {
+        c.default_reply = Some(format!("{head}{tail}"));
+        c.fault_when_user_contains = Some(("Article C01:".into(), Fault::FinishLength));
+    });
+    let args = ["--articles", "C01", "--no-termbase"];
+    assert_ok(&env.gloss("run", &sample(), &args));
+    let digest = env.json("digest.json");
+    let c01 = digest["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "C01")
+        .unwrap();
+    assert_eq!(
+        c01["summary"]["text"], "Robots guard homes. They patrol at night.",
+        "{c01}"
+    );
+    let report = request_report(&env, "summary C01");
+    assert_eq!(report["status"], "ok", "{report}");
+    assert_eq!(report["note"], gloss::stage::CUT_NOTE, "{report}");
+    env.mock.reset_counters();
+    assert_ok(&env.gloss("run", &sample(), &args));
+    assert_eq!(env.mock.requests(), 0, "the kept summary was cached");
+    let report = request_report(&env, "summary C01");
+    assert_eq!(report["note"], gloss::stage::CUT_NOTE, "{report}");
+    assert_eq!(report["cache_hit"], true);
+}
+
+/// A summary that runs to the limit without finishing one sentence is still
+/// a failure, and not cached.
+#[test]
+fn a_summary_cut_before_its_first_sentence_fails() {
+    let env = Env::new();
+    env.mock.configure(|c| {
+        c.default_reply = Some(format!("SUMMARY: Robots{}", " and more robots".repeat(8)));
+        c.fault_when_user_contains = Some(("Article C01:".into(), Fault::FinishLength));
+    });
+    let args = ["--articles", "C01", "--no-termbase"];
+    assert_ok(&env.gloss("run", &sample(), &args));
+    let report = request_report(&env, "summary C01");
+    assert_eq!(report["status"], "failed", "{report}");
+    assert!(report.get("note").is_none(), "{report}");
+    env.mock.reset_counters();
+    assert_ok(&env.gloss("run", &sample(), &args));
+    assert!(env.mock.requests() >= 1, "a failed summary is asked again");
+}
+
+/// The 1.5B model wrote the brief's headlines in Japanese and Chinese under
+/// English headings. Such a brief is refused like one that repeats the
+/// template: the brief is assembled from the summaries and says why.
+#[test]
+fn a_brief_in_another_language_gives_way_to_the_summaries() {
+    let env = Env::new();
+    let brief = "## Headlines\n- **自律型警備ロボットが家庭を守る** [C01]\n- **電池保護膜の新技術** [C03]\n\n## By section\n- **유망기술클리핑** — 自律警備ロボット、電池保護膜\n";
+    env.mock.configure(|c| {
+        c.fault_when_user_contains = Some(("Issue: ".into(), Fault::Reply(brief.into())))
+    });
+    let out = env.gloss(
+        "run",
+        &sample(),
+        &["--articles", "C01,C03", "--no-termbase"],
+    );
+    assert_ok(&out);
+    assert!(
+        text(&out.stderr).contains("not in English"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json = env.json("brief.json");
+    let origin = json["brief"]["origin"].as_str().unwrap();
+    assert!(
+        origin.starts_with("fallback: ") && origin.contains("not in English"),
+        "{origin}"
+    );
+    let md = env.read("brief.md");
+    assert!(!md.contains("自律型警備"), "{md}");
+    assert!(md.contains("assembled from the article summaries"), "{md}");
+}
+
+/// The template shows citations as `[<id>]` and the 1.5B model wrote
+/// `[<A01>]`; others write `[C01, C03]`. Both are the citations they mean,
+/// written `[C01]` in every output.
+#[test]
+fn citations_in_template_brackets_or_lists_count() {
+    let env = Env::new();
+    let brief = "## Headlines\n- Security robots patrol homes [<C01>]\n- Robots and battery films advance [C01, C03]\n\n## By section\n- **Tech** — robots and batteries [<C03>]\n";
+    env.mock.configure(|c| {
+        c.fault_when_user_contains = Some(("Issue: ".into(), Fault::Reply(brief.into())))
+    });
+    assert_ok(&env.gloss(
+        "run",
+        &sample(),
+        &["--articles", "C01,C03", "--no-termbase"],
+    ));
+    let json = env.json("brief.json");
+    assert_eq!(json["brief"]["origin"], "model", "{}", json["brief"]);
+    assert_eq!(json["brief"]["cited"], json!(["C01", "C03"]));
+    let md = env.read("brief.md");
+    assert!(
+        md.contains("patrol homes \\[C01]") || md.contains("patrol homes [C01]"),
+        "{md}"
+    );
+    assert!(!md.contains("&lt;") && !md.contains("<C01>"), "{md}");
+    let html = env.read("brief.html");
+    assert!(!html.contains("&lt;C01"), "{html}");
 }

@@ -1384,3 +1384,35 @@ fn a_figure_that_moved_to_the_next_segment_is_a_format_break() {
     check_digest(&env, &sample(), Some(&[ONE]));
     assert_cached_and_stable(&env, &ONE_ARGS, &[ONE]);
 }
+
+/// Issue 12: the 1.5B model sent whole chunks back untranslated (F01's
+/// summary box, A07's last chunk). A reply that leaves most segments in the
+/// source language is not a translation: it is asked again, naming the
+/// problem, and the answer that translates is kept.
+#[test]
+fn a_chunk_sent_back_untranslated_is_asked_again() {
+    let env = Env::new();
+    let sources = one_sources(&env);
+    assert!(sources.len() >= 2);
+    let copied: String = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("[{}] {s}\n", i + 1))
+        .collect();
+    env.mock.push_fault(Fault::Reply(copied));
+    let t = totals(&env.translate(&ONE_ARGS));
+    let users = env.mock.user_messages();
+    assert_eq!(users.len(), 2, "the copied reply, then the re-ask");
+    assert!(
+        users[1].contains(&format!(
+            "{n} of {n} segments came back untranslated",
+            n = sources.len()
+        )),
+        "the re-ask should name the problem: {}",
+        users[1]
+    );
+    assert_eq!(t["failed_segments"], 0);
+    assert_eq!(t["flagged_segments"], serde_json::json!({}), "{t}");
+    check_digest(&env, &sample(), Some(&[ONE]));
+    assert_cached_and_stable(&env, &ONE_ARGS, &[ONE]);
+}

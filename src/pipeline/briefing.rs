@@ -64,6 +64,7 @@ pub(super) async fn summarize_and_brief(
                     kind: "summary",
                     max_tokens: SUMMARY_MAX_TOKENS,
                     line_list: false,
+                    sentences: true,
                 },
                 &messages,
                 &profile,
@@ -167,6 +168,7 @@ pub(super) async fn summarize_and_brief(
                     kind: "brief",
                     max_tokens: BRIEF_MAX_TOKENS,
                     line_list: false,
+                    sentences: false,
                 },
                 &messages,
                 &p.profile,
@@ -214,6 +216,7 @@ pub(super) async fn summarize_and_brief(
             &known,
             p.prompts.source("brief.md").unwrap_or_default(),
         )
+        .or_else(|| brief::language_problem(&markdown, &target, &sections))
     };
     let (markdown, origin) = match problem {
         None => (markdown, "model".to_string()),

@@ -134,6 +134,7 @@ pub async fn extract(
         kind: "terms",
         max_tokens: TERMS_MAX_TOKENS,
         line_list: true,
+        sentences: false,
     };
     let (answer, report) =
         complete_cached(&item, spec, &request.messages, profile, cache, client).await?;

@@ -4,6 +4,7 @@
 //! and glossary terms.
 
 pub mod echo;
+pub mod figures;
 pub mod numbers;
 
 use std::sync::LazyLock;
@@ -146,6 +147,35 @@ static SOURCE_SCRIPT_RUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{Hangul}\p{Hiragana}\p{Katakana}\p{Han}][\p{Hangul}\p{Hiragana}\p{Katakana}\p{Han}\s·]*")
         .expect("static regex")
 });
+
+/// The share of the letters of `text` written in a CJK script (Hangul, kana,
+/// Han), from 0 to 1; 0 for text without letters. A text meant to be
+/// English with a high share was written in another language: small models
+/// drift into Japanese or Chinese when the prompt around them mixes scripts.
+pub fn cjk_letter_share(text: &str) -> f64 {
+    let (mut cjk, mut all) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        all += 1;
+        if is_cjk(c) {
+            cjk += 1;
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        cjk as f64 / all as f64
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    is_hangul(c)
+        || matches!(c as u32,
+            0x3040..=0x30FF        // Hiragana, Katakana
+            | 0x3400..=0x4DBF      // Han extension A
+            | 0x4E00..=0x9FFF      // Han
+            | 0xF900..=0xFAFF      // Han compatibility
+            | 0xFF66..=0xFF9F) // half-width Katakana
+}
 
 fn non_space_chars(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).count()
@@ -474,5 +504,17 @@ mod tests {
         let src2 = "중국 36氪연구원이 점검";
         let en2 = "China's 36Kr Research Institute (36氪研究院) reviewed";
         assert!(!kinds(&check(src2, en2, &[], None)).contains(&FlagKind::Untranslated));
+    }
+
+    #[test]
+    fn cjk_letter_share_counts_letters_of_each_script() {
+        assert_eq!(cjk_letter_share("Canada funds 5 clusters."), 0.0);
+        assert_eq!(cjk_letter_share("12 34 %"), 0.0);
+        // Two Latin letters, two kana and two Han: a third each.
+        assert!((cjk_letter_share("ab のの 電池") - 4.0 / 6.0).abs() < 1e-9);
+        assert!((cjk_letter_share("ab 이슈") - 0.5).abs() < 1e-9);
+        assert!(
+            cjk_letter_share("- **カナダのインスピレーション（ISED）が資金を分配** [A06]") > 0.5
+        );
     }
 }

@@ -275,8 +275,10 @@ pub fn parse_json(ws: &Workspace, input: &Path) -> Value {
     serde_json::from_slice(&out.stdout).expect("parse --json is JSON")
 }
 
+/// The mock's translation of `source` as the translation prompt shows it:
+/// Korean amounts and short years as English figures (`english_figures`).
 pub fn expected_translation(source: &str) -> String {
-    mock_translation(source)
+    mock_translation(&gloss::qa::figures::english_figures(source))
 }
 
 /// Segments per chunk, per article, from a run's manifest.

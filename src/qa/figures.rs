@@ -1,0 +1,129 @@
+//! Korean figures written the way an English reader reads them, for the
+//! translation prompt (the template filter `english_figures`).
+//!
+//! Small models mis-scale Korean myriad amounts (`4억 2,700만` came back
+//! as "4.27 billion") and read `’33년` as "33 years" even when the prompt
+//! explains the units. Handing them `427 million` and `2033년` instead
+//! leaves nothing to convert. Only the figure is rewritten; the words
+//! around it (`캐나다 달러`, `대`) stay for the model to translate, and the
+//! source shown to the reader and checked by [`crate::qa`] stays as written.
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+/// One or more `number unit` groups with myriad units (`4억 2,700만`,
+/// `3,690억`, `1조 2,000억`), optionally followed by a plain remainder
+/// (`1만 3,500`).
+static MYRIAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\d[\d,]*(?:\.\d+)?\s?[조억만]\s?)+(?:\d[\d,]*(?:\.\d+)?)?")
+        .expect("static regex")
+});
+static GROUP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d[\d,]*(?:\.\d+)?)\s?([조억만])?").expect("static regex"));
+/// A two-digit year with its apostrophe, before `년` or a range sign.
+static SHORT_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[’‘](\d{2})(년|~|∼|-|–)").expect("static regex"));
+
+/// `text` with Korean myriad amounts as English figures (`4억 2,700만` →
+/// `427 million`) and two-digit years in full (`’33년` → `2033년`).
+pub fn english_figures(text: &str) -> String {
+    let years = SHORT_YEAR.replace_all(text, "20${1}${2}");
+    MYRIAD
+        .replace_all(&years, |caps: &Captures<'_>| {
+            let whole = &caps[0];
+            let trailing = &whole[whole.trim_end().len()..];
+            match myriad_value(whole.trim_end()) {
+                Some(value) => format!("{}{trailing}", spoken(value)),
+                None => whole.to_string(),
+            }
+        })
+        .into_owned()
+}
+
+/// The value of `4억 2,700만`, `1만 3,500`; `None` when a part does not read.
+fn myriad_value(text: &str) -> Option<f64> {
+    let mut total = 0.0;
+    for caps in GROUP.captures_iter(text) {
+        let n: f64 = caps[1].replace(',', "").parse().ok()?;
+        let unit = match caps.get(2).map(|m| m.as_str()) {
+            Some("조") => 1e12,
+            Some("억") => 1e8,
+            Some("만") => 1e4,
+            _ => 1.0,
+        };
+        total += n * unit;
+    }
+    (total > 0.0).then_some(total)
+}
+
+/// `427000000` as `427 million`, `13500` as `13,500`, `1.35e10` as
+/// `13.5 billion`.
+fn spoken(value: f64) -> String {
+    for (scale, word) in [(1e12, "trillion"), (1e9, "billion"), (1e6, "million")] {
+        if value >= scale {
+            let n = value / scale;
+            // Three decimals at most, trailing zeros dropped.
+            let n = format!("{n:.3}");
+            let n = n.trim_end_matches('0').trim_end_matches('.');
+            return format!("{n} {word}");
+        }
+    }
+    super::english_amount(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qa::numbers::{english_numbers, korean_numbers};
+
+    #[test]
+    fn myriad_amounts_and_short_years_are_rewritten() {
+        let cases = [
+            (
+                "총 4억 2,700만 캐나다 달러 규모",
+                "총 427 million 캐나다 달러 규모",
+            ),
+            ("3,690억 달러 규모", "369 billion 달러 규모"),
+            ("135억 캐나다 달러", "13.5 billion 캐나다 달러"),
+            ("4,400만 대에 달할", "44 million 대에 달할"),
+            ("1만 3,500개", "13,500개"),
+            ("1조 2,000억 원", "1.2 trillion 원"),
+            ("’33년 이후에도", "2033년 이후에도"),
+            ("’12~’22년 글로벌", "2012~2022년 글로벌"),
+            // Quotes, plain numbers and percentages stay as they are.
+            ("명칭은 ‘Astro’", "명칭은 ‘Astro’"),
+            (
+                "CO2 배출량을 40% 감축, 5,000 평방피트",
+                "CO2 배출량을 40% 감축, 5,000 평방피트",
+            ),
+        ];
+        for (source, want) in cases {
+            assert_eq!(english_figures(source), want, "{source}");
+        }
+    }
+
+    /// Every figure rewritten keeps its value as the number checks read it,
+    /// so a translation that copies the rewritten figure passes them.
+    #[test]
+    fn rewritten_figures_keep_their_values() {
+        for source in [
+            "지원금이 총 4억 2,700만 캐나다 달러",
+            "’21년 6,000만 달러가 추가",
+            "5,500억 달러 규모 보조금",
+            "’30년경 매출액 200억 위안 돌파",
+        ] {
+            let want: Vec<f64> = korean_numbers(source).iter().map(|m| m.value).collect();
+            let got: Vec<f64> = english_numbers(&english_figures(source))
+                .iter()
+                .map(|m| m.value)
+                .collect();
+            for v in &want {
+                assert!(
+                    got.iter().any(|g| (g - v).abs() <= v * 0.005),
+                    "{source}: {v} not in {got:?}"
+                );
+            }
+        }
+    }
+}
