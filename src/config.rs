@@ -684,7 +684,7 @@ impl Config {
         let mut concurrency = overrides.jobs.or(file.concurrency).unwrap_or(4).max(1);
         let mut batch = overrides.batch.clone();
         batch.store = Some(self.cache_dir(overrides).join(crate::llm::batch::STORE_DIR));
-        if batch.submits() {
+        if batch.collects() {
             // Every ready request goes into the batch; requests that fall
             // back to normal ones keep the profile's own limit.
             batch.fallback_concurrency = concurrency;

@@ -21,7 +21,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::{MockServer, Shared, chat_answer, error_json, json_response, lock, user_message};
+use super::{
+    MockServer, RequestKind, Shared, chat_answer, error_json, json_response, lock, user_message,
+};
 
 /// How a batch ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +45,9 @@ pub struct BatchScript {
     pub hold: bool,
     /// How the next batches end, one per created batch; then `Completed`.
     pub ends: VecDeque<BatchEnd>,
-    /// Lines whose user message contains the needle go to the error file
-    /// (HTTP 500) instead of the output file.
-    pub error_when_user_contains: Option<String>,
+    /// Lines of this kind go to the error file (HTTP 500) instead of the
+    /// output file.
+    pub error_kind: Option<RequestKind>,
 }
 
 /// One batch as the mock holds it.
@@ -116,6 +118,14 @@ impl MockServer {
             .collect()
     }
 
+    /// The user messages of the `index`th created batch, in line order.
+    pub fn batch_user_messages(&self, index: usize) -> Vec<String> {
+        lock(&self.shared.batches.batches)
+            .get(index)
+            .map(|b| b.lines.iter().map(|l| user_message(&l["body"])).collect())
+            .unwrap_or_default()
+    }
+
     /// The statuses a batch answered to polls, in order.
     pub fn batch_statuses(&self, id: &str) -> Vec<String> {
         lock(&self.shared.batches.seen)
@@ -165,11 +175,7 @@ fn unauthorised() -> Response {
 }
 
 fn bad_request(message: &str) -> Response {
-    error_json(
-        StatusCode::BAD_REQUEST,
-        message,
-        "invalid_request_error",
-    )
+    error_json(StatusCode::BAD_REQUEST, message, "invalid_request_error")
 }
 
 /// The parts of a multipart/form-data body: (name, content).
@@ -188,7 +194,10 @@ fn multipart_parts(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
         .filter_map(|part| {
             let (head, content) = part.split_once("\r\n\r\n")?;
             let name = head.split("name=\"").nth(1)?.split('"').next()?.to_string();
-            Some((name, content.strip_suffix("\r\n").unwrap_or(content).to_string()))
+            Some((
+                name,
+                content.strip_suffix("\r\n").unwrap_or(content).to_string(),
+            ))
         })
         .collect()
 }
@@ -233,7 +242,11 @@ async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     }
     let file_id = request["input_file_id"].as_str().unwrap_or_default();
     let Some(input) = lock(&shared.batches.files).get(file_id).cloned() else {
-        return error_json(StatusCode::NOT_FOUND, "no such file", "invalid_request_error");
+        return error_json(
+            StatusCode::NOT_FOUND,
+            "no such file",
+            "invalid_request_error",
+        );
     };
     let mut lines = Vec::new();
     for line in input.lines().filter(|l| !l.trim().is_empty()) {
@@ -298,7 +311,7 @@ fn batch_json(b: &Batch) -> Value {
 /// Answer every line of a finished batch into its output and error files.
 fn finish(shared: &Shared, b: &mut Batch) {
     let cfg = lock(&shared.config).clone();
-    let needle = lock(&shared.batches.script).error_when_user_contains.clone();
+    let failing_kind = lock(&shared.batches.script).error_kind;
     let (mut output, mut errors) = (String::new(), String::new());
     let answered = match b.end {
         BatchEnd::Completed => b.lines.len(),
@@ -307,9 +320,7 @@ fn finish(shared: &Shared, b: &mut Batch) {
     };
     for (i, line) in b.lines.iter().enumerate() {
         let id = &line["custom_id"];
-        let failing = needle
-            .as_deref()
-            .is_some_and(|n| user_message(&line["body"]).contains(n));
+        let failing = failing_kind == Some(RequestKind::of(&line["body"]));
         let out = if i >= answered {
             json!({"id": format!("batch_req_{i}"), "custom_id": id, "response": null,
                    "error": {"code": "batch_expired", "message": "This request could not be executed before the completion window expired."}})
@@ -357,7 +368,11 @@ async fn poll(
     let hold = lock(&shared.batches.script).hold;
     let mut batches = lock(&shared.batches.batches);
     let Some(b) = batches.iter_mut().find(|b| b.id == id) else {
-        return error_json(StatusCode::NOT_FOUND, "no such batch", "invalid_request_error");
+        return error_json(
+            StatusCode::NOT_FOUND,
+            "no such batch",
+            "invalid_request_error",
+        );
     };
     let held = hold && b.path[b.step] == "in_progress";
     if !held && b.step + 1 < b.path.len() {
@@ -384,6 +399,10 @@ async fn content(
     }
     match lock(&shared.batches.files).get(&id) {
         Some(text) => (StatusCode::OK, text.clone()).into_response(),
-        None => error_json(StatusCode::NOT_FOUND, "no such file", "invalid_request_error"),
+        None => error_json(
+            StatusCode::NOT_FOUND,
+            "no such file",
+            "invalid_request_error",
+        ),
     }
 }

@@ -140,7 +140,10 @@ impl LlmClient {
             Some(key) => request.bearer_auth(key),
             None => request,
         };
-        let response = request.send().await.map_err(|e| self.transport_error(e, &shown))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e, &shown))?;
         let status = response.status().as_u16();
         let body = response
             .text()

@@ -139,6 +139,12 @@ impl BatchOptions {
     pub fn submits(&self) -> bool {
         self.mode == BatchMode::Submit
     }
+
+    /// Whether requests are collected into batches (submitted or exported),
+    /// so every ready request should be dispatched at once.
+    pub fn collects(&self) -> bool {
+        self.mode != BatchMode::Off
+    }
 }
 
 /// Counters of a run's batch traffic.
@@ -418,7 +424,9 @@ impl Batcher {
         let batch = loop {
             tokio::time::sleep(self.opts.quiet).await;
             let mut s = self.lock();
-            if s.last_arrival.is_some_and(|t| t.elapsed() < self.opts.quiet) {
+            if s.last_arrival
+                .is_some_and(|t| t.elapsed() < self.opts.quiet)
+            {
                 continue;
             }
             s.flushing = false;
@@ -687,7 +695,10 @@ impl Batcher {
                 let Ok(line) = serde_json::from_str::<WireLine>(line) else {
                     continue;
                 };
-                let Some(id) = line.custom_id.clone().filter(|id| ours.contains(id.as_str()))
+                let Some(id) = line
+                    .custom_id
+                    .clone()
+                    .filter(|id| ours.contains(id.as_str()))
                 else {
                     continue;
                 };
