@@ -14,6 +14,9 @@ use crate::llm::batch::{BatchMode, BatchOptions, BatchSummary, STORE_DIR, WireLi
 use crate::pipeline::{self, Stages};
 use crate::progress;
 
+/// What `gloss batch` does.
+// Parsed once per process: the size of the export variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum BatchAction {
     /// List the saved batches (id, created, status, counts) and the answers waiting in the store.

@@ -614,6 +614,24 @@ impl Batcher {
         }
     }
 
+    /// An answer body without this profile's key: a server or proxy echoing
+    /// it must not get it into the store (answers are scrubbed again when used).
+    fn without_key(&self, body: serde_json::Value) -> serde_json::Value {
+        let Some(key) = self
+            .direct
+            .profile
+            .api_key()
+            .filter(|k| k.trim().len() >= 4)
+        else {
+            return body;
+        };
+        let text = body.to_string();
+        if !text.contains(key.trim()) {
+            return body;
+        }
+        serde_json::from_str(&text.replace(key.trim(), crate::error::REDACTED)).unwrap_or_default()
+    }
+
     /// Poll until the batch is final, with a progress bar and growing waits.
     async fn poll(&self, record: &mut BatchRecord) -> Result<api::WireBatch, LlmError> {
         use std::io::IsTerminal;
@@ -702,9 +720,62 @@ impl Batcher {
                 else {
                     continue;
                 };
-                answers.insert(id, line.outcome());
+                answers.insert(id, line.outcome().map(|b| self.without_key(b)));
             }
         }
         Ok(answers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(user: &str) -> ChatRequest {
+        ChatRequest {
+            model: "m".into(),
+            messages: vec![serde_json::json!({"role": "user", "content": user})],
+            temperature: 0.0,
+            max_tokens: 10,
+            stream: false,
+        }
+    }
+
+    #[test]
+    fn custom_ids_follow_the_request_body() {
+        let a = custom_id(&request("hello"));
+        assert!(store::is_custom_id(&a), "{a}");
+        assert_eq!(a, custom_id(&request("hello")));
+        assert_ne!(a, custom_id(&request("hello!")));
+        let mut other_model = request("hello");
+        other_model.model = "m2".into();
+        assert_ne!(a, custom_id(&other_model));
+    }
+
+    #[test]
+    fn an_input_line_is_a_post_of_the_request_body() {
+        let line: serde_json::Value = serde_json::from_str(&input_line(&request("hi"))).unwrap();
+        assert_eq!(line["custom_id"], custom_id(&request("hi")));
+        assert_eq!(line["method"], "POST");
+        assert_eq!(line["url"], "/v1/chat/completions");
+        assert_eq!(line["body"]["messages"][0]["content"], "hi");
+        assert_eq!(line["body"]["max_tokens"], 10);
+    }
+
+    #[test]
+    fn options_compare_by_settings_not_counters() {
+        let a = BatchOptions::default();
+        let b = BatchOptions::default();
+        b.stats.fell_back.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            BatchOptions {
+                mode: BatchMode::Submit,
+                ..BatchOptions::default()
+            }
+        );
+        assert!(!a.collects());
+        assert!(BatchOptions::from_env(BatchMode::Export("-".into())).collects());
     }
 }
