@@ -44,6 +44,12 @@ pub const DEFAULT_POLL: Duration = Duration::from_secs(5);
 /// Longest wait between two polls.
 const MAX_POLL: Duration = Duration::from_secs(60);
 
+/// Most requests in one batch (OpenAI's limit).
+const MAX_BATCH_REQUESTS: usize = 50_000;
+
+/// Largest input file, a margin under OpenAI's 200 MB.
+const MAX_BATCH_BYTES: usize = 190_000_000;
+
 /// Polls that may fail in a row before the waiting requests give up (the
 /// record stays, so the same command later resumes).
 const POLL_FAILURES: u32 = 8;
@@ -219,6 +225,32 @@ pub fn input_line(request: &ChatRequest) -> String {
         body: request,
     };
     serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// The queue as input lines, in parts within a batch's limits (requests
+/// and bytes); each element is (custom id, input line).
+fn split(
+    queue: Vec<(String, ChatRequest)>,
+    max_requests: usize,
+    max_bytes: usize,
+) -> Vec<Vec<(String, String)>> {
+    let mut parts: Vec<Vec<(String, String)>> = Vec::new();
+    let mut bytes = 0;
+    for (id, request) in queue {
+        let line = input_line(&request);
+        let full = parts
+            .last()
+            .is_none_or(|p| p.len() >= max_requests || bytes + line.len() + 1 > max_bytes);
+        if full {
+            parts.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += line.len() + 1;
+        if let Some(part) = parts.last_mut() {
+            part.push((id, line));
+        }
+    }
+    parts
 }
 
 /// What a waiting request gets.
@@ -441,7 +473,15 @@ impl Batcher {
         }
         match &self.opts.mode {
             BatchMode::Export(path) => self.export(path, &batch),
-            _ => self.submit(batch).await,
+            _ => {
+                let mut parts = split(batch, MAX_BATCH_REQUESTS, MAX_BATCH_BYTES).into_iter();
+                let first = parts.next().unwrap_or_default();
+                for part in parts {
+                    let this = self.clone();
+                    tokio::spawn(async move { this.submit(part).await });
+                }
+                self.submit(first).await;
+            }
         }
     }
 
@@ -472,10 +512,10 @@ impl Batcher {
     }
 
     /// Upload the queue, create the batch, save its record, then follow it.
-    async fn submit(self: &Arc<Self>, batch: Vec<(String, ChatRequest)>) {
+    async fn submit(self: &Arc<Self>, batch: Vec<(String, String)>) {
         let mut jsonl = Vec::new();
-        for (_, request) in &batch {
-            jsonl.extend_from_slice(input_line(request).as_bytes());
+        for (_, line) in &batch {
+            jsonl.extend_from_slice(line.as_bytes());
             jsonl.push(b'\n');
         }
         let created = async {
@@ -760,6 +800,25 @@ mod tests {
         assert_eq!(line["url"], "/v1/chat/completions");
         assert_eq!(line["body"]["messages"][0]["content"], "hi");
         assert_eq!(line["body"]["max_tokens"], 10);
+    }
+
+    #[test]
+    fn a_large_queue_is_split_within_the_limits() {
+        let queue: Vec<(String, ChatRequest)> = (0..7)
+            .map(|i| {
+                let r = request(&format!("request {i}"));
+                (custom_id(&r), r)
+            })
+            .collect();
+        let line = input_line(&queue[0].1).len() + 1;
+        let sizes =
+            |parts: &[Vec<(String, String)>]| parts.iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(&split(queue.clone(), 3, usize::MAX)), [3, 3, 1]);
+        assert_eq!(sizes(&split(queue.clone(), 100, line * 2)), [2, 2, 2, 1]);
+        let parts = split(queue.clone(), 100, usize::MAX);
+        assert_eq!(sizes(&parts), [7]);
+        assert_eq!(parts[0][6].0, queue[6].0, "order and ids kept");
+        assert!(split(Vec::new(), 3, 10).is_empty());
     }
 
     #[test]
