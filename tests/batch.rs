@@ -372,6 +372,19 @@ fn exported_rounds_answered_offline_and_imported_make_a_run_that_sends_nothing()
 }
 
 #[test]
+fn an_endpoint_without_a_batch_api_stops_the_run_with_a_hint() {
+    let ws = workspace();
+    ws.mock.script_batches(|s| s.no_api = true);
+    let out = run(&ws, &ws.cache(), "out", &["--batch"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("no Batch API"), "{stderr}");
+    assert!(stderr.contains("without --batch"), "{stderr}");
+    assert_eq!(ws.mock.requests(), 0, "nothing sent one by one");
+    assert_eq!(ws.mock.batches_created(), 0);
+}
+
+#[test]
 fn plan_estimates_batch_prices_with_the_profiles_discount() {
     let ws = workspace();
     let plan = |extra: &[&str]| {

@@ -48,6 +48,9 @@ pub struct BatchScript {
     /// Lines of this kind go to the error file (HTTP 500) instead of the
     /// output file.
     pub error_kind: Option<RequestKind>,
+    /// Answer every Files and Batches request 404, like a server without
+    /// a Batch API (llama.cpp, Ollama).
+    pub no_api: bool,
 }
 
 /// One batch as the mock holds it.
@@ -205,6 +208,9 @@ fn multipart_parts(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
 async fn upload(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     if !authorised(&shared, &headers) {
         return unauthorised();
+    }
+    if lock(&shared.batches.script).no_api {
+        return error_json(StatusCode::NOT_FOUND, "not found", "invalid_request_error");
     }
     let parts = multipart_parts(&headers, &body);
     let field = |name: &str| {
