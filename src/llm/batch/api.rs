@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::super::{HttpFailure, LlmClient, LlmError, endpoint_url, redact_url, root_cause};
-use crate::error::Redacted;
+use crate::redact::Redacted;
 
 /// The endpoint path batch lines and batches name.
 pub const CHAT_PATH: &str = "/v1/chat/completions";
@@ -204,7 +204,7 @@ impl LlmClient {
         body.extend_from_slice(&jsonl);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let request = self
-            .http
+            .http()
             .post(&url)
             .header(
                 reqwest::header::CONTENT_TYPE,
@@ -227,7 +227,7 @@ impl LlmClient {
             "completion_window": "24h",
         });
         let request = self
-            .http
+            .http()
             .post(&url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_string());
@@ -242,7 +242,7 @@ impl LlmClient {
     /// know (404) comes back with status `not_found`.
     pub(super) async fn get_batch(&self, id: &str) -> Result<WireBatch, LlmError> {
         let url = endpoint_url(&self.profile.base_url, &format!("/batches/{id}"));
-        match self.batch_call(self.http.get(&url), &url).await {
+        match self.batch_call(self.http().get(&url), &url).await {
             Ok(text) => serde_json::from_str::<WireBatch>(&text)
                 .map_err(|e| self.malformed(&url, &e.to_string(), &text)),
             Err(LlmError::Auth { status: 404, .. }) => Ok(WireBatch {
@@ -259,7 +259,7 @@ impl LlmClient {
     pub(super) async fn file_content(&self, id: &str) -> Result<String, LlmError> {
         let url = endpoint_url(&self.profile.base_url, &format!("/files/{id}/content"));
         let timeout = Duration::from_secs(self.profile.timeout_secs.max(600));
-        let request = self.http.get(&url).timeout(timeout);
+        let request = self.http().get(&url).timeout(timeout);
         self.batch_call(request, &url).await
     }
 }

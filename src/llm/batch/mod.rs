@@ -24,8 +24,8 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, Semaphore, oneshot};
 
 use super::wire::WireResponse;
-use super::{ChatRequest, LlmClient, LlmError, Outcome, redact_url};
-use crate::error::Redacted;
+use super::{ChatRequest, Completion, LlmClient, LlmError, Outcome, redact_url};
+use crate::redact::Redacted;
 pub use api::{CHAT_PATH, InputLine, WireLine};
 use store::{BatchRecord, Counts, Store};
 
@@ -394,10 +394,17 @@ impl Batcher {
                 url: url.clone(),
                 message: self.direct.scrub(&e.to_string()),
             })?;
+        let key = self.direct.profile.api_key();
+        let completion =
+            Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
+                url,
+                message: self.direct.scrub("response has no choices"),
+            })?;
         Ok(Outcome {
-            completion: self.direct.completion(response, &url)?,
+            completion,
             attempts: 1,
             latency: started.elapsed(),
+            endpoint: self.endpoint.clone(),
         })
     }
 
@@ -669,7 +676,7 @@ impl Batcher {
         if !text.contains(key.trim()) {
             return body;
         }
-        serde_json::from_str(&text.replace(key.trim(), crate::error::REDACTED)).unwrap_or_default()
+        serde_json::from_str(&text.replace(key.trim(), crate::redact::REDACTED)).unwrap_or_default()
     }
 
     /// Poll until the batch is final, with a progress bar and growing waits.
@@ -770,11 +777,12 @@ impl Batcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::llm::{ChatMessage, Role};
 
     fn request(user: &str) -> ChatRequest {
         ChatRequest {
             model: "m".into(),
-            messages: vec![serde_json::json!({"role": "user", "content": user})],
+            messages: vec![ChatMessage::new(Role::User, user)],
             temperature: 0.0,
             max_tokens: 10,
             stream: false,

@@ -95,14 +95,17 @@ impl Store {
         is_custom_id(custom_id).then(|| self.results_dir().join(format!("{custom_id}.json")))
     }
 
+    /// Write a record or an answer: atomically, and private (0600) like
+    /// cache entries, since answers are model output.
     fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+        let failed = |source| crate::error::GlossError::Output {
+            path: path.to_path_buf(),
+            source,
+        };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| crate::error::GlossError::Output {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(failed)?;
         }
-        crate::render::write_atomic(path, bytes)
+        crate::atomic::write(path, bytes, crate::atomic::Access::Private).map_err(failed)
     }
 
     /// Save a record (atomically: a crash never leaves half of one).
