@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and dispatch. Each command
 //! is a thin layer over the library's stages.
 
+mod batch;
 mod runs;
 
 use std::io::{IsTerminal, Write};
@@ -92,6 +93,9 @@ pub enum Command {
         /// Chunk budget in source tokens.
         #[arg(long)]
         budget: Option<usize>,
+        /// Estimate the cost at batch prices (the profile's batch_discount, 0.5 for openai).
+        #[arg(long)]
+        batch: bool,
         /// Print the plan as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -132,6 +136,11 @@ pub enum Command {
         /// Print the result as JSON on stdout.
         #[arg(long, global = true)]
         json: bool,
+    },
+    /// Batch mode's saved batches, and batch files for offline engines (vLLM run_batch).
+    Batch {
+        #[command(subcommand)]
+        action: batch::BatchAction,
     },
     /// List past runs: when, input, profile, model, requests, tokens, cost, output folder.
     Runs {
@@ -260,6 +269,9 @@ pub struct TranslateArgs {
     /// Open the HTML digest (or brief) when done, with xdg-open or open.
     #[arg(long)]
     pub open: bool,
+    /// Send the requests through the provider's Batch API (OpenAI: half price, results within 24 h); the same command resumes an interrupted run's batches.
+    #[arg(long)]
+    pub batch: bool,
     /// Print the run as JSON on stdout: totals, output folder, files, profile, model, exit status.
     #[arg(long)]
     pub json: bool,
@@ -353,6 +365,9 @@ impl Command {
             }
             Command::Glossary(a) => Some(&mut a.source.endpoint),
             Command::Qa(a) => Some(&mut a.source.endpoint),
+            Command::Batch {
+                action: batch::BatchAction::Export { source, .. },
+            } => Some(&mut source.endpoint),
             _ => None,
         }
     }
@@ -380,8 +395,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             file,
             endpoint,
             budget,
+            batch,
             json,
-        } => plan(&file, &endpoint, budget, json),
+        } => plan(&file, &endpoint, budget, batch, json),
         Command::Translate(args) => translate(
             args,
             Stages {
@@ -422,6 +438,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             cache_dir,
             json,
         } => cache(action, cache_dir, json),
+        Command::Batch { action } => batch::run(action),
         Command::Runs { last, json } => runs::list(last, json),
         Command::Completions { shell } => {
             let mut out = std::io::stdout().lock();
@@ -544,10 +561,14 @@ fn plan(
     file: &std::path::Path,
     endpoint: &EndpointArgs,
     budget: Option<usize>,
+    batch: bool,
     json: bool,
 ) -> Result<i32> {
     let mut o = overrides(endpoint);
     o.chunk_tokens = budget;
+    if batch {
+        o.batch.mode = crate::llm::batch::BatchMode::Submit;
+    }
     let opts = RunOptions {
         input: file.to_path_buf(),
         out_dir: None,
@@ -631,6 +652,7 @@ fn plan(
         plan.input_tokens,
         plan.output_tokens,
         match plan.estimated_cost_usd {
+            Some(c) if batch => format!("${c:.4} at batch prices"),
             Some(c) => format!("${c:.4}"),
             None => format!("unknown (no price for {} in the config)", plan.model),
         }
@@ -663,6 +685,8 @@ fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
 impl RequestArgs {
     fn apply(&self, opts: &mut RunOptions) {
         opts.overrides.jobs = self.jobs;
+        // A run that re-asks everything does not take stored batch answers either.
+        opts.overrides.batch.ignore_store = self.no_cache || self.refresh;
         opts.cache_mode = if self.no_cache {
             Mode::Off
         } else if self.refresh {
@@ -737,6 +761,13 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
     opts.formats = args.format.clone();
     args.requests.apply(&mut opts);
     args.shape.apply(&mut opts);
+    if args.batch {
+        opts.overrides.batch = crate::llm::batch::BatchOptions {
+            ignore_store: opts.overrides.batch.ignore_store,
+            ..crate::llm::batch::BatchOptions::from_env(crate::llm::batch::BatchMode::Submit)
+        };
+    }
+    let batch_stats = opts.overrides.batch.stats.clone();
     opts.progress = opts.progress && !progress::Console::get().quiet;
     let runtime = runtime()?;
     // Ctrl-C drops the run: its tasks are aborted, and every result finished
@@ -849,6 +880,7 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
             "repaired_from_cache": repaired_cached,
             "exit_status": code,
             "totals": t,
+            "batch": batch_stats.summary(),
         });
         stdout_line(&serde_json::to_string_pretty(&summary).unwrap_or_default());
     }
@@ -883,6 +915,9 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
         for f in &shown_files {
             progress::info(&format!("wrote {f}"));
         }
+    }
+    if let Some(line) = batch::summary_line(&batch_stats.summary()) {
+        progress::info(&line);
     }
     let repairs = match (t.repair_requests, repaired_cached) {
         (0, 0) => String::new(),

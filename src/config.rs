@@ -56,6 +56,8 @@ pub struct ProfileFile {
     pub termbase: Option<bool>,
     /// Re-request segments that fail a quality check (default true).
     pub repair: Option<bool>,
+    /// Price factor of the provider's Batch API (`--batch`); built-in openai: 0.5.
+    pub batch_discount: Option<f64>,
 }
 
 /// Price of a model in US dollars per million tokens.
@@ -158,6 +160,10 @@ pub struct Profile {
     pub termbase: bool,
     /// Whether failed segments get a repair request (`--no-repair` turns it off).
     pub repair: bool,
+    /// Price factor of the Batch API, applied by [`Profile::cost`] in batch mode.
+    pub batch_discount: f64,
+    /// Batch mode of the run and where batch results wait (see `llm::batch`).
+    pub batch: crate::llm::batch::BatchOptions,
 }
 
 impl Profile {
@@ -174,10 +180,16 @@ impl Profile {
         std::env::var(var).ok().filter(|k| !k.trim().is_empty())
     }
 
-    /// Estimated cost in dollars, or `None` when the price is unknown.
+    /// Estimated cost in dollars, or `None` when the price is unknown; at
+    /// batch prices (the price times `batch_discount`) when the run submits batches.
     pub fn cost(&self, input_tokens: u64, output_tokens: u64) -> Option<f64> {
-        self.price
-            .map(|p| (input_tokens as f64 * p.input + output_tokens as f64 * p.output) / 1e6)
+        let factor = match self.batch.submits() {
+            true => self.batch_discount,
+            false => 1.0,
+        };
+        self.price.map(|p| {
+            (input_tokens as f64 * p.input + output_tokens as f64 * p.output) * factor / 1e6
+        })
     }
 }
 
@@ -242,6 +254,8 @@ pub struct Overrides {
     pub profile_from_env: bool,
     /// `model` came from `$GLOSS_MODEL`, not `--model` (for the report).
     pub model_from_env: bool,
+    /// `--batch` and the batch store's use (the store folder is set by [`Config::resolve`]).
+    pub batch: crate::llm::batch::BatchOptions,
 }
 
 fn builtin() -> ConfigFile {
@@ -254,6 +268,7 @@ fn builtin() -> ConfigFile {
             api_key_env: Some("OPENAI_API_KEY".into()),
             concurrency: Some(8),
             context_window: Some(128_000),
+            batch_discount: Some(0.5),
             ..Default::default()
         },
     );
@@ -361,7 +376,8 @@ fn merge_profile(
         chunk_tokens,
         max_attempts,
         termbase,
-        repair
+        repair,
+        batch_discount
     );
 }
 
@@ -665,6 +681,16 @@ impl Config {
             .collect();
         dedup_in_order(&mut endpoints);
         let base_url = endpoints.remove(0);
+        let mut concurrency = overrides.jobs.or(file.concurrency).unwrap_or(4).max(1);
+        let mut batch = overrides.batch.clone();
+        batch.store = Some(self.cache_dir(overrides).join(crate::llm::batch::STORE_DIR));
+        if batch.collects() {
+            // Every ready request goes into the batch; requests that fall
+            // back to normal ones keep the profile's own limit.
+            batch.fallback_concurrency = concurrency;
+            concurrency = crate::llm::batch::BATCH_CONCURRENCY;
+            origins.insert("concurrency", Origin::Flag("--batch"));
+        }
         let profile = Profile {
             name,
             base_url,
@@ -673,7 +699,7 @@ impl Config {
             api_key_env,
             temperature: file.temperature.unwrap_or(0.0),
             max_output_tokens: file.max_output_tokens.unwrap_or(2048),
-            concurrency: overrides.jobs.or(file.concurrency).unwrap_or(4).max(1),
+            concurrency,
             requests_per_minute: file.requests_per_minute,
             tokens_per_minute: file.tokens_per_minute,
             timeout_secs: file.timeout_secs.unwrap_or(120),
@@ -682,6 +708,8 @@ impl Config {
             max_attempts: file.max_attempts.unwrap_or(5).max(1),
             termbase: file.termbase.unwrap_or(true),
             repair: file.repair.unwrap_or(true),
+            batch_discount: file.batch_discount.unwrap_or(1.0),
+            batch,
             model,
         };
         Ok(Resolved {
@@ -793,6 +821,7 @@ impl Config {
             ("max_attempts", p.max_attempts.to_string()),
             ("termbase", p.termbase.to_string()),
             ("repair", p.repair.to_string()),
+            ("batch_discount", p.batch_discount.to_string()),
         ];
         let settings = values
             .into_iter()

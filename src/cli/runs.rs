@@ -177,7 +177,7 @@ fn utc_now() -> String {
 
 /// Seconds since the epoch as an ISO 8601 UTC time (Howard Hinnant's
 /// days-to-civil algorithm, so no date crate is needed for one line).
-fn iso8601(secs: u64) -> String {
+pub(super) fn iso8601(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let z = days + 719_468;

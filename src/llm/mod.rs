@@ -9,6 +9,7 @@
 //! by a plain transport service, so attempts never multiply; non-2xx answers
 //! are caught in that service with their status, `Retry-After` and body.
 
+pub mod batch;
 pub mod fleet;
 mod limit;
 pub mod wire;
@@ -450,6 +451,8 @@ pub struct LlmClient {
     pub preflight: bool,
     /// First backoff step; tests shorten it.
     pub backoff_base: Duration,
+    /// Batch mode: requests go to this collector instead (see [`batch`]).
+    batch: Option<Arc<batch::Batcher>>,
 }
 
 /// How long the check before the first request waits for `/models`: a
@@ -480,6 +483,7 @@ impl LlmClient {
             ready: Arc::new(tokio::sync::OnceCell::new()),
             preflight: true,
             backoff_base: Duration::from_millis(500),
+            batch: None,
         })
     }
 
@@ -593,6 +597,10 @@ impl LlmClient {
         request: &ChatRequest,
         estimated_tokens: u32,
     ) -> Result<Outcome, LlmError> {
+        if let Some(batcher) = &self.batch {
+            // Boxed: the batcher sends fallbacks through `chat` again.
+            return Box::pin(batcher.chat(request, estimated_tokens)).await;
+        }
         if self.preflight {
             let ready = self.ready.get_or_init(|| self.check_endpoint()).await;
             if let Err(e) = ready {
@@ -968,6 +976,7 @@ impl LazyClient {
                 if let Some(base) = self.backoff_base {
                     client.backoff_base = base;
                 }
+                client.batch = batch::Batcher::attach(&client);
                 Ok(client)
             })
             .as_ref()

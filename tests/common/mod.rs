@@ -26,6 +26,7 @@
 //! The server stops when the `MockServer` is dropped.
 #![allow(dead_code)]
 
+pub mod batch_mock;
 pub mod workspace;
 
 use std::collections::VecDeque;
@@ -125,6 +126,8 @@ struct Shared {
     models_headers: Mutex<Vec<Vec<(String, String)>>>,
     /// Path and query of every request (chat and models), in arrival order.
     uris: Mutex<Vec<String>>,
+    /// The Files and Batches endpoints' state.
+    batches: batch_mock::Batches,
 }
 
 /// A running mock server; dropping it stops the server.
@@ -338,6 +341,7 @@ async fn serve(
         .route("/chat/completions", post(chat))
         .route("/v1/models", get(models))
         .route("/models", get(models))
+        .merge(batch_mock::routes())
         .fallback(|| async {
             error_json(StatusCode::NOT_FOUND, "not found", "invalid_request_error")
         })
@@ -405,7 +409,6 @@ async fn chat(
     let _guard = InFlight(&shared.in_flight);
 
     let user = user_message(&body);
-    let kind = RequestKind::of(&body);
     // Snapshot config and pop this request's fault under one lock, so the
     // fault queue is consumed strictly in arrival order.
     let (cfg, fault, authorised) = {
@@ -499,13 +502,29 @@ async fn chat(
         _ => {}
     }
 
-    let system = system_message(&body);
-    let (content, finish_reason) = reply_content(kind, &system, &user, &cfg, fault.as_ref());
+    let (mut resp, completion_tokens) = chat_answer(&body, &cfg, fault.as_ref());
+    sleep_ms(cfg.delay_ms_per_output_token * completion_tokens as u64).await;
+    if fault == Some(Fault::NoUsage) {
+        resp.as_object_mut().expect("object").remove("usage");
+    }
+    json_response(StatusCode::OK, resp.to_string())
+}
+
+/// The completion the mock answers a chat request `body` with (the chat
+/// endpoint and the batch endpoints alike), and its completion tokens.
+pub fn chat_answer(body: &Value, cfg: &MockConfig, fault: Option<&Fault>) -> (Value, usize) {
+    let user = user_message(body);
+    let kind = RequestKind::of(body);
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("mock-model")
+        .to_string();
+    let system = system_message(body);
+    let (content, finish_reason) = reply_content(kind, &system, &user, cfg, fault);
     let prompt_tokens = user.chars().count() / 4;
     let completion_tokens = content.chars().count() / 4;
-    sleep_ms(cfg.delay_ms_per_output_token * completion_tokens as u64).await;
-
-    let mut resp = json!({
+    let resp = json!({
         "id": "x",
         "object": "chat.completion",
         "created": 1,
@@ -521,10 +540,7 @@ async fn chat(
             "total_tokens": prompt_tokens + completion_tokens,
         },
     });
-    if fault == Some(Fault::NoUsage) {
-        resp.as_object_mut().expect("object").remove("usage");
-    }
-    json_response(StatusCode::OK, resp.to_string())
+    (resp, completion_tokens)
 }
 
 /// What a chat request asks for, as gloss's prompts (prompts/*.md) shape it.

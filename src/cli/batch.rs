@@ -1,0 +1,273 @@
+//! `gloss batch status|export|import`: the saved batches, and batch files
+//! for engines that run them offline (vLLM's `run_batch`). See docs/batch.md.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::{ShapeArgs, SourceArgs, exit, run_options, runtime, stdout_line};
+use crate::config::{Config, Overrides};
+use crate::error::{GlossError, Result};
+use crate::llm::batch::store::{BatchRecord, Store, is_custom_id};
+use crate::llm::batch::{BatchMode, BatchOptions, BatchSummary, STORE_DIR, WireLine};
+use crate::pipeline::{self, Stages};
+use crate::progress;
+
+/// What `gloss batch` does.
+// Parsed once per process: the size of the export variant costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum BatchAction {
+    /// List the saved batches (id, created, status, counts) and the answers waiting in the store.
+    Status {
+        /// Cache folder whose batches/ to list.
+        #[arg(long, env = "GLOSS_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
+        /// Print the batches as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the next round of a run's uncached requests as a batch input file (OpenAI and vLLM run_batch format); sends nothing.
+    Export {
+        #[command(flatten)]
+        source: SourceArgs,
+        #[command(flatten)]
+        shape: ShapeArgs,
+        /// Where to write the JSONL; - (the default) writes to standard output.
+        #[arg(default_value = "-")]
+        output: PathBuf,
+    },
+    /// Store the answers of a batch output file (OpenAI or vLLM run_batch) so the next run takes them instead of sending.
+    Import {
+        /// The output JSONL: one `{"custom_id", "response": {"status_code", "body"}}` line per request.
+        results: PathBuf,
+        /// Cache folder whose batches/ store receives the answers.
+        #[arg(long, env = "GLOSS_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
+        /// Print the counts as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Run a `gloss batch` command.
+pub(super) fn run(action: BatchAction) -> Result<i32> {
+    match action {
+        BatchAction::Status { cache_dir, json } => status(&store(cache_dir)?, json),
+        BatchAction::Import {
+            results,
+            cache_dir,
+            json,
+        } => import(&store(cache_dir)?, &results, json),
+        BatchAction::Export {
+            source,
+            shape,
+            output,
+        } => export(&source, &shape, output),
+    }
+}
+
+/// The batch store of the cache folder the flags and config name.
+fn store(cache_dir: Option<PathBuf>) -> Result<Store> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = Config::load(&cwd)?;
+    let dir = config.cache_dir(&Overrides {
+        cache_dir,
+        ..Default::default()
+    });
+    Ok(Store::new(&dir.join(STORE_DIR)))
+}
+
+/// The batch line of a run's summary, when the run used batches or stored answers.
+pub(super) fn summary_line(s: &BatchSummary) -> Option<String> {
+    let batched = s.submitted + s.resumed > 0;
+    let mut parts = Vec::new();
+    if batched {
+        parts.push(format!(
+            "{} requests in {} new batches",
+            s.batched, s.submitted
+        ));
+    }
+    if s.resumed > 0 {
+        parts.push(format!("{} earlier batches resumed", s.resumed));
+    }
+    if batched {
+        parts.push(format!("{} answered by batches", s.answered));
+    }
+    if s.from_store > 0 {
+        parts.push(format!("{} from stored results", s.from_store));
+    }
+    if batched || s.fell_back > 0 {
+        parts.push(format!("{} fell back to normal requests", s.fell_back));
+    }
+    (!parts.is_empty()).then(|| format!("batch: {}", parts.join(", ")))
+}
+
+#[derive(Debug, Serialize)]
+struct StatusReport {
+    store: PathBuf,
+    batches: Vec<BatchLine>,
+    /// Answers stored (downloaded or imported) that no request took yet.
+    results_waiting: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct BatchLine {
+    #[serde(flatten)]
+    record: BatchRecord,
+    created_utc: String,
+}
+
+fn status(store: &Store, json: bool) -> Result<i32> {
+    store.prune();
+    let report = StatusReport {
+        store: store.dir().to_path_buf(),
+        batches: store
+            .records()
+            .into_iter()
+            .map(|record| BatchLine {
+                created_utc: super::runs::iso8601(record.created),
+                record,
+            })
+            .collect(),
+        results_waiting: store.result_count(),
+    };
+    if json {
+        // The custom ids are many and say nothing to a reader: counts only.
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        if let Some(list) = value["batches"].as_array_mut() {
+            for b in list {
+                let n = b["requests"].as_array().map_or(0, Vec::len);
+                b["requests"] = n.into();
+            }
+        }
+        stdout_line(&serde_json::to_string_pretty(&value).unwrap_or_default());
+        return Ok(exit::OK);
+    }
+    if report.batches.is_empty() {
+        stdout_line(&format!("no saved batches in {}", store.dir().display()));
+    } else {
+        stdout_line(&format!(
+            "{:<32} {:<20} {:<12} {:>9} {:>6} {:>8}  endpoint",
+            "batch", "created (UTC)", "status", "completed", "failed", "requests"
+        ));
+    }
+    for b in &report.batches {
+        let r = &b.record;
+        let status = match r.collected {
+            true => format!("{} ✓", r.status),
+            false => r.status.clone(),
+        };
+        stdout_line(&format!(
+            "{:<32} {:<20} {:<12} {:>9} {:>6} {:>8}  {}",
+            r.id,
+            b.created_utc,
+            status,
+            r.counts.completed,
+            r.counts.failed,
+            r.requests.len(),
+            r.endpoint
+        ));
+    }
+    if report.results_waiting > 0 {
+        stdout_line(&format!(
+            "{} answers waiting in the store for the next run",
+            report.results_waiting
+        ));
+    }
+    Ok(exit::OK)
+}
+
+#[derive(Debug, Default, Serialize)]
+struct ImportReport {
+    stored: u64,
+    /// Lines that report an error instead of an answer.
+    errors: u64,
+    /// Lines that are no batch output line or whose custom_id gloss did not make.
+    skipped: u64,
+}
+
+fn import(store: &Store, path: &Path, json: bool) -> Result<i32> {
+    let text = std::fs::read_to_string(path).map_err(|source| GlossError::InputRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut report = ImportReport::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(line) = serde_json::from_str::<WireLine>(line) else {
+            report.skipped += 1;
+            continue;
+        };
+        let Some(id) = line.custom_id.clone().filter(|id| is_custom_id(id)) else {
+            report.skipped += 1;
+            continue;
+        };
+        match line.outcome() {
+            Ok(body) if store.put_result(&id, &body)? => report.stored += 1,
+            Ok(_) => report.skipped += 1,
+            Err(_) => report.errors += 1,
+        }
+    }
+    if json {
+        stdout_line(&serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        progress::info(&format!(
+            "stored {} answers from {} ({} error lines, {} lines skipped); the next run takes them instead of sending",
+            report.stored,
+            path.display(),
+            report.errors,
+            report.skipped
+        ));
+    }
+    Ok(exit::OK)
+}
+
+fn export(source: &SourceArgs, shape: &ShapeArgs, output: PathBuf) -> Result<i32> {
+    let mut opts = run_options(
+        source,
+        Stages {
+            brief: true,
+            digest: true,
+        },
+    );
+    shape.apply(&mut opts);
+    // The run stops at its first round; anything it would write goes to a
+    // scratch folder that is removed.
+    let scratch = tempfile::tempdir().map_err(|source| GlossError::Output {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    opts.out_dir = Some(scratch.path().to_path_buf());
+    opts.progress = false;
+    opts.overrides.batch = BatchOptions::from_env(BatchMode::Export(output.clone()));
+    let stats = opts.overrides.batch.stats.clone();
+    let finished = runtime()?.block_on(async {
+        tokio::select! {
+            r = pipeline::run(&opts) => r.map(|_| true),
+            _ = stats.export_done.notified() => Ok(false),
+            _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
+        }
+    })?;
+    let shown = match output == Path::new("-") {
+        true => "standard output".to_string(),
+        false => output.display().to_string(),
+    };
+    if finished {
+        if output != Path::new("-") {
+            crate::render::write_atomic(&output, b"")?;
+        }
+        progress::info(&format!(
+            "nothing to export: every request of this run is answered (wrote an empty {shown}); `gloss run` writes the outputs"
+        ));
+        return Ok(exit::OK);
+    }
+    let written = stats.summary().exported;
+    if written == 0 {
+        return Ok(exit::ERROR);
+    }
+    progress::info(&format!(
+        "exported {written} requests to {shown}; run them (vLLM: python -m vllm.entrypoints.openai.run_batch -i FILE -o results.jsonl --model MODEL), then `gloss batch import results.jsonl` and export again for the next round"
+    ));
+    Ok(exit::OK)
+}

@@ -1,0 +1,848 @@
+//! Batch mode: a transport under the scheduler (see docs/batch.md).
+//!
+//! In a `--batch` run every ready request reaches [`LlmClient::chat`] at once
+//! (the profile's concurrency is raised for the run); the client hands it to
+//! the [`Batcher`], which queues requests until none arrived for a quiet
+//! period, submits them as one batch, polls it, and answers each waiting
+//! request with its line of the output. The stages check and cache those
+//! answers like any other, so the next round (repairs, summaries, the
+//! brief) forms on its own. Answers stored on disk (a finished batch whose
+//! requests were not all asked for yet, or `gloss batch import`) answer
+//! requests before anything is sent, in any run.
+
+mod api;
+pub mod store;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, Semaphore, oneshot};
+
+use super::wire::WireResponse;
+use super::{ChatRequest, Completion, LlmClient, LlmError, Outcome, redact_url};
+use crate::redact::Redacted;
+pub use api::{CHAT_PATH, InputLine, WireLine};
+use store::{BatchRecord, Counts, Store};
+
+/// The folder under the cache folder that holds batch records and results.
+pub const STORE_DIR: &str = "batches";
+
+/// The concurrency of a `--batch` run: every ready request goes in.
+pub const BATCH_CONCURRENCY: usize = 1 << 20;
+
+/// How long the queue must stay unchanged before it is submitted.
+pub const DEFAULT_QUIET: Duration = Duration::from_millis(300);
+
+/// First poll interval; it grows by half each poll up to [`MAX_POLL`].
+pub const DEFAULT_POLL: Duration = Duration::from_secs(5);
+
+/// Longest wait between two polls.
+const MAX_POLL: Duration = Duration::from_secs(60);
+
+/// Most requests in one batch (OpenAI's limit).
+const MAX_BATCH_REQUESTS: usize = 50_000;
+
+/// Largest input file, a margin under OpenAI's 200 MB.
+const MAX_BATCH_BYTES: usize = 190_000_000;
+
+/// Polls that may fail in a row before the waiting requests give up (the
+/// record stays, so the same command later resumes).
+const POLL_FAILURES: u32 = 8;
+
+/// What a run does with its requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum BatchMode {
+    /// One request at a time (answers stored in the batch store are used).
+    #[default]
+    Off,
+    /// `--batch`: through the provider's Batch API.
+    Submit,
+    /// `gloss batch export`: write the first round's requests to this file
+    /// (`-`: standard output) and stop.
+    Export(PathBuf),
+}
+
+/// How a run uses batches; carried by the profile (see `Config::resolve`).
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub mode: BatchMode,
+    /// The batch store (`<cache>/batches`), set by `Config::resolve`.
+    pub store: Option<PathBuf>,
+    /// Neither answer from stored results nor wait for saved batches
+    /// (`--refresh`, `--no-cache`).
+    pub ignore_store: bool,
+    /// Quiet period before the queue is submitted.
+    pub quiet: Duration,
+    /// First poll interval.
+    pub poll: Duration,
+    /// Requests that fall back to normal ones: this many at once (the
+    /// profile's own concurrency; set by `Config::resolve`).
+    pub fallback_concurrency: usize,
+    /// What happened, for the summary line (shared with the caller).
+    pub stats: Arc<BatchStats>,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self {
+            mode: BatchMode::Off,
+            store: None,
+            ignore_store: false,
+            quiet: DEFAULT_QUIET,
+            poll: DEFAULT_POLL,
+            fallback_concurrency: 1,
+            stats: Arc::default(),
+        }
+    }
+}
+
+/// Options compare by their settings; the shared counters are no setting.
+impl PartialEq for BatchOptions {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            &self.mode,
+            &self.store,
+            self.ignore_store,
+            self.quiet,
+            self.poll,
+            self.fallback_concurrency,
+        ) == (
+            &other.mode,
+            &other.store,
+            other.ignore_store,
+            other.quiet,
+            other.poll,
+            other.fallback_concurrency,
+        )
+    }
+}
+
+impl BatchOptions {
+    /// Options for `mode`, with the quiet period and the first poll interval
+    /// from `GLOSS_BATCH_QUIET_MS` and `GLOSS_BATCH_POLL_MS` when set (tests
+    /// and impatient users).
+    pub fn from_env(mode: BatchMode) -> Self {
+        let ms = |var: &str| {
+            std::env::var(var)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_millis)
+        };
+        Self {
+            mode,
+            quiet: ms("GLOSS_BATCH_QUIET_MS").unwrap_or(DEFAULT_QUIET),
+            poll: ms("GLOSS_BATCH_POLL_MS").unwrap_or(DEFAULT_POLL),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the run submits batches (and so pays batch prices).
+    pub fn submits(&self) -> bool {
+        self.mode == BatchMode::Submit
+    }
+
+    /// Whether requests are collected into batches (submitted or exported),
+    /// so every ready request should be dispatched at once.
+    pub fn collects(&self) -> bool {
+        self.mode != BatchMode::Off
+    }
+}
+
+/// Counters of a run's batch traffic.
+#[derive(Debug, Default)]
+pub struct BatchStats {
+    /// Batches created by this run.
+    pub submitted: AtomicU64,
+    /// Requests in those batches.
+    pub batched: AtomicU64,
+    /// Saved batches of an earlier run waited for.
+    pub resumed: AtomicU64,
+    /// Requests answered by a batch (this run's or a resumed one).
+    pub answered: AtomicU64,
+    /// Requests answered from stored results (an import, an earlier batch).
+    pub from_store: AtomicU64,
+    /// Requests that fell back to normal requests.
+    pub fell_back: AtomicU64,
+    /// Requests written by `gloss batch export`.
+    pub exported: AtomicU64,
+    /// Signalled when the export file is written.
+    pub export_done: Notify,
+}
+
+/// [`BatchStats`] as numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BatchSummary {
+    pub submitted: u64,
+    pub batched: u64,
+    pub resumed: u64,
+    pub answered: u64,
+    pub from_store: u64,
+    pub fell_back: u64,
+    pub exported: u64,
+}
+
+impl BatchStats {
+    /// The counters now.
+    pub fn summary(&self) -> BatchSummary {
+        let n = |a: &AtomicU64| a.load(Ordering::SeqCst);
+        BatchSummary {
+            submitted: n(&self.submitted),
+            batched: n(&self.batched),
+            resumed: n(&self.resumed),
+            answered: n(&self.answered),
+            from_store: n(&self.from_store),
+            fell_back: n(&self.fell_back),
+            exported: n(&self.exported),
+        }
+    }
+}
+
+fn bump(counter: &AtomicU64, by: u64) {
+    counter.fetch_add(by, Ordering::SeqCst);
+}
+
+/// A request's id in batch files: the SHA-256 of its body, so the same
+/// request has the same id in every run.
+pub fn custom_id(request: &ChatRequest) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"gloss-batch-v1\0");
+    hasher.update(serde_json::to_vec(request).unwrap_or_default());
+    hex::encode(hasher.finalize())
+}
+
+/// One batch input line for `request`.
+pub fn input_line(request: &ChatRequest) -> String {
+    let id = custom_id(request);
+    let line = InputLine {
+        custom_id: &id,
+        method: "POST",
+        url: CHAT_PATH,
+        body: request,
+    };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// The queue as input lines, in parts within a batch's limits (requests
+/// and bytes); each element is (custom id, input line).
+fn split(
+    queue: Vec<(String, ChatRequest)>,
+    max_requests: usize,
+    max_bytes: usize,
+) -> Vec<Vec<(String, String)>> {
+    let mut parts: Vec<Vec<(String, String)>> = Vec::new();
+    let mut bytes = 0;
+    for (id, request) in queue {
+        let line = input_line(&request);
+        let full = parts
+            .last()
+            .is_none_or(|p| p.len() >= max_requests || bytes + line.len() + 1 > max_bytes);
+        if full {
+            parts.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += line.len() + 1;
+        if let Some(part) = parts.last_mut() {
+            part.push((id, line));
+        }
+    }
+    parts
+}
+
+/// What a waiting request gets.
+enum Delivery {
+    /// The answer body (a chat completion).
+    Answer(serde_json::Value),
+    /// No answer from the batch, and why: send it as a normal request.
+    Fallback(String),
+    /// The request fails with this error.
+    Failed(LlmError),
+}
+
+/// The queue and the batches in flight.
+#[derive(Default)]
+struct State {
+    /// Requests waiting for the next batch.
+    pending: Vec<(String, ChatRequest)>,
+    /// Per custom id, the requests waiting for its answer.
+    waiters: HashMap<String, Vec<oneshot::Sender<Delivery>>>,
+    /// Custom id → the batch that holds it (empty while being submitted).
+    open: HashMap<String, String>,
+    /// Saved unfinished batches not followed yet, by id.
+    saved: HashMap<String, BatchRecord>,
+    last_arrival: Option<Instant>,
+    flushing: bool,
+}
+
+/// How [`Batcher::enqueue`] placed a request.
+enum Placed {
+    Answered(serde_json::Value),
+    Direct,
+    Waiting(oneshot::Receiver<Delivery>),
+}
+
+/// Collects a run's requests into batches (see the module doc).
+pub struct Batcher {
+    /// The same client without batching: fallbacks and the endpoint check.
+    direct: LlmClient,
+    opts: BatchOptions,
+    store: Option<Store>,
+    state: Mutex<State>,
+    fallback: Semaphore,
+    /// The redacted base URL: saved batches of another endpoint are not ours.
+    endpoint: String,
+}
+
+impl Batcher {
+    /// A batcher for `client`, when its profile's run batches, exports, or
+    /// has stored answers to give; `None` otherwise.
+    pub(super) fn attach(client: &LlmClient) -> Option<Arc<Batcher>> {
+        let opts = client.profile.batch.clone();
+        let store = opts.store.as_deref().map(Store::new);
+        let has_results =
+            !opts.ignore_store && store.as_ref().is_some_and(|s| s.result_count() > 0);
+        if opts.mode == BatchMode::Off && !has_results {
+            return None;
+        }
+        let endpoint = redact_url(&client.profile.base_url);
+        let mut state = State::default();
+        if let (Some(store), BatchMode::Submit, false) = (&store, &opts.mode, opts.ignore_store) {
+            store.prune();
+            for r in store.records() {
+                if !r.collected && r.endpoint == endpoint {
+                    for id in &r.requests {
+                        state.open.insert(id.clone(), r.id.clone());
+                    }
+                    state.saved.insert(r.id.clone(), r);
+                }
+            }
+        }
+        let mut direct = client.clone();
+        direct.batch = None;
+        Some(Arc::new(Batcher {
+            fallback: Semaphore::new(opts.fallback_concurrency.max(1)),
+            direct,
+            store,
+            state: Mutex::new(state),
+            endpoint,
+            opts,
+        }))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Answer `request`: from the store, from a batch, or as a normal request.
+    pub(super) async fn chat(
+        self: &Arc<Self>,
+        request: &ChatRequest,
+        estimated_tokens: u32,
+    ) -> Result<Outcome, LlmError> {
+        let started = Instant::now();
+        let id = custom_id(request);
+        if self.opts.submits() && self.direct.preflight {
+            let direct = &self.direct;
+            let ready = direct.ready.get_or_init(|| direct.check_endpoint()).await;
+            if let Err(e) = ready {
+                return Err(e.clone());
+            }
+        }
+        let waiting = match self.enqueue(&id, request) {
+            Placed::Answered(body) => {
+                if let Ok(outcome) = self.outcome(body, started) {
+                    return Ok(outcome);
+                }
+                return self.fall_back(request, estimated_tokens).await;
+            }
+            Placed::Direct => return self.direct.chat(request, estimated_tokens).await,
+            Placed::Waiting(rx) => rx,
+        };
+        match waiting.await {
+            Ok(Delivery::Answer(body)) => match self.outcome(body, started) {
+                Ok(outcome) => {
+                    bump(&self.opts.stats.answered, 1);
+                    Ok(outcome)
+                }
+                Err(_) => self.fall_back(request, estimated_tokens).await,
+            },
+            Ok(Delivery::Fallback(why)) => {
+                crate::progress::detail(&format!("batch: {why}; sending it as a normal request"));
+                self.fall_back(request, estimated_tokens).await
+            }
+            Ok(Delivery::Failed(e)) => Err(e),
+            Err(_) => Err(LlmError::Connect {
+                url: self.scrub_url(),
+                message: Redacted::new("the batch collector stopped", &[]),
+            }),
+        }
+    }
+
+    fn scrub_url(&self) -> Redacted {
+        self.direct.scrub(&self.endpoint)
+    }
+
+    /// A stored or downloaded answer body as an outcome.
+    fn outcome(&self, body: serde_json::Value, started: Instant) -> Result<Outcome, LlmError> {
+        let url = self.scrub_url();
+        let response: WireResponse =
+            serde_json::from_value(body).map_err(|e| LlmError::Malformed {
+                url: url.clone(),
+                message: self.direct.scrub(&e.to_string()),
+            })?;
+        let key = self.direct.profile.api_key();
+        let completion =
+            Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
+                url,
+                message: self.direct.scrub("response has no choices"),
+            })?;
+        Ok(Outcome {
+            completion,
+            attempts: 1,
+            latency: started.elapsed(),
+            endpoint: self.endpoint.clone(),
+        })
+    }
+
+    async fn fall_back(&self, request: &ChatRequest, tokens: u32) -> Result<Outcome, LlmError> {
+        bump(&self.opts.stats.fell_back, 1);
+        let _slot = self.fallback.acquire().await;
+        self.direct.chat(request, tokens).await
+    }
+
+    /// Place a request: answered from the store, sent directly (no batching
+    /// in this run), or waiting for a batch (queued, submitted, or saved).
+    fn enqueue(self: &Arc<Self>, id: &str, request: &ChatRequest) -> Placed {
+        let mut s = self.lock();
+        if let Some(store) = self.store.as_ref().filter(|_| !self.opts.ignore_store)
+            && let Some(body) = store.result(id)
+        {
+            store.remove_result(id);
+            bump(&self.opts.stats.from_store, 1);
+            return Placed::Answered(body);
+        }
+        if self.opts.mode == BatchMode::Off {
+            return Placed::Direct;
+        }
+        let (tx, rx) = oneshot::channel();
+        let waiters = s.waiters.entry(id.to_string()).or_default();
+        waiters.push(tx);
+        let first = waiters.len() == 1;
+        if let Some(batch) = s.open.get(id).cloned() {
+            if let Some(record) = s.saved.remove(&batch) {
+                bump(&self.opts.stats.resumed, 1);
+                crate::progress::note(&format!(
+                    "waiting for batch {} (submitted earlier, {} requests)",
+                    record.id,
+                    record.requests.len()
+                ));
+                let this = self.clone();
+                tokio::spawn(async move { this.follow(record).await });
+            }
+            return Placed::Waiting(rx);
+        }
+        if first {
+            s.pending.push((id.to_string(), request.clone()));
+        }
+        s.last_arrival = Some(Instant::now());
+        if !s.flushing {
+            s.flushing = true;
+            let this = self.clone();
+            tokio::spawn(async move { this.flush_when_quiet().await });
+        }
+        Placed::Waiting(rx)
+    }
+
+    /// Wait until no request arrived for the quiet period, then submit (or
+    /// export) the queue.
+    async fn flush_when_quiet(self: Arc<Self>) {
+        let batch = loop {
+            tokio::time::sleep(self.opts.quiet).await;
+            let mut s = self.lock();
+            if s.last_arrival
+                .is_some_and(|t| t.elapsed() < self.opts.quiet)
+            {
+                continue;
+            }
+            s.flushing = false;
+            let batch = std::mem::take(&mut s.pending);
+            for (id, _) in &batch {
+                s.open.insert(id.clone(), String::new());
+            }
+            break batch;
+        };
+        if batch.is_empty() {
+            return;
+        }
+        match &self.opts.mode {
+            BatchMode::Export(path) => self.export(path, &batch),
+            _ => {
+                let mut parts = split(batch, MAX_BATCH_REQUESTS, MAX_BATCH_BYTES).into_iter();
+                let first = parts.next().unwrap_or_default();
+                for part in parts {
+                    let this = self.clone();
+                    tokio::spawn(async move { this.submit(part).await });
+                }
+                self.submit(first).await;
+            }
+        }
+    }
+
+    /// Write the queue as batch input lines; its requests are never answered
+    /// (the export command stops the run when told).
+    fn export(&self, path: &std::path::Path, batch: &[(String, ChatRequest)]) {
+        let mut text = String::new();
+        for (_, request) in batch {
+            text.push_str(&input_line(request));
+            text.push('\n');
+        }
+        let written = if path == std::path::Path::new("-") {
+            use std::io::Write;
+            std::io::stdout().lock().write_all(text.as_bytes()).is_ok()
+        } else {
+            match crate::render::write_atomic(path, text.as_bytes()) {
+                Ok(()) => true,
+                Err(e) => {
+                    crate::progress::error(&e.to_string());
+                    false
+                }
+            }
+        };
+        if written {
+            bump(&self.opts.stats.exported, batch.len() as u64);
+        }
+        self.opts.stats.export_done.notify_one();
+    }
+
+    /// Upload the queue, create the batch, save its record, then follow it.
+    async fn submit(self: &Arc<Self>, batch: Vec<(String, String)>) {
+        let mut jsonl = Vec::new();
+        for (_, line) in &batch {
+            jsonl.extend_from_slice(line.as_bytes());
+            jsonl.push(b'\n');
+        }
+        let created = async {
+            let file = self.direct.upload_batch_file(jsonl).await?;
+            let created = self.direct.create_batch(&file).await?;
+            Ok::<_, LlmError>((file, created))
+        }
+        .await;
+        let ids: Vec<String> = batch.into_iter().map(|(id, _)| id).collect();
+        let (file, created) = match created {
+            Ok(c) => c,
+            Err(e) => {
+                let delivery = |e: &LlmError| match e.is_fatal() {
+                    true => Delivery::Failed(e.clone()),
+                    false => Delivery::Fallback(format!("batch not created: {e}")),
+                };
+                if !e.is_fatal() {
+                    crate::progress::warn(&format!(
+                        "could not create a batch ({e}); sending its {} requests one by one",
+                        ids.len()
+                    ));
+                }
+                self.deliver(&ids, |_| delivery(&e));
+                return;
+            }
+        };
+        let record = BatchRecord {
+            id: created.id.clone().unwrap_or_default(),
+            endpoint: self.endpoint.clone(),
+            model: self.direct.profile.model.clone(),
+            created: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            status: created.status().to_string(),
+            input_file_id: file,
+            output_file_id: None,
+            error_file_id: None,
+            counts: Counts::default(),
+            collected: false,
+            requests: ids,
+        };
+        self.save(&record);
+        {
+            let mut s = self.lock();
+            for id in &record.requests {
+                s.open.insert(id.clone(), record.id.clone());
+            }
+        }
+        bump(&self.opts.stats.submitted, 1);
+        bump(&self.opts.stats.batched, record.requests.len() as u64);
+        crate::progress::info(&format!(
+            "batch {}: {} requests submitted (results within 24 h; if interrupted, the same command resumes it)",
+            record.id,
+            record.requests.len()
+        ));
+        self.follow(record).await;
+    }
+
+    fn save(&self, record: &BatchRecord) {
+        if let Some(store) = &self.store
+            && let Err(e) = store.save(record)
+        {
+            crate::progress::warn(&format!(
+                "batch {} not saved, so it cannot be resumed: {e}",
+                record.id
+            ));
+        }
+    }
+
+    /// Poll a batch to its end, collect its answers and hand them out.
+    async fn follow(self: &Arc<Self>, mut record: BatchRecord) {
+        let finished = match self.poll(&mut record).await {
+            Ok(batch) => {
+                let answers = self.collect(&batch, &record).await;
+                answers.map(|a| (batch, a))
+            }
+            Err(e) => Err(e),
+        };
+        let (batch, answers) = match finished {
+            Ok(done) => done,
+            Err(e) => {
+                let e = match e.is_fatal() {
+                    true => e,
+                    false => LlmError::Connect {
+                        url: self.scrub_url(),
+                        message: self.direct.scrub(&format!(
+                            "lost batch {}: {e}; rerun the same command to resume it",
+                            record.id
+                        )),
+                    },
+                };
+                self.deliver(&record.requests, |_| Delivery::Failed(e.clone()));
+                return;
+            }
+        };
+        let mut stored = HashSet::new();
+        if let Some(store) = &self.store {
+            for (id, answer) in &answers {
+                if let Ok(body) = answer
+                    && store.put_result(id, body).unwrap_or(false)
+                {
+                    stored.insert(id.clone());
+                }
+            }
+        }
+        record.status = batch.status().to_string();
+        record.collected = true;
+        self.save(&record);
+        let missing = format!("batch {} ended {} without it", record.id, batch.status());
+        self.deliver(&record.requests, |id| match answers.get(id) {
+            Some(Ok(body)) => {
+                if stored.contains(id)
+                    && let Some(store) = &self.store
+                {
+                    store.remove_result(id);
+                }
+                Delivery::Answer(body.clone())
+            }
+            Some(Err(why)) => Delivery::Fallback(why.clone()),
+            None => Delivery::Fallback(missing.clone()),
+        });
+        if let Some(store) = &self.store {
+            store.prune();
+        }
+    }
+
+    /// Hand each of `ids`' waiting requests its delivery; ids nobody waits
+    /// for keep their stored answer for a later request.
+    fn deliver(&self, ids: &[String], delivery: impl Fn(&str) -> Delivery) {
+        let mut s = self.lock();
+        for id in ids {
+            s.open.remove(id);
+            for tx in s.waiters.remove(id).unwrap_or_default() {
+                let _ = tx.send(delivery(id));
+            }
+        }
+    }
+
+    /// An answer body without this profile's key: a server or proxy echoing
+    /// it must not get it into the store (answers are scrubbed again when used).
+    fn without_key(&self, body: serde_json::Value) -> serde_json::Value {
+        let Some(key) = self
+            .direct
+            .profile
+            .api_key()
+            .filter(|k| k.trim().len() >= 4)
+        else {
+            return body;
+        };
+        let text = body.to_string();
+        if !text.contains(key.trim()) {
+            return body;
+        }
+        serde_json::from_str(&text.replace(key.trim(), crate::redact::REDACTED)).unwrap_or_default()
+    }
+
+    /// Poll until the batch is final, with a progress bar and growing waits.
+    async fn poll(&self, record: &mut BatchRecord) -> Result<api::WireBatch, LlmError> {
+        use std::io::IsTerminal;
+        let bar = crate::progress::stage_bar(
+            "batch",
+            "requests",
+            record.requests.len() as u64,
+            std::io::stderr().is_terminal(),
+        );
+        let mut wait = self.opts.poll;
+        let mut failures = 0;
+        let result = loop {
+            match self.direct.get_batch(&record.id).await {
+                Ok(batch) => {
+                    failures = 0;
+                    let c = batch.request_counts.unwrap_or_default();
+                    let counts = Counts {
+                        total: c.total.unwrap_or(record.requests.len() as u64),
+                        completed: c.completed.unwrap_or(0),
+                        failed: c.failed.unwrap_or(0),
+                    };
+                    bar.set_position(counts.completed + counts.failed);
+                    bar.set_message(format!("{} {}", record.id, batch.status()));
+                    if batch.status() != record.status || counts != record.counts {
+                        record.status = batch.status().to_string();
+                        record.counts = counts;
+                        record.output_file_id = batch.output_file_id.clone();
+                        record.error_file_id = batch.error_file_id.clone();
+                        self.save(record);
+                    }
+                    if batch.is_final() {
+                        break Ok(batch);
+                    }
+                }
+                Err(e) if e.is_fatal() => break Err(e),
+                Err(e) => {
+                    failures += 1;
+                    if failures >= POLL_FAILURES {
+                        break Err(e);
+                    }
+                }
+            }
+            tokio::time::sleep(wait).await;
+            wait = wait.mul_f64(1.5).min(MAX_POLL.max(self.opts.poll));
+        };
+        bar.finish_and_clear();
+        if let Ok(batch) = &result
+            && batch.status() != "completed"
+        {
+            let why = batch
+                .errors
+                .as_ref()
+                .map(|e| format!(": {}", crate::llm::wire::error_message(&e.to_string())))
+                .unwrap_or_default();
+            crate::progress::warn(&format!(
+                "batch {} ended {}{why}; its unanswered requests are sent one by one",
+                record.id,
+                batch.status()
+            ));
+        }
+        result
+    }
+
+    /// The answers of a final batch (output and error files), by custom id;
+    /// lines for ids the batch does not hold are ignored.
+    async fn collect(
+        &self,
+        batch: &api::WireBatch,
+        record: &BatchRecord,
+    ) -> Result<HashMap<String, Result<serde_json::Value, String>>, LlmError> {
+        let ours: HashSet<&str> = record.requests.iter().map(String::as_str).collect();
+        let mut answers = HashMap::new();
+        for file in [&batch.output_file_id, &batch.error_file_id]
+            .into_iter()
+            .flatten()
+        {
+            let text = self.direct.file_content(file).await?;
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let Ok(line) = serde_json::from_str::<WireLine>(line) else {
+                    continue;
+                };
+                let Some(id) = line
+                    .custom_id
+                    .clone()
+                    .filter(|id| ours.contains(id.as_str()))
+                else {
+                    continue;
+                };
+                answers.insert(id, line.outcome().map(|b| self.without_key(b)));
+            }
+        }
+        Ok(answers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::{ChatMessage, Role};
+
+    fn request(user: &str) -> ChatRequest {
+        ChatRequest {
+            model: "m".into(),
+            messages: vec![ChatMessage::new(Role::User, user)],
+            temperature: 0.0,
+            max_tokens: 10,
+            stream: false,
+        }
+    }
+
+    #[test]
+    fn custom_ids_follow_the_request_body() {
+        let a = custom_id(&request("hello"));
+        assert!(store::is_custom_id(&a), "{a}");
+        assert_eq!(a, custom_id(&request("hello")));
+        assert_ne!(a, custom_id(&request("hello!")));
+        let mut other_model = request("hello");
+        other_model.model = "m2".into();
+        assert_ne!(a, custom_id(&other_model));
+    }
+
+    #[test]
+    fn an_input_line_is_a_post_of_the_request_body() {
+        let line: serde_json::Value = serde_json::from_str(&input_line(&request("hi"))).unwrap();
+        assert_eq!(line["custom_id"], custom_id(&request("hi")));
+        assert_eq!(line["method"], "POST");
+        assert_eq!(line["url"], "/v1/chat/completions");
+        assert_eq!(line["body"]["messages"][0]["content"], "hi");
+        assert_eq!(line["body"]["max_tokens"], 10);
+    }
+
+    #[test]
+    fn a_large_queue_is_split_within_the_limits() {
+        let queue: Vec<(String, ChatRequest)> = (0..7)
+            .map(|i| {
+                let r = request(&format!("request {i}"));
+                (custom_id(&r), r)
+            })
+            .collect();
+        let line = input_line(&queue[0].1).len() + 1;
+        let sizes =
+            |parts: &[Vec<(String, String)>]| parts.iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(&split(queue.clone(), 3, usize::MAX)), [3, 3, 1]);
+        assert_eq!(sizes(&split(queue.clone(), 100, line * 2)), [2, 2, 2, 1]);
+        let parts = split(queue.clone(), 100, usize::MAX);
+        assert_eq!(sizes(&parts), [7]);
+        assert_eq!(parts[0][6].0, queue[6].0, "order and ids kept");
+        assert!(split(Vec::new(), 3, 10).is_empty());
+    }
+
+    #[test]
+    fn options_compare_by_settings_not_counters() {
+        let a = BatchOptions::default();
+        let b = BatchOptions::default();
+        b.stats.fell_back.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            BatchOptions {
+                mode: BatchMode::Submit,
+                ..BatchOptions::default()
+            }
+        );
+        assert!(!a.collects());
+        assert!(BatchOptions::from_env(BatchMode::Export("-".into())).collects());
+    }
+}
