@@ -22,6 +22,7 @@ pub mod progress;
 pub mod prompts;
 pub mod qa;
 pub mod render;
+pub mod script;
 pub mod stage;
 pub mod summarize;
 pub mod tokens;

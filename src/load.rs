@@ -415,7 +415,7 @@ mod tests {
             .sum();
         let (offset, c) = original[line_start..]
             .char_indices()
-            .find(|(_, c)| ('가'..='힣').contains(c))
+            .find(|&(_, c)| crate::script::is_hangul_syllable(c))
             .unwrap();
         let at = line_start + offset;
         let mut bytes = original.clone().into_bytes();
