@@ -102,7 +102,7 @@ mod tests {
             assert!(is_han(c) && is_unspaced(c) && !is_kana(c), "{c:?}");
         }
         // Punctuation, extension A, compatibility ideographs, full-width forms.
-        for c in ['、', '。', '㐀', '豈', 'Ａ', '！'] {
+        for c in ['、', '。', '㐀', '\u{F900}', 'Ａ', '！'] {
             assert!(
                 is_unspaced(c) && is_cjk(c) && !is_han(c) && !is_kana(c),
                 "{c:?}"
