@@ -199,6 +199,9 @@ pub fn join(lines: &[BodyLine<'_>], style: JoinStyle) -> Vec<Block> {
     for block in &mut blocks {
         let kept = block.text.trim_end().len();
         block.text.truncate(kept);
+        // Grown by appending: without this, up to twice its length is held
+        // for as long as the issue is.
+        block.text.shrink_to_fit();
     }
     blocks
 }
