@@ -258,9 +258,13 @@ impl Cache {
             usage,
             value,
         };
-        let bytes = serde_json::to_vec_pretty(&entry).map_err(|e| err(e.to_string()))?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(e.to_string()))?;
-        std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| err(e.to_string()))?;
+        // Streamed to the file: a big entry (a 50 MB issue's plan) is not
+        // also held as one buffer.
+        let mut out = std::io::BufWriter::new(&mut tmp);
+        serde_json::to_writer_pretty(&mut out, &entry).map_err(|e| err(e.to_string()))?;
+        std::io::Write::flush(&mut out).map_err(|e| err(e.to_string()))?;
+        drop(out);
         tmp.persist(&path).map_err(|e| err(e.to_string()))?;
         Ok(())
     }
