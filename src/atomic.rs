@@ -2,6 +2,7 @@
 //! and a rename, so a reader (or a rerun after a crash or Ctrl-C) never sees
 //! half a file.
 
+use std::io::Write;
 use std::path::Path;
 
 /// Who may read the file written.
@@ -15,6 +16,16 @@ pub enum Access {
 
 /// Write `bytes` to `path` atomically (same-folder temp file, then rename).
 pub fn write(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
+    write_with(path, access, |out| out.write_all(bytes))
+}
+
+/// Write what `fill` produces to `path` atomically, buffered, so a large
+/// file is streamed rather than built in memory first.
+pub fn write_with(
+    path: &Path,
+    access: Access,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
@@ -22,7 +33,11 @@ pub fn write(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(dir)?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
+    {
+        let mut out = std::io::BufWriter::new(&mut tmp);
+        fill(&mut out)?;
+        out.flush()?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -258,9 +258,12 @@ impl Cache {
             usage,
             value,
         };
-        let bytes = serde_json::to_vec_pretty(&entry).map_err(|e| err(e.to_string()))?;
-        crate::atomic::write(&path, &bytes, crate::atomic::Access::Private)
-            .map_err(|e| err(e.to_string()))
+        // Streamed to the file: a big entry (a 50 MB issue's plan) is not
+        // also held as one buffer.
+        crate::atomic::write_with(&path, crate::atomic::Access::Private, |out| {
+            serde_json::to_writer_pretty(out, &entry).map_err(std::io::Error::other)
+        })
+        .map_err(|e| err(e.to_string()))
     }
 
     /// Every file below `v1/`, sorted into entries and foreign files.

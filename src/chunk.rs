@@ -444,7 +444,7 @@ pub fn sentences(text: &str) -> Vec<&str> {
                 .rev()
                 .nth(1)
                 .is_some_and(|c| c.is_ascii_uppercase() && prev_core.len() <= 4)
-                || s.starts_with(|c: char| is_hangul(c)) && prev.ends_with(['"', '\'', '”', '’'])
+                || s.starts_with(crate::script::is_hangul) && prev.ends_with(['"', '\'', '”', '’'])
                 || s.trim().chars().count() <= 2
         });
         match out.last_mut() {
@@ -455,10 +455,6 @@ pub fn sentences(text: &str) -> Vec<&str> {
     // The Unicode rules miss Korean sentence ends without a following space
     // (`했다.다음`); they are rare in print, so no further splitting.
     out.into_iter().map(|(a, b)| &text[a..b]).collect()
-}
-
-fn is_hangul(c: char) -> bool {
-    matches!(c as u32, 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F)
 }
 
 /// Pieces of `text` with their token counts, each within `budget`, split

@@ -471,7 +471,15 @@ fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     }
     let issue = crate::parse::parse(&src);
     if json {
-        stdout_line(&serde_json::to_string_pretty(&issue).unwrap_or_default());
+        // Streamed, with the input's text gone: a 50 MB issue's JSON is
+        // twice its size, and need not be held next to it.
+        drop(src);
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        // A closed pipe is not an error worth a message (see stdout_line).
+        let _ = serde_json::to_writer_pretty(&mut out, &issue)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush());
         return Ok(0);
     }
     let counter = crate::tokens::TokenCounter::for_model("gpt-4o");

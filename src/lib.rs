@@ -24,6 +24,7 @@ pub mod prompts;
 pub mod qa;
 pub mod redact;
 pub mod render;
+pub mod script;
 pub mod stage;
 pub mod summarize;
 pub mod tokens;

@@ -164,11 +164,7 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
             offset,
         });
     }
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let pages = line_pages(&text);
-    // Form feeds become spaces so that every line keeps its number and a
-    // page's first line keeps its "starts a page" indent.
-    let text = text.replace('\u{000C}', " ");
+    let (text, pages) = normalize_breaks(text);
     if text.trim().is_empty() {
         return Err(GlossError::InputEmpty {
             name: name.to_string(),
@@ -188,16 +184,50 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
     })
 }
 
-/// The 1-based page of each line: a form feed anywhere in a line starts a
-/// new page from that line on (pdftotext glues it to the next page's first line).
-fn line_pages(text: &str) -> Vec<u32> {
+/// `text` with `\n` line ends (from `\r\n` and a lone `\r`) and each form
+/// feed a space, so that every line keeps its number and a page's first line
+/// keeps its "starts a page" indent; and the 1-based page of each line: a
+/// form feed anywhere in a line starts a new page from that line on
+/// (pdftotext glues it to the next page's first line).
+///
+/// Done in place: a 50 MB input is not copied once per kind of break.
+fn normalize_breaks(text: String) -> (String, Vec<u32>) {
+    // Byte searches (memchr), not char patterns: most inputs have neither.
+    if !text.as_bytes().contains(&b'\r') && !text.as_bytes().contains(&0x0C) {
+        let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+        return (text, vec![1; lines]);
+    }
+    let mut bytes = text.into_bytes();
+    let mut pages = Vec::new();
     let mut page = 1;
-    text.split('\n')
-        .map(|line| {
-            page += line.matches('\u{000C}').count() as u32;
-            page
-        })
-        .collect()
+    // Only ASCII bytes are changed or removed: the text stays UTF-8.
+    let mut kept = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                i += 1;
+                b'\n'
+            }
+            b'\r' => b'\n',
+            0x0C => {
+                page += 1;
+                b' '
+            }
+            b => b,
+        };
+        if byte == b'\n' {
+            pages.push(page);
+        }
+        bytes[kept] = byte;
+        kept += 1;
+        i += 1;
+    }
+    bytes.truncate(kept);
+    pages.push(page);
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (text, pages)
 }
 
 /// Text decoded from bytes, with what was replaced on the way.
@@ -222,7 +252,7 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<Decoded> {
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let body = &bytes[bom_len..];
         if encoding == encoding_rs::UTF_8 {
-            return Ok(decode_utf8(name, body));
+            return Ok(decode_utf8(name, body, utf8_errors(body)));
         }
         let (text, _) = encoding.decode_without_bom_handling(body);
         return Ok(replaced(name, encoding, text.into_owned()));
@@ -236,7 +266,7 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<Decoded> {
     }
     let errors = utf8_errors(bytes);
     if errors.is_empty() {
-        return Ok(decode_utf8(name, bytes));
+        return Ok(decode_utf8(name, bytes, errors));
     }
     let legacy = guess_legacy(bytes);
     let (legacy_text, _, _) = legacy.decode(bytes);
@@ -260,7 +290,7 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<Decoded> {
             errors: errors.len(),
         });
     }
-    Ok(decode_utf8(name, bytes))
+    Ok(decode_utf8(name, bytes, errors))
 }
 
 /// The legacy encoding most of `bytes` is in. chardetng rules out every
@@ -316,9 +346,9 @@ fn replaced(name: &str, encoding: &'static encoding_rs::Encoding, text: String) 
     }
 }
 
-/// `bytes` as UTF-8, each invalid sequence replaced and the count reported.
-fn decode_utf8(name: &str, bytes: &[u8]) -> Decoded {
-    let errors = utf8_errors(bytes);
+/// `bytes` as UTF-8, each invalid sequence (`errors`, from [`utf8_errors`])
+/// replaced and the count reported.
+fn decode_utf8(name: &str, bytes: &[u8], errors: Vec<usize>) -> Decoded {
     let line = errors.first().map_or(1, |&at| line_at(&bytes[..at]));
     Decoded {
         text: String::from_utf8_lossy(bytes).into_owned(),
@@ -415,7 +445,7 @@ mod tests {
             .sum();
         let (offset, c) = original[line_start..]
             .char_indices()
-            .find(|(_, c)| ('가'..='힣').contains(c))
+            .find(|&(_, c)| crate::script::is_hangul_syllable(c))
             .unwrap();
         let at = line_start + offset;
         let mut bytes = original.clone().into_bytes();
@@ -510,6 +540,38 @@ mod tests {
     fn form_feed_keeps_line_numbers() {
         let src = decode("t", "t", b"one\n\x0ctwo\n").unwrap();
         assert_eq!(src.lines(), vec!["one", " two", ""]);
+    }
+
+    #[test]
+    fn breaks_are_normalized_in_place_as_by_replacing() {
+        // The plain (copying) reading of the rule is the reference.
+        let reference = |text: &str| {
+            let text = text.replace("\r\n", "\n").replace('\r', "\n");
+            let mut page = 1;
+            let pages: Vec<u32> = text
+                .split('\n')
+                .map(|line| {
+                    page += line.matches('\u{000C}').count() as u32;
+                    page
+                })
+                .collect();
+            (text.replace('\u{000C}', " "), pages)
+        };
+        for text in [
+            "",
+            "one",
+            "a\r\nb\rc\n",
+            "\r\r\n\r",
+            "끝\r",
+            "\u{000C}첫 쪽\r\n\u{000C}\u{000C}둘\n셋\u{000C}",
+            "x\n\r\n\u{000C}\r\u{000C}\n",
+        ] {
+            assert_eq!(
+                normalize_breaks(text.to_string()),
+                reference(text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -36,11 +36,12 @@ pub struct Languages {
 pub fn detect_language(text: &str) -> &'static str {
     let (mut hangul, mut kana, mut han) = (0usize, 0usize, 0usize);
     for c in text.chars().take(20_000) {
-        match c as u32 {
-            0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => hangul += 1,
-            0x3040..=0x30FF => kana += 1,
-            0x4E00..=0x9FFF => han += 1,
-            _ => {}
+        if crate::script::is_hangul(c) {
+            hangul += 1;
+        } else if crate::script::is_kana(c) {
+            kana += 1;
+        } else if crate::script::is_han(c) {
+            han += 1;
         }
     }
     if hangul > 0 && hangul * 4 >= han + kana {

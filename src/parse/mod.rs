@@ -95,41 +95,44 @@ pub(crate) struct Layout {
 }
 
 /// Parse a document into articles. Never fails: unknown shapes end up as one article.
+///
+/// Memory stays a small multiple of the input: the lines are held once
+/// (borrowed from `src`), artifacts leave that list in place, and lines are
+/// found again by number through a binary search rather than a map.
 pub fn parse(src: &SourceText) -> Issue {
-    let all: Vec<&str> = src.lines();
-    let mut non_blank: Vec<Line<'_>> = Vec::new();
-    let mut after_blank = false;
-    for (i, raw) in all.iter().enumerate() {
-        if raw.trim().is_empty() {
-            after_blank = true;
-            continue;
-        }
-        non_blank.push(Line {
-            no: i + 1,
-            raw,
-            after_blank,
-            page: src.pages.get(i).copied().unwrap_or(1),
-            layout: src.layout.get(i).copied().flatten(),
-        });
-        after_blank = false;
-    }
-
-    let numbered: Vec<(usize, &str)> = non_blank.iter().map(|l| (l.no, l.raw)).collect();
-    let mut artifacts = artifacts::find(&numbered, titled::is_title_line);
-    let furniture = furniture::find(&non_blank, &artifacts, titled::is_title_line);
+    let (mut lines, blank) = non_blank_lines(src);
+    let mut artifacts = {
+        let numbered: Vec<(usize, &str)> = lines.iter().map(|l| (l.no, l.raw)).collect();
+        artifacts::find(&numbered, titled::is_title_line)
+    };
+    let furniture = furniture::find(&lines, &artifacts, titled::is_title_line);
     artifacts.extend(furniture);
-    let kept: Vec<Line<'_>> = non_blank
+    // Read from all non-blank lines, before the artifacts leave them.
+    let blank_lines_separate = blank_lines_separate(&lines);
+    let artifact_lines: Vec<DroppedLine> = lines
         .iter()
-        .copied()
-        .filter(|l| !artifacts.contains_key(&l.no))
+        .filter_map(|l| {
+            artifacts.get(&l.no).map(|&reason| DroppedLine {
+                line: l.no,
+                text: l.text().to_string(),
+                reason: reason.to_string(),
+            })
+        })
         .collect();
+    lines.retain(|l| !artifacts.contains_key(&l.no));
+    let kept = lines;
 
     let layout = titled::parse(&kept)
         .or_else(|| sections::parse(&kept, &src.outline))
         .unwrap_or_else(|| generic::parse(&kept));
     let page_of = |no: usize| src.pages.get(no - 1).copied();
-    let style = join_style(&non_blank, &kept);
-    let raw_by_line: HashMap<usize, Line<'_>> = kept.iter().map(|l| (l.no, *l)).collect();
+    let style = join_style(blank_lines_separate, &kept);
+    // `kept` is in line order: a line is found by its number.
+    let kept_line = |no: usize| {
+        kept.binary_search_by_key(&no, |l| l.no)
+            .ok()
+            .map(|i| &kept[i])
+    };
 
     let mut articles = Vec::new();
     let mut counters: HashMap<ArticleKind, usize> = HashMap::new();
@@ -145,7 +148,7 @@ pub fn parse(src: &SourceText) -> Issue {
         let body: Vec<BodyLine<'_>> = draft
             .body
             .iter()
-            .filter_map(|no| raw_by_line.get(no))
+            .filter_map(|&no| kept_line(no))
             .map(|l| BodyLine {
                 no: l.no,
                 raw: l.raw,
@@ -189,25 +192,19 @@ pub fn parse(src: &SourceText) -> Issue {
             category: draft.category,
             source: draft.source,
             date: draft.date,
-            lines: line_ranges(&owned, |n| {
-                all.get(n - 1).is_none_or(|l| l.trim().is_empty())
-            }),
+            lines: line_ranges(&owned, |n| blank.get(n - 1).is_none_or(|&b| b)),
             paragraphs,
         });
     }
 
+    // The readers drop only lines they were given.
     let text_of = |no: usize| {
-        all.get(no - 1)
-            .map(|s| s.trim().to_string())
+        kept_line(no)
+            .map(|l| l.text().to_string())
             .unwrap_or_default()
     };
-    let mut dropped: Vec<DroppedLine> = artifacts
-        .iter()
-        .map(|(&line, &reason)| DroppedLine {
-            line,
-            text: text_of(line),
-            reason: reason.to_string(),
-        })
+    let mut dropped: Vec<DroppedLine> = artifact_lines
+        .into_iter()
         .chain(
             layout
                 .dropped
@@ -229,15 +226,46 @@ pub fn parse(src: &SourceText) -> Issue {
     }
 }
 
-/// Decide how line breaks are read for the whole document.
-fn join_style(non_blank: &[Line<'_>], kept: &[Line<'_>]) -> JoinStyle {
-    let full_width = paragraphs::full_width(kept.iter().map(|l| l.raw));
+/// The non-blank lines of `src`, held once at their exact size, and for
+/// every line (index = line number - 1) whether it is blank.
+fn non_blank_lines(src: &SourceText) -> (Vec<Line<'_>>, Vec<bool>) {
+    let blank: Vec<bool> = src
+        .text
+        .split('\n')
+        .map(|raw| raw.trim().is_empty())
+        .collect();
+    let mut lines = Vec::with_capacity(blank.iter().filter(|&&b| !b).count());
+    let mut after_blank = false;
+    for ((i, raw), &is_blank) in src.text.split('\n').enumerate().zip(&blank) {
+        if is_blank {
+            after_blank = true;
+            continue;
+        }
+        lines.push(Line {
+            no: i + 1,
+            raw,
+            after_blank,
+            page: src.pages.get(i).copied().unwrap_or(1),
+            layout: src.layout.get(i).copied().flatten(),
+        });
+        after_blank = false;
+    }
+    (lines, blank)
+}
+
+/// Whether blank lines separate paragraphs, judged on all non-blank lines.
+/// pdftotext output often has a blank line after *every* line; then blank
+/// lines say nothing. Where only some lines are followed by one, they
+/// separate paragraphs.
+fn blank_lines_separate(non_blank: &[Line<'_>]) -> bool {
     let breaks = non_blank.iter().skip(1).filter(|l| l.after_blank).count();
     let pairs = non_blank.len().saturating_sub(1).max(1);
-    // pdftotext output often has a blank line after *every* line; then blank
-    // lines say nothing. Where only some lines are followed by one, they
-    // separate paragraphs.
-    let blank_lines_separate = breaks * 10 < pairs * 8 && breaks * 20 > pairs;
+    breaks * 10 < pairs * 8 && breaks * 20 > pairs
+}
+
+/// Decide how line breaks are read for the whole document.
+fn join_style(blank_lines_separate: bool, kept: &[Line<'_>]) -> JoinStyle {
+    let full_width = paragraphs::full_width(kept.iter().map(|l| l.raw));
     // Text with one long line per paragraph: every line is its own paragraph.
     let mean = kept.iter().map(|l| l.text().chars().count()).sum::<usize>() / kept.len().max(1);
     // pdftotext keeps a trailing space where a line broke between words; text

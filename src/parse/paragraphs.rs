@@ -7,6 +7,7 @@
 //! ends its paragraph. Bullets, notes and captions always start a block.
 
 use crate::document::display_width;
+use crate::script::{is_cjk, is_hangul};
 
 /// One input line as the joiner sees it.
 #[derive(Debug, Clone, Copy)]
@@ -134,17 +135,7 @@ fn ends_report_sentence(text: &str) -> bool {
     matches!(rev.next(), Some('함' | '음' | '됨')) && rev.next().is_some_and(is_hangul)
 }
 
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x11FF | 0x3000..=0x30FF | 0x3130..=0x318F | 0x3400..=0x4DBF |
-        0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
-}
-
 /// Append `line` to `text`, choosing the separator from the break's shape.
-fn is_hangul(c: char) -> bool {
-    matches!(c as u32, 0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF)
-}
-
 fn join_into(text: &mut String, line: &str, style: JoinStyle) {
     let next = line.trim();
     if text.is_empty() {
@@ -208,6 +199,9 @@ pub fn join(lines: &[BodyLine<'_>], style: JoinStyle) -> Vec<Block> {
     for block in &mut blocks {
         let kept = block.text.trim_end().len();
         block.text.truncate(kept);
+        // Grown by appending: without this, up to twice its length is held
+        // for as long as the issue is.
+        block.text.shrink_to_fit();
     }
     blocks
 }

@@ -62,8 +62,9 @@ fn squash(text: &str) -> String {
 }
 
 fn has_hangul_or_han(text: &str) -> bool {
+    use crate::script::{HANGUL_JAMO, HANGUL_SYLLABLES, is_han};
     text.chars()
-        .any(|c| matches!(c as u32, 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x4E00..=0x9FFF))
+        .any(|c| HANGUL_SYLLABLES.contains(&c) || HANGUL_JAMO.contains(&c) || is_han(c))
 }
 
 fn is_bullet(trimmed: &str) -> bool {

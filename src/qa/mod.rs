@@ -181,10 +181,6 @@ fn non_space_chars(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-fn is_hangul(c: char) -> bool {
-    matches!(c as u32, 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F)
-}
-
 /// A mention's value as a reader would write it.
 fn describe(m: &numbers::Mention) -> String {
     match m.kind {
@@ -306,7 +302,7 @@ pub fn check(
     let leftovers: Vec<String> = SOURCE_SCRIPT_RUN
         .find_iter(&outside)
         .map(|m| m.as_str().trim().to_string())
-        .filter(|run| run.chars().any(is_hangul) || !source.contains(run.as_str()))
+        .filter(|run| run.chars().any(crate::script::is_hangul) || !source.contains(run.as_str()))
         .collect();
     if !leftovers.is_empty() {
         let shown: Vec<String> = leftovers
@@ -326,7 +322,7 @@ pub fn check(
         });
     }
     // The reverse reads Korean notation; other sources keep only the check above.
-    if source.chars().any(is_hangul) {
+    if source.chars().any(crate::script::is_hangul) {
         for m in numbers::added(source, t) {
             flags.push(Flag {
                 kind: FlagKind::Number,

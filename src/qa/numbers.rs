@@ -854,7 +854,7 @@ fn currency_suffix(s: &str) -> Option<usize> {
 
 fn hangul_word_continues(next: Option<char>) -> bool {
     next.is_some_and(|c| {
-        ('가'..='힣').contains(&c) && !"이을의에은는으로과와도만씩대까가를".contains(c)
+        crate::script::is_hangul_syllable(c) && !"이을의에은는으로과와도만씩대까가를".contains(c)
     })
 }
 

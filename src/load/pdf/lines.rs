@@ -6,6 +6,7 @@
 //! tested on small synthetic glyph lists.
 
 use crate::load::LineLayout;
+use crate::script::is_unspaced;
 
 /// One glyph as the page shows it. Positions are in points from the page's
 /// top-left corner.
@@ -248,19 +249,6 @@ fn split_at_gutter(row: &[Glyph], (gl, gr): Gutter) -> Split<'_> {
     Split::Sides(&row[..cut], &row[cut..])
 }
 
-/// Whether a character is written without spaces between words (Han,
-/// kana, CJK punctuation, full-width forms). Hangul is not: Korean spaces
-/// its words.
-fn unspaced_script(c: char) -> bool {
-    matches!(c,
-        '\u{3000}'..='\u{30FF}'   // CJK punctuation, hiragana, katakana
-        | '\u{3400}'..='\u{4DBF}' // CJK extension A
-        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
-        | '\u{F900}'..='\u{FAFF}' // compatibility ideographs
-        | '\u{FF00}'..='\u{FFEF}' // full-width forms
-    )
-}
-
 /// Join a row's glyphs into a line: a space where a space glyph stood or
 /// the gap is wide enough, none elsewhere.
 fn join(glyphs: &[Glyph]) -> String {
@@ -275,8 +263,8 @@ fn join(glyphs: &[Glyph]) -> String {
         if let Some(p) = prev {
             let gap = g.x - p.right();
             let size = g.size.max(p.size);
-            let unspaced = p.text.chars().last().is_some_and(unspaced_script)
-                && g.text.chars().next().is_some_and(unspaced_script);
+            let unspaced = p.text.chars().last().is_some_and(is_unspaced)
+                && g.text.chars().next().is_some_and(is_unspaced);
             let threshold = if unspaced { CJK_WORD_GAP } else { WORD_GAP };
             // Glyphs drawn twice at the same place (fake bold) are one.
             if g.text == p.text && (g.x - p.x).abs() < 0.1 * size {
