@@ -772,6 +772,127 @@ fn partial_run_after_a_full_one_reuses_the_earlier_cached_terms() {
     }
 }
 
+/// The names of a term request's user message: each line after the
+/// `Article:` header, without its `| snippet`.
+fn requested_names(user: &str) -> Vec<String> {
+    user.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(" | ").next().unwrap_or(l).trim().to_string())
+        .collect()
+}
+
+/// In how many paragraphs (titles included) of the sample's articles, the
+/// front matter left out, `needle` occurs.
+fn paragraphs_with(needle: &str) -> usize {
+    parsed()
+        .articles
+        .iter()
+        .filter(|a| a.kind != gloss::document::ArticleKind::Front)
+        .flat_map(|a| {
+            std::iter::once(a.title.as_str()).chain(a.paragraphs.iter().map(|p| p.text.as_str()))
+        })
+        .filter(|t| t.contains(needle))
+        .count()
+}
+
+/// A term request lists an article's recurring names with short snippets,
+/// never its text: A06's request names ISED (in two of its paragraphs) and
+/// not ‘NGen’ (quoted, so name-shaped, but mentioned once).
+#[test]
+fn a_term_request_carries_only_the_recurring_names() {
+    let env = Env::new();
+    assert_ok(&env.translate(&["--articles", "A06"]));
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert_eq!(terms.len(), 1, "{terms:?}");
+    let user = &terms[0];
+    assert!(user.starts_with(&terms_needle("A06")), "{user}");
+    let a06 = article("A06");
+    for p in &a06.paragraphs {
+        assert!(!user.contains(&p.text), "{} was sent whole", p.id);
+    }
+    assert!(
+        user.len() * 5 < a06.full_text().len(),
+        "{} bytes of request for {} of text",
+        user.len(),
+        a06.full_text().len()
+    );
+    let names = requested_names(user);
+    assert!(names.iter().any(|n| n == "ISED"), "{names:?}");
+    assert_eq!(paragraphs_with("NGen"), 1);
+    assert!(!names.iter().any(|n| n == "NGen"), "{names:?}");
+    // Every listed name is in A06 and mentioned in at least two paragraphs.
+    for n in &names {
+        assert!(a06.full_text().contains(n.as_str()), "{n} is not in A06");
+        assert!(paragraphs_with(n) >= 2, "{n} is mentioned once");
+    }
+}
+
+/// C01 names nothing that recurs ('Astro' is quoted once): it sends no term
+/// request, and its chunks are translated all the same.
+#[test]
+fn an_article_without_recurring_names_sends_no_term_request() {
+    let env = Env::new();
+    let t = totals(&env.translate(&["--articles", "C01"]));
+    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 0);
+    assert!(env.mock.requests_of(RequestKind::Translation) >= 1);
+    assert_eq!(t["failed_segments"], 0, "{t}");
+}
+
+/// `--articles C04` sends C04's term request and chunks and nothing for any
+/// other article, though C04's names recur in later ones (CO2 in C07).
+#[test]
+fn a_partial_run_sends_nothing_for_the_other_articles() {
+    let env = Env::new();
+    assert_ok(&env.translate(&["--articles", "C04"]));
+    let head = format!("Article: {}\n", article("C04").title);
+    let users = env.mock.user_messages();
+    assert!(!users.is_empty());
+    for u in &users {
+        assert!(u.starts_with(&head), "a request for another article: {u}");
+    }
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert_eq!(terms.len(), 1);
+    assert!(article("C07").full_text().contains("CO2"));
+    assert!(requested_names(&terms[0]).iter().any(|n| n == "CO2"));
+}
+
+/// The first article that lists a name fixes its form for every later
+/// chunk: with the first term list answering "artificial intelligence" and
+/// every later one "A.I.", each translation prompt holding `AI` is told the
+/// first form, in every article that mentions it.
+#[test]
+fn a_name_from_a_term_list_reads_the_same_in_every_later_chunk() {
+    let env = Env::new();
+    env.mock.configure(|c| {
+        c.term_replies = vec![
+            (terms_needle("A01"), "AI => artificial intelligence\n".into()),
+            ("Article: ".into(), "AI => A.I.\n".into()),
+        ]
+    });
+    assert_ok(&env.translate(&[]));
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert!(terms.iter().any(|u| u.starts_with(&terms_needle("A01"))));
+    // The front matter comes before every article: no term list reaches it.
+    let front = format!("Article: {}\n", parsed().articles[0].title);
+    assert_eq!(parsed().articles[0].kind, gloss::document::ArticleKind::Front);
+    let with_ai: Vec<String> = env
+        .mock
+        .user_messages_of(RequestKind::Translation)
+        .into_iter()
+        .filter(|u| u.contains("AI") && !u.starts_with(&front))
+        .collect();
+    let articles: std::collections::BTreeSet<&str> = with_ai
+        .iter()
+        .filter_map(|u| u.lines().next())
+        .collect();
+    assert!(articles.len() >= 4, "AI in only {articles:?}");
+    for u in &with_ai {
+        assert!(u.contains("AI → artificial intelligence"), "{u}");
+        assert!(!u.contains("A.I."), "{u}");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // 3. gloss glossary --save writes a glossary that --glossary reads
 // ---------------------------------------------------------------------------
