@@ -652,7 +652,14 @@ fn termbase_conflict_keeps_the_first_form_and_edits_stay_local() {
     let out = env.gloss("translate", &input, &args);
     let first = totals(&out);
     // Only the selected articles' term lists are requested.
-    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 2);
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert_eq!(terms.len(), 2);
+    let a05_terms = terms.iter().find(|u| u.starts_with(&terms_needle("A05")));
+    assert!(
+        requested_names(a05_terms.expect("A05's term request"))
+            .iter()
+            .any(|n| n == "WeLion")
+    );
     assert_eq!(env.mock.requests_of(RequestKind::Repair), 0);
 
     // The conflict is reported, and the first article's form is kept.
@@ -700,43 +707,64 @@ fn termbase_conflict_keeps_the_first_form_and_edits_stay_local() {
             .contains("Wood Mackenzie")
     );
 
-    // Edit A05 (the later article) and let its termbase answer change: A04's
-    // requests are all cached; A05 re-sends its termbase request and the
-    // chunk holding the edit only.
+    // Edit A05 (the later article) outside its names: A04's requests are all
+    // cached, and so is A05's term request (it lists names and snippets, not
+    // the text); only the chunk holding the edit is re-sent.
     let (para, word) = unique_word("A05");
     let replacement = romanize(&word); // Latin: surely a different text
-    std::fs::write(&input, original.replacen(&word, &replacement, 1)).unwrap();
+    let edited = original.replacen(&word, &replacement, 1);
+    std::fs::write(&input, &edited).unwrap();
+    env.mock.reset_counters();
+    let second = totals(&env.gloss("translate", &input, &args));
+    let a04_prefix = format!("Article: {}\n", article("A04").title);
+    let a04_resent = |users: &[String]| users.iter().filter(|u| u.starts_with(&a04_prefix)).count();
+    assert_eq!(
+        a04_resent(&env.mock.user_messages()),
+        0,
+        "A04's work was re-sent"
+    );
+    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 0);
+    let translations = env.mock.user_messages_of(RequestKind::Translation);
+    assert_eq!(translations.len(), 1, "only the edited chunk");
+    assert!(translations[0].contains(&replacement));
+    assert_eq!(env.mock.requests(), 1);
+    assert_eq!(
+        second["cache_hits"].as_u64().unwrap(),
+        first["requests"].as_u64().unwrap() - 1
+    );
+    let seg = digest_segment(&env.json("digest.json"), &para);
+    assert!(seg["translation"].as_str().unwrap().contains(&replacement));
+    assert_eq!(seg["status"], "ok");
+
+    // Edit one of A05's two mentions of WeLion: the name no longer recurs, so
+    // A05's term request changes and is re-sent (with a new answer), with the
+    // edited chunk; A04's requests stay cached and its form is kept.
+    const WELION: &str = "WeLion 신에너지";
+    assert_eq!(paragraphs_with("WeLion"), 2);
+    assert!(article("A05").full_text().contains(WELION));
+    std::fs::write(&input, edited.replacen(WELION, "웨라이온 신에너지", 1)).unwrap();
     env.mock.configure(|c| {
         c.term_replies[1].1 = format!("{NAME} => Mainland China\n");
     });
     env.mock.reset_counters();
-    let second = totals(&env.gloss("translate", &input, &args));
-    let a04_prefix = format!("Article: {}\n", article("A04").title);
-    let users = env.mock.user_messages();
+    assert_ok(&env.gloss("translate", &input, &args));
     assert_eq!(
-        users.iter().filter(|u| u.starts_with(&a04_prefix)).count(),
+        a04_resent(&env.mock.user_messages()),
         0,
         "A04's work was re-sent"
     );
     let terms = env.mock.user_messages_of(RequestKind::Termbase);
     assert_eq!(terms.len(), 1);
     assert!(terms[0].starts_with(&terms_needle("A05")));
+    assert!(!requested_names(&terms[0]).iter().any(|n| n == "WeLion"));
     let translations = env.mock.user_messages_of(RequestKind::Translation);
     assert_eq!(translations.len(), 1, "only the edited chunk");
-    assert!(translations[0].contains(&replacement));
-    assert_eq!(env.mock.requests(), 2);
-    assert_eq!(
-        second["cache_hits"].as_u64().unwrap(),
-        first["requests"].as_u64().unwrap() - 2
-    );
+    assert!(translations[0].contains("웨라이온"));
     let conflict = env.json("manifest.json")["term_conflicts"][0]
         .as_str()
         .unwrap()
         .to_string();
     assert!(conflict.contains("Mainland China") && conflict.contains("using \"China\""));
-    let seg = digest_segment(&env.json("digest.json"), &para);
-    assert!(seg["translation"].as_str().unwrap().contains(&replacement));
-    assert_eq!(seg["status"], "ok");
 }
 
 /// After a run that covered the earlier articles, a partial run reuses their
@@ -866,7 +894,10 @@ fn a_name_from_a_term_list_reads_the_same_in_every_later_chunk() {
     let env = Env::new();
     env.mock.configure(|c| {
         c.term_replies = vec![
-            (terms_needle("A01"), "AI => artificial intelligence\n".into()),
+            (
+                terms_needle("A01"),
+                "AI => artificial intelligence\n".into(),
+            ),
             ("Article: ".into(), "AI => A.I.\n".into()),
         ]
     });
@@ -875,17 +906,18 @@ fn a_name_from_a_term_list_reads_the_same_in_every_later_chunk() {
     assert!(terms.iter().any(|u| u.starts_with(&terms_needle("A01"))));
     // The front matter comes before every article: no term list reaches it.
     let front = format!("Article: {}\n", parsed().articles[0].title);
-    assert_eq!(parsed().articles[0].kind, gloss::document::ArticleKind::Front);
+    assert_eq!(
+        parsed().articles[0].kind,
+        gloss::document::ArticleKind::Front
+    );
     let with_ai: Vec<String> = env
         .mock
         .user_messages_of(RequestKind::Translation)
         .into_iter()
         .filter(|u| u.contains("AI") && !u.starts_with(&front))
         .collect();
-    let articles: std::collections::BTreeSet<&str> = with_ai
-        .iter()
-        .filter_map(|u| u.lines().next())
-        .collect();
+    let articles: std::collections::BTreeSet<&str> =
+        with_ai.iter().filter_map(|u| u.lines().next()).collect();
     assert!(articles.len() >= 4, "AI in only {articles:?}");
     for u in &with_ai {
         assert!(u.contains("AI → artificial intelligence"), "{u}");

@@ -47,21 +47,99 @@ const SUFFIXED_MAX_CHARS: usize = 12;
 
 /// Korean particles and endings stripped from the end of a word, longest first.
 const PARTICLES: &[&str] = &[
-    "에서는", "으로는", "에게는", "에서도", "으로도", "이라는", "에서", "에게", "으로", "까지", "부터",
-    "처럼", "보다", "에는", "에도", "와의", "과의", "이며", "이고", "이나", "이란", "라는", "은", "는",
-    "이", "가", "을", "를", "의", "에", "로", "와", "과", "도", "만",
+    "에서는",
+    "으로는",
+    "에게는",
+    "에서도",
+    "으로도",
+    "이라는",
+    "에서",
+    "에게",
+    "으로",
+    "까지",
+    "부터",
+    "처럼",
+    "보다",
+    "에는",
+    "에도",
+    "와의",
+    "과의",
+    "이며",
+    "이고",
+    "이나",
+    "이란",
+    "라는",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "의",
+    "에",
+    "로",
+    "와",
+    "과",
+    "도",
+    "만",
 ];
 
 /// Endings of organisation, programme and law names (Korean, Japanese, Chinese).
 const SUFFIXES: &[&str] = &[
     // Korean
-    "부", "청", "처", "원", "은행", "연구소", "협회", "위원회", "재단", "공사", "그룹", "대학", "법", "법안",
-    "계획", "전략", "프로젝트", "프로그램", "이니셔티브", "센터", "포럼", "기구", "연합",
+    "부",
+    "청",
+    "처",
+    "원",
+    "은행",
+    "연구소",
+    "협회",
+    "위원회",
+    "재단",
+    "공사",
+    "그룹",
+    "대학",
+    "법",
+    "법안",
+    "계획",
+    "전략",
+    "프로젝트",
+    "프로그램",
+    "이니셔티브",
+    "센터",
+    "포럼",
+    "기구",
+    "연합",
     // Japanese
-    "省", "庁", "社", "銀行", "大学", "研究所", "機構", "協会", "委員会", "財団", "会議", "法", "計画",
-    "戦略", "グループ",
+    "省",
+    "庁",
+    "社",
+    "銀行",
+    "大学",
+    "研究所",
+    "機構",
+    "協会",
+    "委員会",
+    "財団",
+    "会議",
+    "法",
+    "計画",
+    "戦略",
+    "グループ",
     // Chinese
-    "部", "局", "院", "委员会", "银行", "大学", "研究院", "协会", "集团", "公司", "计划", "战略", "规划",
+    "部",
+    "局",
+    "院",
+    "委员会",
+    "银行",
+    "大学",
+    "研究院",
+    "协会",
+    "集团",
+    "公司",
+    "计划",
+    "战略",
+    "规划",
 ];
 
 /// Quote pairs whose content is taken as a name.
@@ -185,7 +263,11 @@ fn snippet(text: &str, offset: usize, len: usize) -> String {
         .map(|close| close + rest[close..].chars().next().map_or(1, char::len_utf8))
         .unwrap_or(0);
     let after: String = rest[bracket..].chars().take(CONTEXT_CHARS).collect();
-    let joined = format!("{before}{}{}{after}", &text[offset..offset + len], &rest[..bracket]);
+    let joined = format!(
+        "{before}{}{}{after}",
+        &text[offset..offset + len],
+        &rest[..bracket]
+    );
     joined.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -231,7 +313,11 @@ fn words(text: &str) -> Vec<(usize, usize)> {
 
 /// A Korean word without its trailing particle, when two characters remain.
 fn strip_particle(word: &str) -> &str {
-    if !word.chars().next_back().is_some_and(|c| script(c) == Script::Hangul) {
+    if !word
+        .chars()
+        .next_back()
+        .is_some_and(|c| script(c) == Script::Hangul)
+    {
         return word;
     }
     PARTICLES
@@ -248,7 +334,11 @@ fn strip_particle(word: &str) -> &str {
 /// paragraph is Korean (where Han marks names).
 fn is_name(word: &str, next: Option<char>, rest: &str, hangul_text: bool) -> bool {
     let count = |s: Script| word.chars().filter(|&c| script(c) == s).count();
-    let (latin, digits, han) = (count(Script::Latin), count(Script::Digit), count(Script::Han));
+    let (latin, digits, han) = (
+        count(Script::Latin),
+        count(Script::Digit),
+        count(Script::Han),
+    );
     let chars = word.chars().count();
     if chars < 2 || digits == chars {
         return false;
@@ -320,7 +410,10 @@ mod tests {
     #[test]
     fn a_name_mentioned_once_is_no_candidate() {
         let found = find_all(&[
-            &["제목", "캐나다 혁신과학경제개발부(ISED)가 지원금을 발표했다."],
+            &[
+                "제목",
+                "캐나다 혁신과학경제개발부(ISED)가 지원금을 발표했다.",
+            ],
             &["둘째", "우드맥켄지는 전망을 냈다."],
         ]);
         assert!(found.iter().all(Vec::is_empty), "{found:?}");
@@ -343,7 +436,10 @@ mod tests {
         // Its snippet holds the bracket with the Latin form.
         let context = found[0][0].context.as_deref().unwrap();
         assert!(context.contains("혁신과학경제개발부(ISED)"), "{context}");
-        assert!(found[0][1].context.is_none(), "a Latin name needs no snippet");
+        assert!(
+            found[0][1].context.is_none(),
+            "a Latin name needs no snippet"
+        );
         // The particle-stripped stems, not the inflected words.
         let shapes = name_shapes("미국 상무부의 발표와 상무부는");
         assert_eq!(shapes, ["상무부", "상무부"]);
@@ -351,7 +447,8 @@ mod tests {
 
     #[test]
     fn latin_acronyms_are_found_and_words_are_not() {
-        let shapes = name_shapes("OECD와 R&D, LC3 및 NGen은 the report이고 AI기반 Wood Mackenzie는");
+        let shapes =
+            name_shapes("OECD와 R&D, LC3 및 NGen은 the report이고 AI기반 Wood Mackenzie는");
         for name in ["OECD", "R&D", "LC3", "NGen", "AI기반", "Wood Mackenzie"] {
             assert!(shapes.iter().any(|s| s == name), "{name} not in {shapes:?}");
         }
@@ -392,7 +489,10 @@ mod tests {
             ],
             &["其他", "CATL的股价上涨。"],
         ]);
-        assert_eq!(names(&found[0]), ["宁德时代", "CATL", "新能源汽车产业发展规划"]);
+        assert_eq!(
+            names(&found[0]),
+            ["宁德时代", "CATL", "新能源汽车产业发展规划"]
+        );
         // A long run of Han is a clause, not a name, whatever it ends with.
         assert!(name_shapes("工业和信息化部今天发布了新的计划").is_empty());
     }
