@@ -272,7 +272,7 @@ fn snippet(text: &str, offset: usize, len: usize) -> String {
 }
 
 /// The name-shaped strings of one paragraph (see the module doc).
-pub fn name_shapes(text: &str) -> Vec<String> {
+fn name_shapes(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let hangul_text = text.chars().any(|c| script(c) == Script::Hangul);
     for (start, end) in words(text) {
