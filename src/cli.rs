@@ -614,8 +614,9 @@ fn plan(
         .iter()
         .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
+    let terms = pipeline::terms::plan(&p, |text| counter.count(text))?;
     let articles = pipeline::selected_chunks(&p);
-    let plan = crate::plan::plan(&p.issue.name, &p.profile, articles, overhead);
+    let plan = crate::plan::plan(&p.issue.name, &p.profile, articles, overhead, terms);
     if json {
         stdout_line(&serde_json::to_string_pretty(&plan).unwrap_or_default());
         return Ok(0);

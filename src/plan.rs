@@ -12,8 +12,8 @@ use crate::tokens::TokenCounter;
 pub const OUTPUT_RATIO: f64 = 1.1;
 /// Expected tokens of one article summary.
 pub const SUMMARY_OUTPUT_TOKENS: u64 = 180;
-/// Expected tokens of one article's term list.
-pub const TERMS_OUTPUT_TOKENS: u64 = 150;
+/// Expected tokens of one `name => English form` line of a term list.
+pub const TERM_LINE_OUTPUT_TOKENS: u64 = 12;
 /// Expected tokens of the executive brief.
 pub const BRIEF_OUTPUT_TOKENS: u64 = 900;
 
@@ -58,14 +58,16 @@ pub struct Plan {
     pub estimated_cost_usd: Option<f64>,
 }
 
-/// Count what a full run (translate, summarize, brief) would send. Each
-/// article's chunks are dropped once counted, so a plan of a huge input holds
-/// only its numbers.
+/// Count what a full run (termbase, translate, summarize, brief) would send;
+/// `terms` is the termbase's, counted from its requests. Each article's
+/// chunks are dropped once counted, so a plan of a huge input holds only its
+/// numbers.
 pub fn plan<'a>(
     input: &str,
     profile: &Profile,
     articles: impl IntoIterator<Item = (&'a Article, Vec<Chunk>)>,
     prompt_overhead: u64,
+    terms: StagePlan,
 ) -> Plan {
     let (encoding, exact) = TokenCounter::encoding_for(&profile.model);
     let mut translate = StagePlan {
@@ -74,10 +76,6 @@ pub fn plan<'a>(
     };
     let mut summarize = StagePlan {
         stage: "summarize".into(),
-        ..Default::default()
-    };
-    let mut terms = StagePlan {
-        stage: "termbase".into(),
         ..Default::default()
     };
     let mut article_plans = Vec::new();
@@ -91,10 +89,6 @@ pub fn plan<'a>(
             article_out += out;
         }
         if article.kind != crate::document::ArticleKind::Front {
-            let source: u64 = chunks.iter().map(|c| c.tokens as u64).sum();
-            terms.requests += 1;
-            terms.input_tokens += source + prompt_overhead;
-            terms.output_tokens += TERMS_OUTPUT_TOKENS;
             summarize.requests += 1;
             summarize.input_tokens += article_out + prompt_overhead;
             summarize.output_tokens += SUMMARY_OUTPUT_TOKENS;

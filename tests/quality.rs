@@ -655,7 +655,14 @@ fn termbase_conflict_keeps_the_first_form_and_edits_stay_local() {
     let out = env.gloss("translate", &input, &args);
     let first = totals(&out);
     // Only the selected articles' term lists are requested.
-    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 2);
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert_eq!(terms.len(), 2);
+    let a05_terms = terms.iter().find(|u| u.starts_with(&terms_needle("A05")));
+    assert!(
+        requested_names(a05_terms.expect("A05's term request"))
+            .iter()
+            .any(|n| n == "WeLion")
+    );
     assert_eq!(env.mock.requests_of(RequestKind::Repair), 0);
 
     // The conflict is reported, and the first article's form is kept.
@@ -703,43 +710,64 @@ fn termbase_conflict_keeps_the_first_form_and_edits_stay_local() {
             .contains("Wood Mackenzie")
     );
 
-    // Edit A05 (the later article) and let its termbase answer change: A04's
-    // requests are all cached; A05 re-sends its termbase request and the
-    // chunk holding the edit only.
+    // Edit A05 (the later article) outside its names: A04's requests are all
+    // cached, and so is A05's term request (it lists names and snippets, not
+    // the text); only the chunk holding the edit is re-sent.
     let (para, word) = unique_word("A05");
     let replacement = romanize(&word); // Latin: surely a different text
-    std::fs::write(&input, original.replacen(&word, &replacement, 1)).unwrap();
+    let edited = original.replacen(&word, &replacement, 1);
+    std::fs::write(&input, &edited).unwrap();
+    env.mock.reset_counters();
+    let second = totals(&env.gloss("translate", &input, &args));
+    let a04_prefix = format!("Article: {}\n", article("A04").title);
+    let a04_resent = |users: &[String]| users.iter().filter(|u| u.starts_with(&a04_prefix)).count();
+    assert_eq!(
+        a04_resent(&env.mock.user_messages()),
+        0,
+        "A04's work was re-sent"
+    );
+    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 0);
+    let translations = env.mock.user_messages_of(RequestKind::Translation);
+    assert_eq!(translations.len(), 1, "only the edited chunk");
+    assert!(translations[0].contains(&replacement));
+    assert_eq!(env.mock.requests(), 1);
+    assert_eq!(
+        second["cache_hits"].as_u64().unwrap(),
+        first["requests"].as_u64().unwrap() - 1
+    );
+    let seg = digest_segment(&env.json("digest.json"), &para);
+    assert!(seg["translation"].as_str().unwrap().contains(&replacement));
+    assert_eq!(seg["status"], "ok");
+
+    // Edit one of A05's two mentions of WeLion: the name no longer recurs, so
+    // A05's term request changes and is re-sent (with a new answer), with the
+    // edited chunk; A04's requests stay cached and its form is kept.
+    const WELION: &str = "WeLion 신에너지";
+    assert_eq!(paragraphs_with("WeLion"), 2);
+    assert!(article("A05").full_text().contains(WELION));
+    std::fs::write(&input, edited.replacen(WELION, "웨라이온 신에너지", 1)).unwrap();
     env.mock.configure(|c| {
         c.term_replies[1].1 = format!("{NAME} => Mainland China\n");
     });
     env.mock.reset_counters();
-    let second = totals(&env.gloss("translate", &input, &args));
-    let a04_prefix = format!("Article: {}\n", article("A04").title);
-    let users = env.mock.user_messages();
+    assert_ok(&env.gloss("translate", &input, &args));
     assert_eq!(
-        users.iter().filter(|u| u.starts_with(&a04_prefix)).count(),
+        a04_resent(&env.mock.user_messages()),
         0,
         "A04's work was re-sent"
     );
     let terms = env.mock.user_messages_of(RequestKind::Termbase);
     assert_eq!(terms.len(), 1);
     assert!(terms[0].starts_with(&terms_needle("A05")));
+    assert!(!requested_names(&terms[0]).iter().any(|n| n == "WeLion"));
     let translations = env.mock.user_messages_of(RequestKind::Translation);
     assert_eq!(translations.len(), 1, "only the edited chunk");
-    assert!(translations[0].contains(&replacement));
-    assert_eq!(env.mock.requests(), 2);
-    assert_eq!(
-        second["cache_hits"].as_u64().unwrap(),
-        first["requests"].as_u64().unwrap() - 2
-    );
+    assert!(translations[0].contains("웨라이온"));
     let conflict = env.json("manifest.json")["term_conflicts"][0]
         .as_str()
         .unwrap()
         .to_string();
     assert!(conflict.contains("Mainland China") && conflict.contains("using \"China\""));
-    let seg = digest_segment(&env.json("digest.json"), &para);
-    assert!(seg["translation"].as_str().unwrap().contains(&replacement));
-    assert_eq!(seg["status"], "ok");
 }
 
 /// After a run that covered the earlier articles, a partial run reuses their
@@ -772,6 +800,131 @@ fn partial_run_after_a_full_one_reuses_the_earlier_cached_terms() {
     assert!(!with_name.is_empty(), "A05 has no segment with {NAME}");
     for s in with_name {
         assert!(s["translation"].as_str().unwrap().contains("China"), "{s}");
+    }
+}
+
+/// The names of a term request's user message: each line after the
+/// `Article:` header, without its `| snippet`.
+fn requested_names(user: &str) -> Vec<String> {
+    user.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(" | ").next().unwrap_or(l).trim().to_string())
+        .collect()
+}
+
+/// In how many paragraphs (titles included) of the sample's articles, the
+/// front matter left out, `needle` occurs.
+fn paragraphs_with(needle: &str) -> usize {
+    parsed()
+        .articles
+        .iter()
+        .filter(|a| a.kind != gloss::document::ArticleKind::Front)
+        .flat_map(|a| {
+            std::iter::once(a.title.as_str()).chain(a.paragraphs.iter().map(|p| p.text.as_str()))
+        })
+        .filter(|t| t.contains(needle))
+        .count()
+}
+
+/// A term request lists an article's recurring names with short snippets,
+/// never its text: A06's request names ISED (in two of its paragraphs) and
+/// not ‘NGen’ (quoted, so name-shaped, but mentioned once).
+#[test]
+fn a_term_request_carries_only_the_recurring_names() {
+    let env = Env::new();
+    assert_ok(&env.translate(&["--articles", "A06"]));
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert_eq!(terms.len(), 1, "{terms:?}");
+    let user = &terms[0];
+    assert!(user.starts_with(&terms_needle("A06")), "{user}");
+    let a06 = article("A06");
+    for p in &a06.paragraphs {
+        assert!(!user.contains(&p.text), "{} was sent whole", p.id);
+    }
+    assert!(
+        user.len() * 5 < a06.full_text().len(),
+        "{} bytes of request for {} of text",
+        user.len(),
+        a06.full_text().len()
+    );
+    let names = requested_names(user);
+    assert!(names.iter().any(|n| n == "ISED"), "{names:?}");
+    assert_eq!(paragraphs_with("NGen"), 1);
+    assert!(!names.iter().any(|n| n == "NGen"), "{names:?}");
+    // Every listed name is in A06 and mentioned in at least two paragraphs.
+    for n in &names {
+        assert!(a06.full_text().contains(n.as_str()), "{n} is not in A06");
+        assert!(paragraphs_with(n) >= 2, "{n} is mentioned once");
+    }
+}
+
+/// C01 names nothing that recurs ('Astro' is quoted once): it sends no term
+/// request, and its chunks are translated all the same.
+#[test]
+fn an_article_without_recurring_names_sends_no_term_request() {
+    let env = Env::new();
+    let t = totals(&env.translate(&["--articles", "C01"]));
+    assert_eq!(env.mock.requests_of(RequestKind::Termbase), 0);
+    assert!(env.mock.requests_of(RequestKind::Translation) >= 1);
+    assert_eq!(t["failed_segments"], 0, "{t}");
+}
+
+/// `--articles C04` sends C04's term request and chunks and nothing for any
+/// other article, though C04's names recur in later ones (CO2 in C07).
+#[test]
+fn a_partial_run_sends_nothing_for_the_other_articles() {
+    let env = Env::new();
+    assert_ok(&env.translate(&["--articles", "C04"]));
+    let head = format!("Article: {}\n", article("C04").title);
+    let users = env.mock.user_messages();
+    assert!(!users.is_empty());
+    for u in &users {
+        assert!(u.starts_with(&head), "a request for another article: {u}");
+    }
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert_eq!(terms.len(), 1);
+    assert!(article("C07").full_text().contains("CO2"));
+    assert!(requested_names(&terms[0]).iter().any(|n| n == "CO2"));
+}
+
+/// The first article that lists a name fixes its form for every later
+/// chunk: with the first term list answering "artificial intelligence" and
+/// every later one "A.I.", each translation prompt holding `AI` is told the
+/// first form, in every article that mentions it.
+#[test]
+fn a_name_from_a_term_list_reads_the_same_in_every_later_chunk() {
+    let env = Env::new();
+    env.mock.configure(|c| {
+        c.term_replies = vec![
+            (
+                terms_needle("A01"),
+                "AI => artificial intelligence\n".into(),
+            ),
+            ("Article: ".into(), "AI => A.I.\n".into()),
+        ]
+    });
+    assert_ok(&env.translate(&[]));
+    let terms = env.mock.user_messages_of(RequestKind::Termbase);
+    assert!(terms.iter().any(|u| u.starts_with(&terms_needle("A01"))));
+    // The front matter comes before every article: no term list reaches it.
+    let front = format!("Article: {}\n", parsed().articles[0].title);
+    assert_eq!(
+        parsed().articles[0].kind,
+        gloss::document::ArticleKind::Front
+    );
+    let with_ai: Vec<String> = env
+        .mock
+        .user_messages_of(RequestKind::Translation)
+        .into_iter()
+        .filter(|u| u.contains("AI") && !u.starts_with(&front))
+        .collect();
+    let articles: std::collections::BTreeSet<&str> =
+        with_ai.iter().filter_map(|u| u.lines().next()).collect();
+    assert!(articles.len() >= 4, "AI in only {articles:?}");
+    for u in &with_ai {
+        assert!(u.contains("AI → artificial intelligence"), "{u}");
+        assert!(!u.contains("A.I."), "{u}");
     }
 }
 

@@ -1,12 +1,19 @@
-//! The automatic termbase: one request per article extracts its names with
-//! their English forms (cached per article, from the source text, so an edit
-//! to one article never changes another's request); the lists are merged
-//! with the user's glossary, the first form of a name winning.
+//! The automatic termbase: the names of each article that are mentioned
+//! again later in the issue (found by rules, `candidates`) are sent in one
+//! short request per article for their English forms; an article without
+//! such names sends nothing. Requests are cached per article; the lists are
+//! merged with the user's glossary, the first form of a name winning, and
+//! reach the chunks of that article and later ones (docs/terms.md).
 //!
 //! Only the selected articles are ever sent: a partial run (`--articles C04`)
-//! costs one term request per article it translates. The articles before the
-//! last selected one add their lists when the cache already holds them (free),
-//! so after a full run a partial one gets the same terms and cache keys.
+//! costs at most one term request per article it translates. The articles
+//! before the last selected one add their lists when the cache already holds
+//! them (free), so after a full run a partial one gets the same terms and
+//! cache keys.
+
+mod candidates;
+
+use candidates::Candidate;
 
 use std::sync::Arc;
 
@@ -31,40 +38,60 @@ struct Context<'a> {
     source_language: &'a str,
     target_language: &'a str,
     title: &'a str,
-    text: String,
+    names: &'a [NameLine],
 }
 
-fn messages(p: &Prepared, article: &Article) -> Result<Messages> {
-    let text = article
-        .paragraphs
+/// One line of a term request: a name and where the article uses it.
+#[derive(Serialize)]
+struct NameLine {
+    name: String,
+    context: Option<String>,
+}
+
+fn messages(p: &Prepared, article: &Article, names: &[Candidate]) -> Result<Messages> {
+    let names: Vec<NameLine> = names
         .iter()
-        .map(|x| x.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+        .map(|c| NameLine {
+            name: c.name.clone(),
+            context: c.context.clone(),
+        })
+        .collect();
     p.prompts.render(
         "terms.md",
         Context {
             source_language: &p.languages.source,
             target_language: &p.languages.target,
             title: &article.title,
-            text,
+            names: &names,
         },
     )
 }
 
-/// The articles whose terms the selected ones may use: every article up to
-/// the last selected one (only the selected ones are requested).
-fn articles(p: &Prepared) -> Vec<Article> {
-    let last = p
+/// The articles whose terms the selected ones may use (every article up to
+/// the last selected one; only the selected ones are requested), each with
+/// its candidate names. Candidates are found over the whole issue, since a
+/// name needs a fixed form when any later paragraph mentions it again.
+fn articles(p: &Prepared) -> Vec<(&Article, Vec<Candidate>)> {
+    let all: Vec<&Article> = p
         .issue
         .articles
         .iter()
-        .rposition(|a| p.selected.contains(&a.id))
-        .unwrap_or(0);
-    p.issue.articles[..=last.min(p.issue.articles.len().saturating_sub(1))]
-        .iter()
         .filter(|a| a.kind != ArticleKind::Front)
-        .cloned()
+        .collect();
+    let texts: Vec<Vec<&str>> = all
+        .iter()
+        .map(|a| {
+            std::iter::once(a.title.as_str())
+                .chain(a.paragraphs.iter().map(|x| x.text.as_str()))
+                .collect()
+        })
+        .collect();
+    let known = |name: &str| p.glossary.terms.iter().any(|t| t.source == name);
+    let found = candidates::find(&texts, known);
+    let last = all.iter().rposition(|a| p.selected.contains(&a.id));
+    all.into_iter()
+        .zip(found)
+        .take(last.map_or(0, |l| l + 1))
         .collect()
 }
 
@@ -102,20 +129,32 @@ pub struct TermRequest {
     messages: Messages,
 }
 
-/// The term requests of the selected articles, and the lists of the earlier
-/// unselected ones that the cache already holds (those are never sent).
+impl TermRequest {
+    /// The system and user messages, for counting what the request sends.
+    pub fn texts(&self) -> [&str; 2] {
+        [&self.messages.system, &self.messages.user]
+    }
+}
+
+/// The term requests of the selected articles that have candidate names,
+/// and the lists of the earlier unselected ones that the cache already
+/// holds (those are never sent). An article without candidates has no
+/// request and adds no terms.
 pub fn requests(p: &Prepared) -> Result<(Vec<TermRequest>, Vec<TermList>)> {
     let mut to_send = Vec::new();
     let mut found = Vec::new();
-    for article in articles(p) {
-        let messages = messages(p, &article)?;
+    for (article, names) in articles(p) {
+        if names.is_empty() {
+            continue;
+        }
+        let messages = messages(p, article, &names)?;
         if p.selected.contains(&article.id) {
             to_send.push(TermRequest {
-                article: article.id,
+                article: article.id.clone(),
                 messages,
             });
         } else {
-            found.push((article.id, cached_terms(p, &messages)));
+            found.push((article.id.clone(), cached_terms(p, &messages)));
         }
     }
     Ok((to_send, found))
@@ -172,6 +211,29 @@ pub async fn build(
     Ok((merge(p, found), reports))
 }
 
+/// What the selected articles' term requests send, counted with `count`
+/// (tokens of a text), for `gloss plan`.
+pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<crate::plan::StagePlan> {
+    let mut stage = crate::plan::StagePlan {
+        stage: "termbase".into(),
+        ..Default::default()
+    };
+    for (article, names) in articles(p) {
+        if names.is_empty() || !p.selected.contains(&article.id) {
+            continue;
+        }
+        let messages = messages(p, article, &names)?;
+        stage.requests += 1;
+        // Each chat message costs its text and a few tokens of framing.
+        stage.input_tokens += [&messages.system, &messages.user]
+            .iter()
+            .map(|m| count(m) as u64 + 4)
+            .sum::<u64>();
+        stage.output_tokens += names.len() as u64 * crate::plan::TERM_LINE_OUTPUT_TOKENS;
+    }
+    Ok(stage)
+}
+
 /// An article's term list if the cache holds it, else none.
 fn cached_terms(p: &Prepared, messages: &Messages) -> Vec<Term> {
     lookup("terms", messages, &p.profile, &p.cache, TERMS_MAX_TOKENS)
@@ -182,9 +244,12 @@ fn cached_terms(p: &Prepared, messages: &Messages) -> Vec<Term> {
 /// The termbase from the cache alone; articles not extracted yet add nothing.
 pub fn cached(p: &Prepared) -> Result<Termbase> {
     let mut found = Vec::new();
-    for article in articles(p) {
-        let terms = cached_terms(p, &messages(p, &article)?);
-        found.push((article.id, terms));
+    for (article, names) in articles(p) {
+        if names.is_empty() {
+            continue;
+        }
+        let terms = cached_terms(p, &messages(p, article, &names)?);
+        found.push((article.id.clone(), terms));
     }
     Ok(merge(p, found))
 }
