@@ -97,6 +97,7 @@ pub async fn run(
     let client = Arc::new(LazyClient::new(&profile));
 
     let overall = crate::progress::stage_bar("issues", "requests", 0, base.progress);
+    overall.set_message(format!("0/{} issues done", files.len()));
     let gathering = crate::progress::gather_stage_bars();
     let mut set = tokio::task::JoinSet::new();
     let mut position: HashMap<tokio::task::Id, usize> = HashMap::new();

@@ -12,11 +12,7 @@ static GATHERED: std::sync::Mutex<Option<Vec<ProgressBar>>> = std::sync::Mutex::
 
 /// A bar for `total` `units` (chunks, articles) of `stage`.
 pub fn stage_bar(stage: &str, units: &str, total: u64, visible: bool) -> ProgressBar {
-    if let Some(bars) = GATHERED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_mut()
-    {
+    if let Some(bars) = GATHERED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
         // One issue among several: drawn by the run's overall bar instead.
         let bar = ProgressBar::hidden();
         bar.set_length(total);
@@ -132,8 +128,20 @@ fn line(kind: &str, ansi: &str, message: &str) -> String {
     }
 }
 
+/// Warnings already shown while stage bars are gathered: every issue of a
+/// run of several reads the same config, and says so once.
+static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 /// A warning on stderr (shown even with `-q`).
 pub fn warn(message: &str) {
+    let gathering = GATHERED.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+    if gathering {
+        let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+        if warned.iter().any(|w| w == message) {
+            return;
+        }
+        warned.push(message.to_string());
+    }
     eprintln!("{}", line("warning", "1;33", message));
 }
 

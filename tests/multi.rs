@@ -213,7 +213,12 @@ fn one_bad_issue_does_not_stop_the_others() {
             .as_str()
             .unwrap()
             .to_string();
-        assert!(line.contains(&error), "{line} / {error}");
+        // The reason, without the file name it starts with.
+        let reason = error.strip_prefix(&format!("{bad}: ")).unwrap_or(&error);
+        assert!(
+            line.ends_with(&format!("{bad}: failed: {reason}")),
+            "{line} / {error}"
+        );
     }
     let summary = stderr.lines().last().unwrap();
     assert!(

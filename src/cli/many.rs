@@ -88,11 +88,14 @@ fn exit_status(many: &Many, strict: bool) -> i32 {
 fn report(many: &Many, command: &str, code: i32, json: bool) {
     for i in &many.issues {
         match (&i.status, &i.error) {
-            (IssueStatus::Failed, error) => progress::error(&format!(
-                "{}: failed: {}",
-                i.input,
-                error.as_deref().unwrap_or("unknown error")
-            )),
+            (IssueStatus::Failed, error) => {
+                let error = error.as_deref().unwrap_or("unknown error");
+                // Input errors name the file themselves.
+                let reason = error
+                    .strip_prefix(&format!("{}: ", i.input))
+                    .unwrap_or(error);
+                progress::error(&format!("{}: failed: {reason}", i.input))
+            }
             (IssueStatus::Ok, _) => {
                 let t = &i.totals;
                 if t.failed_segments > 0 || i.flagged > 0 {

@@ -102,9 +102,14 @@ impl<'a> Entry<'a> {
             (IssueStatus::Failed, None) => "failed".to_string(),
         }
     }
+}
 
-    fn title(&self) -> &str {
-        self.issue.headlines.title.as_deref().unwrap_or(self.stem)
+/// `folder — title`, or the folder alone when the issue has no title;
+/// each part escaped by `escape`.
+fn heading(e: &Entry, escape: impl Fn(&str) -> String) -> String {
+    match &e.issue.headlines.title {
+        Some(title) => format!("{} — {}", escape(e.stem), escape(title)),
+        None => escape(e.stem),
     }
 }
 
@@ -126,7 +131,7 @@ fn index_md(entries: &[Entry], with_week: bool) -> String {
     }
     out.push('\n');
     for e in entries {
-        out.push_str(&format!("\n## {} — {}\n\n", text(e.stem), text(e.title())));
+        out.push_str(&format!("\n## {}\n\n", heading(e, text)));
         out.push_str(&format!("- input: {}\n", text(&e.issue.input)));
         if let Some(date) = &e.issue.headlines.date {
             out.push_str(&format!("- date: {}\n", text(date)));
@@ -172,10 +177,9 @@ fn index_html(entries: &[Entry], with_week: bool) -> String {
     let pages = cite_pages(entries);
     for e in entries {
         body.push_str(&format!(
-            "<section id=\"{}\"><h2>{} — {}</h2>\n<p class=\"meta\">{}{} · {}</p>\n",
+            "<section id=\"{}\"><h2>{}</h2>\n<p class=\"meta\">{}{} · {}</p>\n",
             html::escape(e.stem),
-            html::escape(e.stem),
-            html::escape(e.title()),
+            heading(e, html::escape),
             html::escape(&e.issue.input),
             e.issue
                 .headlines
@@ -247,7 +251,7 @@ fn week_md(entries: &[Entry], cross: &CrossBrief) -> String {
     out.push_str(&model_blocks(&cross.markdown, 0));
     out.push_str("\n## Issues\n\n");
     for e in briefed(entries) {
-        out.push_str(&format!("- **{}** — {}\n", text(e.stem), text(e.title())));
+        out.push_str(&format!("- {}\n", heading(e, text)));
     }
     out
 }
@@ -265,10 +269,9 @@ fn week_html(entries: &[Entry], cross: &CrossBrief) -> String {
     body.push_str("<section class=\"articles\"><h2>Issues</h2>\n");
     for e in briefed(entries) {
         body.push_str(&format!(
-            "<p><b><a href=\"index.html#{}\">{}</a></b> — {}</p>\n",
+            "<p><a href=\"index.html#{}\">{}</a></p>\n",
             html::escape(e.stem),
-            html::escape(e.stem),
-            html::escape(e.title())
+            heading(e, html::escape)
         ));
     }
     body.push_str("</section>\n");
