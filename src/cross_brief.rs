@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::brief::{self, BriefInput};
+use crate::brief::{self, Brief, BriefInput};
 use crate::cache::Cache;
 use crate::config::Profile;
 use crate::error::{GlossError, Result};
@@ -42,19 +42,6 @@ pub struct IssueHeadlines {
     /// Per summarized article, the first sentence of its summary, for the
     /// fallback (in the order its brief cites them, then the issue's).
     pub summaries: Vec<(String, String)>,
-}
-
-/// The finished cross-issue brief.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CrossBrief {
-    /// Markdown body with checked citations.
-    pub markdown: String,
-    /// Citations kept, `<stem> <id>`.
-    pub cited: Vec<String>,
-    /// Citations removed because the run has no such issue or article.
-    pub removed_citations: Vec<String>,
-    /// `model`, or why the brief was assembled from the summaries instead.
-    pub origin: String,
 }
 
 /// The run's citable articles: issue folder → its article ids.
@@ -125,20 +112,8 @@ pub fn check_citations(markdown: &str, known: &Known) -> (String, Vec<String>, V
 /// [`brief::problem`]): no Headlines section, a placeholder of `template`
 /// left in, or no real citation.
 pub fn problem(markdown: &str, known: &Known, template: &str) -> Option<String> {
-    if !markdown.contains("## Headlines") {
-        return Some("the answer has no Headlines section".into());
-    }
-    if crate::qa::echo::placeholders(template)
-        .iter()
-        .any(|p| markdown.contains(p.as_str()))
-    {
-        return Some("the answer repeats the template instead of filling it".into());
-    }
     let (_, cited, _) = check_citations(markdown, known);
-    if cited.is_empty() {
-        return Some("the answer cites no article".into());
-    }
-    None
+    brief::shape_problem(markdown, template, !cited.is_empty())
 }
 
 /// A cross-issue brief assembled from the summaries: up to three per issue,
@@ -222,7 +197,7 @@ pub struct Service<'a> {
 pub async fn make(
     s: &Service<'_>,
     issues: &[IssueHeadlines],
-) -> Result<(CrossBrief, Vec<RequestReport>)> {
+) -> Result<(Brief, Vec<RequestReport>)> {
     let known = known(issues);
     let inputs: Vec<BriefInput> = issues
         .iter()
@@ -257,19 +232,16 @@ pub async fn make(
     };
     let (markdown, cited, removed) = check_citations(&markdown, &known);
     Ok((
-        CrossBrief {
+        Brief {
             markdown,
+            // Citations here are `<issue> <id>`.
             cited,
             removed_citations: removed,
+            stages: reports.len(),
             origin,
         },
         reports,
     ))
-}
-
-/// Rough token estimate without a tokenizer: English ~4 chars a token.
-fn estimate_tokens(text: &str) -> usize {
-    text.len().div_ceil(4) + 8
 }
 
 /// Ask for the brief of `level`, in groups that fit the context, then for
@@ -285,15 +257,8 @@ async fn reduce(
         .context_window
         .saturating_sub(s.profile.max_output_tokens as usize + WEEK_PROMPT_TOKENS)
         .max(256);
-    let size = |i: &BriefInput| estimate_tokens(&i.text) + estimate_tokens(&i.title);
     for depth in 1.. {
-        // Past the first level every request merges at least two inputs.
-        let floor = if depth == 1 {
-            0
-        } else {
-            2 * level.iter().map(size).max().unwrap_or(0)
-        };
-        let groups = brief::groups(level, limit.max(floor), size);
+        let groups = brief::level_groups(level, depth, limit);
         let single = groups.len() == 1;
         let mut next = Vec::new();
         for (n, group) in groups.into_iter().enumerate() {

@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::brief::Brief;
 use crate::cache::Cache;
 use crate::config::Config;
-use crate::cross_brief::{self, CrossBrief, IssueHeadlines};
+use crate::cross_brief::{self, IssueHeadlines};
 use crate::document::ArticleKind;
 use crate::error::{GlossError, Result};
 use crate::llm::LazyClient;
@@ -72,7 +73,7 @@ pub struct Many {
     /// Every issue, in the order of the inputs.
     pub issues: Vec<IssueOutcome>,
     /// The cross-issue brief (commands that brief, when an issue has one).
-    pub cross: Option<CrossBrief>,
+    pub cross: Option<Brief>,
     /// The cross-issue brief's requests.
     pub cross_requests: Vec<RequestReport>,
     /// `index.*` and `week.*` in the output folder.

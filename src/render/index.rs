@@ -15,7 +15,7 @@ use regex::Regex;
 
 use super::escape::{model_blocks, model_inline, text};
 use super::{Format, html};
-use crate::cross_brief::CrossBrief;
+use crate::brief::Brief;
 use crate::error::Result;
 use crate::many::{IssueOutcome, IssueStatus};
 
@@ -24,7 +24,7 @@ use crate::many::{IssueOutcome, IssueStatus};
 pub fn write(
     out: &Path,
     issues: &[IssueOutcome],
-    cross: Option<&CrossBrief>,
+    cross: Option<&Brief>,
     formats: &[Format],
 ) -> Result<Vec<PathBuf>> {
     let entries: Vec<Entry> = issues.iter().map(|i| Entry::of(i, out)).collect();
@@ -218,7 +218,7 @@ fn index_html(entries: &[Entry], with_week: bool) -> String {
     page("Issues", &body)
 }
 
-fn index_json(entries: &[Entry], cross: Option<&CrossBrief>) -> String {
+fn index_json(entries: &[Entry], cross: Option<&Brief>) -> String {
     let issues: Vec<serde_json::Value> = entries
         .iter()
         .map(|e| {
@@ -246,7 +246,7 @@ fn briefed<'e, 'a>(entries: &'e [Entry<'a>]) -> impl Iterator<Item = &'e Entry<'
         .filter(|e| e.issue.status == IssueStatus::Ok && !e.issue.headlines.summaries.is_empty())
 }
 
-fn week_md(entries: &[Entry], cross: &CrossBrief) -> String {
+fn week_md(entries: &[Entry], cross: &Brief) -> String {
     let mut out = format!("# Cross-issue brief\n\n{}\n\n", text(&counts(entries)));
     out.push_str(&model_blocks(&cross.markdown, 0));
     out.push_str("\n## Issues\n\n");
@@ -256,7 +256,7 @@ fn week_md(entries: &[Entry], cross: &CrossBrief) -> String {
     out
 }
 
-fn week_html(entries: &[Entry], cross: &CrossBrief) -> String {
+fn week_html(entries: &[Entry], cross: &Brief) -> String {
     let pages = cite_pages(entries);
     let mut body = format!(
         "<p class=\"meta\">{} · <a href=\"index.html\">index</a></p>\n",
