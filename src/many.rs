@@ -1,6 +1,6 @@
 //! Several issues in one run: every issue runs through the ordinary
-//! pipeline (its own output folder, as a single run writes it), all of them
-//! at once and sharing one client, so one concurrency limit (and one rate
+//! pipeline (its own output folder, as a single run writes it), several at
+//! once and all sharing one client, so one concurrency limit (and one rate
 //! limit, one endpoint check) holds over all their requests. Then the
 //! cross-issue brief, and the index of every issue in the output folder.
 //!
@@ -102,13 +102,21 @@ pub async fn run(
     let gathering = crate::progress::gather_stage_bars();
     let mut set = tokio::task::JoinSet::new();
     let mut position: HashMap<tokio::task::Id, usize> = HashMap::new();
+    // Every issue is queued at once, but only so many are loaded and in
+    // progress: enough for their requests to keep every slot busy, few
+    // enough that memory does not grow with the number of issues.
+    let open = Arc::new(tokio::sync::Semaphore::new(issues_at_once(&profile)));
     for (n, file) in files.iter().enumerate() {
         let mut opts = base.clone();
         opts.input = file.clone();
         opts.out_dir = Some(out.clone());
         opts.progress = false;
         opts.shared_client = Some(SharedClient(client.clone()));
-        let handle = set.spawn(async move { pipeline::run(&opts).await });
+        let open = open.clone();
+        let handle = set.spawn(async move {
+            let _turn = open.acquire_owned().await;
+            pipeline::run(&opts).await
+        });
         position.insert(handle.id(), n);
     }
     let mut slots: Vec<Option<IssueOutcome>> = vec![None; files.len()];
@@ -201,6 +209,14 @@ pub async fn run(
         index_files,
         totals,
     })
+}
+
+/// How many issues are in progress at once: one per request slot (each
+/// issue alone may fill them all, but its last requests — summaries, the
+/// brief — are few), and never fewer than two, so one issue's brief overlaps
+/// the next one's translations.
+fn issues_at_once(profile: &crate::config::Profile) -> usize {
+    profile.concurrency.max(2)
 }
 
 /// Add `t` to `sum`: the cost is unknown once a part that sent requests

@@ -407,7 +407,7 @@ fn all_issues_share_one_concurrency_limit() {
     let out = gloss(&ws, "run", &names, &["--jobs", "2"]);
     assert_ok(&out);
     let max = ws.mock.max_in_flight();
-    // Four issues with their own limits of 2 would reach 8.
+    // Issues with their own limits of 2 would reach 4 (two issues at a time).
     assert!(max <= 2, "{max} requests in flight with --jobs 2");
     assert_eq!(max, 2, "the issues did not run concurrently");
     assert!(ws.mock.requests() >= 4 * 3, "{}", ws.mock.requests());
