@@ -40,6 +40,13 @@ pub struct Brief {
 /// headline section, cite at least one real article and fill the template
 /// (`template`: the brief prompt in use; none of its placeholders may stay).
 pub fn problem(markdown: &str, known: &[String], template: &str) -> Option<String> {
+    let (_, cited, _) = check_citations(markdown, known);
+    shape_problem(markdown, template, !cited.is_empty())
+}
+
+/// The checks of [`problem`] for any brief (the single issue's, the
+/// cross-issue one): `cites` says whether it cites a real article.
+pub fn shape_problem(markdown: &str, template: &str, cites: bool) -> Option<String> {
     if !markdown.contains("## Headlines") {
         return Some("the answer has no Headlines section".into());
     }
@@ -49,8 +56,7 @@ pub fn problem(markdown: &str, known: &[String], template: &str) -> Option<Strin
     {
         return Some("the answer repeats the template instead of filling it".into());
     }
-    let (_, cited, _) = check_citations(markdown, known);
-    if cited.is_empty() {
+    if !cites {
         return Some("the answer cites no article".into());
     }
     None
@@ -168,6 +174,25 @@ pub fn messages(
             summaries: inputs,
         },
     )
+}
+
+/// Rough token estimate without building a tokenizer: English ~4 chars a token.
+fn estimate_tokens(text: &str) -> usize {
+    text.len().div_ceil(4) + 8
+}
+
+/// The requests of one level of a reduction: `level`'s inputs in groups that
+/// fit `limit` tokens (by estimate). Past the first level (`depth` > 1)
+/// every group merges at least two inputs, or partial briefs as long as half
+/// the limit would never converge.
+pub fn level_groups(level: Vec<BriefInput>, depth: usize, limit: usize) -> Vec<Vec<BriefInput>> {
+    let size = |i: &BriefInput| estimate_tokens(&i.text) + estimate_tokens(&i.title);
+    let floor = if depth == 1 {
+        0
+    } else {
+        2 * level.iter().map(size).max().unwrap_or(0)
+    };
+    groups(level, limit.max(floor), size)
 }
 
 /// Split `inputs` into groups whose estimated size fits `limit` tokens

@@ -2,6 +2,7 @@
 //! is a thin layer over the library's stages.
 
 mod batch;
+mod many;
 mod runs;
 
 use std::io::{IsTerminal, Write};
@@ -29,6 +30,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// `--strict`: segments were left flagged or untranslated.
     pub const STRICT: i32 = 3;
+    /// Several issues: some failed, the others were written.
+    pub const SOME_FAILED: i32 = 4;
     /// Interrupted by Ctrl-C; finished work is cached.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -39,6 +42,7 @@ Exit status:
   1    error (input, config, endpoint, output), or nothing could be translated
   2    usage error (bad flag, argument or value)
   3    --strict: segments left flagged or untranslated
+  4    several issues: some failed (named in the summary), the others were written
   130  interrupted (Ctrl-C); finished work is cached, rerun to resume
 
 Environment: GLOSS_PROFILE, GLOSS_MODEL, GLOSS_CACHE_DIR, GLOSS_DATA_DIR, NO_COLOR";
@@ -88,6 +92,9 @@ pub enum Command {
     Plan {
         /// The issue's text file, or - for standard input.
         file: PathBuf,
+        /// More issues: files, folders (their .txt/.pdf/.md files) or glob patterns.
+        #[arg(value_name = "FILE")]
+        more: Vec<PathBuf>,
         #[command(flatten)]
         endpoint: EndpointArgs,
         /// Chunk budget in source tokens.
@@ -253,6 +260,10 @@ impl ShapeArgs {
 pub struct TranslateArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+    /// More issues: files, folders (their .txt/.pdf/.md files) or glob patterns. Several issues
+    /// (or one folder or pattern) run together: one folder each, plus index.* and week.* in OUT.
+    #[arg(value_name = "FILE")]
+    pub more: Vec<PathBuf>,
     #[command(flatten)]
     pub requests: RequestArgs,
     /// Output folder; files go to OUT/<input name>/. `-` writes the one chosen --format to stdout.
@@ -393,11 +404,18 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Parse { file, json } => parse(&file, json),
         Command::Plan {
             file,
+            more,
             endpoint,
             budget,
             batch,
             json,
-        } => plan(&file, &endpoint, budget, batch, json),
+        } => {
+            let inputs = crate::inputs::expand(&[vec![file], more].concat())?;
+            match inputs.several {
+                true => many::plan(&inputs.files, &endpoint, budget, batch, json),
+                false => plan(&inputs.files[0], &endpoint, budget, batch, json),
+            }
+        }
         Command::Translate(args) => translate(
             args,
             Stages {
@@ -572,6 +590,22 @@ fn plan(
     batch: bool,
     json: bool,
 ) -> Result<i32> {
+    let plan = make_plan(file, endpoint, budget, batch)?;
+    if json {
+        stdout_line(&serde_json::to_string_pretty(&plan).unwrap_or_default());
+        return Ok(0);
+    }
+    print_plan(&plan, batch);
+    Ok(0)
+}
+
+/// The dry run of one issue.
+fn make_plan(
+    file: &std::path::Path,
+    endpoint: &EndpointArgs,
+    budget: Option<usize>,
+    batch: bool,
+) -> Result<crate::plan::Plan> {
     let mut o = overrides(endpoint);
     o.chunk_tokens = budget;
     if batch {
@@ -594,6 +628,7 @@ fn plan(
         glossary: None,
         termbase: true,
         repair: true,
+        shared_client: None,
     };
     let p = pipeline::prepare(&opts)?;
     // The prompt's own tokens, measured on an empty chunk.
@@ -616,11 +651,17 @@ fn plan(
         .sum();
     let terms = pipeline::terms::plan(&p, |text| counter.count(text))?;
     let articles = pipeline::selected_chunks(&p);
-    let plan = crate::plan::plan(&p.issue.name, &p.profile, articles, overhead, terms);
-    if json {
-        stdout_line(&serde_json::to_string_pretty(&plan).unwrap_or_default());
-        return Ok(0);
-    }
+    Ok(crate::plan::plan(
+        &p.issue.name,
+        &p.profile,
+        articles,
+        overhead,
+        terms,
+    ))
+}
+
+/// A plan as the table `gloss plan` prints.
+fn print_plan(plan: &crate::plan::Plan, batch: bool) {
     stdout_line(&format!(
         "{} · profile {} · model {} · {} ({}) · budget {} tokens/chunk",
         plan.input,
@@ -666,7 +707,6 @@ fn plan(
             None => format!("unknown (no price for {} in the config)", plan.model),
         }
     ));
-    Ok(0)
 }
 
 /// The run options every issue-reading command starts from; each command
@@ -688,6 +728,7 @@ fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
         glossary: source.glossary.clone(),
         termbase: true,
         repair: true,
+        shared_client: None,
     }
 }
 
@@ -750,6 +791,13 @@ fn format_name(format: Format) -> String {
 }
 
 fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Result<i32> {
+    let given: Vec<PathBuf> = std::iter::once(args.source.file.clone())
+        .chain(args.more.iter().cloned())
+        .collect();
+    let inputs = crate::inputs::expand(&given)?;
+    if inputs.several {
+        return many::translate(args, stages, command, &inputs.files);
+    }
     let to_stdout = stdout_format(&args, stages)?;
     if !stages.digest && args.format.iter().any(|f| f.translation_only()) {
         progress::note("translation-md and txt are digest formats; `gloss brief` writes neither");
@@ -963,7 +1011,7 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
 /// Open the HTML digest (else the brief) with the desktop's opener; a note,
 /// not an error, when there is none or no HTML was written.
 fn open_html(files: &[PathBuf]) {
-    let html = ["digest.html", "brief.html"]
+    let html = ["index.html", "digest.html", "brief.html"]
         .iter()
         .find_map(|name| files.iter().find(|f| f.ends_with(name)));
     let Some(html) = html else {

@@ -6,8 +6,19 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// The stage bars made while a run of several issues gathers them (see
+/// [`gather_stage_bars`]); `None` otherwise.
+static GATHERED: std::sync::Mutex<Option<Vec<ProgressBar>>> = std::sync::Mutex::new(None);
+
 /// A bar for `total` `units` (chunks, articles) of `stage`.
 pub fn stage_bar(stage: &str, units: &str, total: u64, visible: bool) -> ProgressBar {
+    if let Some(bars) = GATHERED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        // One issue among several: drawn by the run's overall bar instead.
+        let bar = ProgressBar::hidden();
+        bar.set_length(total);
+        bars.push(bar.clone());
+        return bar;
+    }
     let target = if visible && !Console::get().quiet {
         ProgressDrawTarget::stderr()
     } else {
@@ -23,6 +34,31 @@ pub fn stage_bar(stage: &str, units: &str, total: u64, visible: bool) -> Progres
     );
     bar.set_prefix(stage.to_string());
     bar
+}
+
+/// From now until the guard is dropped, stage bars draw nothing and are
+/// gathered, so that a run of several issues shows one bar for all of them
+/// ([`gathered_progress`]) instead of two per issue.
+pub fn gather_stage_bars() -> GatherGuard {
+    *GATHERED.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+    GatherGuard
+}
+
+/// Ends the gathering of stage bars when dropped.
+pub struct GatherGuard;
+
+impl Drop for GatherGuard {
+    fn drop(&mut self) {
+        *GATHERED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// The units done and the units known so far of every gathered bar.
+pub fn gathered_progress() -> (u64, u64) {
+    let guard = GATHERED.lock().unwrap_or_else(|e| e.into_inner());
+    guard.iter().flatten().fold((0, 0), |(done, all), b| {
+        (done + b.position(), all + b.length().unwrap_or(0))
+    })
 }
 
 /// When to colour the `warning:`/`error:` prefixes on stderr.
@@ -92,8 +128,20 @@ fn line(kind: &str, ansi: &str, message: &str) -> String {
     }
 }
 
+/// Warnings already shown while stage bars are gathered: every issue of a
+/// run of several reads the same config, and says so once.
+static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 /// A warning on stderr (shown even with `-q`).
 pub fn warn(message: &str) {
+    let gathering = GATHERED.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+    if gathering {
+        let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+        if warned.iter().any(|w| w == message) {
+            return;
+        }
+        warned.push(message.to_string());
+    }
     eprintln!("{}", line("warning", "1;33", message));
 }
 

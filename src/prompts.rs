@@ -18,6 +18,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("brief.md", include_str!("../prompts/brief.md")),
     ("terms.md", include_str!("../prompts/terms.md")),
     ("repair.md", include_str!("../prompts/repair.md")),
+    ("week.md", include_str!("../prompts/week.md")),
 ];
 
 /// The rendered messages of one request.

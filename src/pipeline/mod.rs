@@ -45,6 +45,9 @@ pub struct RunOptions {
     pub termbase: bool,
     /// Re-request segments that fail a quality check, once.
     pub repair: bool,
+    /// The client of a run of several issues, shared so that one
+    /// concurrency limit holds over all of them; `None`: the run's own.
+    pub shared_client: Option<crate::many::SharedClient>,
 }
 
 /// The stages a command runs.
@@ -232,7 +235,10 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         crate::progress::warn(w);
     }
     let articles = chunk_selected(&p);
-    let client = std::sync::Arc::new(LazyClient::new(&p.profile));
+    let client = match &opts.shared_client {
+        Some(shared) => shared.0.clone(),
+        None => std::sync::Arc::new(LazyClient::new(&p.profile)),
+    };
     let translator = Translator {
         profile: p.profile.clone(),
         prompts: p.prompts.clone(),

@@ -13,6 +13,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::glossary::Term;
+use crate::script::is_cjk;
 
 /// What a check found wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -165,16 +166,6 @@ pub fn cjk_letter_share(text: &str) -> f64 {
     } else {
         cjk as f64 / all as f64
     }
-}
-
-fn is_cjk(c: char) -> bool {
-    is_hangul(c)
-        || matches!(c as u32,
-            0x3040..=0x30FF        // Hiragana, Katakana
-            | 0x3400..=0x4DBF      // Han extension A
-            | 0x4E00..=0x9FFF      // Han
-            | 0xF900..=0xFAFF      // Han compatibility
-            | 0xFF66..=0xFF9F) // half-width Katakana
 }
 
 fn non_space_chars(text: &str) -> usize {

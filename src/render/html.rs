@@ -315,6 +315,12 @@ fn cited_markdown_to_html(markdown: &str, known: &BTreeSet<&str>, shift: usize) 
     out
 }
 
+/// Model-written Markdown as safe HTML (see [`cited_markdown_to_html`]),
+/// no citation linked; headings moved down `shift` levels.
+pub(super) fn safe_markdown(markdown: &str, shift: usize) -> String {
+    cited_markdown_to_html(markdown, &BTreeSet::new(), shift)
+}
+
 /// Text with each `[ID]` of a known article as a link to `#ID`; everything
 /// else stays text (escaped when rendered).
 fn link_citations<'a>(text: &str, known: &BTreeSet<&str>) -> Vec<pulldown_cmark::Event<'a>> {
@@ -346,7 +352,8 @@ fn link_citations<'a>(text: &str, known: &BTreeSet<&str>) -> Vec<pulldown_cmark:
     events
 }
 
-const BRIEF_STYLE: &str = "*{box-sizing:border-box}
+/// The brief's page style, also the index's and the cross-issue brief's.
+pub(super) const BRIEF_STYLE: &str = "*{box-sizing:border-box}
 body{font-family:system-ui,'Noto Sans KR','Noto Sans CJK KR',sans-serif;max-width:800px;margin:1.5rem auto;padding:0 1rem;line-height:1.4;color:#222;font-size:11pt}
 h1{font-size:1.35rem;margin:.2rem 0}h2{font-size:1.05rem;margin:.9rem 0 .3rem;border-bottom:1px solid #999}
 ul{margin:.2rem 0;padding-left:1.2rem}li{margin:.1rem 0}.meta{color:#666;font-size:.85em}

@@ -5,6 +5,7 @@
 
 pub mod escape;
 mod html;
+pub mod index;
 mod markdown;
 mod translation;
 
