@@ -86,7 +86,9 @@ pub struct ChunkReport {
     pub repair_requests: u32,
     /// Of those, how many pass after the repair.
     pub repaired: u32,
-    /// Of the traffic's tokens, those the repair requests took.
+    /// Of the traffic's requests and tokens, those of repair requests.
+    #[serde(default)]
+    pub repair_sent: u32,
     #[serde(default)]
     pub repair_tokens_in: u64,
     #[serde(default)]
@@ -753,6 +755,7 @@ impl ChunkReport {
         t.usage_reported &= p.usage_reported;
         self.repair_requests += part.repair_requests;
         self.repaired += part.repaired;
+        self.repair_sent += part.repair_sent;
         self.repair_tokens_in += part.repair_tokens_in;
         self.repair_tokens_out += part.repair_tokens_out;
     }
@@ -917,6 +920,7 @@ impl Translator {
             None => {
                 let client = self.client.get()?;
                 report.traffic.requests += 1;
+                report.repair_sent += 1;
                 match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
                     Ok(outcome) => {
                         report.traffic.record(&outcome);
