@@ -354,6 +354,179 @@ pub fn check_citations(markdown: &str, known: &[String]) -> (String, Vec<String>
     (text.into_owned(), cited, removed)
 }
 
+// ---------------------------------------------------------------------------
+// The stage's flow: one request (or a map → reduce), then the checks.
+// ---------------------------------------------------------------------------
+
+/// Tokens of prompt text around the summaries, and room kept for the answer.
+const BRIEF_PROMPT_TOKENS: usize = 600;
+/// Room for the brief.
+const BRIEF_MAX_TOKENS: u32 = 1200;
+
+/// Everything the brief of one issue is made from: plain data.
+#[derive(Debug, Clone)]
+pub struct BriefRequest {
+    /// The issue's name, as the prompt shows it.
+    pub issue: String,
+    pub target_language: String,
+    /// The sections of the selected articles, in issue order.
+    pub sections: Vec<String>,
+    /// Every article id of the issue: what a citation may name.
+    pub known: Vec<String>,
+    /// The summaries, in issue order.
+    pub inputs: Vec<BriefInput>,
+    /// Each summarized article's key points, for the fallback.
+    pub key_points: Vec<(String, Vec<String>)>,
+}
+
+/// The brief and what it cost; `warnings` are for the user.
+pub struct BriefOutcome {
+    pub brief: Brief,
+    pub reports: Vec<crate::stage::RequestReport>,
+    pub warnings: Vec<String>,
+}
+
+/// The services a request uses.
+pub struct Services<'a> {
+    pub prompts: &'a Prompts,
+    pub profile: &'a crate::config::Profile,
+    pub cache: &'a crate::cache::Cache,
+    pub client: &'a crate::llm::LazyClient,
+}
+
+/// Write the brief: map → reduce until one request holds everything, then
+/// check it (a model's unusable brief gives way to one assembled from the
+/// summaries; citations of unknown articles are removed). A fatal endpoint
+/// error is `Err`.
+pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutcome> {
+    let (answer, stages, reports) = reduce(&request, s).await?;
+    let mut warnings = Vec::new();
+    let template = s.prompts.source("brief.md").unwrap_or_default();
+    let problem = match &answer {
+        Err(reason) => Some(reason.clone()),
+        Ok(markdown) => problem(markdown, &request.known, template)
+            .or_else(|| language_problem(markdown, &request.target_language, &request.sections)),
+    };
+    let (markdown, origin) = match problem {
+        None => (answer.unwrap_or_default(), "model".to_string()),
+        Some(reason) => {
+            warnings.push(format!(
+                "the model's brief was not usable ({reason}); assembling it from the summaries"
+            ));
+            (
+                fallback(&request.inputs, &request.key_points, &reason),
+                format!("fallback: {reason}"),
+            )
+        }
+    };
+    // Small models write short rows under the key-figures header.
+    let (markdown, _) = fit_tables(&markdown);
+    let (markdown, cited, removed) = check_citations(&markdown, &request.known);
+    if !removed.is_empty() {
+        warnings.push(format!(
+            "the brief cited articles that do not exist ({}); those citations were removed",
+            removed.join(", ")
+        ));
+    }
+    let brief = Brief {
+        markdown,
+        cited,
+        removed_citations: removed,
+        stages,
+        origin,
+    };
+    Ok(BriefOutcome {
+        brief,
+        reports,
+        warnings,
+    })
+}
+
+/// The brief's text (or why there is none), the requests it took and their
+/// reports: groups of inputs that fit the context are briefed, then the
+/// partial briefs, until one request holds everything.
+async fn reduce(
+    request: &BriefRequest,
+    s: &Services<'_>,
+) -> Result<(
+    std::result::Result<String, String>,
+    usize,
+    Vec<crate::stage::RequestReport>,
+)> {
+    let limit = s
+        .profile
+        .context_window
+        .saturating_sub(s.profile.max_output_tokens as usize + BRIEF_PROMPT_TOKENS)
+        .max(256);
+    let size = |i: &BriefInput| estimate_tokens(&i.text) + estimate_tokens(&i.title);
+    let mut level = request.inputs.clone();
+    let (mut stages, mut depth, mut reports) = (0, 0, Vec::new());
+    loop {
+        depth += 1;
+        // Past the first level every request must merge at least two inputs,
+        // or partial briefs as long as half the limit would never converge.
+        let floor = if depth == 1 {
+            0
+        } else {
+            2 * level.iter().map(size).max().unwrap_or(0)
+        };
+        let groups = groups(level, limit.max(floor), size);
+        let single = groups.len() == 1;
+        let mut next = Vec::new();
+        for (n, group) in groups.into_iter().enumerate() {
+            stages += 1;
+            let item = if single {
+                "brief".to_string()
+            } else {
+                format!("brief part {depth}.{}", n + 1)
+            };
+            let (answer, report) = one_request(request, &group, &item, s).await?;
+            let error = report.error.clone();
+            reports.push(report);
+            let Some(answer) = answer else {
+                let why = format!("the {item} request failed: {}", error.unwrap_or_default());
+                return Ok((Err(why), stages, reports));
+            };
+            next.push(BriefInput {
+                id: format!("part {}", n + 1),
+                title: format!("Partial brief {}", n + 1),
+                section: None,
+                text: answer,
+            });
+        }
+        if single {
+            let text = next.pop().map(|b| b.text).unwrap_or_default();
+            return Ok((Ok(text), stages, reports));
+        }
+        level = next;
+    }
+}
+
+/// One brief request over `group`, from the cache or the endpoint.
+async fn one_request(
+    request: &BriefRequest,
+    group: &[BriefInput],
+    item: &str,
+    s: &Services<'_>,
+) -> Result<(Option<String>, crate::stage::RequestReport)> {
+    let messages = messages(
+        s.prompts,
+        &request.target_language,
+        &request.issue,
+        &request.sections,
+        group,
+    )?;
+    let spec = crate::stage::AnswerSpec {
+        kind: "brief",
+        max_tokens: BRIEF_MAX_TOKENS,
+        line_list: false,
+        sentences: false,
+    };
+    crate::stage::complete_cached(item, spec, &messages, s.profile, s.cache, s.client)
+        .await
+        .map_err(crate::error::GlossError::Llm)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -632,17 +632,7 @@ fn make_plan(
     };
     let p = pipeline::prepare(&opts)?;
     // The prompt's own tokens, measured on an empty chunk.
-    let (request, _) = crate::translate::Translator {
-        profile: p.profile.clone(),
-        prompts: p.prompts.clone(),
-        cache: p.cache.clone(),
-        languages: p.languages.clone(),
-        client: std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile)),
-        glossary: Default::default(),
-        repair: false,
-        article_order: Default::default(),
-    }
-    .request("", &[])?;
+    let (request, _) = pipeline::translator(&p, false, Default::default()).request("", &[])?;
     let counter = crate::tokens::TokenCounter::for_model(&p.profile.model);
     let overhead: u64 = request
         .messages
@@ -695,6 +685,12 @@ fn print_plan(plan: &crate::plan::Plan, batch: bool) {
             s.stage, s.requests, s.input_tokens, s.output_tokens
         ));
     }
+    print_cost_line(plan, batch);
+    print_graph(plan);
+}
+
+/// The plan's total line, with the estimated cost.
+fn print_cost_line(plan: &crate::plan::Plan, batch: bool) {
     stdout_line(&format!(
         "{:<10} {:>8} {:>12} {:>12}   estimated cost: {}",
         "total",
@@ -707,6 +703,18 @@ fn print_plan(plan: &crate::plan::Plan, batch: bool) {
             None => format!("unknown (no price for {} in the config)", plan.model),
         }
     ));
+}
+
+/// The graph one scheduler runs: per stage its nodes, their input tokens and
+/// what each waits for.
+fn print_graph(plan: &crate::plan::Plan) {
+    stdout_line("graph: a node starts as soon as what it needs is done");
+    for g in &plan.graph {
+        stdout_line(&format!(
+            "  {:<10} {:>4} nodes {:>9} input tok  each needs {}",
+            g.stage, g.nodes, g.input_tokens, g.needs
+        ));
+    }
 }
 
 /// The run options every issue-reading command starts from; each command
@@ -827,17 +835,25 @@ fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Resu
     let batch_stats = opts.overrides.batch.stats.clone();
     opts.progress = opts.progress && !progress::Console::get().quiet;
     let runtime = runtime()?;
+    let prepared = pipeline::prepare(&opts)?;
+    // How the input was decoded, settings refused: shown before the run.
+    for w in &prepared.warnings {
+        progress::warn(w);
+    }
     // Ctrl-C drops the run: its tasks are aborted, and every result finished
     // before is already in the cache.
     let result = runtime.block_on(async {
         tokio::select! {
-            result = pipeline::run(&opts) => result,
+            result = pipeline::run(&opts, prepared) => result,
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })?;
     let t = &result.manifest.totals;
     for w in &result.warnings {
         progress::warn(w);
+    }
+    for n in &result.notes {
+        progress::note(n);
     }
     let segments: usize = result
         .digest
@@ -1052,10 +1068,9 @@ fn glossary(args: GlossaryArgs) -> Result<i32> {
     args.requests.apply(&mut opts);
     opts.progress = opts.progress && !progress::Console::get().quiet;
     let p = pipeline::prepare(&opts)?;
-    let client = std::sync::Arc::new(crate::llm::LazyClient::new(&p.profile));
     let (termbase, reports) = runtime()?.block_on(async {
         tokio::select! {
-            r = pipeline::terms::build(&p, &client, opts.progress) => r,
+            r = pipeline::extract_terms(&p, opts.progress) => r,
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })?;

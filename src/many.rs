@@ -115,7 +115,11 @@ pub async fn run(
         let open = open.clone();
         let handle = set.spawn(async move {
             let _turn = open.acquire_owned().await;
-            pipeline::run(&opts).await
+            let prepared = pipeline::prepare(&opts)?;
+            for w in &prepared.warnings {
+                crate::progress::warn(w);
+            }
+            pipeline::run(&opts, prepared).await
         });
         position.insert(handle.id(), n);
     }

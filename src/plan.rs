@@ -41,6 +41,30 @@ pub struct ChunkPlan {
     pub tokens: usize,
 }
 
+/// One stage of the run's graph: its nodes (requests), their estimated
+/// input tokens, and what each of its nodes waits for.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphStage {
+    pub stage: &'static str,
+    pub nodes: u64,
+    pub input_tokens: u64,
+    pub needs: &'static str,
+}
+
+/// The graph's stages from the stages' plans (in the graph's stage order).
+fn graph(stages: &[StagePlan]) -> Vec<GraphStage> {
+    stages
+        .iter()
+        .zip(crate::pipeline::Stage::ALL)
+        .map(|(s, stage)| GraphStage {
+            stage: stage.name(),
+            nodes: s.requests,
+            input_tokens: s.input_tokens,
+            needs: stage.needs(),
+        })
+        .collect()
+}
+
 /// The whole dry run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -52,6 +76,8 @@ pub struct Plan {
     pub chunk_budget: usize,
     pub articles: Vec<ArticlePlan>,
     pub stages: Vec<StagePlan>,
+    /// The graph one scheduler runs: per stage its nodes and what they need.
+    pub graph: Vec<GraphStage>,
     pub input_tokens: u64,
     pub output_tokens: u64,
     /// `None` when the model's price is not configured.
@@ -113,6 +139,7 @@ pub fn plan<'a>(
         output_tokens: BRIEF_OUTPUT_TOKENS,
     };
     let stages = vec![terms, translate, summarize, brief];
+    let graph = graph(&stages);
     let input_tokens = stages.iter().map(|s| s.input_tokens).sum();
     let output_tokens = stages.iter().map(|s| s.output_tokens).sum();
     Plan {
@@ -124,6 +151,7 @@ pub fn plan<'a>(
         chunk_budget: profile.chunk_tokens,
         articles: article_plans,
         stages,
+        graph,
         input_tokens,
         output_tokens,
         estimated_cost_usd: profile.cost(input_tokens, output_tokens),

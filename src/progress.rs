@@ -1,5 +1,5 @@
-//! What gloss says on stderr: progress bars, one per stage (hidden when
-//! stderr is not a terminal), and the `warning:`/`error:`/`note:` lines, which
+//! What gloss says on stderr: one progress line over a run's graph (hidden
+//! when stderr is not a terminal), and the `warning:`/`error:`/`note:` lines, which
 //! follow `-q`, `-v` and `--color`.
 
 use std::io::IsTerminal;
@@ -10,10 +10,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// [`gather_stage_bars`]); `None` otherwise.
 static GATHERED: std::sync::Mutex<Option<Vec<ProgressBar>>> = std::sync::Mutex::new(None);
 
-/// A bar for `total` `units` (chunks, articles) of `stage`.
+/// A bar for `total` `units` of `stage` (the overall bar of a run of
+/// several issues; gathered, and so not drawn, while issues gather theirs).
 pub fn stage_bar(stage: &str, units: &str, total: u64, visible: bool) -> ProgressBar {
     if let Some(bars) = GATHERED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-        // One issue among several: drawn by the run's overall bar instead.
         let bar = ProgressBar::hidden();
         bar.set_length(total);
         bars.push(bar.clone());
@@ -34,6 +34,87 @@ pub fn stage_bar(stage: &str, units: &str, total: u64, visible: bool) -> Progres
     );
     bar.set_prefix(stage.to_string());
     bar
+}
+
+/// One progress line over a run's whole graph: nodes done of all, per-stage
+/// counts, tokens so far and the ETA (hidden when stderr is not a terminal,
+/// or with `-q`).
+pub struct GraphBar {
+    bar: ProgressBar,
+    state: std::sync::Mutex<BarState>,
+}
+
+struct BarState {
+    /// Per stage: name, done, total.
+    stages: Vec<(&'static str, u64, u64)>,
+    tokens_in: u64,
+    tokens_out: u64,
+}
+
+impl GraphBar {
+    /// A bar over `stages` (name and node count each).
+    pub fn new(stages: &[(&'static str, u64)], visible: bool) -> Self {
+        let total = stages.iter().map(|(_, n)| n).sum();
+        let gathering = GATHERED.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+        // One issue among several: drawn by the run's overall bar instead.
+        let target = if visible && !Console::get().quiet && !gathering {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(total), target);
+        if let Some(bars) = GATHERED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            bars.push(bar.clone());
+        }
+        bar.set_style(
+            ProgressStyle::with_template("[{bar:24}] {pos}/{len} · {msg} · ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        let state = BarState {
+            stages: stages.iter().map(|&(s, n)| (s, 0, n)).collect(),
+            tokens_in: 0,
+            tokens_out: 0,
+        };
+        bar.set_message(state.message());
+        GraphBar {
+            bar,
+            state: std::sync::Mutex::new(state),
+        }
+    }
+
+    /// One node of `stage` is done, having cost these tokens.
+    pub fn done(&self, stage: &str, tokens_in: u64, tokens_out: u64) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = s.stages.iter_mut().find(|(name, ..)| *name == stage) {
+            entry.1 += 1;
+        }
+        s.tokens_in += tokens_in;
+        s.tokens_out += tokens_out;
+        self.bar.set_message(s.message());
+        self.bar.inc(1);
+    }
+
+    /// Clear the line.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl BarState {
+    /// `terms 3/14 · translate 20/60 · … · 12034 tokens in / 9120 out`.
+    fn message(&self) -> String {
+        let mut parts: Vec<String> = self
+            .stages
+            .iter()
+            .map(|(name, done, total)| format!("{name} {done}/{total}"))
+            .collect();
+        parts.push(format!(
+            "{} tokens in / {} out",
+            self.tokens_in, self.tokens_out
+        ));
+        parts.join(" · ")
+    }
 }
 
 /// From now until the guard is dropped, stage bars draw nothing and are

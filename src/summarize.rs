@@ -103,6 +103,74 @@ fn without_repeats(text: &str) -> String {
     seen.concat().trim().to_string()
 }
 
+// ---------------------------------------------------------------------------
+// The stage's flow: one request per article.
+// ---------------------------------------------------------------------------
+
+/// Room for a summary answer (2–3 sentences and 3 points).
+const SUMMARY_MAX_TOKENS: u32 = 400;
+
+/// One article's summary request, built from its translation: plain data.
+#[derive(Debug, Clone)]
+pub struct SummaryRequest {
+    /// The article's id.
+    pub id: String,
+    messages: Messages,
+    /// The summary prompt in use: an answer that only repeats it is none.
+    template: String,
+}
+
+impl SummaryRequest {
+    /// The request for `article` from its translated `title` and
+    /// `paragraphs`; `None` when nothing of it was translated (there is
+    /// nothing to summarize).
+    pub fn new(
+        prompts: &Prompts,
+        target_language: &str,
+        article: &Article,
+        title: Option<&str>,
+        paragraphs: &[&str],
+    ) -> Result<Option<Self>> {
+        if title.is_none() && paragraphs.is_empty() {
+            return Ok(None);
+        }
+        let title = title.unwrap_or(&article.title);
+        Ok(Some(SummaryRequest {
+            id: article.id.clone(),
+            messages: messages(prompts, target_language, article, title, paragraphs)?,
+            template: prompts
+                .source("summarize.md")
+                .unwrap_or_default()
+                .to_string(),
+        }))
+    }
+}
+
+/// Summarize one article from the cache or the endpoint: its summary (none
+/// when the request failed or the answer only repeated the template) and
+/// the request's report. A fatal endpoint error is `Err`.
+pub async fn summarize(
+    request: SummaryRequest,
+    profile: &crate::config::Profile,
+    cache: &crate::cache::Cache,
+    client: &crate::llm::LazyClient,
+) -> std::result::Result<(Option<Summary>, crate::stage::RequestReport), crate::llm::LlmError> {
+    let spec = crate::stage::AnswerSpec {
+        kind: "summary",
+        max_tokens: SUMMARY_MAX_TOKENS,
+        line_list: false,
+        sentences: true,
+    };
+    let item = format!("summary {}", request.id);
+    let (answer, report) =
+        crate::stage::complete_cached(&item, spec, &request.messages, profile, cache, client)
+            .await?;
+    let summary = answer
+        .map(|a| parse(&request.id, &a, &request.template))
+        .filter(|s| !s.text.is_empty() || !s.key_points.is_empty());
+    Ok((summary, report))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

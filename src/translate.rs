@@ -87,6 +87,13 @@ pub struct ChunkReport {
     pub repair_requests: u32,
     /// Of those, how many pass after the repair.
     pub repaired: u32,
+    /// Of the traffic's requests and tokens, those of repair requests.
+    #[serde(default)]
+    pub repair_sent: u32,
+    #[serde(default)]
+    pub repair_tokens_in: u64,
+    #[serde(default)]
+    pub repair_tokens_out: u64,
     /// Segments still flagged, by check.
     pub flagged: std::collections::BTreeMap<String, u32>,
 }
@@ -509,16 +516,18 @@ impl Translator {
             let outcome = self
                 .translate_part(title, segments, &mut report, true)
                 .await?;
+            let mut texts = Vec::new();
             for (i, text) in outcome.into_iter().enumerate() {
                 match text {
-                    Ok(text) => {
-                        done[i] = Some(
-                            self.checked(title, &segments[i], text, &echo, &mut report)
-                                .await?,
-                        );
-                    }
+                    Ok(text) => texts.push((i, text)),
                     Err(e) => failures.push(e),
                 }
+            }
+            for (i, t) in self
+                .check_all(title, segments, texts, &echo, &mut report)
+                .await?
+            {
+                done[i] = Some(t);
             }
         } else {
             // A partial result from an earlier run: only its failed segments
@@ -539,6 +548,19 @@ impl Translator {
                 }
             }
         }
+        Ok(self.settle(done, failures, (&key, &partial_key), report))
+    }
+
+    /// Cache and report a chunk's result: complete (cached under `keys.0`),
+    /// partial (the good segments cached apart under `keys.1`) or failed.
+    fn settle(
+        &self,
+        done: Partial,
+        failures: Vec<String>,
+        keys: (&CacheKey, &CacheKey),
+        mut report: ChunkReport,
+    ) -> (Option<Vec<Translated>>, ChunkReport) {
+        let (key, partial_key) = keys;
         let usage = Usage {
             prompt_tokens: report.traffic.tokens_in,
             completion_tokens: report.traffic.tokens_out,
@@ -547,28 +569,25 @@ impl Translator {
         if done.iter().all(Option::is_some) {
             let value: Vec<Translated> = done.into_iter().flatten().collect();
             count_flags(&mut report, &value);
-            if let Err(e) = self
-                .cache
-                .put(&key, "translate", model, Some(usage), &value)
-            {
+            if let Err(e) = self.cache.put(key, "translate", model, Some(usage), &value) {
                 report.error = Some(format!("not cached: {e}"));
             }
             report.status = "ok".into();
-            return Ok((Some(value), report));
+            return (Some(value), report);
         }
         let kept: Vec<Translated> = done.iter().flatten().cloned().collect();
         count_flags(&mut report, &kept);
         report.error = Some(failures.join("; "));
         if kept.is_empty() {
             report.status = "failed".into();
-            return Ok((None, report));
+            return (None, report);
         }
         // Cached apart from complete results: `translate` entries stay whole.
         let _ = self
             .cache
-            .put(&partial_key, "translate-partial", model, Some(usage), &done);
+            .put(partial_key, "translate-partial", model, Some(usage), &done);
         report.status = "partial".into();
-        Ok((Some(kept), report))
+        (Some(kept), report)
     }
 
     /// Translate `segments`; on a bad reply, ask once more (when `reask`),
@@ -755,6 +774,54 @@ fn relabel(value: Vec<Translated>, segments: &[Segment]) -> Vec<Translated> {
         .collect()
 }
 
+impl ChunkReport {
+    /// Add the traffic and repair counts of `part` (one segment's checks).
+    fn add_repairs(&mut self, part: &ChunkReport) {
+        let (t, p) = (&mut self.traffic, &part.traffic);
+        t.requests += p.requests;
+        t.attempts += p.attempts;
+        t.tokens_in += p.tokens_in;
+        t.tokens_out += p.tokens_out;
+        t.latency_ms += p.latency_ms;
+        t.usage_reported &= p.usage_reported;
+        self.repair_requests += part.repair_requests;
+        self.repaired += part.repaired;
+        self.repair_sent += part.repair_sent;
+        self.repair_tokens_in += part.repair_tokens_in;
+        self.repair_tokens_out += part.repair_tokens_out;
+    }
+}
+
+/// Run `futures` side by side; their results in order, or the first error
+/// (the others are dropped then, so nothing more is sent).
+async fn try_join_all<T, F>(mut futures: Vec<F>) -> Result<Vec<T>, LlmError>
+where
+    F: std::future::Future<Output = Result<T, LlmError>> + Unpin,
+{
+    use std::task::Poll;
+    let mut out: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futures.iter_mut().zip(out.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            match std::pin::Pin::new(f).poll(cx) {
+                Poll::Ready(Ok(v)) => *slot = Some(v),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => pending = true,
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(Ok(()))
+        }
+    })
+    .await?;
+    Ok(out.into_iter().flatten().collect())
+}
+
 fn count_flags(report: &mut ChunkReport, value: &[Translated]) {
     for f in value.iter().flat_map(|t| &t.flags) {
         *report.flagged.entry(f.kind.name().to_string()).or_default() += 1;
@@ -762,6 +829,42 @@ fn count_flags(report: &mut ChunkReport, value: &[Translated]) {
 }
 
 impl Translator {
+    /// Check the translations `texts` (segment index, text) of `segments`,
+    /// their repairs sent side by side: a chunk's repairs do not wait for
+    /// each other. A fatal error returns at once, sending nothing more.
+    async fn check_all(
+        &self,
+        title: &str,
+        segments: &[Segment],
+        texts: Vec<(usize, String)>,
+        echo: &PromptText,
+        report: &mut ChunkReport,
+    ) -> Result<Vec<(usize, Translated)>, LlmError> {
+        let fresh = || ChunkReport {
+            traffic: crate::stage::Traffic {
+                usage_reported: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut parts: Vec<ChunkReport> = texts.iter().map(|_| fresh()).collect();
+        let checks: Vec<_> = texts
+            .into_iter()
+            .zip(parts.iter_mut())
+            .map(|((i, text), part)| {
+                Box::pin(async move {
+                    let t = self.checked(title, &segments[i], text, echo, part).await?;
+                    Ok::<_, LlmError>((i, t))
+                })
+            })
+            .collect();
+        let checked = try_join_all(checks).await;
+        for part in &parts {
+            report.add_repairs(part);
+        }
+        checked
+    }
+
     /// Check one segment's translation; when it fails and repairs are on,
     /// ask once more naming the problems. The repair is kept only when it
     /// passes every check or is better than the first answer; otherwise the
@@ -848,9 +951,14 @@ impl Translator {
             None => {
                 let client = self.client.get()?;
                 report.traffic.requests += 1;
+                report.repair_sent += 1;
                 match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
                     Ok(outcome) => {
                         report.traffic.record(&outcome);
+                        if let Some(u) = outcome.completion.usage {
+                            report.repair_tokens_in += u.prompt_tokens;
+                            report.repair_tokens_out += u.completion_tokens;
+                        }
                         if !outcome.completion.finish.is_complete() {
                             return Ok(None);
                         }

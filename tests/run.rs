@@ -987,7 +987,7 @@ fn brief_and_summaries_are_escaped_in_all_formats() {
 /// Partial briefs as large as the limit must still converge: each level of
 /// the reduction has to merge at least two inputs per request. Today a level
 /// whose inputs are each over half the limit yields as many parts as it had
-/// inputs, and the loop in src/pipeline/briefing.rs never ends (from the
+/// inputs, and the loop in src/brief.rs (`reduce`) never ends (from the
 /// third level on every request is a cache hit, so it spins without sending).
 #[test]
 fn brief_reduction_terminates_when_parts_are_large() {

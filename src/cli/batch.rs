@@ -244,7 +244,7 @@ fn export(source: &SourceArgs, shape: &ShapeArgs, output: PathBuf) -> Result<i32
     let stats = opts.overrides.batch.stats.clone();
     let finished = runtime()?.block_on(async {
         tokio::select! {
-            r = pipeline::run(&opts) => r.map(|_| true),
+            r = async { pipeline::run(&opts, pipeline::prepare(&opts)?).await } => r.map(|_| true),
             _ = stats.export_done.notified() => Ok(false),
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }

@@ -1,8 +1,10 @@
 //! The order of a run's requests: each node waits for the nodes it needs,
-//! and of the nodes that are ready the heaviest goes first, so the long
-//! requests start early and the endpoint is never idle while work is ready.
-//! The graph only orders; the caller sends (within its concurrency) and
-//! reports each node as done.
+//! and of the nodes that are ready the one with the longest path to the end
+//! of the run goes first (its own weight plus the heaviest chain of nodes
+//! that wait for it), so the long chains (a term list, then chunks, then a
+//! summary, then the brief) start early and the endpoint is never idle at the
+//! end while work was ready. The graph only orders; the caller sends (within
+//! its concurrency) and reports each node as done.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -10,25 +12,23 @@ use std::collections::BinaryHeap;
 /// A node's index in the graph, in the order the nodes were added.
 pub type NodeId = usize;
 
-/// Requests with their dependencies, dispatched heaviest-ready-first.
+/// Requests with their dependencies, dispatched longest-path-first.
 #[derive(Debug, Default)]
 pub struct Graph {
     weights: Vec<u64>,
+    /// Each node's weight plus the heaviest chain of its dependents; set
+    /// when the first node is taken (every node is added by then).
+    ranks: Vec<u64>,
     /// For each node, the nodes that wait for it.
     dependents: Vec<Vec<NodeId>>,
     /// For each node, how many of the nodes it needs are not done yet.
     waiting_for: Vec<usize>,
-    /// Ready nodes by weight, then by insertion order (earlier first).
+    /// Ready nodes by rank, then by insertion order (earlier first).
     ready: BinaryHeap<(u64, Reverse<NodeId>)>,
     done: usize,
 }
 
 impl Graph {
-    /// An empty graph.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Add a node that may start once every node in `needs` is done. `needs`
     /// must name nodes added before, so the graph has no cycle by construction.
     pub fn add(&mut self, weight: u64, needs: &[NodeId]) -> NodeId {
@@ -44,19 +44,43 @@ impl Graph {
             }
         }
         self.waiting_for.push(waiting);
-        if waiting == 0 {
-            self.ready.push((weight, Reverse(id)));
-        }
+        debug_assert!(self.ranks.is_empty(), "a node added after the run started");
         id
     }
 
-    /// The heaviest node whose needs are all done, taken off the ready set.
+    /// Rank every node (dependents come after what they need, so one pass
+    /// from the end) and make the nodes that need nothing ready.
+    fn rank(&mut self) {
+        let n = self.weights.len();
+        self.ranks = self.weights.clone();
+        for id in (0..n).rev() {
+            let longest = self.dependents[id]
+                .iter()
+                .map(|&d| self.ranks[d])
+                .max()
+                .unwrap_or(0);
+            self.ranks[id] += longest;
+        }
+        for id in 0..n {
+            if self.waiting_for[id] == 0 {
+                self.ready.push((self.ranks[id], Reverse(id)));
+            }
+        }
+    }
+
+    /// The ready node with the longest path to the end, taken off the ready set.
     pub fn next_ready(&mut self) -> Option<NodeId> {
+        if self.ranks.len() != self.weights.len() {
+            self.rank();
+        }
         self.ready.pop().map(|(_, Reverse(id))| id)
     }
 
     /// Whether a node is ready to start.
     pub fn has_ready(&self) -> bool {
+        if self.ranks.len() != self.weights.len() {
+            return self.waiting_for.contains(&0);
+        }
         !self.ready.is_empty()
     }
 
@@ -67,7 +91,7 @@ impl Graph {
             let d = self.dependents[id][i];
             self.waiting_for[d] -= 1;
             if self.waiting_for[d] == 0 {
-                self.ready.push((self.weights[d], Reverse(d)));
+                self.ready.push((self.ranks[d], Reverse(d)));
             }
         }
     }
@@ -115,7 +139,7 @@ mod tests {
 
     #[test]
     fn ready_nodes_go_heaviest_first_ties_in_insertion_order() {
-        let mut g = Graph::new();
+        let mut g = Graph::default();
         let light = g.add(1, &[]);
         let heavy = g.add(9, &[]);
         let tie = g.add(1, &[]);
@@ -123,8 +147,20 @@ mod tests {
     }
 
     #[test]
+    fn a_light_node_that_long_work_waits_for_goes_first() {
+        let mut g = Graph::default();
+        let heavy = g.add(50, &[]);
+        let terms = g.add(5, &[]);
+        let chunk = g.add(100, &[terms]);
+        assert_eq!(
+            drain(&mut g, 1, &[vec![], vec![], vec![terms]]),
+            [terms, chunk, heavy]
+        );
+    }
+
+    #[test]
     fn a_node_waits_for_every_node_it_needs() {
-        let mut g = Graph::new();
+        let mut g = Graph::default();
         let a = g.add(1, &[]);
         let b = g.add(1, &[]);
         let c = g.add(100, &[a, b]);
@@ -146,7 +182,7 @@ mod tests {
             shape in proptest::collection::vec((0u64..50, proptest::collection::vec(0usize..64, 0..4)), 1..40),
             slots in 1usize..6,
         ) {
-            let mut g = Graph::new();
+            let mut g = Graph::default();
             let mut needs_of = Vec::new();
             for (i, (w, needs)) in shape.iter().enumerate() {
                 let needs: Vec<NodeId> = needs.iter().filter(|&&n| n < i).copied().collect();

@@ -1,18 +1,22 @@
-//! Orchestration of a run: load → parse → chunk → translate → render, with
-//! the cache checked first so a fully cached rerun builds no client and no
-//! tokenizer, progress on stderr, and Ctrl-C stopping cleanly.
+//! The wiring of a run: load → parse → chunk, then every request (term
+//! lists, chunks, summaries, the brief) as one graph ([`schedule`]), then
+//! render and the manifest. The cache is checked first, so a fully cached
+//! rerun builds no client and no tokenizer; Ctrl-C drops the run cleanly.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
-
-mod briefing;
-mod flow;
 mod graph;
+pub mod manifest;
+pub mod qa;
+pub mod schedule;
 pub mod sections;
 pub mod terms;
+
+pub use manifest::{Manifest, Totals};
+pub use qa::{QaArticle, QaReport, qa_report};
+pub use schedule::{IssueOutcome, Stage, Wanted};
 
 use crate::cache::{Cache, Mode};
 use crate::chunk::Chunk;
@@ -22,7 +26,7 @@ use crate::error::{GlossError, Result};
 use crate::llm::LazyClient;
 use crate::prompts::Prompts;
 use crate::render::{Digest, Format};
-use crate::translate::{ChunkReport, Languages, Translator};
+use crate::translate::{Languages, Translator};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -71,10 +75,13 @@ pub struct Prepared {
     pub warnings: Vec<String>,
     /// The user's glossary (empty without `--glossary`).
     pub glossary: crate::glossary::Glossary,
+    /// When preparing began: a run's wall time counts from here.
+    pub started: Instant,
 }
 
 /// Load config, input and prompts; select articles.
 pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
+    let started = Instant::now();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = Config::load_with(&cwd, opts.overrides.trust_workspace)?;
     let (profile, warning) = config.profile(&opts.overrides)?;
@@ -105,6 +112,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         // How the input was decoded (bytes replaced) comes first.
         warnings: src.warnings.iter().cloned().chain(warning).collect(),
         glossary,
+        started,
     })
 }
 
@@ -128,76 +136,17 @@ pub fn select(issue: &Issue, wanted: Option<&[String]>) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The manifest of a run: per chunk what happened, and totals.
-#[derive(Debug, Serialize)]
-pub struct Manifest {
-    pub gloss_version: &'static str,
-    /// Summary and brief requests.
-    pub requests: Vec<crate::stage::RequestReport>,
-    pub input: String,
-    pub profile: String,
-    pub model: String,
-    pub endpoint: String,
-    pub chunk_budget: usize,
-    pub chunks: Vec<ChunkReport>,
-    /// Where the termbase's extractions disagreed on a name, and what was kept.
-    pub term_conflicts: Vec<String>,
-    /// Per glossary term, the segments whose translation did not follow it.
-    pub glossary_misses: std::collections::BTreeMap<String, Vec<String>>,
-    pub totals: Totals,
-}
-
-/// Totals of a run, also printed as the final line.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Totals {
-    pub chunks: usize,
-    pub requests: u64,
-    pub cache_hits: u64,
-    pub attempts: u64,
-    pub tokens_in: u64,
-    pub tokens_out: u64,
-    /// True when every sent request's usage came from the server.
-    pub usage_from_server: bool,
-    pub estimated_cost_usd: Option<f64>,
-    pub failed_segments: usize,
-    /// Segments still flagged by a quality check, by check.
-    pub flagged_segments: std::collections::BTreeMap<String, usize>,
-    /// Segments re-requested after a failed check, and how many then passed.
-    pub repair_requests: u64,
-    pub repaired: u64,
-    pub wall_ms: u64,
-    /// Requests answered by each endpoint (redacted base URL).
-    pub requests_by_endpoint: std::collections::BTreeMap<String, u64>,
-}
-
-impl Totals {
-    /// Count one chunk's or one request's traffic.
-    fn add(&mut self, t: &crate::stage::Traffic) {
-        self.requests += t.requests as u64;
-        self.cache_hits += t.cache_hit as u64;
-        self.attempts += t.attempts as u64;
-        self.tokens_in += t.tokens_in;
-        self.tokens_out += t.tokens_out;
-        if t.requests > 0 && !t.usage_reported {
-            self.usage_from_server = false;
-        }
-        for (endpoint, n) in &t.endpoints {
-            *self
-                .requests_by_endpoint
-                .entry(endpoint.clone())
-                .or_default() += *n as u64;
-        }
-    }
-}
-
 /// What a translate run produced.
 pub struct TranslateResult {
     pub digest: Digest,
     pub manifest: Manifest,
     pub out_dir: PathBuf,
     pub files: Vec<PathBuf>,
-    /// Problems worth one line on stderr (a cache that cannot be written).
+    /// Problems worth one line on stderr (a brief assembled from the
+    /// summaries, a cache that cannot be written).
     pub warnings: Vec<String>,
+    /// Facts worth a note on stderr (termbase conflicts).
+    pub notes: Vec<String>,
 }
 
 /// Each article id's position in the issue.
@@ -226,55 +175,114 @@ pub fn selected_chunks(p: &Prepared) -> impl Iterator<Item = (&Article, Vec<Chun
     crate::chunk::Chunker::new(&p.cache, &p.profile).chunk_all(selected.collect())
 }
 
-/// Translate the selected articles (then summarize and brief, if asked) and
-/// write the outputs and the manifest.
-pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
-    let started = Instant::now();
-    let p = prepare(opts)?;
-    for w in &p.warnings {
-        crate::progress::warn(w);
-    }
-    let articles = chunk_selected(&p);
-    let client = match &opts.shared_client {
-        Some(shared) => shared.0.clone(),
-        None => std::sync::Arc::new(LazyClient::new(&p.profile)),
-    };
-    let translator = Translator {
+/// The translator of a run (the translate stage's services and settings):
+/// built here only, for every command that translates or counts prompts.
+pub fn translator(p: &Prepared, repair: bool, glossary: crate::glossary::Glossary) -> Translator {
+    Translator {
         profile: p.profile.clone(),
         prompts: p.prompts.clone(),
         cache: p.cache.clone(),
         languages: p.languages.clone(),
-        client: client.clone(),
-        glossary: p.glossary.clone(),
-        repair: opts.repair && p.profile.repair,
+        client: std::sync::Arc::new(LazyClient::new(&p.profile)),
+        glossary,
+        repair: repair && p.profile.repair,
         article_order: article_order(&p.issue),
-    };
-    let with_terms = opts.termbase && p.profile.termbase;
-    let flow::TermsAndTranslations {
-        termbase,
-        term_reports: mut requests,
-        chunk_reports: reports,
-        translations,
-    } = flow::terms_and_translations(&p, &articles, translator, with_terms, opts.progress).await?;
-    for c in &termbase.conflicts {
-        crate::progress::note(&format!("termbase: {c}"));
     }
+}
 
+/// Run one issue's graph of `wanted` stages over `articles`.
+pub async fn run_issue(
+    p: &Prepared,
+    articles: &[(Article, Vec<Chunk>)],
+    translator: Translator,
+    wanted: Wanted,
+    progress: bool,
+) -> Result<IssueOutcome> {
+    let mut graph = schedule::RunGraph::default();
+    let mut issue = schedule::IssueRun::new(p, articles, translator);
+    schedule::build(&mut graph, 0, &mut issue, articles, wanted)?;
+    let outcomes =
+        schedule::execute(graph, vec![issue], p.profile.concurrency, progress, wanted).await?;
+    Ok(outcomes.into_iter().next().unwrap_or_default())
+}
+
+/// Extract (or read from the cache) the selected articles' term lists and
+/// merge them with the user's glossary (`gloss glossary`).
+pub async fn extract_terms(
+    p: &Prepared,
+    progress: bool,
+) -> Result<(terms::Termbase, Vec<crate::stage::RequestReport>)> {
+    let wanted = Wanted {
+        terms: true,
+        translate: false,
+        brief: false,
+    };
+    let translator = translator(p, false, p.glossary.clone());
+    let out = run_issue(p, &[], translator, wanted, progress).await?;
+    let termbase = out.termbase.unwrap_or_else(|| terms::merge(p, Vec::new()));
+    Ok((termbase, out.term_reports))
+}
+
+/// Translate the selected articles of `p` (from [`prepare`], whose warnings
+/// the caller shows first, so they are seen even when the run fails), then
+/// summarize and brief, if asked, and write the outputs and the manifest.
+pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
+    let articles = chunk_selected(&p);
+    let wanted = Wanted {
+        terms: opts.termbase && p.profile.termbase,
+        translate: true,
+        brief: opts.stages.brief,
+    };
+    let mut translator = translator(&p, opts.repair, p.glossary.clone());
+    // Several issues in one run share one client: one concurrency limit.
+    if let Some(shared) = &opts.shared_client {
+        translator.client = shared.0.clone();
+    }
+    let mut outcome = run_issue(&p, &articles, translator, wanted, opts.progress).await?;
+    let digest = digest(&p, &mut outcome);
+    let out_dir = out_dir(opts, &p)?;
+    let mut files = write_outputs(opts, &digest, &out_dir)?;
+    let notes: Vec<String> = outcome
+        .termbase
+        .iter()
+        .flat_map(|t| &t.conflicts)
+        .map(|c| format!("termbase: {c}"))
+        .collect();
+    // The stages' warnings, then a cache that cannot be written.
+    let warnings: Vec<String> = std::mem::take(&mut outcome.warnings)
+        .into_iter()
+        .chain(p.cache.write_failure().map(str::to_string))
+        .collect();
+    let manifest = manifest::build(&p, &digest, outcome);
+    files.push(manifest::write(&manifest, &out_dir)?);
+    Ok(TranslateResult {
+        digest,
+        manifest,
+        out_dir,
+        files,
+        warnings,
+        notes,
+    })
+}
+
+/// The digest of a run: the translations, and the summaries and brief.
+fn digest(p: &Prepared, outcome: &mut IssueOutcome) -> Digest {
     let mut digest = Digest::build(
         &p.issue,
         &p.selected,
-        &translations,
+        &outcome.translations,
         (&p.languages.source, &p.languages.target),
         &p.profile.model,
     );
-    // Nothing translated (every request failed): no digest or brief that
-    // would only list failures, and no summary requests; the manifest says why.
-    let segments: usize = digest.articles.iter().map(|a| a.segments.len()).sum();
-    let nothing_translated = segments > 0 && digest.failed() == segments;
-    if opts.stages.brief && !nothing_translated {
-        let more = briefing::summarize_and_brief(&p, &mut digest, &client, opts.progress).await?;
-        requests.extend(more);
+    for a in &mut digest.articles {
+        a.summary = outcome.summaries.remove(&a.id);
     }
+    digest.brief = outcome.brief.take();
+    digest
+}
+
+/// `OUT/<input stem>`, created.
+fn out_dir(opts: &RunOptions, p: &Prepared) -> Result<PathBuf> {
     let out_dir = opts
         .out_dir
         .clone()
@@ -284,182 +292,21 @@ pub async fn run(opts: &RunOptions) -> Result<TranslateResult> {
         path: out_dir.clone(),
         source,
     })?;
+    Ok(out_dir)
+}
+
+/// Write the digest and the brief the stages ask for. Nothing translated
+/// (every request failed): no digest that would only list failures; the
+/// manifest says why.
+fn write_outputs(opts: &RunOptions, digest: &Digest, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let segments: usize = digest.articles.iter().map(|a| a.segments.len()).sum();
+    let nothing_translated = segments > 0 && digest.failed() == segments;
     let mut files = Vec::new();
     if opts.stages.digest && !nothing_translated {
-        files.extend(crate::render::write_digest(
-            &digest,
-            &out_dir,
-            &opts.formats,
-        )?);
+        files.extend(crate::render::write_digest(digest, out_dir, &opts.formats)?);
     }
     if opts.stages.brief && digest.brief.is_some() {
-        files.extend(crate::render::write_brief(
-            &digest,
-            &out_dir,
-            &opts.formats,
-        )?);
+        files.extend(crate::render::write_brief(digest, out_dir, &opts.formats)?);
     }
-
-    let mut totals = Totals {
-        chunks: reports.len(),
-        usage_from_server: true,
-        failed_segments: digest.failed(),
-        ..Default::default()
-    };
-    for r in &requests {
-        totals.add(&r.traffic);
-    }
-    for r in &reports {
-        totals.repair_requests += r.repair_requests as u64;
-        totals.repaired += r.repaired as u64;
-        totals.add(&r.traffic);
-    }
-    totals.estimated_cost_usd = p.profile.cost(totals.tokens_in, totals.tokens_out);
-    let mut glossary_misses: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for segment in digest.articles.iter().flat_map(|a| &a.segments) {
-        for flag in &segment.flags {
-            *totals
-                .flagged_segments
-                .entry(flag.kind.name().to_string())
-                .or_default() += 1;
-            if flag.kind == crate::qa::FlagKind::Glossary {
-                let term = flag
-                    .detail
-                    .split(" should be ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                glossary_misses
-                    .entry(term)
-                    .or_default()
-                    .push(segment.id.clone());
-            }
-        }
-    }
-    totals.wall_ms = started.elapsed().as_millis() as u64;
-    let manifest = Manifest {
-        gloss_version: env!("CARGO_PKG_VERSION"),
-        input: p.issue.name.clone(),
-        profile: p.profile.name.clone(),
-        model: p.profile.model.clone(),
-        endpoint: crate::llm::redact_url(&p.profile.base_url),
-        chunk_budget: p.profile.chunk_tokens,
-        requests,
-        chunks: reports,
-        term_conflicts: termbase.conflicts.clone(),
-        glossary_misses,
-        totals,
-    };
-    let manifest_path = out_dir.join("manifest.json");
-    crate::render::write_atomic(
-        &manifest_path,
-        (serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n").as_bytes(),
-    )?;
-    files.push(manifest_path);
-    Ok(TranslateResult {
-        digest,
-        manifest,
-        out_dir,
-        files,
-        warnings: p
-            .cache
-            .write_failure()
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
-    })
-}
-
-/// One article's line of the QA report.
-#[derive(Debug, Serialize)]
-pub struct QaArticle {
-    pub id: String,
-    /// Segments (title and paragraphs, split pieces counted once each).
-    pub segments: usize,
-    /// Segments found in the cache and checked.
-    pub checked: usize,
-    pub flagged: usize,
-    pub repaired: usize,
-    pub reasons: std::collections::BTreeMap<String, usize>,
-}
-
-/// The QA report of an issue, from the cache alone.
-#[derive(Debug, Serialize)]
-pub struct QaReport {
-    pub segments: usize,
-    pub checked: usize,
-    pub repaired: usize,
-    pub reasons: std::collections::BTreeMap<String, usize>,
-    /// Flagged segment id → reasons.
-    pub flagged: Vec<(String, Vec<String>)>,
-    pub articles: Vec<QaArticle>,
-}
-
-/// Build the QA report from cached translations; sends nothing.
-pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
-    let p = prepare(opts)?;
-    let articles = chunk_selected(&p);
-    let termbase = if opts.termbase && p.profile.termbase {
-        terms::cached(&p)?
-    } else {
-        terms::Termbase {
-            glossary: p.glossary.clone(),
-            conflicts: Vec::new(),
-        }
-    };
-    let translator = Translator {
-        profile: p.profile.clone(),
-        prompts: p.prompts.clone(),
-        cache: p.cache.clone(),
-        languages: p.languages.clone(),
-        client: std::sync::Arc::new(LazyClient::new(&p.profile)),
-        glossary: termbase.glossary,
-        repair: opts.repair && p.profile.repair,
-        article_order: article_order(&p.issue),
-    };
-    let mut report = QaReport {
-        segments: 0,
-        checked: 0,
-        repaired: 0,
-        reasons: Default::default(),
-        flagged: Vec::new(),
-        articles: Vec::new(),
-    };
-    for (article, chunks) in &articles {
-        let mut line = QaArticle {
-            id: article.id.clone(),
-            segments: 0,
-            checked: 0,
-            flagged: 0,
-            repaired: 0,
-            reasons: Default::default(),
-        };
-        for chunk in chunks {
-            line.segments += chunk.segments.len();
-            let Some(done) = translator.cached(&article.title, chunk)? else {
-                continue;
-            };
-            for t in done {
-                line.checked += 1;
-                // Repaired: the repair's answer passed every check.
-                line.repaired += (t.repaired && t.flags.is_empty()) as usize;
-                if !t.flags.is_empty() {
-                    line.flagged += 1;
-                    for f in &t.flags {
-                        *line.reasons.entry(f.kind.name().to_string()).or_default() += 1;
-                        *report.reasons.entry(f.kind.name().to_string()).or_default() += 1;
-                    }
-                    report.flagged.push((
-                        t.id.clone(),
-                        t.flags.iter().map(|f| f.to_string()).collect(),
-                    ));
-                }
-            }
-        }
-        report.segments += line.segments;
-        report.checked += line.checked;
-        report.repaired += line.repaired;
-        report.articles.push(line);
-    }
-    Ok(report)
+    Ok(files)
 }

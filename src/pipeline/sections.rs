@@ -143,6 +143,7 @@ mod tests {
             let id = c.segments[n].id.clone();
             let flags = if flagged {
                 vec![crate::qa::Flag {
+                    term: None,
                     kind: crate::qa::FlagKind::Echo,
                     detail: "x".into(),
                 }]

@@ -15,14 +15,12 @@ mod candidates;
 
 use candidates::Candidate;
 
-use std::sync::Arc;
-
 use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::config::Profile;
 use crate::document::{Article, ArticleKind};
-use crate::error::{GlossError, Result};
+use crate::error::Result;
 use crate::glossary::{Glossary, Term, parse_terms};
 use crate::llm::{LazyClient, LlmError};
 use crate::prompts::Messages;
@@ -179,36 +177,6 @@ pub async fn extract(
         complete_cached(&item, spec, &request.messages, profile, cache, client).await?;
     let terms = answer.as_deref().map(parse_terms).unwrap_or_default();
     Ok(((request.article, terms), report))
-}
-
-/// Extract (or read from the cache) every selected article's terms and merge them.
-pub async fn build(
-    p: &Prepared,
-    client: &Arc<LazyClient>,
-    progress: bool,
-) -> Result<(Termbase, Vec<RequestReport>)> {
-    let (to_send, mut found) = requests(p)?;
-    let mut set = tokio::task::JoinSet::new();
-    for request in to_send {
-        let (profile, cache, client) = (p.profile.clone(), p.cache.clone(), client.clone());
-        set.spawn(async move { extract(request, &profile, &cache, &client).await });
-    }
-    let mut reports = Vec::new();
-    let bar = crate::progress::stage_bar("termbase", "articles", set.len() as u64, progress);
-    while let Some(joined) = set.join_next().await {
-        let (terms, report) = joined
-            .map_err(|e| GlossError::Task {
-                stage: "termbase",
-                message: e.to_string(),
-            })?
-            .map_err(GlossError::Llm)?;
-        found.push(terms);
-        reports.push(report);
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    reports.sort_by(|a, b| a.item.cmp(&b.item));
-    Ok((merge(p, found), reports))
 }
 
 /// What the selected articles' term requests send, counted with `count`

@@ -75,6 +75,9 @@ pub fn badness(flags: &[Flag]) -> u32 {
 pub struct Flag {
     pub kind: FlagKind,
     pub detail: String,
+    /// The glossary term (its source form) a `glossary` flag is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term: Option<String>,
 }
 
 impl std::fmt::Display for Flag {
@@ -135,6 +138,7 @@ pub fn check_reply(
     let mut flags = check_into(target_language, source_language, source, translation, terms);
     if let Some(phrase) = prompt.find(source, translation) {
         flags.push(Flag {
+            term: None,
             kind: FlagKind::Prompt,
             detail: format!("the reply repeats the prompt (\"{phrase}\")"),
         });
@@ -274,6 +278,7 @@ pub fn check(
     let t = translation.trim();
     if t.is_empty() {
         flags.push(Flag {
+            term: None,
             kind: FlagKind::Empty,
             detail: "no translation came back".into(),
         });
@@ -282,6 +287,7 @@ pub fn check(
     let squash = |s: &str| s.split_whitespace().collect::<String>();
     if squash(t) == squash(source) && !source.is_ascii() {
         flags.push(Flag {
+            term: None,
             kind: FlagKind::Echo,
             detail: "the translation is the source text".into(),
         });
@@ -302,12 +308,14 @@ pub fn check(
             .map(|r| format!("\"{r}\""))
             .collect();
         flags.push(Flag {
+            term: None,
             kind: FlagKind::Untranslated,
             detail: format!("source script left: {}", shown.join(", ")),
         });
     }
     for m in numbers::missing(source, t) {
         flags.push(Flag {
+            term: None,
             kind: FlagKind::Number,
             detail: format!("\"{}\" (= {}) not found", m.text, describe(&m)),
         });
@@ -316,6 +324,7 @@ pub fn check(
     if source.chars().any(crate::script::is_hangul) {
         for m in numbers::added(source, t) {
             flags.push(Flag {
+                term: None,
                 kind: FlagKind::Number,
                 detail: format!("\"{}\" is not in the source", m.text),
             });
@@ -324,6 +333,7 @@ pub fn check(
     for (name, needle) in identifiers(source) {
         if !contains_token(t, &needle) {
             flags.push(Flag {
+                term: None,
                 kind: FlagKind::Identifier,
                 detail: format!("\"{name}\" not found as written"),
             });
@@ -335,6 +345,7 @@ pub fn check(
             let ratio = n as f64 / s as f64;
             if ratio < b.min || ratio > b.max {
                 flags.push(Flag {
+                    term: None,
                     kind: FlagKind::Length,
                     detail: format!("{n} characters for {s} source characters (ratio {ratio:.2}, expected {:.1}–{:.1})", b.min, b.max),
                 });
@@ -345,6 +356,7 @@ pub fn check(
     for term in terms.iter().filter(|term| source.contains(&term.source)) {
         if !lower.contains(&term.target.to_lowercase()) {
             flags.push(Flag {
+                term: Some(term.source.clone()),
                 kind: FlagKind::Glossary,
                 detail: format!("{} should be \"{}\"", term.source, term.target),
             });
@@ -396,7 +408,19 @@ mod tests {
         };
         let en =
             "Funding from the innovation ministry approaches CAD 427 million in total for clusters";
-        assert!(kinds(&check(src, en, &[&term], KO)).contains(&FlagKind::Glossary));
+        let flags = check(src, en, &[&term], KO);
+        let missed: Vec<_> = flags
+            .iter()
+            .filter(|f| f.kind == FlagKind::Glossary)
+            .map(|f| f.term.as_deref())
+            .collect();
+        // The flag names the term it is about, for the manifest's misses.
+        assert_eq!(missed, [Some(term.source.as_str())]);
+        assert!(
+            flags
+                .iter()
+                .all(|f| f.kind == FlagKind::Glossary || f.term.is_none())
+        );
     }
 
     #[test]
@@ -459,6 +483,7 @@ mod tests {
         let flag = |kind| Flag {
             kind,
             detail: String::new(),
+            term: None,
         };
         let details = [
             flag(FlagKind::Number),

@@ -69,17 +69,10 @@ pub struct Digest {
     pub articles: Vec<DigestArticle>,
 }
 
-impl Digest {
-    /// Assemble from the parsed issue and the translations found; split
-    /// paragraphs (`A01.p03#1`, `#2`) are joined back.
-    pub fn build(
-        issue: &Issue,
-        selected: &[String],
-        translations: &TranslationMap,
-        languages: (&str, &str),
-        model: &str,
-    ) -> Self {
-        // Split paragraphs (`A01.p03#1`, `#2`) are joined back; their flags too.
+impl DigestArticle {
+    /// One article with the translations found for it; split paragraphs
+    /// (`A01.p03#1`, `#2`) are joined back, their flags too.
+    pub fn build(a: &crate::document::Article, translations: &TranslationMap) -> Self {
         let lookup = |id: &str| -> Option<crate::translate::Translated> {
             if let Some(t) = translations.get(id) {
                 return Some(t.clone());
@@ -102,45 +95,62 @@ impl Digest {
                 repaired: parts.iter().any(|t| t.repaired),
             })
         };
+        let segment = |id: &str, source: &str| {
+            let found = lookup(id);
+            let status = match &found {
+                None => "failed",
+                Some(t) if !t.flags.is_empty() => "flagged",
+                Some(_) => "ok",
+            };
+            DigestSegment {
+                id: id.to_string(),
+                source: source.to_string(),
+                status: status.to_string(),
+                flags: found.as_ref().map(|t| t.flags.clone()).unwrap_or_default(),
+                repaired: found.as_ref().is_some_and(|t| t.repaired),
+                translation: found.map(|t| t.text),
+            }
+        };
+        DigestArticle {
+            id: a.id.clone(),
+            kind: a.kind,
+            section: a.section.clone(),
+            title: a.title.clone(),
+            title_translation: lookup(&a.title_segment_id()).map(|t| t.text),
+            category: a.category.clone(),
+            source: a.source.clone(),
+            date: a.date.clone(),
+            summary: None,
+            segments: a
+                .paragraphs
+                .iter()
+                .map(|p| segment(&p.id, &p.text))
+                .collect(),
+        }
+    }
+
+    /// The English title where there is one, else the source title.
+    pub fn display_title(&self) -> String {
+        self.title_translation
+            .clone()
+            .unwrap_or_else(|| self.title.clone())
+    }
+}
+
+impl Digest {
+    /// Assemble from the parsed issue and the translations found.
+    pub fn build(
+        issue: &Issue,
+        selected: &[String],
+        translations: &TranslationMap,
+        languages: (&str, &str),
+        model: &str,
+    ) -> Self {
         let articles = issue
             .articles
             .iter()
             .filter(|a| selected.contains(&a.id))
-            .map(|a| {
-                let segment = |id: &str, source: &str| {
-                    let found = lookup(id);
-                    let status = match &found {
-                        None => "failed",
-                        Some(t) if !t.flags.is_empty() => "flagged",
-                        Some(_) => "ok",
-                    };
-                    DigestSegment {
-                        id: id.to_string(),
-                        source: source.to_string(),
-                        status: status.to_string(),
-                        flags: found.as_ref().map(|t| t.flags.clone()).unwrap_or_default(),
-                        repaired: found.as_ref().is_some_and(|t| t.repaired),
-                        translation: found.map(|t| t.text),
-                    }
-                };
-                let segments = a
-                    .paragraphs
-                    .iter()
-                    .map(|p| segment(&p.id, &p.text))
-                    .collect();
-                DigestArticle {
-                    id: a.id.clone(),
-                    kind: a.kind,
-                    section: a.section.clone(),
-                    title: a.title.clone(),
-                    title_translation: lookup(&a.title_segment_id()).map(|t| t.text),
-                    category: a.category.clone(),
-                    source: a.source.clone(),
-                    date: a.date.clone(),
-                    summary: None,
-                    segments,
-                }
-            })
+            .map(|a| DigestArticle::build(a, translations))
             .collect();
         Digest {
             input: issue.name.clone(),

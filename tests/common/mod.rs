@@ -128,6 +128,17 @@ struct Shared {
     uris: Mutex<Vec<String>>,
     /// The Files and Batches endpoints' state.
     batches: batch_mock::Batches,
+    /// Chat requests' starts and ends, in the order they happened.
+    events: Mutex<Vec<Event>>,
+}
+
+/// A chat request arriving or being answered; the number is its index in
+/// [`MockServer::bodies`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Start(usize),
+    /// The handler returned: the answer is on its way to the client.
+    End(usize),
 }
 
 /// A running mock server; dropping it stops the server.
@@ -308,8 +319,15 @@ impl MockServer {
         lock(&self.shared.uris).clone()
     }
 
+    /// Chat requests' starts and ends in the order they happened: a request
+    /// that starts after another's end may have waited for its answer.
+    pub fn events(&self) -> Vec<Event> {
+        lock(&self.shared.events).clone()
+    }
+
     /// Clears request count, max in-flight, bodies and headers (not config or faults).
     pub fn reset_counters(&self) {
+        lock(&self.shared.events).clear();
         self.shared.requests.store(0, Ordering::SeqCst);
         self.shared.max_in_flight.store(0, Ordering::SeqCst);
         lock(&self.shared.bodies).clear();
@@ -382,13 +400,14 @@ async fn models(
     )
 }
 
-/// Decrements the in-flight count even if the client disconnects and the
-/// handler future is dropped mid-sleep.
-struct InFlight<'a>(&'a AtomicUsize);
+/// Decrements the in-flight count and records the request's end even if the
+/// client disconnects and the handler future is dropped mid-sleep.
+struct InFlight<'a>(&'a Shared, usize);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        lock(&self.0.events).push(Event::End(self.1));
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -401,12 +420,17 @@ async fn chat(
     let body: Value = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
     shared.requests.fetch_add(1, Ordering::SeqCst);
-    lock(&shared.bodies).push(body.clone());
+    let index = {
+        let mut bodies = lock(&shared.bodies);
+        bodies.push(body.clone());
+        bodies.len() - 1
+    };
+    lock(&shared.events).push(Event::Start(index));
     lock(&shared.uris).push(uri.to_string());
     lock(&shared.headers).push(header_list(&headers));
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
-    let _guard = InFlight(&shared.in_flight);
+    let _guard = InFlight(&shared, index);
 
     let user = user_message(&body);
     // Snapshot config and pop this request's fault under one lock, so the

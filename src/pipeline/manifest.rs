@@ -1,0 +1,157 @@
+//! The manifest of a run (`manifest.json`): per request and per chunk what
+//! happened, and the totals the CLI prints as its last line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::render::Digest;
+use crate::stage::{RequestReport, Traffic};
+use crate::translate::ChunkReport;
+
+use super::Prepared;
+use super::schedule::IssueOutcome;
+
+/// The manifest of a run: per chunk what happened, and totals.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub gloss_version: &'static str,
+    /// Term, summary and brief requests.
+    pub requests: Vec<RequestReport>,
+    pub input: String,
+    pub profile: String,
+    pub model: String,
+    pub endpoint: String,
+    pub chunk_budget: usize,
+    pub chunks: Vec<ChunkReport>,
+    /// Where the termbase's extractions disagreed on a name, and what was kept.
+    pub term_conflicts: Vec<String>,
+    /// Per glossary term, the segments whose translation did not follow it.
+    pub glossary_misses: BTreeMap<String, Vec<String>>,
+    pub totals: Totals,
+}
+
+/// Totals of a run, also printed as the final line.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Totals {
+    pub chunks: usize,
+    pub requests: u64,
+    pub cache_hits: u64,
+    pub attempts: u64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// True when every sent request's usage came from the server.
+    pub usage_from_server: bool,
+    pub estimated_cost_usd: Option<f64>,
+    pub failed_segments: usize,
+    /// Segments still flagged by a quality check, by check.
+    pub flagged_segments: BTreeMap<String, usize>,
+    /// Segments re-requested after a failed check, and how many then passed.
+    pub repair_requests: u64,
+    pub repaired: u64,
+    pub wall_ms: u64,
+    /// Requests answered by each endpoint (redacted base URL).
+    pub requests_by_endpoint: BTreeMap<String, u64>,
+}
+
+impl Totals {
+    /// Count one chunk's or one request's traffic.
+    fn add(&mut self, t: &Traffic) {
+        self.requests += t.requests as u64;
+        self.cache_hits += t.cache_hit as u64;
+        self.attempts += t.attempts as u64;
+        self.tokens_in += t.tokens_in;
+        self.tokens_out += t.tokens_out;
+        if t.requests > 0 && !t.usage_reported {
+            self.usage_from_server = false;
+        }
+        for (endpoint, n) in &t.endpoints {
+            *self
+                .requests_by_endpoint
+                .entry(endpoint.clone())
+                .or_default() += *n as u64;
+        }
+    }
+
+    /// The totals of `requests` and `chunks`, and the digest's segment counts.
+    fn of(requests: &[RequestReport], chunks: &[ChunkReport], digest: &Digest) -> Totals {
+        let mut totals = Totals {
+            chunks: chunks.len(),
+            usage_from_server: true,
+            failed_segments: digest.failed(),
+            ..Default::default()
+        };
+        for r in requests {
+            totals.add(&r.traffic);
+        }
+        for r in chunks {
+            totals.repair_requests += r.repair_requests as u64;
+            totals.repaired += r.repaired as u64;
+            totals.add(&r.traffic);
+        }
+        for flag in digest
+            .articles
+            .iter()
+            .flat_map(|a| &a.segments)
+            .flat_map(|s| &s.flags)
+        {
+            *totals
+                .flagged_segments
+                .entry(flag.kind.name().to_string())
+                .or_default() += 1;
+        }
+        totals
+    }
+}
+
+/// Per glossary term, the segments whose translation does not follow it.
+fn glossary_misses(digest: &Digest) -> BTreeMap<String, Vec<String>> {
+    let mut misses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for segment in digest.articles.iter().flat_map(|a| &a.segments) {
+        for term in segment.flags.iter().filter_map(|f| f.term.as_ref()) {
+            misses
+                .entry(term.clone())
+                .or_default()
+                .push(segment.id.clone());
+        }
+    }
+    misses
+}
+
+/// The manifest of one issue's run, `wall_ms` from when `p` was prepared.
+pub fn build(p: &Prepared, digest: &Digest, outcome: IssueOutcome) -> Manifest {
+    let requests: Vec<RequestReport> = [
+        outcome.term_reports,
+        outcome.summary_reports,
+        outcome.brief_reports,
+    ]
+    .concat();
+    let mut totals = Totals::of(&requests, &outcome.chunk_reports, digest);
+    totals.estimated_cost_usd = p.profile.cost(totals.tokens_in, totals.tokens_out);
+    totals.wall_ms = p.started.elapsed().as_millis() as u64;
+    Manifest {
+        gloss_version: env!("CARGO_PKG_VERSION"),
+        input: p.issue.name.clone(),
+        profile: p.profile.name.clone(),
+        model: p.profile.model.clone(),
+        endpoint: crate::llm::redact_url(&p.profile.base_url),
+        chunk_budget: p.profile.chunk_tokens,
+        requests,
+        chunks: outcome.chunk_reports,
+        term_conflicts: outcome.termbase.map(|t| t.conflicts).unwrap_or_default(),
+        glossary_misses: glossary_misses(digest),
+        totals,
+    }
+}
+
+/// Write `manifest.json` into `dir`; returns its path.
+pub fn write(manifest: &Manifest, dir: &Path) -> Result<PathBuf> {
+    let path = dir.join("manifest.json");
+    crate::render::write_atomic(
+        &path,
+        (serde_json::to_string_pretty(manifest).unwrap_or_default() + "\n").as_bytes(),
+    )?;
+    Ok(path)
+}

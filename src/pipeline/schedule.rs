@@ -1,0 +1,523 @@
+//! One scheduler for a whole run. Every request of a run is a node of one
+//! graph ([`super::graph`]): term lists, translation chunks (with their
+//! repairs), summaries and the brief. A chunk starts as soon as the term
+//! lists of its own and the earlier articles are known (the only terms its
+//! prompt may use), an article's summary as soon as its chunks are done, the
+//! brief when every summary is in; ready nodes go longest path first, at
+//! most the profile's concurrency at a time. So the endpoint never idles
+//! waiting for a stage's last request while other work is ready.
+//!
+//! A node names the issue it belongs to ([`IssueIx`]) and the issue's data
+//! lives in its own [`IssueRun`]: the nodes of several issues can share the
+//! graph. The stages own their flows (terms, [`crate::translate`],
+//! [`crate::summarize`], [`crate::brief`]); this module only turns finished
+//! nodes into the next nodes' plain inputs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::brief::{BriefInput, BriefOutcome, BriefRequest};
+use crate::chunk::Chunk;
+use crate::document::{Article, ArticleKind};
+use crate::error::{GlossError, Result};
+use crate::render::DigestArticle;
+use crate::stage::RequestReport;
+use crate::summarize::{Summary, SummaryRequest};
+use crate::translate::{ChunkReport, Translated, TranslationMap, Translator};
+
+use super::Prepared;
+use super::graph::{Graph, NodeId};
+use super::terms::{self, TermList, TermRequest, Termbase};
+
+/// The stages a node can belong to, in the order a run needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Terms,
+    Translate,
+    Summary,
+    Brief,
+}
+
+impl Stage {
+    /// Every stage, in run order.
+    pub const ALL: [Stage; 4] = [Stage::Terms, Stage::Translate, Stage::Summary, Stage::Brief];
+
+    /// The stage's name in progress lines, the plan and the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Terms => "terms",
+            Stage::Translate => "translate",
+            Stage::Summary => "summary",
+            Stage::Brief => "brief",
+        }
+    }
+
+    /// What a node of this stage waits for: the edges [`build`] adds.
+    pub fn needs(self) -> &'static str {
+        match self {
+            Stage::Terms => "nothing",
+            Stage::Translate => "the term lists of its own and earlier articles",
+            Stage::Summary => "its article's chunks",
+            Stage::Brief => "every summary and every chunk",
+        }
+    }
+
+    /// Expected output tokens of one request, for ordering (a chunk's are
+    /// about its source tokens).
+    fn expected_output(self) -> u64 {
+        match self {
+            // A term list answers a few names (those recurring in the issue).
+            Stage::Terms => crate::plan::TERM_LINE_OUTPUT_TOKENS * 8,
+            Stage::Translate => 0,
+            Stage::Summary => crate::plan::SUMMARY_OUTPUT_TOKENS,
+            Stage::Brief => crate::plan::BRIEF_OUTPUT_TOKENS,
+        }
+    }
+}
+
+/// A request's fixed cost in output tokens' worth of time (latency before
+/// the first token), so that many small requests weigh what they take.
+const REQUEST_OVERHEAD: u64 = 60;
+
+/// Which of a run's issues a node belongs to.
+pub type IssueIx = usize;
+
+/// Which stages a run's graph holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    pub terms: bool,
+    pub translate: bool,
+    /// Summaries and the brief.
+    pub brief: bool,
+}
+
+/// What a node does, before its inputs are known.
+enum Task {
+    Terms(TermRequest),
+    /// `article`: the index in [`IssueRun::articles`].
+    Chunk {
+        article: usize,
+        chunk: Chunk,
+    },
+    Summary {
+        article: usize,
+    },
+    Brief,
+}
+
+struct Node {
+    issue: IssueIx,
+    stage: Stage,
+    task: Option<Task>,
+}
+
+/// A node's work with its inputs, ready to send.
+enum Work {
+    Terms(TermRequest),
+    Chunk(String, Chunk),
+    Summary(SummaryRequest),
+    Brief(BriefRequest),
+}
+
+/// A node's result.
+enum Answer {
+    Terms(TermList, RequestReport),
+    Chunk(Option<Vec<Translated>>, ChunkReport),
+    Summary(Option<Summary>, RequestReport),
+    Brief(BriefOutcome),
+}
+
+/// What one issue's nodes produced.
+#[derive(Default)]
+pub struct IssueOutcome {
+    pub termbase: Option<Termbase>,
+    /// The term requests' reports, by item.
+    pub term_reports: Vec<RequestReport>,
+    /// The summary requests' reports, by item.
+    pub summary_reports: Vec<RequestReport>,
+    /// The brief's requests' reports, in the order sent (parts, then the brief).
+    pub brief_reports: Vec<RequestReport>,
+    /// The chunks' reports, by chunk id.
+    pub chunk_reports: Vec<ChunkReport>,
+    pub translations: TranslationMap,
+    /// By article id.
+    pub summaries: HashMap<String, Summary>,
+    pub brief: Option<crate::brief::Brief>,
+    /// For the user, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// One issue of a run: its prepared input, the translator (its services),
+/// and what its finished nodes produced so far.
+pub struct IssueRun<'a> {
+    p: &'a Prepared,
+    /// The selected articles, in issue order.
+    articles: Vec<Article>,
+    translator: Arc<Translator>,
+    /// Term lists found so far (sent or cached).
+    found: Vec<TermList>,
+    out: IssueOutcome,
+}
+
+impl<'a> IssueRun<'a> {
+    /// An issue's run; `translator` carries the services and the user's glossary.
+    pub fn new(
+        p: &'a Prepared,
+        articles: &[(Article, Vec<Chunk>)],
+        translator: Translator,
+    ) -> Self {
+        IssueRun {
+            p,
+            articles: articles.iter().map(|(a, _)| a.clone()).collect(),
+            translator: Arc::new(translator),
+            found: Vec::new(),
+            out: IssueOutcome::default(),
+        }
+    }
+
+    /// The node's work with its inputs, from what is done; `None` when there
+    /// is nothing to send (an article with no translation to summarize).
+    fn work(&self, task: Task) -> Result<Option<(Work, Arc<Translator>)>> {
+        let work = match task {
+            Task::Terms(r) => Work::Terms(r),
+            Task::Chunk { article, chunk } => {
+                // Every term list this chunk may use is in `found` now.
+                let mut t = (*self.translator).clone();
+                t.glossary = terms::merge(self.p, self.found.clone()).glossary;
+                let title = self.articles[article].title.clone();
+                return Ok(Some((Work::Chunk(title, chunk), Arc::new(t))));
+            }
+            Task::Summary { article } => match self.summary_request(article)? {
+                Some(r) => Work::Summary(r),
+                None => return Ok(None),
+            },
+            Task::Brief => match self.brief_request() {
+                Some(r) => Work::Brief(r),
+                None => return Ok(None),
+            },
+        };
+        Ok(Some((work, self.translator.clone())))
+    }
+
+    fn summary_request(&self, article: usize) -> Result<Option<SummaryRequest>> {
+        let a = &self.articles[article];
+        let translated = DigestArticle::build(a, &self.out.translations);
+        let paragraphs: Vec<&str> = translated
+            .segments
+            .iter()
+            .filter_map(|s| s.translation.as_deref())
+            .collect();
+        SummaryRequest::new(
+            &self.p.prompts,
+            &self.p.languages.target,
+            a,
+            translated.title_translation.as_deref(),
+            &paragraphs,
+        )
+    }
+
+    /// The brief's inputs: the summaries in issue order; `None` without any.
+    fn brief_request(&self) -> Option<BriefRequest> {
+        let articles: Vec<DigestArticle> = self
+            .articles
+            .iter()
+            .map(|a| DigestArticle::build(a, &self.out.translations))
+            .collect();
+        let mut sections: Vec<String> = Vec::new();
+        for s in articles.iter().filter_map(|a| a.section.as_ref()) {
+            if !sections.contains(s) {
+                sections.push(s.clone());
+            }
+        }
+        let summarized = || {
+            articles
+                .iter()
+                .filter_map(|a| Some((a, self.out.summaries.get(&a.id)?)))
+        };
+        let inputs: Vec<BriefInput> = summarized()
+            .map(|(a, s)| {
+                let mut text = s.text.clone();
+                for point in &s.key_points {
+                    text.push_str("\n- ");
+                    text.push_str(point);
+                }
+                BriefInput {
+                    id: a.id.clone(),
+                    title: a.display_title(),
+                    section: a.section.clone(),
+                    text,
+                }
+            })
+            .collect();
+        (!inputs.is_empty()).then(|| BriefRequest {
+            issue: self.p.issue.name.clone(),
+            target_language: self.p.languages.target.clone(),
+            sections,
+            known: self.p.issue.articles.iter().map(|a| a.id.clone()).collect(),
+            inputs,
+            key_points: summarized()
+                .map(|(a, s)| (a.id.clone(), s.key_points.clone()))
+                .collect(),
+        })
+    }
+
+    /// Take in a finished node's answer.
+    fn absorb(&mut self, answer: Answer) {
+        let out = &mut self.out;
+        match answer {
+            Answer::Terms(list, report) => {
+                self.found.push(list);
+                out.term_reports.push(report);
+            }
+            Answer::Chunk(segments, report) => {
+                for t in segments.into_iter().flatten() {
+                    out.translations.insert(t.id.clone(), t);
+                }
+                out.chunk_reports.push(report);
+            }
+            Answer::Summary(summary, report) => {
+                if let Some(s) = summary {
+                    out.summaries.insert(s.id.clone(), s);
+                }
+                out.summary_reports.push(report);
+            }
+            Answer::Brief(b) => {
+                out.brief = Some(b.brief);
+                out.brief_reports.extend(b.reports);
+                out.warnings.extend(b.warnings);
+            }
+        }
+    }
+
+    /// What the issue's nodes produced, reports in item order.
+    fn finish(mut self, with_terms: bool) -> IssueOutcome {
+        if with_terms {
+            self.out.termbase = Some(terms::merge(self.p, self.found));
+        }
+        self.out.term_reports.sort_by(|a, b| a.item.cmp(&b.item));
+        self.out.summary_reports.sort_by(|a, b| a.item.cmp(&b.item));
+        self.out.chunk_reports.sort_by(|a, b| a.chunk.cmp(&b.chunk));
+        self.out
+    }
+}
+
+/// A run's graph: the nodes of every issue, and what each is.
+#[derive(Default)]
+pub struct RunGraph {
+    graph: Graph,
+    nodes: Vec<Node>,
+}
+
+impl RunGraph {
+    fn add(
+        &mut self,
+        issue: IssueIx,
+        stage: Stage,
+        task: Task,
+        weight: u64,
+        needs: &[NodeId],
+    ) -> NodeId {
+        self.nodes.push(Node {
+            issue,
+            stage,
+            task: Some(task),
+        });
+        let id = self.graph.add(weight + REQUEST_OVERHEAD, needs);
+        debug_assert_eq!(
+            self.graph.len(),
+            self.nodes.len(),
+            "a node's id is its index"
+        );
+        id
+    }
+
+    /// Nodes per stage.
+    pub fn counts(&self) -> Vec<(Stage, u64)> {
+        Stage::ALL
+            .iter()
+            .map(|&s| (s, self.nodes.iter().filter(|n| n.stage == s).count() as u64))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+/// Add one issue's nodes: its term requests (cached lists of unselected
+/// articles go straight to `run`), chunks, summaries and brief, as `wanted`.
+pub fn build(
+    g: &mut RunGraph,
+    ix: IssueIx,
+    run: &mut IssueRun<'_>,
+    articles: &[(Article, Vec<Chunk>)],
+    wanted: Wanted,
+) -> Result<()> {
+    let order = super::article_order(&run.p.issue);
+    let at = |id: &str| order.get(id).copied().unwrap_or(usize::MAX);
+    let mut term_nodes: Vec<(usize, NodeId)> = Vec::new();
+    if wanted.terms {
+        let (to_send, cached) = terms::requests(run.p)?;
+        run.found.extend(cached);
+        for r in to_send {
+            let pos = at(&r.article);
+            let node = g.add(
+                ix,
+                Stage::Terms,
+                Task::Terms(r),
+                Stage::Terms.expected_output(),
+                &[],
+            );
+            term_nodes.push((pos, node));
+        }
+    }
+    if !wanted.translate {
+        return Ok(());
+    }
+    let mut all_chunks = Vec::new();
+    let mut summaries = Vec::new();
+    for (i, (article, chunks)) in articles.iter().enumerate() {
+        let pos = at(&article.id);
+        let needs: Vec<NodeId> = term_nodes
+            .iter()
+            .filter(|(p, _)| *p <= pos)
+            .map(|(_, n)| *n)
+            .collect();
+        let mine: Vec<NodeId> = chunks
+            .iter()
+            .map(|c| {
+                let task = Task::Chunk {
+                    article: i,
+                    chunk: c.clone(),
+                };
+                g.add(ix, Stage::Translate, task, c.tokens as u64, &needs)
+            })
+            .collect();
+        if wanted.brief && article.kind != ArticleKind::Front && !mine.is_empty() {
+            let weight = Stage::Summary.expected_output();
+            summaries.push(g.add(
+                ix,
+                Stage::Summary,
+                Task::Summary { article: i },
+                weight,
+                &mine,
+            ));
+        }
+        all_chunks.extend(mine);
+    }
+    if wanted.brief {
+        // Every chunk too: with nothing translated at all there is no brief.
+        let needs: Vec<NodeId> = summaries.into_iter().chain(all_chunks).collect();
+        g.add(
+            ix,
+            Stage::Brief,
+            Task::Brief,
+            Stage::Brief.expected_output(),
+            &needs,
+        );
+    }
+    Ok(())
+}
+
+/// Run every node of `g`, at most `concurrency` at a time. A fatal endpoint
+/// error stops every request in flight at once and is returned.
+pub async fn execute<'a>(
+    mut g: RunGraph,
+    mut issues: Vec<IssueRun<'a>>,
+    concurrency: usize,
+    progress: bool,
+    wanted: Wanted,
+) -> Result<Vec<IssueOutcome>> {
+    let bar = crate::progress::GraphBar::new(&stage_totals(&g), progress);
+    let slots = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    while !g.graph.finished() {
+        tokio::select! {
+            permit = slots.clone().acquire_owned(), if g.graph.has_ready() => {
+                let Ok(permit) = permit else { break };
+                let Some(id) = g.graph.next_ready() else { continue };
+                let node = &mut g.nodes[id];
+                let Some(task) = node.task.take() else { continue };
+                let Some((work, services)) = issues[node.issue].work(task)? else {
+                    // Nothing to send: the node is done as it is.
+                    bar.done(node.stage.name(), 0, 0);
+                    g.graph.done(id);
+                    continue;
+                };
+                set.spawn(async move {
+                    let answer = perform(work, &services).await;
+                    drop(permit);
+                    (id, answer)
+                });
+            }
+            Some(joined) = set.join_next(), if !set.is_empty() => {
+                let (id, answer) = match joined {
+                    Ok((id, Ok(a))) => (id, a),
+                    Ok((_, Err(fatal))) => {
+                        set.abort_all();
+                        bar.finish();
+                        return Err(fatal);
+                    }
+                    Err(e) => {
+                        set.abort_all();
+                        bar.finish();
+                        return Err(GlossError::Task { stage: "run", message: e.to_string() });
+                    }
+                };
+                let (tokens_in, tokens_out) = answer.tokens();
+                bar.done(g.nodes[id].stage.name(), tokens_in, tokens_out);
+                g.graph.done(id);
+                issues[g.nodes[id].issue].absorb(answer);
+            }
+            else => break,
+        }
+    }
+    bar.finish();
+    Ok(issues.into_iter().map(|i| i.finish(wanted.terms)).collect())
+}
+
+fn stage_totals(g: &RunGraph) -> Vec<(&'static str, u64)> {
+    g.counts().into_iter().map(|(s, n)| (s.name(), n)).collect()
+}
+
+impl Answer {
+    /// Tokens in and out this answer cost.
+    fn tokens(&self) -> (u64, u64) {
+        let sum = |r: &[&crate::stage::Traffic]| {
+            r.iter()
+                .fold((0, 0), |(i, o), t| (i + t.tokens_in, o + t.tokens_out))
+        };
+        match self {
+            Answer::Terms(_, r) | Answer::Summary(_, r) => sum(&[&r.traffic]),
+            Answer::Chunk(_, r) => sum(&[&r.traffic]),
+            Answer::Brief(b) => sum(&b.reports.iter().map(|r| &r.traffic).collect::<Vec<_>>()),
+        }
+    }
+}
+
+/// Send one node's work (or answer it from the cache); `t` carries the
+/// profile, prompts, cache and client, and for a chunk the glossary it may use.
+async fn perform(work: Work, t: &Translator) -> Result<Answer> {
+    match work {
+        Work::Terms(r) => {
+            let (list, report) = terms::extract(r, &t.profile, &t.cache, &t.client).await?;
+            Ok(Answer::Terms(list, report))
+        }
+        Work::Chunk(title, chunk) => {
+            let (segments, report) = t.translate_chunk(&title, &chunk).await?;
+            Ok(Answer::Chunk(segments, report))
+        }
+        Work::Summary(r) => {
+            let (summary, report) =
+                crate::summarize::summarize(r, &t.profile, &t.cache, &t.client).await?;
+            Ok(Answer::Summary(summary, report))
+        }
+        Work::Brief(r) => {
+            let services = crate::brief::Services {
+                prompts: &t.prompts,
+                profile: &t.profile,
+                cache: &t.cache,
+                client: &t.client,
+            };
+            Ok(Answer::Brief(crate::brief::write(r, &services).await?))
+        }
+    }
+}
