@@ -91,11 +91,23 @@ def segments_of(text):
     return out
 
 
+def latin(text):
+    """A stand-in translation: each Hangul syllable becomes a Latin letter,
+    everything else (digits, units, names in Latin script) stays. Like a
+    real model's answer it leaves no source script behind, so the quality
+    checks flag only what a real answer could get wrong (Korean number
+    units such as 억 and 만 are not converted: those segments get repairs)."""
+    return "".join(
+        chr(ord("a") + (ord(c) - 0xAC00) % 26) if "\uac00" <= c <= "\ud7a3" else c
+        for c in text
+    )
+
+
 def reply_for(user):
     segs = segments_of(user)
     if not segs:
         return "SUMMARY: " + user[:40], 0
-    return "\n".join(f"[{n}] EN: {t}" for n, t in segs), len(segs)
+    return "\n".join(f"[{n}] EN: {latin(t)}" for n, t in segs), len(segs)
 
 
 class Handler(BaseHTTPRequestHandler):
