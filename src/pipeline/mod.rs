@@ -70,13 +70,24 @@ pub struct Prepared {
     pub prompts: Prompts,
     pub issue: Issue,
     pub stem: String,
+    /// The selected article ids, in issue order.
     pub selected: Vec<String>,
+    /// The same ids as a set: an issue may hold thousands of articles, and
+    /// asking the list for each of them would be quadratic.
+    selected_set: std::collections::HashSet<String>,
     pub languages: Languages,
     pub warnings: Vec<String>,
     /// The user's glossary (empty without `--glossary`).
     pub glossary: crate::glossary::Glossary,
     /// When preparing began: a run's wall time counts from here.
     pub started: Instant,
+}
+
+impl Prepared {
+    /// Whether the run processes article `id`.
+    pub fn is_selected(&self, id: &str) -> bool {
+        self.selected_set.contains(id)
+    }
 }
 
 /// Load config, input and prompts; select articles.
@@ -107,6 +118,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         prompts,
         stem: src.stem.clone(),
         issue,
+        selected_set: selected.iter().cloned().collect(),
         selected,
         languages,
         // How the input was decoded (bytes replaced) comes first.
@@ -167,11 +179,7 @@ pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
 /// The selected articles with their chunks, one article at a time, so that a
 /// caller that only sums them (`plan`) never holds the whole issue's chunks.
 pub fn selected_chunks(p: &Prepared) -> impl Iterator<Item = (&Article, Vec<Chunk>)> {
-    let selected = p
-        .issue
-        .articles
-        .iter()
-        .filter(|a| p.selected.contains(&a.id));
+    let selected = p.issue.articles.iter().filter(|a| p.is_selected(&a.id));
     crate::chunk::Chunker::new(&p.cache, &p.profile).chunk_all(selected.collect())
 }
 

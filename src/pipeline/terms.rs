@@ -86,7 +86,7 @@ fn articles(p: &Prepared) -> Vec<(&Article, Vec<Candidate>)> {
         .collect();
     let known = |name: &str| p.glossary.terms.iter().any(|t| t.source == name);
     let found = candidates::find(&texts, known);
-    let last = all.iter().rposition(|a| p.selected.contains(&a.id));
+    let last = all.iter().rposition(|a| p.is_selected(&a.id));
     all.into_iter()
         .zip(found)
         .take(last.map_or(0, |l| l + 1))
@@ -146,7 +146,7 @@ pub fn requests(p: &Prepared) -> Result<(Vec<TermRequest>, Vec<TermList>)> {
             continue;
         }
         let messages = messages(p, article, &names)?;
-        if p.selected.contains(&article.id) {
+        if p.is_selected(&article.id) {
             to_send.push(TermRequest {
                 article: article.id.clone(),
                 messages,
@@ -187,7 +187,7 @@ pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<crate::plan::
         ..Default::default()
     };
     for (article, names) in articles(p) {
-        if names.is_empty() || !p.selected.contains(&article.id) {
+        if names.is_empty() || !p.is_selected(&article.id) {
             continue;
         }
         let messages = messages(p, article, &names)?;
