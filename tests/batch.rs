@@ -19,19 +19,9 @@ use serde_json::{Value, json};
 const BRIEF_FILES: [&str; 3] = ["brief.md", "brief.html", "brief.json"];
 
 fn config_toml(url: &str) -> String {
-    format!(
-        r#"[profiles.mock]
-base_url = "{url}"
-model = "mock-model"
-timeout_secs = 5
-max_attempts = 2
-context_window = 128000
-batch_discount = 0.5
-
-[prices.mock-model]
-input = 1.0
-output = 2.0
-"#
+    common::workspace::mock_profile_toml(
+        url,
+        "batch_discount = 0.5\n\n[prices.mock-model]\ninput = 1.0\noutput = 2.0\n",
     )
 }
 

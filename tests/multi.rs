@@ -18,16 +18,7 @@ use regex::Regex;
 use serde_json::Value;
 
 fn config_toml(url: &str) -> String {
-    format!(
-        r#"[profiles.mock]
-base_url = "{url}"
-model = "mock-model"
-timeout_secs = 5
-max_attempts = 2
-context_window = 128000
-concurrency = 8
-"#
-    )
+    common::workspace::mock_profile_toml(url, "concurrency = 8\n")
 }
 
 /// A small issue: a heading and two articles, `n` making its text its own.

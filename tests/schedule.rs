@@ -17,15 +17,7 @@ use common::{Event, Fault, RequestKind};
 use serde_json::Value;
 
 fn config_toml(url: &str) -> String {
-    format!(
-        r#"[profiles.mock]
-base_url = "{url}"
-model = "mock-model"
-timeout_secs = 5
-max_attempts = 2
-context_window = 128000
-"#
-    )
+    common::workspace::mock_profile_toml(url, "")
 }
 
 fn env() -> Workspace {

@@ -337,3 +337,12 @@ pub fn escape_html(s: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
 }
+
+/// The `mock` profile most tests run against (a short timeout, two
+/// attempts, a context large enough for a one-request brief), with `extra`
+/// TOML appended: more profile fields first, then other tables.
+pub fn mock_profile_toml(url: &str, extra: &str) -> String {
+    format!(
+        "[profiles.mock]\nbase_url = \"{url}\"\nmodel = \"mock-model\"\ntimeout_secs = 5\nmax_attempts = 2\ncontext_window = 128000\n{extra}"
+    )
+}
