@@ -641,12 +641,14 @@ fn make_plan(
         .sum();
     let terms = pipeline::terms::plan(&p, |text| counter.count(text))?;
     let articles = pipeline::selected_chunks(&p);
+    let sections = pipeline::section_chunks(&p);
     Ok(crate::plan::plan(
         &p.issue.name,
         &p.profile,
         articles,
         overhead,
         terms,
+        &sections,
     ))
 }
 

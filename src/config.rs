@@ -56,6 +56,8 @@ pub struct ProfileFile {
     pub termbase: Option<bool>,
     /// Re-request segments that fail a quality check (default true).
     pub repair: Option<bool>,
+    /// Translate the section names, one short request (default true).
+    pub section_names: Option<bool>,
     /// Price factor of the provider's Batch API (`--batch`); built-in openai: 0.5.
     pub batch_discount: Option<f64>,
 }
@@ -160,6 +162,9 @@ pub struct Profile {
     pub termbase: bool,
     /// Whether failed segments get a repair request (`--no-repair` turns it off).
     pub repair: bool,
+    /// Whether runs translate the section names for the outputs' headings
+    /// (off: the headings keep the source language, one request fewer).
+    pub section_names: bool,
     /// Price factor of the Batch API, applied by [`Profile::cost`] in batch mode.
     pub batch_discount: f64,
     /// Batch mode of the run and where batch results wait (see `llm::batch`).
@@ -377,6 +382,7 @@ fn merge_profile(
         max_attempts,
         termbase,
         repair,
+        section_names,
         batch_discount
     );
 }
@@ -708,6 +714,7 @@ impl Config {
             max_attempts: file.max_attempts.unwrap_or(5).max(1),
             termbase: file.termbase.unwrap_or(true),
             repair: file.repair.unwrap_or(true),
+            section_names: file.section_names.unwrap_or(true),
             batch_discount: file.batch_discount.unwrap_or(1.0),
             batch,
             model,
@@ -821,6 +828,7 @@ impl Config {
             ("max_attempts", p.max_attempts.to_string()),
             ("termbase", p.termbase.to_string()),
             ("repair", p.repair.to_string()),
+            ("section_names", p.section_names.to_string()),
             ("batch_discount", p.batch_discount.to_string()),
         ];
         let settings = values

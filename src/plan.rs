@@ -41,6 +41,16 @@ pub struct ChunkPlan {
     pub tokens: usize,
 }
 
+impl ChunkPlan {
+    fn of(c: &Chunk) -> Self {
+        ChunkPlan {
+            id: c.id.clone(),
+            segments: c.segments.len(),
+            tokens: c.tokens,
+        }
+    }
+}
+
 /// One stage of the run's graph: its nodes (requests), their estimated
 /// input tokens, and what each of its nodes waits for.
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +85,8 @@ pub struct Plan {
     pub exact_counts: bool,
     pub chunk_budget: usize,
     pub articles: Vec<ArticlePlan>,
+    /// The chunks of the section names, translated with the articles.
+    pub section_chunks: Vec<ChunkPlan>,
     pub stages: Vec<StagePlan>,
     /// The graph one scheduler runs: per stage its nodes and what they need.
     pub graph: Vec<GraphStage>,
@@ -85,7 +97,8 @@ pub struct Plan {
 }
 
 /// Count what a full run (termbase, translate, summarize, brief) would send;
-/// `terms` is the termbase's, counted from its requests. Each article's
+/// `terms` is the termbase's, counted from its requests; `unowned` are the
+/// chunks of no article (the section names), translated too. Each article's
 /// chunks are dropped once counted, so a plan of a huge input holds only its
 /// numbers.
 pub fn plan<'a>(
@@ -94,6 +107,7 @@ pub fn plan<'a>(
     articles: impl IntoIterator<Item = (&'a Article, Vec<Chunk>)>,
     prompt_overhead: u64,
     terms: StagePlan,
+    unowned: &[Chunk],
 ) -> Plan {
     let (encoding, exact) = TokenCounter::encoding_for(&profile.model);
     let mut translate = StagePlan {
@@ -104,16 +118,20 @@ pub fn plan<'a>(
         stage: "summarize".into(),
         ..Default::default()
     };
+    // Adds one chunk's request to the translate stage; its output tokens.
+    let mut count = |c: &Chunk| {
+        translate.requests += 1;
+        translate.input_tokens += c.tokens as u64 + prompt_overhead;
+        let out = (c.tokens as f64 * OUTPUT_RATIO).ceil() as u64 + 4 * c.segments.len() as u64;
+        translate.output_tokens += out;
+        out
+    };
+    unowned.iter().for_each(|c| {
+        count(c);
+    });
     let mut article_plans = Vec::new();
     for (article, chunks) in articles {
-        let mut article_out = 0u64;
-        for c in &chunks {
-            translate.requests += 1;
-            translate.input_tokens += c.tokens as u64 + prompt_overhead;
-            let out = (c.tokens as f64 * OUTPUT_RATIO).ceil() as u64 + 4 * c.segments.len() as u64;
-            translate.output_tokens += out;
-            article_out += out;
-        }
+        let article_out: u64 = chunks.iter().map(&mut count).sum();
         if article.kind != crate::document::ArticleKind::Front {
             summarize.requests += 1;
             summarize.input_tokens += article_out + prompt_overhead;
@@ -122,14 +140,7 @@ pub fn plan<'a>(
         article_plans.push(ArticlePlan {
             id: article.id.clone(),
             title: article.title.clone(),
-            chunks: chunks
-                .iter()
-                .map(|c| ChunkPlan {
-                    id: c.id.clone(),
-                    segments: c.segments.len(),
-                    tokens: c.tokens,
-                })
-                .collect(),
+            chunks: chunks.iter().map(ChunkPlan::of).collect(),
         });
     }
     let brief = StagePlan {
@@ -150,6 +161,7 @@ pub fn plan<'a>(
         exact_counts: exact,
         chunk_budget: profile.chunk_tokens,
         articles: article_plans,
+        section_chunks: unowned.iter().map(ChunkPlan::of).collect(),
         stages,
         graph,
         input_tokens,

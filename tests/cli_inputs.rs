@@ -445,7 +445,11 @@ fn plan_sends_nothing_and_counts_requests() {
         .filter(|a| !a["id"].as_str().unwrap_or("").starts_with('F'))
         .count() as u64;
     assert_eq!(non_front, 17);
-    assert_eq!(stage(&plan, "translate")["requests"], chunks);
+    // The sample's four section names go as one more chunk.
+    let section_chunks = plan["section_chunks"].as_array().expect("section chunks");
+    assert_eq!(section_chunks.len(), 1, "{section_chunks:?}");
+    assert_eq!(section_chunks[0]["segments"], 4);
+    assert_eq!(stage(&plan, "translate")["requests"], chunks + 1);
     assert_eq!(stage(&plan, "summarize")["requests"], non_front);
     // One term request per article with recurring names (C01 has none), and
     // together at most 10 % of what the translations send (issue 11).

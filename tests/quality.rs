@@ -870,18 +870,30 @@ fn an_article_without_recurring_names_sends_no_term_request() {
     assert_eq!(t["failed_segments"], 0, "{t}");
 }
 
-/// `--articles C04` sends C04's term request and chunks and nothing for any
-/// other article, though C04's names recur in later ones (CO2 in C07).
+/// `--articles C04` sends C04's term request and chunks, and its section's
+/// name, and nothing for any other article, though C04's names recur in
+/// later ones (CO2 in C07).
 #[test]
 fn a_partial_run_sends_nothing_for_the_other_articles() {
     let env = Env::new();
     assert_ok(&env.translate(&["--articles", "C04"]));
     let head = format!("Article: {}\n", article("C04").title);
-    let users = env.mock.user_messages();
-    assert!(!users.is_empty());
-    for u in &users {
-        assert!(u.starts_with(&head), "a request for another article: {u}");
+    let section = article("C04").section.clone().expect("C04 has a section");
+    let mut names = 0;
+    for body in env.mock.bodies() {
+        let u = common::user_message(&body);
+        if RequestKind::of(&body) == RequestKind::SectionNames {
+            let segments: Vec<String> = common::parse_segments(&u)
+                .into_iter()
+                .map(|(_, text)| text)
+                .collect();
+            assert_eq!(segments, [section.clone()], "{u}");
+            names += 1;
+        } else {
+            assert!(u.starts_with(&head), "a request for another article: {u}");
+        }
     }
+    assert_eq!(names, 1, "section-name requests");
     let terms = env.mock.user_messages_of(RequestKind::Termbase);
     assert_eq!(terms.len(), 1);
     assert!(article("C07").full_text().contains("CO2"));

@@ -108,6 +108,8 @@ struct Requests {
     /// Termbase requests (`Article: <title>` + the article's source text).
     termbase: Vec<String>,
     repair: Vec<String>,
+    /// The section names of the selected articles (one chunk for the sample).
+    section_names: Vec<String>,
     /// By article id.
     summary: BTreeMap<String, Vec<String>>,
     brief: Vec<String>,
@@ -128,6 +130,7 @@ impl Requests {
                 RequestKind::Translation => r.translation.push(m),
                 RequestKind::Termbase => r.termbase.push(m),
                 RequestKind::Repair => r.repair.push(m),
+                RequestKind::SectionNames => r.section_names.push(m),
                 RequestKind::Other => panic!("a request of unknown kind:\n{m}"),
             }
         }
@@ -334,7 +337,12 @@ fn run_writes_digest_and_brief_with_checked_citations() {
         "an article was summarized twice"
     );
     assert_eq!(req.brief.len(), 1, "brief requests");
-    assert_eq!(req.translation.len() as u64, t["chunks"].as_u64().unwrap());
+    // The section names go as one more chunk.
+    assert_eq!(req.section_names.len(), 1, "section-name requests");
+    assert_eq!(
+        req.translation.len() as u64 + 1,
+        t["chunks"].as_u64().unwrap()
+    );
     // At most one term request per article, only for articles whose names
     // recur later (C01 has none: docs/terms.md), never for the front matter.
     assert!(
@@ -357,7 +365,11 @@ fn run_writes_digest_and_brief_with_checked_citations() {
     assert!(req.repair.is_empty(), "repair requests: {:?}", req.repair);
     assert_eq!(
         env.mock.requests(),
-        req.translation.len() + req.termbase.len() + req.summaries() + req.brief.len()
+        req.translation.len()
+            + req.termbase.len()
+            + req.summaries()
+            + req.brief.len()
+            + req.section_names.len()
     );
     assert_eq!(
         t["requests"].as_u64().unwrap() as usize,
@@ -372,6 +384,34 @@ fn run_writes_digest_and_brief_with_checked_citations() {
     let digest_html = env.read("digest.html");
     let brief_md = env.read("brief.md");
     let brief_html = env.read("brief.html");
+
+    // The section names, translated once, head the digest's sections and
+    // list the brief's "By section" lines, in issue order.
+    let mut sections: Vec<&str> = Vec::new();
+    for a in articles(&parsed) {
+        if let Some(name) = a["section"].as_str()
+            && !sections.contains(&name)
+        {
+            sections.push(name);
+        }
+    }
+    assert!(sections.len() > 1, "the sample has several sections");
+    let by_section = req.brief[0]
+        .split_once("## By section")
+        .expect("the brief prompt's By section")
+        .1;
+    for name in &sections {
+        let english = expected_translation(name);
+        assert_eq!(digest["section_translations"][*name], english.as_str());
+        assert!(
+            digest_md.contains(&format!("## {english} ({name})")),
+            "digest.md heads {name} without its translation"
+        );
+        assert!(
+            by_section.contains(&format!("- **{english}**")) && !by_section.contains(*name),
+            "the brief request lists {name} untranslated:\n{by_section}"
+        );
+    }
 
     // Each summary is made from the article's English translation and lands
     // in the digest (all formats) and in brief.json / brief.md.
@@ -578,7 +618,11 @@ fn partial_run_sends_only_the_selected_articles_requests() {
     let req = env.requests();
     assert_eq!(req.termbase.len(), 1, "term requests");
     assert!(!req.translation.is_empty());
-    assert_eq!(req.translation.len() as u64, t["chunks"].as_u64().unwrap());
+    assert_eq!(
+        req.translation.len() as u64 + 1,
+        t["chunks"].as_u64().unwrap(),
+        "C04's chunks and its section's name"
+    );
     for m in req
         .termbase
         .iter()
@@ -593,9 +637,17 @@ fn partial_run_sends_only_the_selected_articles_requests() {
         "summary requests"
     );
     assert_eq!(req.brief.len(), 1, "brief requests");
+    // C04's section name, alone.
+    assert_eq!(req.section_names.len(), 1, "section-name requests");
+    let section = list[pos]["section"].as_str().expect("C04's section");
+    let names: Vec<String> = common::parse_segments(&req.section_names[0])
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(names, [section]);
     assert_eq!(
         env.mock.requests(),
-        req.translation.len() + req.termbase.len() + req.repair.len() + 2
+        req.translation.len() + req.termbase.len() + req.repair.len() + 3
     );
 }
 

@@ -42,7 +42,7 @@ fn classify(body: &Value, positions: &HashMap<String, usize>) -> (RequestKind, O
     let user = common::user_message(body);
     let kind = RequestKind::of(body);
     let article = match kind {
-        RequestKind::Brief => None,
+        RequestKind::Brief | RequestKind::SectionNames => None,
         // `Article A01: …`
         RequestKind::Summary => user.get(8..11).and_then(|id| positions.get(id)).copied(),
         // `Article: <title>\n…`
@@ -81,7 +81,7 @@ fn positions(parsed: &Value) -> HashMap<String, usize> {
 /// On a real run the graph's order holds at the endpoint: no chunk starts
 /// before the term lists of its own and earlier articles have been answered,
 /// no summary before every translation and repair of its article, no brief
-/// before every summary. With `--jobs 4` and a delay, requests overlap.
+/// before every summary and the section names. With `--jobs 4` and a delay, requests overlap.
 #[test]
 fn dependency_order_holds_at_the_endpoint() {
     let env = env();
@@ -109,13 +109,14 @@ fn dependency_order_holds_at_the_endpoint() {
             RequestKind::Summary => {
                 matches!(k, RequestKind::Translation | RequestKind::Repair) && *a == at
             }
-            RequestKind::Brief => *k == RequestKind::Summary,
+            RequestKind::Brief => matches!(k, RequestKind::Summary | RequestKind::SectionNames),
             _ => false,
         };
         summaries += (kind == RequestKind::Summary) as usize;
         briefs += (kind == RequestKind::Brief) as usize;
+        let of_no_article = matches!(kind, RequestKind::Brief | RequestKind::SectionNames);
         assert!(
-            kind != RequestKind::Other && (kind == RequestKind::Brief || at.is_some()),
+            kind != RequestKind::Other && (of_no_article || at.is_some()),
             "request {i} is for no known article"
         );
         for (j, other) in kinds.iter().enumerate() {

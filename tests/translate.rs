@@ -26,6 +26,11 @@ use serde_json::Value;
 
 /// The workspace config: profile `mock` (key from $GLOSS_TEST_KEY), and
 /// `nokey` / `openaikey` for the key-leak tests.
+///
+/// The profiles leave out the request for the issue's section names
+/// (`section_names = false`): these tests count and fault the requests of
+/// the articles they select; tests/run.rs and tests/schedule.rs cover the
+/// section names.
 fn config_toml(url: &str, timeout_secs: u64) -> String {
     format!(
         r#"[profiles.mock]
@@ -34,6 +39,7 @@ model = "mock-model"
 api_key_env = "{KEY_VAR}"
 timeout_secs = {timeout_secs}
 max_attempts = 3
+section_names = false
 
 # No api_key_env: must never send any key.
 [profiles.nokey]
@@ -41,6 +47,7 @@ base_url = "{url}"
 model = "mock-model"
 timeout_secs = {timeout_secs}
 max_attempts = 3
+section_names = false
 
 # Positive control: names OPENAI_API_KEY explicitly.
 [profiles.openaikey]
@@ -49,6 +56,7 @@ model = "mock-model"
 api_key_env = "OPENAI_API_KEY"
 timeout_secs = {timeout_secs}
 max_attempts = 3
+section_names = false
 
 [prices.mock-model]
 input = 1.0

@@ -183,6 +183,15 @@ pub fn selected_chunks(p: &Prepared) -> impl Iterator<Item = (&Article, Vec<Chun
     crate::chunk::Chunker::new(&p.cache, &p.profile).chunk_all(selected.collect())
 }
 
+/// The chunks of the selected articles' section names, when the profile
+/// translates them (`section_names`).
+pub fn section_chunks(p: &Prepared) -> Vec<Chunk> {
+    if !p.profile.section_names {
+        return Vec::new();
+    }
+    sections::chunks(&p.issue, |id| p.is_selected(id), p.profile.chunk_tokens)
+}
+
 /// The translator of a run (the translate stage's services and settings):
 /// built here only, for every command that translates or counts prompts.
 pub fn translator(p: &Prepared, repair: bool, glossary: crate::glossary::Glossary) -> Translator {
@@ -286,6 +295,7 @@ fn digest(p: &Prepared, outcome: &mut IssueOutcome) -> Digest {
         a.summary = outcome.summaries.remove(&a.id);
     }
     digest.brief = outcome.brief.take();
+    digest.section_translations = std::mem::take(&mut outcome.section_names);
     digest
 }
 

@@ -13,7 +13,7 @@
 //! [`crate::summarize`], [`crate::brief`]); this module only turns finished
 //! nodes into the next nodes' plain inputs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::brief::{BriefInput, BriefOutcome, BriefRequest};
@@ -27,6 +27,7 @@ use crate::translate::{ChunkReport, Translated, TranslationMap, Translator};
 
 use super::Prepared;
 use super::graph::{Graph, NodeId};
+use super::sections;
 use super::terms::{self, TermList, TermRequest, Termbase};
 
 /// The stages a node can belong to, in the order a run needs them.
@@ -57,9 +58,11 @@ impl Stage {
     pub fn needs(self) -> &'static str {
         match self {
             Stage::Terms => "nothing",
-            Stage::Translate => "the term lists of its own and earlier articles",
+            Stage::Translate => {
+                "the term lists of its own and earlier articles (section names: nothing)"
+            }
             Stage::Summary => "its article's chunks",
-            Stage::Brief => "every summary and every chunk",
+            Stage::Brief => "every summary, every chunk and the section names",
         }
     }
 
@@ -103,6 +106,8 @@ enum Task {
     Summary {
         article: usize,
     },
+    /// Some of the selected articles' section names ([`sections::chunks`]).
+    Sections(Chunk),
     Brief,
 }
 
@@ -116,6 +121,7 @@ struct Node {
 enum Work {
     Terms(TermRequest),
     Chunk(String, Chunk),
+    Sections(Chunk),
     Summary(SummaryRequest),
     Brief(BriefRequest),
 }
@@ -124,6 +130,8 @@ enum Work {
 enum Answer {
     Terms(TermList, RequestReport),
     Chunk(Option<Vec<Translated>>, ChunkReport),
+    /// Section name → its translation (the usable answers only).
+    Sections(BTreeMap<String, String>, ChunkReport),
     Summary(Option<Summary>, RequestReport),
     Brief(BriefOutcome),
 }
@@ -143,6 +151,8 @@ pub struct IssueOutcome {
     pub translations: TranslationMap,
     /// By article id.
     pub summaries: HashMap<String, Summary>,
+    /// Section name → its translation in the target language.
+    pub section_names: BTreeMap<String, String>,
     pub brief: Option<crate::brief::Brief>,
     /// For the user, one line each.
     pub warnings: Vec<String>,
@@ -188,6 +198,7 @@ impl<'a> IssueRun<'a> {
                 let title = self.articles[article].title.clone();
                 return Ok(Some((Work::Chunk(title, chunk), Arc::new(t))));
             }
+            Task::Sections(chunk) => Work::Sections(chunk),
             Task::Summary { article } => match self.summary_request(article)? {
                 Some(r) => Work::Summary(r),
                 None => return Ok(None),
@@ -224,10 +235,15 @@ impl<'a> IssueRun<'a> {
             .iter()
             .map(|a| DigestArticle::build(a, &self.out.translations))
             .collect();
+        // The reader's language where the names came back translated.
+        let name = |s: &Option<String>| {
+            s.as_ref()
+                .map(|s| self.out.section_names.get(s).unwrap_or(s).clone())
+        };
         let mut sections: Vec<String> = Vec::new();
-        for s in articles.iter().filter_map(|a| a.section.as_ref()) {
-            if !sections.contains(s) {
-                sections.push(s.clone());
+        for s in articles.iter().filter_map(|a| name(&a.section)) {
+            if !sections.contains(&s) {
+                sections.push(s);
             }
         }
         let summarized = || {
@@ -245,7 +261,7 @@ impl<'a> IssueRun<'a> {
                 BriefInput {
                     id: a.id.clone(),
                     title: a.display_title(),
-                    section: a.section.clone(),
+                    section: name(&a.section),
                     text,
                 }
             })
@@ -274,6 +290,10 @@ impl<'a> IssueRun<'a> {
                 for t in segments.into_iter().flatten() {
                     out.translations.insert(t.id.clone(), t);
                 }
+                out.chunk_reports.push(report);
+            }
+            Answer::Sections(names, report) => {
+                out.section_names.extend(names);
                 out.chunk_reports.push(report);
             }
             Answer::Summary(summary, report) => {
@@ -372,6 +392,14 @@ pub fn build(
     if !wanted.translate {
         return Ok(());
     }
+    // Needs nothing: the names' prompt uses only the user's glossary.
+    let section_nodes: Vec<NodeId> = super::section_chunks(run.p)
+        .into_iter()
+        .map(|c| {
+            let weight = c.tokens as u64;
+            g.add(ix, Stage::Translate, Task::Sections(c), weight, &[])
+        })
+        .collect();
     let mut all_chunks = Vec::new();
     let mut summaries = Vec::new();
     for (i, (article, chunks)) in articles.iter().enumerate() {
@@ -405,7 +433,12 @@ pub fn build(
     }
     if wanted.brief {
         // Every chunk too: with nothing translated at all there is no brief.
-        let needs: Vec<NodeId> = summaries.into_iter().chain(all_chunks).collect();
+        // The section names head its summaries' groups.
+        let needs: Vec<NodeId> = summaries
+            .into_iter()
+            .chain(all_chunks)
+            .chain(section_nodes)
+            .collect();
         g.add(
             ix,
             Stage::Brief,
@@ -487,7 +520,7 @@ impl Answer {
         };
         match self {
             Answer::Terms(_, r) | Answer::Summary(_, r) => sum(&[&r.traffic]),
-            Answer::Chunk(_, r) => sum(&[&r.traffic]),
+            Answer::Chunk(_, r) | Answer::Sections(_, r) => sum(&[&r.traffic]),
             Answer::Brief(b) => sum(&b.reports.iter().map(|r| &r.traffic).collect::<Vec<_>>()),
         }
     }
@@ -504,6 +537,15 @@ async fn perform(work: Work, t: &Translator) -> Result<Answer> {
         Work::Chunk(title, chunk) => {
             let (segments, report) = t.translate_chunk(&title, &chunk).await?;
             Ok(Answer::Chunk(segments, report))
+        }
+        Work::Sections(chunk) => {
+            let (segments, report) = t.translate_chunk(sections::TITLE, &chunk).await?;
+            let map = segments
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| (s.id.clone(), s))
+                .collect();
+            Ok(Answer::Sections(sections::names(&chunk, &map), report))
         }
         Work::Summary(r) => {
             let (summary, report) =

@@ -3,12 +3,10 @@
 //! segments, checked and cached like any paragraph, so the outputs can head
 //! each section in the reader's language.
 //!
-//! Not yet called by `run`: the chunk would be one more translation job,
-//! which the fault tests (one article, exact request counts) and the run
-//! loop being replaced by the scheduler (issue 11) must take in first. The
-//! renderers already show `Digest::section_translations` when it is filled.
+//! The schedule sends the chunk as one node that needs nothing; the brief
+//! waits for it, so its section lines use the same names.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::chunk::{Chunk, Segment};
 use crate::document::Issue;
@@ -21,41 +19,45 @@ pub const TITLE: &str = "Section headings of the newsletter issue";
 const MAX_CHARS: usize = 120;
 
 /// The selected articles' section names, each once in document order, as
-/// one chunk (`sections.c01`, segments `sections.s01`…); none when no
-/// selected article has a section.
-pub fn chunk(issue: &Issue, selected: &[String]) -> Option<Chunk> {
-    let mut names: Vec<&str> = Vec::new();
-    for a in issue.articles.iter().filter(|a| selected.contains(&a.id)) {
-        if let Some(s) = a.section.as_deref()
-            && !names.contains(&s)
-        {
-            names.push(s);
+/// chunks of at most `budget` tokens (`sections.c01`…, segments
+/// `sections.s01`…); none when no selected article has a section. An issue
+/// of thousands of sections must not become one request too big to answer.
+pub fn chunks(issue: &Issue, is_selected: impl Fn(&str) -> bool, budget: usize) -> Vec<Chunk> {
+    let mut seen = HashSet::new();
+    let names = issue
+        .articles
+        .iter()
+        .filter(|a| is_selected(&a.id))
+        .filter_map(|a| a.section.as_deref())
+        .filter(|s| seen.insert(*s));
+    let mut out: Vec<Chunk> = Vec::new();
+    for (i, name) in names.enumerate() {
+        let id = format!("sections.s{:02}", i + 1);
+        let segment = Segment {
+            paragraph: id.clone(),
+            id,
+            text: name.to_string(),
+            // Only orders the jobs, sizes the answer and fills the budget:
+            // one token per character is an upper bound for short CJK names.
+            tokens: name.chars().count(),
+        };
+        let fits = out
+            .last()
+            .is_some_and(|c| c.tokens + segment.tokens <= budget.max(1));
+        if !fits {
+            out.push(Chunk {
+                id: format!("sections.c{:02}", out.len() + 1),
+                article: "sections".into(),
+                tokens: 0,
+                segments: Vec::new(),
+            });
+        }
+        if let Some(c) = out.last_mut() {
+            c.tokens += segment.tokens;
+            c.segments.push(segment);
         }
     }
-    if names.is_empty() {
-        return None;
-    }
-    let segments: Vec<Segment> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let id = format!("sections.s{:02}", i + 1);
-            Segment {
-                paragraph: id.clone(),
-                id,
-                text: name.to_string(),
-                // Only orders the jobs and sizes the answer: one token per
-                // character is an upper bound for these short CJK names.
-                tokens: name.chars().count(),
-            }
-        })
-        .collect();
-    Some(Chunk {
-        id: "sections.c01".into(),
-        article: "sections".into(),
-        tokens: segments.iter().map(|s| s.tokens).sum(),
-        segments,
-    })
+    out
 }
 
 /// Section name → its translation, for the segments of `chunk` that came
@@ -118,16 +120,48 @@ mod tests {
             ("C01", Some("클리핑")),
         ]);
         let all: Vec<String> = i.articles.iter().map(|a| a.id.clone()).collect();
-        let c = chunk(&i, &all).expect("a chunk");
+        let got = chunks(&i, |id| all.iter().any(|a| a == id), 400);
+        assert_eq!(got.len(), 1);
+        let c = &got[0];
         let texts: Vec<&str> = c.segments.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(texts, ["정책", "기술", "클리핑"]);
         let ids: Vec<&str> = c.segments.iter().map(|s| s.id.as_str()).collect();
         let mut unique = ids.clone();
         unique.dedup();
         assert_eq!(ids, unique);
-        let some = chunk(&i, &["A02".to_string()]).expect("a chunk");
-        assert_eq!(some.segments.len(), 1);
-        assert!(chunk(&i, &["F01".to_string()]).is_none());
+        let some = chunks(&i, |id| id == "A02", 400);
+        assert_eq!(some.len(), 1);
+        assert_eq!(some[0].segments.len(), 1);
+        assert!(chunks(&i, |id| id == "F01", 400).is_empty());
+    }
+
+    #[test]
+    fn many_sections_split_within_the_budget() {
+        let names: Vec<String> = (0..40).map(|n| format!("섹션 이름 {n:02}")).collect();
+        let spec: Vec<(String, Option<&str>)> = names
+            .iter()
+            .enumerate()
+            .map(|(n, s)| (format!("A{n:02}"), Some(s.as_str())))
+            .collect();
+        let i = issue(
+            &spec
+                .iter()
+                .map(|(id, s)| (id.as_str(), *s))
+                .collect::<Vec<_>>(),
+        );
+        // Each name is 8 characters: 5 fit in 40 tokens.
+        let got = chunks(&i, |_| true, 40);
+        assert_eq!(got.len(), 8);
+        assert!(got.iter().all(|c| c.tokens <= 40 && !c.segments.is_empty()));
+        let texts: Vec<&str> = got
+            .iter()
+            .flat_map(|c| &c.segments)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(texts, names.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut ids: Vec<&str> = got.iter().map(|c| c.id.as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 8);
     }
 
     #[test]
@@ -138,7 +172,7 @@ mod tests {
             ("A03", Some("동향")),
         ]);
         let all: Vec<String> = i.articles.iter().map(|a| a.id.clone()).collect();
-        let c = chunk(&i, &all).expect("a chunk");
+        let c = chunks(&i, |id| all.iter().any(|a| a == id), 400).remove(0);
         let answer = |n: usize, text: &str, flagged: bool| {
             let id = c.segments[n].id.clone();
             let flags = if flagged {

@@ -444,8 +444,12 @@ async fn chat(
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v == format!("Bearer {key}")),
         };
+        // Queued faults are aimed at the requests a test is about; the
+        // issue's section names go alongside any selection, in any order,
+        // and are answered normally.
+        let aimed = RequestKind::of(&body) != RequestKind::SectionNames;
         let fault = if authorised {
-            cfg.faults.pop_front().or_else(|| {
+            aimed.then(|| cfg.faults.pop_front()).flatten().or_else(|| {
                 cfg.fault_when_user_contains
                     .as_ref()
                     .filter(|(needle, _)| user.contains(needle.as_str()))
@@ -576,6 +580,9 @@ pub enum RequestKind {
     Repair,
     /// prompts/translate.md: `[n] ` segment lines.
     Translation,
+    /// prompts/translate.md for the issue's section names (src/pipeline/sections.rs),
+    /// `Article: Section headings of the newsletter issue`.
+    SectionNames,
     /// prompts/summarize.md: the user message starts `Article A01: `.
     Summary,
     /// prompts/brief.md: the user message starts `Issue: `.
@@ -592,6 +599,8 @@ impl RequestKind {
             RequestKind::Termbase
         } else if user.contains("Problems found in it:") {
             RequestKind::Repair
+        } else if user.starts_with(SECTION_NAMES_TITLE) {
+            RequestKind::SectionNames
         } else if !parse_segments(&user).is_empty() {
             RequestKind::Translation
         } else if is_summary(&user) {
@@ -603,6 +612,9 @@ impl RequestKind {
         }
     }
 }
+
+/// How a section-names request starts (the chunk title in src/pipeline/sections.rs).
+const SECTION_NAMES_TITLE: &str = "Article: Section headings of the newsletter issue";
 
 /// `Article A01: …`.
 fn is_summary(user: &str) -> bool {
