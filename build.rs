@@ -4,9 +4,9 @@
 //! on the chunker and the token counter, a checked translation on the
 //! quality checks and the reply handling. Each group of source files below
 //! is hashed into a constant (`OUT_DIR/versions.rs`, included by
-//! `src/cache.rs`) that goes into the keys of exactly the entries that code
-//! produces, so editing it invalidates them and nothing else. Prompts need no
-//! version: their rendered text is part of every request key.
+//! `src/cache/key.rs`) that goes into the keys of exactly the entries that
+//! code produces, so editing it invalidates them and nothing else. Prompts
+//! need no version: their rendered text is part of every request key.
 
 use std::path::{Path, PathBuf};
 

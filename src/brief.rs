@@ -517,7 +517,7 @@ async fn one_request(
         group,
     )?;
     let spec = crate::stage::AnswerSpec {
-        kind: "brief",
+        kind: crate::cache::AnswerKind::Brief,
         max_tokens: BRIEF_MAX_TOKENS,
         line_list: false,
         sentences: false,

@@ -9,9 +9,9 @@
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::cache::{Cache, CacheKey};
+use crate::cache::{Cache, CacheKey, PlanKey};
 use crate::config::Profile;
-use crate::document::{Article, Paragraph};
+use crate::document::Article;
 use crate::tokens::TokenCounter;
 
 /// One unit of translation: a title, a paragraph, or a piece of a long paragraph.
@@ -41,21 +41,9 @@ pub struct Chunk {
 // segment's text starts and ends, and its count), not its text: a 50 MB
 // issue then writes one small file instead of one file per article holding
 // its text again. An edit re-chunks the whole selection, which costs the
-// tokenizer's start and a count of the text, nothing sent.
-/// Derived from this file and tokens.rs (build.rs): any change to the
-/// chunker redoes cached plans.
-const CHUNKER_VERSION: &str = crate::cache::versions::CHUNKER;
-
-/// What one article's chunks depend on.
-#[derive(Serialize)]
-struct PlanKey<'a> {
-    chunker: &'a str,
-    encoding: &'a str,
-    budget: usize,
-    id: &'a str,
-    title: &'a str,
-    paragraphs: &'a [Paragraph],
-}
+// tokenizer's start and a count of the text, nothing sent. The keys carry
+// the chunker's version (`cache::PlanKey`), derived from this file and
+// tokens.rs by build.rs: any change to the chunker redoes cached plans.
 
 /// How one article was cut, enough to cut its text again without counting:
 /// each chunk's segments in order.
@@ -118,24 +106,9 @@ impl<'a> Chunker<'a> {
         let (encoding, budget) = self.effective();
         let keys: Vec<CacheKey> = articles
             .iter()
-            .map(|a| {
-                CacheKey::new(
-                    "plan-article",
-                    &PlanKey {
-                        chunker: CHUNKER_VERSION,
-                        encoding,
-                        budget,
-                        id: &a.id,
-                        title: &a.title,
-                        paragraphs: &a.paragraphs,
-                    },
-                )
-            })
+            .map(|a| CacheKey::plan_article(&PlanKey::new(encoding, budget, a)))
             .collect();
-        let key = CacheKey::new(
-            "plan",
-            &keys.iter().map(CacheKey::as_str).collect::<Vec<_>>(),
-        );
+        let key = CacheKey::plan(&keys);
         // A cached layout is checked against the articles before it is used:
         // pieces that do not cover the text exactly, or counts over the
         // budget, and the whole selection is chunked again.
@@ -155,7 +128,7 @@ impl<'a> Chunker<'a> {
             None => {
                 let layouts = layouts(&articles, budget, self.counter());
                 // A plan that cannot be cached is only slower next time.
-                let _ = self.cache.put(&key, "plan", None, None, &layouts);
+                let _ = self.cache.put(&key, None, None, &layouts);
                 layouts
             }
         };
@@ -623,26 +596,6 @@ pub(crate) mod tests {
         assert!(wrong[0].len() > 1 && rebuild(&a, &wrong, 60).is_none());
         let b = article(&["다른 문단이다.", &long, "셋째 문단."]);
         assert_eq!(rebuild(&b, &layout, 60), None);
-    }
-
-    #[test]
-    fn plan_keys_carry_the_derived_chunker_version() {
-        let a = article(&["문단"]);
-        let key = |chunker| PlanKey {
-            chunker,
-            encoding: "o200k_base",
-            budget: 100,
-            id: &a.id,
-            title: &a.title,
-            paragraphs: &a.paragraphs,
-        };
-        assert_eq!(CHUNKER_VERSION, crate::cache::versions::CHUNKER);
-        let json = serde_json::to_string(&key(CHUNKER_VERSION)).unwrap();
-        assert!(json.contains(CHUNKER_VERSION), "{json}");
-        assert_ne!(
-            CacheKey::new("plan", &key(CHUNKER_VERSION)),
-            CacheKey::new("plan", &key("0000000000000000"))
-        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::brief::{self, Brief, BriefInput};
-use crate::cache::Cache;
+use crate::cache::{AnswerKind, Cache};
 use crate::config::Profile;
 use crate::error::{GlossError, Result};
 use crate::llm::LazyClient;
@@ -269,7 +269,7 @@ async fn reduce(
             };
             let messages = messages(s.prompts, s.target_language, &group)?;
             let spec = AnswerSpec {
-                kind: "week",
+                kind: AnswerKind::Week,
                 max_tokens: WEEK_MAX_TOKENS,
                 line_list: false,
                 sentences: false,

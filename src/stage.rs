@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{Cache, CacheKey};
+use crate::cache::{AnswerKind, Cache, CacheKey};
 use crate::config::Profile;
 use crate::llm::{ChatRequest, Finish, LazyClient, LlmError};
 use crate::prompts::Messages;
@@ -60,20 +60,20 @@ pub struct RequestReport {
 }
 
 fn request_and_key(
-    kind: &str,
+    kind: AnswerKind,
     messages: &Messages,
     profile: &Profile,
     max_tokens: u32,
 ) -> (ChatRequest, CacheKey) {
     let mut request = ChatRequest::new(profile, messages);
     request.max_tokens = request.max_tokens.min(max_tokens);
-    let key = CacheKey::new(kind, &request);
+    let key = CacheKey::answer(kind, &request);
     (request, key)
 }
 
 /// The cached answer to `messages`, without sending anything (`gloss qa`).
 pub fn lookup(
-    kind: &str,
+    kind: AnswerKind,
     messages: &Messages,
     profile: &Profile,
     cache: &Cache,
@@ -86,8 +86,8 @@ pub fn lookup(
 /// What kind of answer a single-request stage asks for.
 #[derive(Debug, Clone, Copy)]
 pub struct AnswerSpec {
-    /// The cache kind: `summary`, `brief`, `terms`.
-    pub kind: &'static str,
+    /// What the answer is, which names its cache entries.
+    pub kind: AnswerKind,
     /// Room for the answer.
     pub max_tokens: u32,
     /// The answer is one item a line (see [`complete_cached`]).
@@ -100,11 +100,6 @@ pub struct AnswerSpec {
 /// The note on an answer cut at the token limit that kept its complete
 /// sentences.
 pub const CUT_NOTE: &str = "cut at the token limit, complete sentences kept";
-
-/// The cache label of an answer of `kind` kept after a cut (`summary-cut`).
-fn cut_kind(kind: &str) -> String {
-    format!("{kind}-cut")
-}
 
 /// The part of `text` that ends with a complete sentence or line: up to the
 /// last line break or the last `.`, `!`, `?` or `。` followed by a space or
@@ -149,7 +144,7 @@ pub async fn complete_cached(
     if let Some(entry) = cache.get::<String>(&key) {
         report.status = "ok".into();
         report.traffic.cache_hit = true;
-        if entry.kind == cut_kind(kind) {
+        if entry.kind == key.kind().cut_label() {
             report.note = Some(CUT_NOTE.into());
         }
         return Ok((Some(entry.value), report));
@@ -201,18 +196,14 @@ pub async fn complete_cached(
         return Ok((None, report));
     }
     // A kept cut answer is labelled so that a cache hit reports it again.
-    let label = if report.note.is_some() {
-        cut_kind(kind)
+    let model = Some(profile.model.as_str());
+    let usage = outcome.completion.usage;
+    let stored = if report.note.is_some() {
+        cache.put_cut(&key, model, usage, &text)
     } else {
-        kind.to_string()
+        cache.put(&key, model, usage, &text)
     };
-    if let Err(e) = cache.put(
-        &key,
-        &label,
-        Some(&profile.model),
-        outcome.completion.usage,
-        &text,
-    ) {
+    if let Err(e) = stored {
         report.error = Some(format!("not cached: {e}"));
     }
     report.status = "ok".into();

@@ -156,7 +156,7 @@ pub async fn summarize(
     client: &crate::llm::LazyClient,
 ) -> std::result::Result<(Option<Summary>, crate::stage::RequestReport), crate::llm::LlmError> {
     let spec = crate::stage::AnswerSpec {
-        kind: "summary",
+        kind: crate::cache::AnswerKind::Summary,
         max_tokens: SUMMARY_MAX_TOKENS,
         line_list: false,
         sentences: true,

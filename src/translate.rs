@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{Cache, CacheKey};
+use crate::cache::{Cache, CacheKey, CheckedKey, CheckedKind};
 use crate::chunk::{Chunk, Segment};
 use crate::config::Profile;
 use crate::glossary::{Glossary, Term};
@@ -303,26 +303,10 @@ struct PromptSegment<'a> {
     text: &'a str,
 }
 
-/// Derived from src/qa/ and this file (build.rs): any change to the checks
-/// or the reply handling re-checks cached answers.
-const QA_VERSION: &str = crate::cache::versions::QA;
-
 /// Added to the user message after an unusable reply: naming the problem,
 /// because a plain resend at temperature 0 repeats it. Written as a template
 /// so that the prompt-echo check reads it like the prompt files.
 const REASK: &str = "Your previous reply was unusable ({{ problem }}). Reply with exactly {{ count }} segments, each on a new line starting with its marker [1] to [{{ count }}].";
-
-/// Everything that shapes a *checked* chunk result: the request, and how
-/// failed segments are handled (repairs on or off, the repair prompt, the
-/// checks' version). The raw answers are cached under their requests alone.
-#[derive(Serialize)]
-struct CheckedKey<'a> {
-    request: &'a ChatRequest,
-    qa_version: &'a str,
-    repair: bool,
-    /// The repair prompt: it shapes repairs and the prompt-echo check.
-    repair_template: Option<&'a str>,
-}
 
 /// The outcome of each segment of a part: its reply text, or why it has none.
 type PartOutcome = Vec<Result<String, String>>;
@@ -384,7 +368,7 @@ impl Translator {
         let messages = self.messages(title, segments)?;
         let mut request = ChatRequest::new(&self.profile, &messages);
         request.max_tokens = request.max_tokens.min(output_cap(segments));
-        let key = reply_key(&request);
+        let key = CacheKey::reply(&request);
         Ok((request, key))
     }
 
@@ -411,18 +395,13 @@ impl Translator {
         text
     }
 
-    /// The key of a chunk's checked (and possibly repaired) result; `kind`
-    /// tells a complete result (`translate`) from a partial one.
-    fn checked_key(&self, kind: &str, request: &ChatRequest) -> CacheKey {
-        CacheKey::new(
-            kind,
-            &CheckedKey {
-                request,
-                qa_version: QA_VERSION,
-                repair: self.repair,
-                repair_template: self.prompts.source("repair.md"),
-            },
-        )
+    /// The key of a chunk's checked (and possibly repaired) result,
+    /// complete or partial. It carries the checks' version, derived from
+    /// src/qa/ and this file (build.rs): any change to the checks or the
+    /// reply handling re-checks cached answers.
+    fn checked_key(&self, kind: CheckedKind, request: &ChatRequest) -> CacheKey {
+        let inputs = CheckedKey::new(request, self.repair, self.prompts.source("repair.md"));
+        CacheKey::checked(kind, &inputs)
     }
 
     /// A cached checked result for `segments`, re-labelled with their ids:
@@ -455,14 +434,15 @@ impl Translator {
     /// segments of a partial result that were translated.
     pub fn cached(&self, title: &str, chunk: &Chunk) -> crate::Result<Option<Vec<Translated>>> {
         let (request, _) = self.request(title, &chunk.segments)?;
-        if let Some(done) =
-            self.cached_checked(&self.checked_key("translate", &request), &chunk.segments)
-        {
+        if let Some(done) = self.cached_checked(
+            &self.checked_key(CheckedKind::Complete, &request),
+            &chunk.segments,
+        ) {
             return Ok(Some(done));
         }
         Ok(self
             .cached_partial(
-                &self.checked_key("translate-partial", &request),
+                &self.checked_key(CheckedKind::Partial, &request),
                 &chunk.segments,
             )
             .map(|partial| partial.into_iter().flatten().collect()))
@@ -497,8 +477,8 @@ impl Translator {
                 return Ok((None, report));
             }
         };
-        let key = self.checked_key("translate", &request);
-        let partial_key = self.checked_key("translate-partial", &request);
+        let key = self.checked_key(CheckedKind::Complete, &request);
+        let partial_key = self.checked_key(CheckedKind::Partial, &request);
         if let Some(value) = self.cached_checked(&key, segments) {
             report.status = "ok".into();
             report.traffic.cache_hit = true;
@@ -569,7 +549,7 @@ impl Translator {
         if done.iter().all(Option::is_some) {
             let value: Vec<Translated> = done.into_iter().flatten().collect();
             count_flags(&mut report, &value);
-            if let Err(e) = self.cache.put(key, "translate", model, Some(usage), &value) {
+            if let Err(e) = self.cache.put(key, model, Some(usage), &value) {
                 report.error = Some(format!("not cached: {e}"));
             }
             report.status = "ok".into();
@@ -583,9 +563,7 @@ impl Translator {
             return (None, report);
         }
         // Cached apart from complete results: `translate` entries stay whole.
-        let _ = self
-            .cache
-            .put(partial_key, "translate-partial", model, Some(usage), &done);
+        let _ = self.cache.put(partial_key, model, Some(usage), &done);
         report.status = "partial".into();
         (Some(kept), report)
     }
@@ -676,7 +654,7 @@ impl Translator {
         report: &mut ChunkReport,
         use_cache: bool,
     ) -> Result<(String, bool), PartError> {
-        let key = reply_key(request);
+        let key = CacheKey::reply(request);
         if use_cache && let Some(entry) = self.cache.get::<String>(&key) {
             return Ok((entry.value, true));
         }
@@ -706,7 +684,6 @@ impl Translator {
         // resumes from it, and parsing runs on it again at every read.
         let _ = self.cache.put(
             &key,
-            REPLY_KIND,
             Some(&self.profile.model),
             outcome.completion.usage,
             &outcome.completion.text,
@@ -741,14 +718,6 @@ enum PartError {
     /// An answer came that cannot be complete (cut, aborted, too long a
     /// prompt): smaller pieces may do.
     Unusable(String),
-}
-
-/// The cache kind of raw reply texts.
-const REPLY_KIND: &str = "translate-reply";
-
-/// The key of a request's raw reply text.
-fn reply_key(request: &ChatRequest) -> CacheKey {
-    CacheKey::new(REPLY_KIND, request)
 }
 
 /// `A07.p01…p10`: the segments of a part, for messages.
@@ -945,7 +914,7 @@ impl Translator {
         request.max_tokens = request
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
-        let key = CacheKey::new("repair-reply", &request);
+        let key = CacheKey::repair_reply(&request);
         let reply = match self.cache.get::<String>(&key) {
             Some(entry) => entry.value,
             None => {
@@ -964,7 +933,6 @@ impl Translator {
                         }
                         let _ = self.cache.put(
                             &key,
-                            "repair-reply",
                             Some(&self.profile.model),
                             outcome.completion.usage,
                             &outcome.completion.text,

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use gloss::cache::{Cache, CacheKey, Mode, TAG_FILE};
+use gloss::llm::{ChatMessage, ChatRequest, Role};
 use tempfile::TempDir;
 
 /// Files that look like cache content but are not gloss's entries, relative
@@ -50,15 +51,15 @@ fn cache_with_entries(dir: &Path, n: usize) -> (Cache, Vec<CacheKey>) {
     let cache = Cache::new(dir, Mode::Normal);
     let keys: Vec<CacheKey> = (0..n)
         .map(|i| {
-            let key = CacheKey::new("translate-raw", &("model", i));
+            let key = CacheKey::reply(&ChatRequest {
+                model: "model".into(),
+                messages: vec![ChatMessage::new(Role::User, format!("text {i}"))],
+                temperature: 0.0,
+                max_tokens: 100,
+                stream: false,
+            });
             cache
-                .put(
-                    &key,
-                    "translate-raw",
-                    Some("model"),
-                    None,
-                    &format!("answer {i}"),
-                )
+                .put(&key, Some("model"), None, &format!("answer {i}"))
                 .unwrap();
             key
         })
@@ -263,5 +264,5 @@ fn stats_counts_entries_and_foreign_files_apart() {
     let stats: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(stats["entries"], 2);
     assert_eq!(stats["foreign"], 4);
-    assert_eq!(stats["by_kind"]["translate-raw"], 2);
+    assert_eq!(stats["by_kind"]["translate-reply"], 2);
 }

@@ -17,7 +17,7 @@ use candidates::Candidate;
 
 use serde::Serialize;
 
-use crate::cache::Cache;
+use crate::cache::{AnswerKind, Cache};
 use crate::config::Profile;
 use crate::document::{Article, ArticleKind};
 use crate::error::Result;
@@ -168,7 +168,7 @@ pub async fn extract(
 ) -> std::result::Result<(TermList, RequestReport), LlmError> {
     let item = format!("terms {}", request.article);
     let spec = AnswerSpec {
-        kind: "terms",
+        kind: AnswerKind::Terms,
         max_tokens: TERMS_MAX_TOKENS,
         line_list: true,
         sentences: false,
@@ -204,9 +204,15 @@ pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<crate::plan::
 
 /// An article's term list if the cache holds it, else none.
 fn cached_terms(p: &Prepared, messages: &Messages) -> Vec<Term> {
-    lookup("terms", messages, &p.profile, &p.cache, TERMS_MAX_TOKENS)
-        .map(|a| parse_terms(&a))
-        .unwrap_or_default()
+    lookup(
+        AnswerKind::Terms,
+        messages,
+        &p.profile,
+        &p.cache,
+        TERMS_MAX_TOKENS,
+    )
+    .map(|a| parse_terms(&a))
+    .unwrap_or_default()
 }
 
 /// The termbase from the cache alone; articles not extracted yet add nothing.

@@ -1,7 +1,8 @@
 //! The on-disk result cache: content-addressed, one JSON file per entry.
 //!
-//! The key is a SHA-256 over everything that shapes a result (see
-//! [`CacheKey::new`]), so changing any of it misses and nothing else does.
+//! The key is a SHA-256 over everything that shapes a result, so changing
+//! any of it misses and nothing else does. Every kind of entry ([`Kind`])
+//! and what its key holds ([`CacheKey`]'s constructors) is in `key.rs`.
 //! Entries are written to a temp file in the same folder and renamed, so a
 //! crash never leaves a torn entry and two runs can share one cache.
 //!
@@ -16,45 +17,22 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{GlossError, Result};
 
+mod key;
+pub use key::{AnswerKind, CacheKey, CheckedKey, CheckedKind, Kind, PlanKey, versions};
+
 /// Bumped when the entry format or the meaning of a key changes.
 pub const FORMAT_VERSION: u32 = 1;
-
-/// Versions of the code that shapes cached results, derived by `build.rs`
-/// from that code's source (16 hex digits each): any edit to it changes the
-/// keys of exactly the entries it produces.
-pub mod versions {
-    include!(concat!(env!("OUT_DIR"), "/versions.rs"));
-}
-
-/// A content address: hex SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct CacheKey(String);
-
-impl CacheKey {
-    /// Hash `kind` (what the entry is: `translate`, `plan`…) and `inputs`
-    /// (model, rendered messages, every request parameter) with the format version.
-    pub fn new(kind: &str, inputs: &impl Serialize) -> Self {
-        let mut hasher = Sha256::new();
-        hasher.update(format!("gloss-cache-v{FORMAT_VERSION}\0{kind}\0").as_bytes());
-        // serde_json writes struct fields in declaration order: stable.
-        hasher.update(serde_json::to_vec(inputs).unwrap_or_default());
-        Self(hex::encode(hasher.finalize()))
-    }
-
-    /// The hex digest.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// What is stored in an entry file. Never holds the key or any secret.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry<T> {
     pub format: u32,
+    /// What the entry is: its key's [`Kind`], or an answer's cut label
+    /// ([`Kind::cut_label`]). Read back as text: the file may be older or
+    /// foreign.
     pub kind: String,
     /// Seconds since the Unix epoch.
     pub created: u64,
@@ -219,8 +197,30 @@ impl Cache {
         (entry.format == FORMAT_VERSION).then_some(entry)
     }
 
-    /// Store a result atomically.
+    /// Store a result atomically, labelled with its key's kind.
     pub fn put<T: Serialize>(
+        &self,
+        key: &CacheKey,
+        model: Option<&str>,
+        usage: Option<crate::llm::Usage>,
+        value: &T,
+    ) -> Result<()> {
+        self.store(key, key.kind().as_str(), model, usage, value)
+    }
+
+    /// Store an answer kept although cut at the token limit, labelled so
+    /// that a hit can say so again ([`Kind::cut_label`]).
+    pub fn put_cut<T: Serialize>(
+        &self,
+        key: &CacheKey,
+        model: Option<&str>,
+        usage: Option<crate::llm::Usage>,
+        value: &T,
+    ) -> Result<()> {
+        self.store(key, &key.kind().cut_label(), model, usage, value)
+    }
+
+    fn store<T: Serialize>(
         &self,
         key: &CacheKey,
         kind: &str,
@@ -396,12 +396,14 @@ mod tests {
     fn round_trip_and_modes() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(dir.path(), Mode::Normal);
-        let key = CacheKey::new("translate", &("m", "hello", 0.0));
+        let key = CacheKey::of(Kind::Checked(CheckedKind::Complete), &("m", "hello", 0.0));
         assert!(cache.get::<String>(&key).is_none());
-        cache
-            .put(&key, "translate", Some("m"), None, &"hi".to_string())
-            .unwrap();
-        assert_eq!(cache.get::<String>(&key).unwrap().value, "hi");
+        cache.put(&key, Some("m"), None, &"hi".to_string()).unwrap();
+        let entry = cache.get::<String>(&key).unwrap();
+        assert_eq!(
+            (entry.value.as_str(), entry.kind.as_str()),
+            ("hi", "translate")
+        );
         let path = cache.path(&key);
         assert!(path.starts_with(dir.path().join("v1").join(&key.as_str()[..2])));
         assert!(
@@ -418,29 +420,20 @@ mod tests {
     }
 
     #[test]
-    fn keys_change_with_every_input() {
-        let a = CacheKey::new("translate", &("m", "x", 0.0));
-        assert_eq!(a, CacheKey::new("translate", &("m", "x", 0.0)));
-        assert_ne!(a, CacheKey::new("translate", &("m2", "x", 0.0)));
-        assert_ne!(a, CacheKey::new("translate", &("m", "x", 0.1)));
-        assert_ne!(a, CacheKey::new("summary", &("m", "x", 0.0)));
-    }
-
-    #[test]
-    fn code_versions_are_derived_hashes() {
-        for v in [versions::CHUNKER, versions::QA] {
-            assert_eq!(v.len(), 16, "{v}");
-            assert!(v.bytes().all(|b| b.is_ascii_hexdigit()), "{v}");
-        }
-        // Different code, different versions.
-        assert_ne!(versions::CHUNKER, versions::QA);
+    fn a_cut_answer_is_labelled_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path(), Mode::Normal);
+        let key = CacheKey::of(Kind::Answer(AnswerKind::Summary), &"request");
+        cache.put_cut(&key, None, None, &"One.").unwrap();
+        assert_eq!(cache.get::<String>(&key).unwrap().kind, "summary-cut");
+        assert_eq!(cache.stats().by_kind.get("summary-cut"), Some(&1));
     }
 
     #[test]
     fn torn_file_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(dir.path(), Mode::Normal);
-        let key = CacheKey::new("k", &1);
+        let key = CacheKey::of(Kind::Plan, &1);
         let path = cache.path(&key);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, b"{\"format\":1,").unwrap();
