@@ -887,7 +887,7 @@ fn a_partial_run_sends_nothing_for_the_other_articles() {
                 .into_iter()
                 .map(|(_, text)| text)
                 .collect();
-            assert_eq!(segments, [section.clone()], "{u}");
+            assert_eq!(segments, std::slice::from_ref(&section), "{u}");
             names += 1;
         } else {
             assert!(u.starts_with(&head), "a request for another article: {u}");
