@@ -182,9 +182,17 @@ fn locate(lines: &[Line<'_>], entries: &[String], from: usize) -> Vec<Option<Sta
     let mut out = Vec::new();
     let mut pos = from;
     for key in entries {
-        let hits: Vec<(usize, usize)> = (pos..lines.len())
+        let mut hits: Vec<(usize, usize)> = (pos..lines.len())
             .filter_map(|i| heading_at(i, key).map(|len| (i, len)))
             .collect();
+        // A body line may share a title's beginning (`55.4% 연구개발 연구개발`
+        // for `연구개발 연구개발 과제`): the title found whole, once, wins.
+        if hits.len() > 1 {
+            let whole = |&(i, len): &(usize, usize)| keys[i..i + len].concat() == *key;
+            if hits.iter().filter(|h| whole(h)).count() == 1 {
+                hits.retain(whole);
+            }
+        }
         match hits.as_slice() {
             [(i, len)] => {
                 let (i, len) = (*i, *len);
@@ -340,6 +348,26 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_title_found_whole_beats_a_line_sharing_its_beginning() {
+        let lines = paged(&[
+            &[
+                "목 차",
+                "연구개발 연구개발 과제 ........ 2",
+                "산업 과제 ........ 3",
+            ],
+            &["연구개발 연구개발 과제", "본문"],
+            &["산업 과제", "55.4% 연구개발 연구개발", "본문"],
+        ]);
+        let starts: Vec<String> = find(&lines)
+            .expect("a contents list")
+            .starts
+            .into_iter()
+            .map(|s| s.title)
+            .collect();
+        assert_eq!(starts, ["연구개발 연구개발 과제", "산업 과제"]);
     }
 
     #[test]
