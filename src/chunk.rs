@@ -533,30 +533,19 @@ fn cut_sentence<'t>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::document::{ArticleKind, Paragraph};
+    use crate::document::Paragraph;
 
     fn article(paragraphs: &[&str]) -> Article {
-        Article {
-            id: "A01".into(),
-            kind: ArticleKind::Article,
-            section: None,
-            title: "제목".into(),
-            category: None,
-            source: None,
-            date: None,
-            lines: vec![],
-            start: Default::default(),
-            pages: Vec::new(),
-            paragraphs: paragraphs
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Paragraph {
-                    id: format!("A01.p{:02}", i + 1),
-                    text: t.to_string(),
-                    lines: vec![],
-                })
-                .collect(),
-        }
+        let paragraphs = paragraphs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Paragraph {
+                id: format!("A01.p{:02}", i + 1),
+                text: t.to_string(),
+                lines: vec![],
+            })
+            .collect();
+        Article::stub("A01", "제목", None, paragraphs)
     }
 
     #[test]

@@ -103,6 +103,31 @@ pub struct Article {
     pub paragraphs: Vec<Paragraph>,
 }
 
+#[cfg(test)]
+impl Article {
+    /// A plain article (kind `Article`, no source, date or lines) for tests.
+    pub(crate) fn stub(
+        id: &str,
+        title: &str,
+        section: Option<&str>,
+        paragraphs: Vec<Paragraph>,
+    ) -> Article {
+        Article {
+            id: id.into(),
+            kind: ArticleKind::Article,
+            section: section.map(str::to_string),
+            title: title.into(),
+            category: None,
+            source: None,
+            date: None,
+            lines: vec![],
+            start: Default::default(),
+            pages: vec![],
+            paragraphs,
+        }
+    }
+}
+
 impl Article {
     /// The id of the segment that carries the title.
     pub fn title_segment_id(&self) -> String {

@@ -362,19 +362,7 @@ mod tests {
     #[test]
     fn keys_carry_the_derived_code_versions() {
         let request = request();
-        let article = Article {
-            id: "A01".into(),
-            kind: crate::document::ArticleKind::Article,
-            section: None,
-            title: "제목".into(),
-            category: None,
-            source: None,
-            date: None,
-            lines: vec![],
-            start: Default::default(),
-            pages: vec![],
-            paragraphs: paragraphs(),
-        };
+        let article = Article::stub("A01", "제목", None, paragraphs());
         let plan = PlanKey::new("o200k_base", 100, &article);
         assert_eq!(plan.chunker, versions::CHUNKER);
         // Another chunker, another key; the same inputs, the same key.

@@ -82,23 +82,11 @@ pub fn names(chunk: &Chunk, translations: &TranslationMap) -> BTreeMap<String, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{Article, ArticleKind};
+    use crate::document::Article;
     use crate::translate::Translated;
 
     fn article(id: &str, section: Option<&str>) -> Article {
-        Article {
-            id: id.into(),
-            kind: ArticleKind::Article,
-            section: section.map(str::to_string),
-            title: format!("제목 {id}"),
-            category: None,
-            source: None,
-            date: None,
-            lines: vec![],
-            start: Default::default(),
-            pages: vec![],
-            paragraphs: vec![],
-        }
+        Article::stub(id, &format!("제목 {id}"), section, vec![])
     }
 
     fn issue(sections: &[(&str, Option<&str>)]) -> Issue {
