@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    EndpointArgs, RunRecord, Stages, TranslateArgs, exit, make_plan, open_html, print_plan,
-    run_options, runs, runtime, stdout_line,
+    EndpointArgs, RunRecord, Stages, TranslateArgs, exit, make_plan, open_html, print_plan, runs,
+    runtime, stdout_line, translate_options,
 };
 use crate::error::{GlossError, Result};
 use crate::many::{IssueOutcome, IssueStatus, Many};
@@ -25,12 +25,7 @@ pub(super) fn translate(
             "--out - prints one issue's file; with several issues give an output folder".into(),
         ));
     }
-    let mut opts = run_options(&args.source, stages);
-    opts.out_dir = Some(args.out.clone());
-    opts.formats = args.format.clone();
-    args.requests.apply(&mut opts);
-    args.shape.apply(&mut opts);
-    opts.progress = opts.progress && !progress::Console::get().quiet;
+    let opts = translate_options(&args, stages, args.out.clone());
     let record = |o: &IssueOutcome, manifest: Option<&crate::pipeline::Manifest>| {
         if let Some(m) = manifest {
             let code = match o.status {
