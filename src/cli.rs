@@ -3,10 +3,11 @@
 
 mod batch;
 mod many;
+mod one;
 mod runs;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -757,273 +758,30 @@ impl RequestArgs {
     }
 }
 
-/// `--out -`: the one format that goes to stdout, or why that cannot be.
-fn stdout_format(args: &TranslateArgs, stages: Stages) -> Result<Option<Format>> {
-    if args.out != Path::new("-") {
-        return Ok(None);
-    }
-    let [format] = args.format[..] else {
-        return Err(GlossError::Usage(
-            "--out - writes one format to standard output; choose it with --format (e.g. --format md)"
-                .into(),
-        ));
-    };
-    if args.open {
-        return Err(GlossError::Usage(
-            "--open needs files: drop --out - or --open".into(),
-        ));
-    }
-    if args.json {
-        return Err(GlossError::Usage(
-            "--out - and --json both write to standard output; choose one".into(),
-        ));
-    }
-    if format.translation_only() && !stages.digest {
-        return Err(GlossError::Usage(
-            "the brief has no translation-only format; use `gloss translate` for translation-md or txt"
-                .into(),
-        ));
-    }
-    if stages.digest && stages.brief && !format.translation_only() {
-        return Err(GlossError::Usage(
-            "`gloss run --out -` would print two documents; use `gloss translate --out -` for the digest or `gloss brief --out -` for the brief"
-                .into(),
-        ));
-    }
-    Ok(Some(format))
+/// The run options of `run`, `translate` and `brief`, on one issue or
+/// several, writing into `out_dir`.
+fn translate_options(args: &TranslateArgs, stages: Stages, out_dir: PathBuf) -> RunOptions {
+    let mut opts = run_options(&args.source, stages);
+    opts.out_dir = Some(out_dir);
+    opts.formats = args.format.clone();
+    args.requests.apply(&mut opts);
+    args.shape.apply(&mut opts);
+    // `--quiet` hides the progress display too.
+    opts.progress = opts.progress && !progress::Console::get().quiet;
+    opts
 }
 
-/// The name `--format` knows a format by.
-fn format_name(format: Format) -> String {
-    clap::ValueEnum::to_possible_value(&format)
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
-}
-
+/// `gloss run|translate|brief`: one issue ([`one`]) or several, given as
+/// files, folders or patterns ([`many`]).
 fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Result<i32> {
     let given: Vec<PathBuf> = std::iter::once(args.source.file.clone())
         .chain(args.more.iter().cloned())
         .collect();
     let inputs = crate::inputs::expand(&given)?;
-    if inputs.several {
-        return many::translate(args, stages, command, &inputs.files);
+    match inputs.several {
+        true => many::translate(args, stages, command, &inputs.files),
+        false => one::translate(args, stages, command),
     }
-    let to_stdout = stdout_format(&args, stages)?;
-    if !stages.digest && args.format.iter().any(|f| f.translation_only()) {
-        progress::note("translation-md and txt are digest formats; `gloss brief` writes neither");
-    }
-    // `--out -`: the pipeline writes into a temp folder; the one file goes to stdout.
-    let scratch = match to_stdout {
-        Some(_) => Some(tempfile::tempdir().map_err(|source| GlossError::Output {
-            path: std::env::temp_dir(),
-            source,
-        })?),
-        None => None,
-    };
-    let mut opts = run_options(&args.source, stages);
-    opts.out_dir = Some(match &scratch {
-        Some(dir) => dir.path().to_path_buf(),
-        None => args.out.clone(),
-    });
-    opts.formats = args.format.clone();
-    args.requests.apply(&mut opts);
-    args.shape.apply(&mut opts);
-    if args.batch {
-        opts.overrides.batch = crate::llm::batch::BatchOptions {
-            ignore_store: opts.overrides.batch.ignore_store,
-            ..crate::llm::batch::BatchOptions::from_env(crate::llm::batch::BatchMode::Submit)
-        };
-    }
-    let batch_stats = opts.overrides.batch.stats.clone();
-    opts.progress = opts.progress && !progress::Console::get().quiet;
-    let runtime = runtime()?;
-    let prepared = pipeline::prepare(&opts)?;
-    // How the input was decoded, settings refused: shown before the run.
-    for w in &prepared.warnings {
-        progress::warn(w);
-    }
-    // Ctrl-C drops the run: its tasks are aborted, and every result finished
-    // before is already in the cache.
-    let result = runtime.block_on(async {
-        tokio::select! {
-            result = pipeline::run(&opts, prepared) => result,
-            _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
-        }
-    })?;
-    let t = &result.manifest.totals;
-    for w in &result.warnings {
-        progress::warn(w);
-    }
-    for n in &result.notes {
-        progress::note(n);
-    }
-    let segments: usize = result
-        .digest
-        .articles
-        .iter()
-        .map(|a| a.segments.len())
-        .sum();
-    let flagged: usize = result.digest.flagged();
-    // Repairs that pass, in the digest: this run's plus those the cache remembers.
-    let repaired_total = result
-        .digest
-        .articles
-        .iter()
-        .flat_map(|a| &a.segments)
-        .filter(|s| s.repaired && s.flags.is_empty())
-        .count() as u64;
-    let repaired_cached = repaired_total.saturating_sub(t.repaired);
-    let mut code = exit::OK;
-    if segments > 0 && t.failed_segments == segments {
-        progress::error(&format!(
-            "no segment was translated; see the errors in {}",
-            result.out_dir.join("manifest.json").display()
-        ));
-        code = exit::ERROR;
-    } else {
-        if flagged > 0 {
-            let reasons: Vec<String> = t
-                .flagged_segments
-                .iter()
-                .map(|(k, n)| format!("{n} {k}"))
-                .collect();
-            progress::warn(&format!(
-                "{flagged} segments flagged by quality checks ({}); see ⚠ in the digest and `gloss qa`",
-                reasons.join(", "),
-            ));
-        }
-        if t.failed_segments > 0 {
-            progress::warn(&format!(
-                "{} segments have no translation (marked ⚠ in the digest; see manifest.json); rerun to retry them",
-                t.failed_segments
-            ));
-        }
-        if args.strict && (flagged > 0 || t.failed_segments > 0) {
-            progress::error(&format!(
-                "--strict: {flagged} flagged and {} untranslated segments remain",
-                t.failed_segments
-            ));
-            code = exit::STRICT;
-        }
-    }
-
-    // The written files, and where they are for the user.
-    let mut printed = false;
-    if let Some(format) = to_stdout {
-        let file = result
-            .files
-            .iter()
-            .find(|f| f.file_name().is_some_and(|n| n != "manifest.json"));
-        if let Some(file) = file {
-            let bytes = std::fs::read(file).map_err(|source| GlossError::Output {
-                path: file.clone(),
-                source,
-            })?;
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = std::io::stdout().lock().write_all(&bytes);
-            printed = true;
-        } else {
-            progress::warn(&format!(
-                "no {} output was produced, nothing written to standard output",
-                format_name(format)
-            ));
-        }
-    }
-    let shown_files: Vec<String> = match &to_stdout {
-        Some(_) if printed => vec!["-".to_string()],
-        Some(_) => Vec::new(),
-        None => result
-            .files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect(),
-    };
-    let out_dir = match &to_stdout {
-        Some(_) => "-".to_string(),
-        None => result.out_dir.display().to_string(),
-    };
-    if args.json {
-        let summary = serde_json::json!({
-            "command": command,
-            "input": result.manifest.input,
-            "profile": result.manifest.profile,
-            "model": result.manifest.model,
-            "endpoint": result.manifest.endpoint,
-            "out_dir": out_dir,
-            "files": shown_files,
-            "flagged": flagged,
-            "repaired_from_cache": repaired_cached,
-            "exit_status": code,
-            "totals": t,
-            "batch": batch_stats.summary(),
-        });
-        stdout_line(&serde_json::to_string_pretty(&summary).unwrap_or_default());
-    }
-
-    progress::detail(&format!(
-        "profile {} · model {} · {} · chunk budget {}",
-        result.manifest.profile,
-        result.manifest.model,
-        result.manifest.endpoint,
-        result.manifest.chunk_budget
-    ));
-    for c in &result.manifest.chunks {
-        progress::detail(&format!(
-            "  {} {}: {} · {} requests, {} attempts, {} tokens in / {} out{}",
-            c.chunk,
-            if c.traffic.cache_hit { "(cached)" } else { "" },
-            c.status,
-            c.traffic.requests,
-            c.traffic.attempts,
-            c.traffic.tokens_in,
-            c.traffic.tokens_out,
-            c.error
-                .as_deref()
-                .map(|e| format!(" · {e}"))
-                .unwrap_or_default()
-        ));
-    }
-    // One block at the end: every file written, then the summary line last.
-    if let Some(format) = to_stdout.filter(|_| printed) {
-        progress::info(&format!("wrote {} to standard output", format_name(format)));
-    } else {
-        for f in &shown_files {
-            progress::info(&format!("wrote {f}"));
-        }
-    }
-    if let Some(line) = batch::summary_line(&batch_stats.summary()) {
-        progress::info(&line);
-    }
-    let repairs = match (t.repair_requests, repaired_cached) {
-        (0, 0) => String::new(),
-        (0, cached) => format!("; {cached} repaired earlier (cached)"),
-        (sent, 0) => format!("; repaired {} of {sent} re-requested this run", t.repaired),
-        (sent, cached) => format!(
-            "; repaired {} of {sent} re-requested this run, {cached} earlier (cached)",
-            t.repaired
-        ),
-    };
-    progress::info(&format!(
-        "{} chunks: {} requests sent, {} cache hits, {} tokens in / {} out{}, est. cost {}{repairs}, {:.1} s → {out_dir}",
-        t.chunks,
-        t.requests,
-        t.cache_hits,
-        t.tokens_in,
-        t.tokens_out,
-        if t.requests > 0 && !t.usage_from_server {
-            " (some usage not reported by the server)"
-        } else {
-            ""
-        },
-        t.estimated_cost_usd
-            .map_or("unknown".to_string(), |c| format!("${c:.4}")),
-        t.wall_ms as f64 / 1000.0,
-    ));
-    runs::append(&RunRecord::new(command, &result.manifest, out_dir, code));
-    if args.open && code != exit::ERROR {
-        open_html(&result.files);
-    }
-    Ok(code)
 }
 
 /// Open the HTML digest (else the brief) with the desktop's opener; a note,

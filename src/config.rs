@@ -610,71 +610,13 @@ impl Config {
             .profile
             .clone()
             .unwrap_or_else(|| self.default_profile.clone());
-        let file = self.profiles.get(&name).cloned().ok_or_else(|| {
-            let known: Vec<&str> = self.profiles.keys().map(|k| k.as_str()).collect();
-            match closest(&name, &known) {
-                Some(near) => ConfigError(format!(
-                    "no profile named {name:?}; did you mean {near:?}? (known: {})",
-                    known.join(", ")
-                )),
-                None => ConfigError(format!(
-                    "no profile named {name:?} (known: {}); define it in gloss.toml under [profiles.{name}]",
-                    known.join(", ")
-                )),
-            }
-        })?;
+        let file = self.profile_file(&name)?;
         let mut origins = self.origins.get(&name).cloned().unwrap_or_default();
-        let mut endpoints: Vec<String> = file.endpoints().into_iter().map(str::to_string).collect();
-        if endpoints.is_empty() {
-            return Err(ConfigError(format!("profile {name:?} has no base_url")));
-        }
-        let mut api_key_env = file.api_key_env.clone();
         let mut warnings: Vec<String> = self.refusals().into_iter().collect();
         warnings.extend(self.dropped_keys.get(&name).cloned());
-        // Like the official SDKs, OPENAI_BASE_URL redirects the default OpenAI profile.
-        if name == "openai"
-            && let Ok(url) = std::env::var("OPENAI_BASE_URL")
-            && !url.trim().is_empty()
-        {
-            endpoints = vec![url];
-            origins.insert("base_url", Origin::Env("OPENAI_BASE_URL"));
-        }
-        if !overrides.base_urls.is_empty() {
-            // A key belongs to its endpoints: a different host gets no key
-            // unless the user names one for it explicitly.
-            let old: Vec<&str> = endpoints.iter().map(String::as_str).collect();
-            let new: Vec<&str> = overrides.base_urls.iter().map(String::as_str).collect();
-            if api_key_env.is_some()
-                && moved_to(&old, &new).is_some()
-                && overrides.api_key_env.is_none()
-            {
-                warnings.push(format!(
-                    "--base-url points away from profile {name:?}'s endpoint, so its key ({}) is not sent; pass --api-key-env VAR to send one",
-                    api_key_env.as_deref().unwrap_or_default()
-                ));
-                api_key_env = None;
-                origins.remove("api_key_env");
-            }
-            endpoints = overrides.base_urls.clone();
-            origins.insert("base_url", Origin::Flag("--base-url"));
-        }
-        if let Some(var) = &overrides.api_key_env {
-            api_key_env = Some(var.clone());
-            origins.insert("api_key_env", Origin::Flag("--api-key-env"));
-        }
-        if overrides.model.is_some() {
-            let origin = match overrides.model_from_env {
-                true => Origin::Env("GLOSS_MODEL"),
-                false => Origin::Flag("--model"),
-            };
-            origins.insert("model", origin);
-        }
-        if overrides.jobs.is_some() {
-            origins.insert("concurrency", Origin::Flag("--jobs"));
-        }
-        if overrides.chunk_tokens.is_some() {
-            origins.insert("chunk_tokens", Origin::Flag("--budget"));
-        }
+        let (endpoints, api_key_env) =
+            endpoints_and_key(&name, &file, overrides, &mut origins, &mut warnings)?;
+        flag_origins(overrides, &mut origins);
         let model = overrides
             .model
             .clone()
@@ -687,16 +629,7 @@ impl Config {
             .collect();
         dedup_in_order(&mut endpoints);
         let base_url = endpoints.remove(0);
-        let mut concurrency = overrides.jobs.or(file.concurrency).unwrap_or(4).max(1);
-        let mut batch = overrides.batch.clone();
-        batch.store = Some(self.cache_dir(overrides).join(crate::llm::batch::STORE_DIR));
-        if batch.collects() {
-            // Every ready request goes into the batch; requests that fall
-            // back to normal ones keep the profile's own limit.
-            batch.fallback_concurrency = concurrency;
-            concurrency = crate::llm::batch::BATCH_CONCURRENCY;
-            origins.insert("concurrency", Origin::Flag("--batch"));
-        }
+        let (concurrency, batch) = self.concurrency_and_batch(&file, overrides, &mut origins);
         let profile = Profile {
             name,
             base_url,
@@ -724,6 +657,111 @@ impl Config {
             origins,
             warnings,
         })
+    }
+
+    /// The profile `name` as the config files define it; an error naming
+    /// the known ones (and the closest, for a typo) when there is none.
+    fn profile_file(&self, name: &str) -> Result<ProfileFile> {
+        self.profiles.get(name).cloned().ok_or_else(|| {
+            let known: Vec<&str> = self.profiles.keys().map(|k| k.as_str()).collect();
+            match closest(name, &known) {
+                Some(near) => ConfigError(format!(
+                    "no profile named {name:?}; did you mean {near:?}? (known: {})",
+                    known.join(", ")
+                )),
+                None => ConfigError(format!(
+                    "no profile named {name:?} (known: {}); define it in gloss.toml under [profiles.{name}]",
+                    known.join(", ")
+                )),
+            }
+        })
+    }
+
+    /// The concurrency and batch settings: `--jobs` over the profile's, and
+    /// with `--batch` every ready request goes into the batch.
+    fn concurrency_and_batch(
+        &self,
+        file: &ProfileFile,
+        overrides: &Overrides,
+        origins: &mut BTreeMap<&'static str, Origin>,
+    ) -> (usize, crate::llm::batch::BatchOptions) {
+        let mut concurrency = overrides.jobs.or(file.concurrency).unwrap_or(4).max(1);
+        let mut batch = overrides.batch.clone();
+        batch.store = Some(self.cache_dir(overrides).join(crate::llm::batch::STORE_DIR));
+        if batch.collects() {
+            // Every ready request goes into the batch; requests that fall
+            // back to normal ones keep the profile's own limit.
+            batch.fallback_concurrency = concurrency;
+            concurrency = crate::llm::batch::BATCH_CONCURRENCY;
+            origins.insert("concurrency", Origin::Flag("--batch"));
+        }
+        (concurrency, batch)
+    }
+}
+
+/// The endpoints (as given, not yet normalized) and key variable of profile
+/// `name` after `OPENAI_BASE_URL`, `--base-url` and `--api-key-env`, noting
+/// where they came from; a warning when `--base-url` drops the key.
+fn endpoints_and_key(
+    name: &str,
+    file: &ProfileFile,
+    overrides: &Overrides,
+    origins: &mut BTreeMap<&'static str, Origin>,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<String>, Option<String>)> {
+    let mut endpoints: Vec<String> = file.endpoints().into_iter().map(str::to_string).collect();
+    if endpoints.is_empty() {
+        return Err(ConfigError(format!("profile {name:?} has no base_url")));
+    }
+    let mut api_key_env = file.api_key_env.clone();
+    // Like the official SDKs, OPENAI_BASE_URL redirects the default OpenAI profile.
+    if name == "openai"
+        && let Ok(url) = std::env::var("OPENAI_BASE_URL")
+        && !url.trim().is_empty()
+    {
+        endpoints = vec![url];
+        origins.insert("base_url", Origin::Env("OPENAI_BASE_URL"));
+    }
+    if !overrides.base_urls.is_empty() {
+        // A key belongs to its endpoints: a different host gets no key
+        // unless the user names one for it explicitly.
+        let old: Vec<&str> = endpoints.iter().map(String::as_str).collect();
+        let new: Vec<&str> = overrides.base_urls.iter().map(String::as_str).collect();
+        if api_key_env.is_some()
+            && moved_to(&old, &new).is_some()
+            && overrides.api_key_env.is_none()
+        {
+            warnings.push(format!(
+                "--base-url points away from profile {name:?}'s endpoint, so its key ({}) is not sent; pass --api-key-env VAR to send one",
+                api_key_env.as_deref().unwrap_or_default()
+            ));
+            api_key_env = None;
+            origins.remove("api_key_env");
+        }
+        endpoints = overrides.base_urls.clone();
+        origins.insert("base_url", Origin::Flag("--base-url"));
+    }
+    if let Some(var) = &overrides.api_key_env {
+        api_key_env = Some(var.clone());
+        origins.insert("api_key_env", Origin::Flag("--api-key-env"));
+    }
+    Ok((endpoints, api_key_env))
+}
+
+/// Note the settings the command line (or `GLOSS_MODEL`) sets directly.
+fn flag_origins(overrides: &Overrides, origins: &mut BTreeMap<&'static str, Origin>) {
+    if overrides.model.is_some() {
+        let origin = match overrides.model_from_env {
+            true => Origin::Env("GLOSS_MODEL"),
+            false => Origin::Flag("--model"),
+        };
+        origins.insert("model", origin);
+    }
+    if overrides.jobs.is_some() {
+        origins.insert("concurrency", Origin::Flag("--jobs"));
+    }
+    if overrides.chunk_tokens.is_some() {
+        origins.insert("chunk_tokens", Origin::Flag("--budget"));
     }
 }
 

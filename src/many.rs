@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::brief::Brief;
 use crate::cache::Cache;
-use crate::config::Config;
+use crate::config::{Config, Profile};
 use crate::cross_brief::{self, IssueHeadlines};
 use crate::document::ArticleKind;
 use crate::error::{GlossError, Result};
@@ -88,7 +88,7 @@ pub struct Many {
 pub async fn run(
     base: &RunOptions,
     files: &[PathBuf],
-    mut observe: impl FnMut(&IssueOutcome, Option<&Manifest>),
+    observe: impl FnMut(&IssueOutcome, Option<&Manifest>),
 ) -> Result<Many> {
     let started = Instant::now();
     let out = base.out_dir.clone().unwrap_or_else(|| PathBuf::from("out"));
@@ -96,33 +96,37 @@ pub async fn run(
     let config = Config::load_with(&cwd, base.overrides.trust_workspace)?;
     let (profile, _) = config.profile(&base.overrides)?;
     let client = Arc::new(LazyClient::new(&profile));
+    let issues = run_issues(base, files, &out, &profile, &client, observe).await;
+    let (cross, cross_requests) = match base.stages.brief {
+        true => cross_issue_brief(base, &config, &profile, &client, &issues).await?,
+        false => (None, Vec::new()),
+    };
+    let index_files = crate::render::index::write(&out, &issues, cross.as_ref(), &base.formats)?;
+    let mut totals = run_totals(&profile, &issues, &cross_requests);
+    totals.wall_ms = started.elapsed().as_millis() as u64;
+    Ok(Many {
+        issues,
+        cross,
+        cross_requests,
+        index_files,
+        totals,
+    })
+}
 
+/// Run every issue into its folder under `out`, all through `client`, with
+/// one progress bar over them; their outcomes in the order of `files`.
+async fn run_issues(
+    base: &RunOptions,
+    files: &[PathBuf],
+    out: &Path,
+    profile: &Profile,
+    client: &Arc<LazyClient>,
+    mut observe: impl FnMut(&IssueOutcome, Option<&Manifest>),
+) -> Vec<IssueOutcome> {
     let overall = crate::progress::stage_bar("issues", "requests", 0, base.progress);
     overall.set_message(format!("0/{} issues done", files.len()));
     let gathering = crate::progress::gather_stage_bars();
-    let mut set = tokio::task::JoinSet::new();
-    let mut position: HashMap<tokio::task::Id, usize> = HashMap::new();
-    // Every issue is queued at once, but only so many are loaded and in
-    // progress: enough for their requests to keep every slot busy, few
-    // enough that memory does not grow with the number of issues.
-    let open = Arc::new(tokio::sync::Semaphore::new(issues_at_once(&profile)));
-    for (n, file) in files.iter().enumerate() {
-        let mut opts = base.clone();
-        opts.input = file.clone();
-        opts.out_dir = Some(out.clone());
-        opts.progress = false;
-        opts.shared_client = Some(SharedClient(client.clone()));
-        let open = open.clone();
-        let handle = set.spawn(async move {
-            let _turn = open.acquire_owned().await;
-            let prepared = pipeline::prepare(&opts)?;
-            for w in &prepared.warnings {
-                crate::progress::warn(w);
-            }
-            pipeline::run(&opts, prepared).await
-        });
-        position.insert(handle.id(), n);
-    }
+    let (mut set, position) = spawn_issues(base, files, out, profile, client);
     let mut slots: Vec<Option<IssueOutcome>> = vec![None; files.len()];
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     let mut done = 0;
@@ -135,7 +139,7 @@ pub async fn run(
                     Err(e) => (e.id(), Err(GlossError::Task { stage: "issue", message: e.to_string() })),
                 };
                 let Some(&n) = position.get(&id) else { continue };
-                let (issue, manifest) = outcome(&files[n], &out, base, result);
+                let (issue, manifest) = outcome(&files[n], out, base, result);
                 observe(&issue, manifest.as_ref());
                 slots[n] = Some(issue);
                 done += 1;
@@ -149,47 +153,93 @@ pub async fn run(
     }
     drop(gathering);
     overall.finish_and_clear();
-    let issues: Vec<IssueOutcome> = slots.into_iter().flatten().collect();
+    slots.into_iter().flatten().collect()
+}
 
-    let (cross, cross_requests) = if base.stages.brief {
-        let with_headlines: Vec<IssueHeadlines> = issues
-            .iter()
-            .filter(|i| i.status == IssueStatus::Ok && !i.headlines.summaries.is_empty())
-            .map(|i| i.headlines.clone())
-            .collect();
-        if with_headlines.is_empty() {
-            (None, Vec::new())
-        } else {
-            let prompts = match &base.prompts_dir {
-                Some(dir) => Prompts::with_overrides(dir)?,
-                None => Prompts::builtin(),
-            };
-            let cache = Cache::new(&config.cache_dir(&base.overrides), base.cache_mode);
-            let service = cross_brief::Service {
-                prompts: &prompts,
-                profile: &profile,
-                cache: &cache,
-                client: &client,
-                target_language: &base.target_language,
-            };
-            let (brief, reports) = cross_brief::make(&service, &with_headlines).await?;
-            (Some(brief), reports)
-        }
-    } else {
-        (None, Vec::new())
+/// Queue every issue's run as a task; with each task's id, the position of
+/// its file in `files`.
+fn spawn_issues(
+    base: &RunOptions,
+    files: &[PathBuf],
+    out: &Path,
+    profile: &Profile,
+    client: &Arc<LazyClient>,
+) -> (
+    tokio::task::JoinSet<Result<TranslateResult>>,
+    HashMap<tokio::task::Id, usize>,
+) {
+    let mut set = tokio::task::JoinSet::new();
+    let mut position = HashMap::new();
+    // Every issue is queued at once, but only so many are loaded and in
+    // progress: enough for their requests to keep every slot busy, few
+    // enough that memory does not grow with the number of issues.
+    let open = Arc::new(tokio::sync::Semaphore::new(issues_at_once(profile)));
+    for (n, file) in files.iter().enumerate() {
+        let mut opts = base.clone();
+        opts.input = file.clone();
+        opts.out_dir = Some(out.to_path_buf());
+        opts.progress = false;
+        opts.shared_client = Some(SharedClient(client.clone()));
+        let open = open.clone();
+        let handle = set.spawn(async move {
+            let _turn = open.acquire_owned().await;
+            let prepared = pipeline::prepare(&opts)?;
+            for w in &prepared.warnings {
+                crate::progress::warn(w);
+            }
+            pipeline::run(&opts, prepared).await
+        });
+        position.insert(handle.id(), n);
+    }
+    (set, position)
+}
+
+/// The cross-issue brief over the issues that ended with summaries, and its
+/// requests; none when no issue has any.
+async fn cross_issue_brief(
+    base: &RunOptions,
+    config: &Config,
+    profile: &Profile,
+    client: &LazyClient,
+    issues: &[IssueOutcome],
+) -> Result<(Option<Brief>, Vec<RequestReport>)> {
+    let with_headlines: Vec<IssueHeadlines> = issues
+        .iter()
+        .filter(|i| i.status == IssueStatus::Ok && !i.headlines.summaries.is_empty())
+        .map(|i| i.headlines.clone())
+        .collect();
+    if with_headlines.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let prompts = match &base.prompts_dir {
+        Some(dir) => Prompts::with_overrides(dir)?,
+        None => Prompts::builtin(),
     };
-    let index_files = crate::render::index::write(&out, &issues, cross.as_ref(), &base.formats)?;
+    let cache = Cache::new(&config.cache_dir(&base.overrides), base.cache_mode);
+    let service = cross_brief::Service {
+        prompts: &prompts,
+        profile,
+        cache: &cache,
+        client,
+        target_language: &base.target_language,
+    };
+    let (brief, reports) = cross_brief::make(&service, &with_headlines).await?;
+    Ok((Some(brief), reports))
+}
 
+/// Every issue's totals and the cross brief's requests (the wall time is
+/// the caller's).
+fn run_totals(profile: &Profile, issues: &[IssueOutcome], cross: &[RequestReport]) -> Totals {
     let mut totals = Totals {
         usage_from_server: true,
         // Some(0) when the profile has prices: issues that sent nothing add nothing.
         estimated_cost_usd: profile.cost(0, 0),
         ..Default::default()
     };
-    for i in &issues {
+    for i in issues {
         add_totals(&mut totals, &i.totals);
     }
-    for r in &cross_requests {
+    for r in cross {
         let t = &r.traffic;
         add_totals(
             &mut totals,
@@ -205,21 +255,14 @@ pub async fn run(
             },
         );
     }
-    totals.wall_ms = started.elapsed().as_millis() as u64;
-    Ok(Many {
-        issues,
-        cross,
-        cross_requests,
-        index_files,
-        totals,
-    })
+    totals
 }
 
 /// How many issues are in progress at once: one per request slot (each
 /// issue alone may fill them all, but its last requests — summaries, the
 /// brief — are few), and never fewer than two, so one issue's brief overlaps
 /// the next one's translations.
-fn issues_at_once(profile: &crate::config::Profile) -> usize {
+fn issues_at_once(profile: &Profile) -> usize {
     profile.concurrency.max(2)
 }
 

@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    EndpointArgs, RunRecord, Stages, TranslateArgs, exit, make_plan, open_html, print_plan,
-    run_options, runs, runtime, stdout_line,
+    EndpointArgs, RunRecord, Stages, TranslateArgs, exit, make_plan, open_html, print_plan, runs,
+    runtime, stdout_line, translate_options,
 };
+use crate::brief::Brief;
 use crate::error::{GlossError, Result};
 use crate::many::{IssueOutcome, IssueStatus, Many};
 use crate::progress;
@@ -25,12 +26,7 @@ pub(super) fn translate(
             "--out - prints one issue's file; with several issues give an output folder".into(),
         ));
     }
-    let mut opts = run_options(&args.source, stages);
-    opts.out_dir = Some(args.out.clone());
-    opts.formats = args.format.clone();
-    args.requests.apply(&mut opts);
-    args.shape.apply(&mut opts);
-    opts.progress = opts.progress && !progress::Console::get().quiet;
+    let opts = translate_options(&args, stages, args.out.clone());
     let record = |o: &IssueOutcome, manifest: Option<&crate::pipeline::Manifest>| {
         if let Some(m) = manifest {
             let code = match o.status {
@@ -86,6 +82,28 @@ fn exit_status(many: &Many, strict: bool) -> i32 {
 
 /// The lines on stderr (and `--json` on stdout) after the run.
 fn report(many: &Many, command: &str, code: i32, json: bool) {
+    report_issues(many);
+    if let Some(cross) = &many.cross {
+        report_cross(cross);
+    }
+    if json {
+        print_json(many, command, code);
+    }
+    for i in many.issues.iter().filter(|i| !i.files.is_empty()) {
+        progress::info(&format!(
+            "wrote {} files to {}",
+            i.files.len(),
+            i.out_dir.display()
+        ));
+    }
+    for f in &many.index_files {
+        progress::info(&format!("wrote {}", f.display()));
+    }
+    progress::info(&summary_line(many));
+}
+
+/// Per issue, why it failed, or what it left flagged or untranslated.
+fn report_issues(many: &Many) {
     for i in &many.issues {
         match (&i.status, &i.error) {
             (IssueStatus::Failed, error) => {
@@ -107,53 +125,52 @@ fn report(many: &Many, command: &str, code: i32, json: bool) {
             }
         }
     }
-    if let Some(cross) = &many.cross {
-        if !cross.removed_citations.is_empty() {
-            progress::warn(&format!(
-                "the cross-issue brief cited articles that do not exist ({}); those citations were removed",
-                cross.removed_citations.join(", ")
-            ));
-        }
-        if let Some(reason) = cross.origin.strip_prefix("fallback: ") {
-            progress::warn(&format!(
-                "the model's cross-issue brief was not usable ({reason}); assembled it from the summaries"
-            ));
-        }
-    }
-    if json {
-        let inputs: Vec<serde_json::Value> = many
-            .issues
-            .iter()
-            .map(|i| {
-                let mut v = serde_json::json!({
-                    "input": i.input, "out_dir": i.out_dir, "status": i.status,
-                    "files": i.files, "totals": i.totals,
-                });
-                if let Some(e) = &i.error {
-                    v["error"] = serde_json::json!(e);
-                }
-                v
-            })
-            .collect();
-        let summary = serde_json::json!({
-            "command": command,
-            "inputs": inputs,
-            "index_files": many.index_files,
-            "exit_status": code,
-            "totals": many.totals,
-        });
-        stdout_line(&serde_json::to_string_pretty(&summary).unwrap_or_default());
-    }
-    for i in many.issues.iter().filter(|i| !i.files.is_empty()) {
-        progress::info(&format!(
-            "wrote {} files to {}",
-            i.files.len(),
-            i.out_dir.display()
+}
+
+/// What the cross-issue brief had to do without: citations removed, or the
+/// model's brief replaced by one assembled from the summaries.
+fn report_cross(cross: &Brief) {
+    if !cross.removed_citations.is_empty() {
+        progress::warn(&format!(
+            "the cross-issue brief cited articles that do not exist ({}); those citations were removed",
+            cross.removed_citations.join(", ")
         ));
     }
-    for f in &many.index_files {
-        progress::info(&format!("wrote {}", f.display()));
+    if let Some(reason) = cross.origin.strip_prefix("fallback: ") {
+        progress::warn(&format!(
+            "the model's cross-issue brief was not usable ({reason}); assembled it from the summaries"
+        ));
     }
+}
+
+/// `--json`: every issue and the run's totals as one JSON object on stdout.
+fn print_json(many: &Many, command: &str, code: i32) {
+    let inputs: Vec<serde_json::Value> = many
+        .issues
+        .iter()
+        .map(|i| {
+            let mut v = serde_json::json!({
+                "input": i.input, "out_dir": i.out_dir, "status": i.status,
+                "files": i.files, "totals": i.totals,
+            });
+            if let Some(e) = &i.error {
+                v["error"] = serde_json::json!(e);
+            }
+            v
+        })
+        .collect();
+    let summary = serde_json::json!({
+        "command": command,
+        "inputs": inputs,
+        "index_files": many.index_files,
+        "exit_status": code,
+        "totals": many.totals,
+    });
+    stdout_line(&serde_json::to_string_pretty(&summary).unwrap_or_default());
+}
+
+/// The run's last line: issues (naming the failed ones), traffic, cost, time.
+fn summary_line(many: &Many) -> String {
     let failed: Vec<&str> = many
         .issues
         .iter()
@@ -161,7 +178,7 @@ fn report(many: &Many, command: &str, code: i32, json: bool) {
         .map(|i| i.input.as_str())
         .collect();
     let t = &many.totals;
-    progress::info(&format!(
+    format!(
         "{} issues, {} ok{}: {} requests sent, {} cache hits, {} tokens in / {} out, est. cost {}, {:.1} s",
         many.issues.len(),
         many.issues.len() - failed.len(),
@@ -176,7 +193,7 @@ fn report(many: &Many, command: &str, code: i32, json: bool) {
         t.estimated_cost_usd
             .map_or("unknown".to_string(), |c| format!("${c:.4}")),
         t.wall_ms as f64 / 1000.0,
-    ));
+    )
 }
 
 /// `gloss plan` over several issues: each plan as for one, then the sum.

@@ -38,79 +38,12 @@ pub(crate) fn find(
     keep: impl Fn(&str) -> bool,
 ) -> HashMap<usize, &'static str> {
     let mut out = HashMap::new();
-    let mut pages: Vec<(u32, Vec<usize>)> = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        match pages.last_mut() {
-            Some((p, idx)) if *p == l.page => idx.push(i),
-            _ => pages.push((l.page, vec![i])),
-        }
-    }
+    let pages = pages_of(lines);
     if pages.len() < 3 {
         return out;
     }
-    let band = |idx: &[usize]| -> Vec<usize> {
-        let n = idx.len();
-        // The top band, then the bottom band without the lines they share.
-        let top = n.min(BAND);
-        let mut b: Vec<usize> = idx[..top].to_vec();
-        b.extend(&idx[n.saturating_sub(BAND).max(top)..]);
-        b
-    };
-
-    // On which pages each text stands in a band.
-    let mut seen: HashMap<String, BTreeSet<u32>> = HashMap::new();
-    for (page, idx) in &pages {
-        for i in band(idx) {
-            seen.entry(key(lines[i].text())).or_default().insert(*page);
-        }
-    }
-    let repeated = |text: &str| -> bool {
-        let Some(on) = seen.get(&key(text)) else {
-            return false;
-        };
-        // Three pages or more, two of them in a row (or, for headers of
-        // facing pages, two pairs one page apart): a running line, not a
-        // sub-heading that happens to open a few pages.
-        let in_a_row = on.iter().any(|p| on.contains(&(p + 1)));
-        let facing = on.iter().filter(|&p| on.contains(&(p + 2))).count() >= 2;
-        on.len() >= 3 && (in_a_row || facing) && display_width(text) <= 120 && !keep(text)
-    };
-
-    // Bare page numbers: the offset from the page index that most of them share.
-    let marked_pages: HashSet<u32> = lines
-        .iter()
-        .filter(|l| dropped.contains_key(&l.no))
-        .map(|l| l.page)
-        .collect();
-    let mut offsets: HashMap<i64, usize> = HashMap::new();
-    for (page, idx) in &pages {
-        if marked_pages.contains(page) {
-            continue;
-        }
-        for i in band(idx) {
-            let t = lines[i].text();
-            if BARE_NUMBER.is_match(t)
-                && let Ok(v) = t.parse::<i64>()
-            {
-                *offsets.entry(v - i64::from(*page)).or_default() += 1;
-            }
-        }
-    }
-    let page_offset = offsets
-        .iter()
-        .filter(|&(_, &n)| n >= 3 && n * 4 >= pages.len())
-        .max_by_key(|&(o, &n)| (n, -o.abs()))
-        .map(|(&o, _)| o);
-    let is_page_number = |i: usize| -> bool {
-        let l = &lines[i];
-        page_offset.is_some_and(|o| {
-            !marked_pages.contains(&l.page)
-                && BARE_NUMBER.is_match(l.text())
-                && l.text()
-                    .parse::<i64>()
-                    .is_ok_and(|v| v - i64::from(l.page) == o)
-        })
-    };
+    let band_texts = BandTexts::new(lines, &pages);
+    let numbers = PageNumbers::new(lines, &pages, dropped);
 
     for (_, idx) in &pages {
         // Walk in from the top, then from the bottom; a text met twice on
@@ -134,9 +67,9 @@ pub(crate) fn find(
                         .iter()
                         .take(3)
                         .any(|&j| key(lines[j].text()) == key(l.text()));
-                if is_page_number(i) {
+                if numbers.is_page_number(l) {
                     out.insert(l.no, PAGE_NUMBER);
-                } else if (echoed || repeated(l.text()))
+                } else if (echoed || band_texts.repeated(l.text()))
                     && !keep(l.text())
                     && met.insert(key(l.text()))
                 {
@@ -148,6 +81,113 @@ pub(crate) fn find(
         }
     }
     out
+}
+
+/// Each page with the indices (in `lines`) of its lines, in order.
+fn pages_of(lines: &[Line<'_>]) -> Vec<(u32, Vec<usize>)> {
+    let mut pages: Vec<(u32, Vec<usize>)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        match pages.last_mut() {
+            Some((p, idx)) if *p == l.page => idx.push(i),
+            _ => pages.push((l.page, vec![i])),
+        }
+    }
+    pages
+}
+
+/// The lines of a page (`idx`) that stand in its top or bottom band.
+fn band(idx: &[usize]) -> Vec<usize> {
+    let n = idx.len();
+    // The top band, then the bottom band without the lines they share.
+    let top = n.min(BAND);
+    let mut b: Vec<usize> = idx[..top].to_vec();
+    b.extend(&idx[n.saturating_sub(BAND).max(top)..]);
+    b
+}
+
+/// On which pages each text (whitespace ignored) stands in a band.
+struct BandTexts(HashMap<String, BTreeSet<u32>>);
+
+impl BandTexts {
+    fn new(lines: &[Line<'_>], pages: &[(u32, Vec<usize>)]) -> BandTexts {
+        let mut seen: HashMap<String, BTreeSet<u32>> = HashMap::new();
+        for (page, idx) in pages {
+            for i in band(idx) {
+                seen.entry(key(lines[i].text())).or_default().insert(*page);
+            }
+        }
+        BandTexts(seen)
+    }
+
+    /// Whether `text` is a running line: in the bands of three pages or
+    /// more, two of them in a row (or, for headers of facing pages, two
+    /// pairs one page apart), not a sub-heading that happens to open a few
+    /// pages; and short.
+    fn repeated(&self, text: &str) -> bool {
+        let Some(on) = self.0.get(&key(text)) else {
+            return false;
+        };
+        let in_a_row = on.iter().any(|p| on.contains(&(p + 1)));
+        let facing = on.iter().filter(|&p| on.contains(&(p + 2))).count() >= 2;
+        on.len() >= 3 && (in_a_row || facing) && display_width(text) <= 120
+    }
+}
+
+/// Bare page numbers: the offset from the page index that most of them
+/// share, on the pages without a page marker.
+struct PageNumbers {
+    /// Pages that carry a page marker: their numbers need no guessing.
+    marked_pages: HashSet<u32>,
+    /// Printed number minus page index, when enough numbers agree on one.
+    offset: Option<i64>,
+}
+
+impl PageNumbers {
+    fn new(
+        lines: &[Line<'_>],
+        pages: &[(u32, Vec<usize>)],
+        dropped: &HashMap<usize, &'static str>,
+    ) -> PageNumbers {
+        let marked_pages: HashSet<u32> = lines
+            .iter()
+            .filter(|l| dropped.contains_key(&l.no))
+            .map(|l| l.page)
+            .collect();
+        let mut offsets: HashMap<i64, usize> = HashMap::new();
+        for (page, idx) in pages {
+            if marked_pages.contains(page) {
+                continue;
+            }
+            for i in band(idx) {
+                let t = lines[i].text();
+                if BARE_NUMBER.is_match(t)
+                    && let Ok(v) = t.parse::<i64>()
+                {
+                    *offsets.entry(v - i64::from(*page)).or_default() += 1;
+                }
+            }
+        }
+        let offset = offsets
+            .iter()
+            .filter(|&(_, &n)| n >= 3 && n * 4 >= pages.len())
+            .max_by_key(|&(o, &n)| (n, -o.abs()))
+            .map(|(&o, _)| o);
+        PageNumbers {
+            marked_pages,
+            offset,
+        }
+    }
+
+    /// Whether `l` is a bare number that follows the pages at the offset.
+    fn is_page_number(&self, l: &Line<'_>) -> bool {
+        self.offset.is_some_and(|o| {
+            !self.marked_pages.contains(&l.page)
+                && BARE_NUMBER.is_match(l.text())
+                && l.text()
+                    .parse::<i64>()
+                    .is_ok_and(|v| v - i64::from(l.page) == o)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -101,15 +101,42 @@ pub(crate) struct Layout {
 /// found again by number through a binary search rather than a map.
 pub fn parse(src: &SourceText) -> Issue {
     let (mut lines, blank) = non_blank_lines(src);
+    // Read from all non-blank lines, before the artifacts leave them.
+    let blank_lines_separate = blank_lines_separate(&lines);
+    let artifact_lines = remove_artifacts(&mut lines);
+    let kept = lines;
+
+    let layout = titled::parse(&kept)
+        .or_else(|| sections::parse(&kept, &src.outline))
+        .unwrap_or_else(|| generic::parse(&kept));
+    let style = join_style(blank_lines_separate, &kept);
+    let mut counters: HashMap<ArticleKind, usize> = HashMap::new();
+    let articles = layout
+        .drafts
+        .into_iter()
+        .map(|draft| {
+            let id = next_id(&mut counters, draft.kind);
+            article(draft, id, &kept, style, src, &blank)
+        })
+        .collect();
+    Issue {
+        name: src.file_name.clone(),
+        articles,
+        dropped: dropped_lines(artifact_lines, layout.dropped, &kept),
+        warnings: layout.warnings,
+    }
+}
+
+/// Find the page artifacts and furniture among `lines` and take them out;
+/// returns them as dropped lines with their reasons.
+fn remove_artifacts(lines: &mut Vec<Line<'_>>) -> Vec<DroppedLine> {
     let mut artifacts = {
         let numbered: Vec<(usize, &str)> = lines.iter().map(|l| (l.no, l.raw)).collect();
         artifacts::find(&numbered, titled::is_title_line)
     };
-    let furniture = furniture::find(&lines, &artifacts, titled::is_title_line);
+    let furniture = furniture::find(lines, &artifacts, titled::is_title_line);
     artifacts.extend(furniture);
-    // Read from all non-blank lines, before the artifacts leave them.
-    let blank_lines_separate = blank_lines_separate(&lines);
-    let artifact_lines: Vec<DroppedLine> = lines
+    let artifact_lines = lines
         .iter()
         .filter_map(|l| {
             artifacts.get(&l.no).map(|&reason| DroppedLine {
@@ -120,110 +147,117 @@ pub fn parse(src: &SourceText) -> Issue {
         })
         .collect();
     lines.retain(|l| !artifacts.contains_key(&l.no));
-    let kept = lines;
+    artifact_lines
+}
 
-    let layout = titled::parse(&kept)
-        .or_else(|| sections::parse(&kept, &src.outline))
-        .unwrap_or_else(|| generic::parse(&kept));
-    let page_of = |no: usize| src.pages.get(no - 1).copied();
-    let style = join_style(blank_lines_separate, &kept);
-    // `kept` is in line order: a line is found by its number.
-    let kept_line = |no: usize| {
-        kept.binary_search_by_key(&no, |l| l.no)
-            .ok()
-            .map(|i| &kept[i])
+/// The kept line numbered `no`: `kept` is in line order, so a binary search
+/// finds it without a map.
+fn kept_line<'k, 'a>(kept: &'k [Line<'a>], no: usize) -> Option<&'k Line<'a>> {
+    kept.binary_search_by_key(&no, |l| l.no)
+        .ok()
+        .map(|i| &kept[i])
+}
+
+/// The next id of an article of `kind` (F01, A01, C01, …), counted per kind.
+fn next_id(counters: &mut HashMap<ArticleKind, usize>, kind: ArticleKind) -> String {
+    let n = counters.entry(kind).or_default();
+    *n += 1;
+    let prefix = match kind {
+        ArticleKind::Front => 'F',
+        ArticleKind::Article => 'A',
+        ArticleKind::Clipping => 'C',
     };
+    format!("{prefix}{n:02}")
+}
 
-    let mut articles = Vec::new();
-    let mut counters: HashMap<ArticleKind, usize> = HashMap::new();
-    for draft in layout.drafts {
-        let n = counters.entry(draft.kind).or_default();
-        *n += 1;
-        let prefix = match draft.kind {
-            ArticleKind::Front => 'F',
-            ArticleKind::Article => 'A',
-            ArticleKind::Clipping => 'C',
-        };
-        let id = format!("{prefix}{n:02}");
-        let body: Vec<BodyLine<'_>> = draft
-            .body
-            .iter()
-            .filter_map(|&no| kept_line(no))
-            .map(|l| BodyLine {
-                no: l.no,
-                raw: l.raw,
-                after_blank: l.after_blank,
-            })
-            .collect();
-        // Narrow columns (clipping tables) wrap earlier than the page.
-        let article_style = if body.len() >= 5 {
-            JoinStyle {
-                full_width: paragraphs::full_width(body.iter().map(|l| l.raw)),
-                ..style
-            }
-        } else {
-            style
-        };
-        let paragraphs = paragraphs::join(&body, article_style)
-            .into_iter()
-            .enumerate()
-            .map(|(i, b)| Paragraph {
-                id: format!("{id}.p{:02}", i + 1),
-                text: b.text,
-                lines: b.lines,
-            })
-            .collect();
-        let mut owned: Vec<usize> = draft.head.iter().chain(&draft.body).copied().collect();
-        owned.sort_unstable();
-        let pages: Vec<u32> = match (
-            owned.first().and_then(|&n| page_of(n)),
-            owned.last().and_then(|&n| page_of(n)),
-        ) {
-            (Some(a), Some(b)) => vec![a, b],
-            _ => Vec::new(),
-        };
-        articles.push(Article {
-            id,
-            kind: draft.kind,
-            start: draft.start,
-            pages,
-            section: draft.section,
-            title: draft.title,
-            category: draft.category,
-            source: draft.source,
-            date: draft.date,
-            lines: line_ranges(&owned, |n| blank.get(n - 1).is_none_or(|&b| b)),
-            paragraphs,
-        });
+/// The article `draft` describes: its paragraphs, pages and line ranges.
+fn article(
+    draft: Draft,
+    id: String,
+    kept: &[Line<'_>],
+    style: JoinStyle,
+    src: &SourceText,
+    blank: &[bool],
+) -> Article {
+    let paragraphs = paragraphs_of(&id, &draft.body, kept, style);
+    let mut owned: Vec<usize> = draft.head.iter().chain(&draft.body).copied().collect();
+    owned.sort_unstable();
+    let page_of = |no: usize| src.pages.get(no - 1).copied();
+    let pages: Vec<u32> = match (
+        owned.first().and_then(|&n| page_of(n)),
+        owned.last().and_then(|&n| page_of(n)),
+    ) {
+        (Some(a), Some(b)) => vec![a, b],
+        _ => Vec::new(),
+    };
+    Article {
+        id,
+        kind: draft.kind,
+        start: draft.start,
+        pages,
+        section: draft.section,
+        title: draft.title,
+        category: draft.category,
+        source: draft.source,
+        date: draft.date,
+        lines: line_ranges(&owned, |n| blank.get(n - 1).is_none_or(|&b| b)),
+        paragraphs,
     }
+}
 
-    // The readers drop only lines they were given.
+/// The paragraphs of article `id`, joined from its body lines `body`.
+fn paragraphs_of(id: &str, body: &[usize], kept: &[Line<'_>], style: JoinStyle) -> Vec<Paragraph> {
+    let body: Vec<BodyLine<'_>> = body
+        .iter()
+        .filter_map(|&no| kept_line(kept, no))
+        .map(|l| BodyLine {
+            no: l.no,
+            raw: l.raw,
+            after_blank: l.after_blank,
+        })
+        .collect();
+    // Narrow columns (clipping tables) wrap earlier than the page.
+    let article_style = if body.len() >= 5 {
+        JoinStyle {
+            full_width: paragraphs::full_width(body.iter().map(|l| l.raw)),
+            ..style
+        }
+    } else {
+        style
+    };
+    paragraphs::join(&body, article_style)
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| Paragraph {
+            id: format!("{id}.p{:02}", i + 1),
+            text: b.text,
+            lines: b.lines,
+        })
+        .collect()
+}
+
+/// Every dropped line in line order: the artifacts, and the lines the
+/// reader dropped (only lines it was given, so their text is in `kept`).
+fn dropped_lines(
+    artifact_lines: Vec<DroppedLine>,
+    by_reader: Vec<(usize, String)>,
+    kept: &[Line<'_>],
+) -> Vec<DroppedLine> {
     let text_of = |no: usize| {
-        kept_line(no)
+        kept_line(kept, no)
             .map(|l| l.text().to_string())
             .unwrap_or_default()
     };
     let mut dropped: Vec<DroppedLine> = artifact_lines
         .into_iter()
-        .chain(
-            layout
-                .dropped
-                .into_iter()
-                .map(|(line, reason)| DroppedLine {
-                    line,
-                    text: text_of(line),
-                    reason,
-                }),
-        )
+        .chain(by_reader.into_iter().map(|(line, reason)| DroppedLine {
+            line,
+            text: text_of(line),
+            reason,
+        }))
         .collect();
     dropped.sort_by_key(|d| d.line);
-
-    Issue {
-        name: src.file_name.clone(),
-        articles,
-        dropped,
-        warnings: layout.warnings,
-    }
+    dropped
 }
 
 /// The non-blank lines of `src`, held once at their exact size, and for

@@ -92,30 +92,7 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Option<Layout> {
     }
     let mut layout = Layout::default();
     let first_title = titles[0];
-
-    // Section headings: a short label right above a title line, which the
-    // front summary (if any) also names.
-    let front_text = squash(
-        &lines[..first_title.saturating_sub(1)]
-            .iter()
-            .map(|l| l.text())
-            .collect::<String>(),
-    );
-    let mut headings: Vec<usize> = titles
-        .iter()
-        .filter_map(|&t| t.checked_sub(1))
-        .filter(|&h| {
-            let text = lines[h].text();
-            // A line the previous one runs on into (it ends with a space) is
-            // the end of that sentence, not a heading.
-            let continues = h > 0 && lines[h - 1].raw.ends_with(char::is_whitespace);
-            is_label(text, 30)
-                && !continues
-                && !is_title_line(text)
-                && (front_text.is_empty() || front_text.contains(&squash(text)))
-        })
-        .collect();
-    headings.dedup();
+    let headings = section_headings(lines, &titles);
     let front_end = headings
         .first()
         .copied()
@@ -144,7 +121,54 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Option<Layout> {
     let last_title = *titles.last().unwrap_or(&first_title);
     let clipping_region = find_clipping_region(lines, last_title);
     let articles_end = clipping_region.as_ref().map_or(lines.len(), |r| r.start);
+    add_articles(lines, &titles, &headings, articles_end, &mut layout);
+    if let Some(region) = clipping_region {
+        add_clippings(lines, front, &region, &expected_clippings, &mut layout);
+    }
 
+    cross_check(&expected_titles, &layout.drafts, &mut layout.warnings);
+    Some(layout)
+}
+
+/// Section headings (their indices in `lines`): a short label right above
+/// a title line (`titles`), which the front summary (if any) also names.
+fn section_headings(lines: &[Line<'_>], titles: &[usize]) -> Vec<usize> {
+    let Some(&first_title) = titles.first() else {
+        return Vec::new();
+    };
+    let front_text = squash(
+        &lines[..first_title.saturating_sub(1)]
+            .iter()
+            .map(|l| l.text())
+            .collect::<String>(),
+    );
+    let mut headings: Vec<usize> = titles
+        .iter()
+        .filter_map(|&t| t.checked_sub(1))
+        .filter(|&h| {
+            let text = lines[h].text();
+            // A line the previous one runs on into (it ends with a space) is
+            // the end of that sentence, not a heading.
+            let continues = h > 0 && lines[h - 1].raw.ends_with(char::is_whitespace);
+            is_label(text, 30)
+                && !continues
+                && !is_title_line(text)
+                && (front_text.is_empty() || front_text.contains(&squash(text)))
+        })
+        .collect();
+    headings.dedup();
+    headings
+}
+
+/// One article per title line up to `articles_end`, in the section of the
+/// heading last seen; the headings go to the dropped lines.
+fn add_articles(
+    lines: &[Line<'_>],
+    titles: &[usize],
+    headings: &[usize],
+    articles_end: usize,
+    layout: &mut Layout,
+) {
     let mut section: Option<String> = None;
     for (k, &t) in titles.iter().enumerate() {
         let end = titles
@@ -176,34 +200,40 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Option<Layout> {
         draft.body = lines[t + 1..body_end].iter().map(|l| l.no).collect();
         layout.drafts.push(draft);
     }
+}
 
-    if let Some(region) = clipping_region {
-        let section_name = clipping_section_name(front);
-        for &i in &region.header_rows {
-            layout.dropped.push((lines[i].no, TABLE_HEADER.to_string()));
-        }
-        let named = expected_clippings.len() == region.items.len();
-        if !expected_clippings.is_empty() && !named {
-            layout.warnings.push(format!(
-                "summary table lists {} clippings but the clipping table has {}; names taken from the table",
-                expected_clippings.len(),
-                region.items.len()
-            ));
-        }
-        for (k, item) in region.items.iter().enumerate() {
-            let mut draft = clipping_draft(lines, item);
-            if named {
-                let (cat, name) = &expected_clippings[k];
-                draft.category = Some(cat.clone());
-                draft.title = name.clone();
-            }
-            draft.section = section_name.clone();
-            layout.drafts.push(draft);
-        }
+/// One clipping per item of the clipping table, named after the summary
+/// table's entries (`expected`) when both count the same, else after the
+/// table, with a warning.
+fn add_clippings(
+    lines: &[Line<'_>],
+    front: &[Line<'_>],
+    region: &ClippingRegion,
+    expected: &[(String, String)],
+    layout: &mut Layout,
+) {
+    let section_name = clipping_section_name(front);
+    for &i in &region.header_rows {
+        layout.dropped.push((lines[i].no, TABLE_HEADER.to_string()));
     }
-
-    cross_check(&expected_titles, &layout.drafts, &mut layout.warnings);
-    Some(layout)
+    let named = expected.len() == region.items.len();
+    if !expected.is_empty() && !named {
+        layout.warnings.push(format!(
+            "summary table lists {} clippings but the clipping table has {}; names taken from the table",
+            expected.len(),
+            region.items.len()
+        ));
+    }
+    for (k, item) in region.items.iter().enumerate() {
+        let mut draft = clipping_draft(lines, item);
+        if named {
+            let (cat, name) = &expected[k];
+            draft.category = Some(cat.clone());
+            draft.title = name.clone();
+        }
+        draft.section = section_name.clone();
+        layout.drafts.push(draft);
+    }
 }
 
 fn front_draft(front: &[Line<'_>], dropped: &mut Vec<(usize, String)>) -> Draft {
