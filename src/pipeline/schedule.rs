@@ -372,23 +372,11 @@ pub fn build(
     wanted: Wanted,
 ) -> Result<()> {
     let order = super::article_order(&run.p.issue);
-    let at = |id: &str| order.get(id).copied().unwrap_or(usize::MAX);
-    let mut term_nodes: Vec<(usize, NodeId)> = Vec::new();
-    if wanted.terms {
-        let (to_send, cached) = terms::requests(run.p)?;
-        run.found.extend(cached);
-        for r in to_send {
-            let pos = at(&r.article);
-            let node = g.add(
-                ix,
-                Stage::Terms,
-                Task::Terms(r),
-                Stage::Terms.expected_output(),
-                &[],
-            );
-            term_nodes.push((pos, node));
-        }
-    }
+    let term_nodes = if wanted.terms {
+        add_term_nodes(g, ix, run, &order)?
+    } else {
+        Vec::new()
+    };
     if !wanted.translate {
         return Ok(());
     }
@@ -403,31 +391,17 @@ pub fn build(
     let mut all_chunks = Vec::new();
     let mut summaries = Vec::new();
     for (i, (article, chunks)) in articles.iter().enumerate() {
-        let pos = at(&article.id);
+        let pos = position(&order, &article.id);
         let needs: Vec<NodeId> = term_nodes
             .iter()
             .filter(|(p, _)| *p <= pos)
             .map(|(_, n)| *n)
             .collect();
-        let mine: Vec<NodeId> = chunks
-            .iter()
-            .map(|c| {
-                let task = Task::Chunk {
-                    article: i,
-                    chunk: c.clone(),
-                };
-                g.add(ix, Stage::Translate, task, c.tokens as u64, &needs)
-            })
-            .collect();
+        let mine = add_chunk_nodes(g, ix, i, chunks, &needs);
         if wanted.brief && article.kind != ArticleKind::Front && !mine.is_empty() {
             let weight = Stage::Summary.expected_output();
-            summaries.push(g.add(
-                ix,
-                Stage::Summary,
-                Task::Summary { article: i },
-                weight,
-                &mine,
-            ));
+            let task = Task::Summary { article: i };
+            summaries.push(g.add(ix, Stage::Summary, task, weight, &mine));
         }
         all_chunks.extend(mine);
     }
@@ -439,15 +413,55 @@ pub fn build(
             .chain(all_chunks)
             .chain(section_nodes)
             .collect();
-        g.add(
-            ix,
-            Stage::Brief,
-            Task::Brief,
-            Stage::Brief.expected_output(),
-            &needs,
-        );
+        let weight = Stage::Brief.expected_output();
+        g.add(ix, Stage::Brief, Task::Brief, weight, &needs);
     }
     Ok(())
+}
+
+/// An article's position in the issue (unknown ids last).
+fn position(order: &HashMap<String, usize>, id: &str) -> usize {
+    order.get(id).copied().unwrap_or(usize::MAX)
+}
+
+/// The term requests to send, as nodes that need nothing, each with its
+/// article's position; cached lists go straight to `run`.
+fn add_term_nodes(
+    g: &mut RunGraph,
+    ix: IssueIx,
+    run: &mut IssueRun<'_>,
+    order: &HashMap<String, usize>,
+) -> Result<Vec<(usize, NodeId)>> {
+    let (to_send, cached) = terms::requests(run.p)?;
+    run.found.extend(cached);
+    Ok(to_send
+        .into_iter()
+        .map(|r| {
+            let pos = position(order, &r.article);
+            let weight = Stage::Terms.expected_output();
+            (pos, g.add(ix, Stage::Terms, Task::Terms(r), weight, &[]))
+        })
+        .collect())
+}
+
+/// One node per chunk of the `article`th article, each needing `needs`.
+fn add_chunk_nodes(
+    g: &mut RunGraph,
+    ix: IssueIx,
+    article: usize,
+    chunks: &[Chunk],
+    needs: &[NodeId],
+) -> Vec<NodeId> {
+    chunks
+        .iter()
+        .map(|c| {
+            let task = Task::Chunk {
+                article,
+                chunk: c.clone(),
+            };
+            g.add(ix, Stage::Translate, task, c.tokens as u64, needs)
+        })
+        .collect()
 }
 
 /// Run every node of `g`, at most `concurrency` at a time. A fatal endpoint
