@@ -8,7 +8,9 @@
 use serde::Serialize;
 
 use crate::config::Profile;
-use crate::llm::{ChatRequest, LlmClient, LlmError, check_key, list_models, unreachable_hint};
+use crate::llm::{
+    ChatRequest, LlmClient, LlmError, ModelList, check_key, list_models, unreachable_hint,
+};
 use crate::prompts::Messages;
 
 /// One check's result.
@@ -87,28 +89,31 @@ pub async fn run(profile: &Profile) -> Vec<Check> {
     checks
 }
 
-/// The checks of one endpoint: `profile` has no replicas.
+/// The checks of one endpoint: `profile` has no replicas. A check that
+/// cannot reach the server ends the list.
 async fn check_endpoint(profile: &Profile) -> Vec<Check> {
-    let mut checks = Vec::new();
     let client = match LlmClient::new(profile) {
         Ok(mut c) => {
             // The checks below are the client's own, made one by one.
             c.preflight = false;
             c
         }
-        Err(e) => {
-            checks.push(Check::failed("reachable", &e, hint(profile, &e)));
-            return checks;
-        }
+        Err(e) => return vec![Check::failed("reachable", &e, hint(profile, &e))],
     };
     let models = match list_models(client.http(), profile, &profile.base_url).await {
         Ok(m) => m,
-        Err(e) => {
-            checks.push(Check::failed("reachable", &e, hint(profile, &e)));
-            return checks;
-        }
+        Err(e) => return vec![Check::failed("reachable", &e, hint(profile, &e))],
     };
-    checks.push(Check {
+    vec![
+        reachable(&models),
+        model_listed(profile, &models),
+        completion(profile).await,
+    ]
+}
+
+/// The `reachable` check passed: where `/models` answered, how, how fast.
+fn reachable(models: &ModelList) -> Check {
+    Check {
         name: "reachable",
         ok: true,
         detail: format!(
@@ -118,10 +123,14 @@ async fn check_endpoint(profile: &Profile) -> Vec<Check> {
             models.latency.as_millis()
         ),
         hint: None,
-    });
+    }
+}
+
+/// Whether the server's `/models` answer lists `profile.model`.
+fn model_listed(profile: &Profile, models: &ModelList) -> Check {
     let success = (200..300).contains(&models.status);
     let listed = success && models.serves(&profile.model);
-    checks.push(Check {
+    Check {
         name: "model listed",
         ok: listed,
         detail: if !success {
@@ -149,8 +158,12 @@ async fn check_endpoint(profile: &Profile) -> Vec<Check> {
             Some(first) if success => format!("pass --model {first} or set model in the profile"),
             _ => "check the key and base_url".to_string(),
         }),
-    });
+    }
+}
 
+/// A one-token completion with a single attempt, and whether the server
+/// reports usage.
+async fn completion(profile: &Profile) -> Check {
     let mut probe = profile.clone();
     probe.max_output_tokens = 1;
     probe.max_attempts = 1;
@@ -165,7 +178,7 @@ async fn check_endpoint(profile: &Profile) -> Vec<Check> {
         }
         Err(e) => Err(e),
     };
-    checks.push(match outcome {
+    match outcome {
         Ok(o) => Check {
             name: "completion",
             ok: true,
@@ -181,6 +194,5 @@ async fn check_endpoint(profile: &Profile) -> Vec<Check> {
             hint: None,
         },
         Err(e) => Check::failed("completion", &e, hint(profile, &e)),
-    });
-    checks
+    }
 }

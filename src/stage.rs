@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{AnswerKind, Cache, CacheKey};
 use crate::config::Profile;
-use crate::llm::{ChatRequest, Finish, LazyClient, LlmError};
+use crate::llm::{ChatRequest, Completion, Finish, LazyClient, LlmError};
 use crate::prompts::Messages;
 
 /// What a piece of work cost on the wire, for the manifest.
@@ -130,13 +130,7 @@ pub async fn complete_cached(
     cache: &Cache,
     client: &LazyClient,
 ) -> Result<(Option<String>, RequestReport), LlmError> {
-    let AnswerSpec {
-        kind,
-        max_tokens,
-        line_list,
-        sentences,
-    } = spec;
-    let (request, key) = request_and_key(kind, messages, profile, max_tokens);
+    let (request, key) = request_and_key(spec.kind, messages, profile, spec.max_tokens);
     let mut report = RequestReport {
         item: item.to_string(),
         ..Default::default()
@@ -155,20 +149,55 @@ pub async fn complete_cached(
     let outcome = match client.chat(&request, 2000).await {
         Ok(o) => o,
         Err(e) if e.is_fatal() => return Err(e),
-        Err(e) => {
-            report.status = "failed".into();
-            report.error = Some(e.to_string());
-            return Ok((None, report));
-        }
+        Err(e) => return Ok(failed(report, e.to_string())),
     };
     report.traffic.record(&outcome);
-    let raw = &outcome.completion.text;
+    let kept = match keep(&outcome.completion, spec) {
+        Ok(kept) => kept,
+        Err(problem) => return Ok(failed(report, problem)),
+    };
+    // A kept cut answer is labelled so that a cache hit reports it again.
+    let model = Some(profile.model.as_str());
+    let usage = outcome.completion.usage;
+    let stored = if kept.cut {
+        report.note = Some(CUT_NOTE.into());
+        cache.put_cut(&key, model, usage, &kept.text)
+    } else {
+        cache.put(&key, model, usage, &kept.text)
+    };
+    if let Err(e) = stored {
+        report.error = Some(format!("not cached: {e}"));
+    }
+    report.status = "ok".into();
+    Ok((Some(kept.text), report))
+}
+
+/// `report` as a failed request, for `error`, with no answer.
+fn failed(mut report: RequestReport, error: String) -> (Option<String>, RequestReport) {
+    report.status = "failed".into();
+    report.error = Some(error);
+    (None, report)
+}
+
+/// The part of an answer that is kept.
+struct Kept {
+    text: String,
+    /// Cut at the token limit with its complete sentences kept ([`CUT_NOTE`]).
+    cut: bool,
+}
+
+/// What of `completion` is kept, as `spec` allows: a complete answer whole,
+/// the complete lines or sentences of one cut at the limit. `Err` says why
+/// nothing is.
+fn keep(completion: &Completion, spec: AnswerSpec) -> Result<Kept, String> {
+    let raw = &completion.text;
     let mut text = raw.trim().to_string();
+    let mut cut = false;
     // Only a complete answer is kept (the client says which are).
-    let incomplete = match &outcome.completion.finish {
+    let incomplete = match &completion.finish {
         // A list of lines (a term list) cut short keeps its complete lines:
         // small models run on listing names until the limit.
-        Finish::CutAtLimit if line_list => {
+        Finish::CutAtLimit if spec.line_list => {
             let complete = if raw.ends_with('\n') {
                 raw.as_str()
             } else {
@@ -179,35 +208,20 @@ pub async fn complete_cached(
         }
         // Prose cut short keeps its complete sentences: small models loop
         // on a summary until the limit after saying what it holds.
-        Finish::CutAtLimit if sentences => {
+        Finish::CutAtLimit if spec.sentences => {
             text = complete_sentences(raw).trim().to_string();
-            report.note = Some(CUT_NOTE.into());
+            cut = true;
             text.is_empty()
                 .then(|| "answer cut at the token limit before a complete sentence".to_string())
         }
         finish => finish.problem(),
     };
     // An empty list is an answer ("no items"); empty prose is not.
-    let empty = text.is_empty() && !line_list;
-    if let Some(problem) = incomplete.or_else(|| empty.then(|| "empty answer".to_string())) {
-        report.status = "failed".into();
-        report.error = Some(problem);
-        report.note = None;
-        return Ok((None, report));
+    let empty = text.is_empty() && !spec.line_list;
+    match incomplete.or_else(|| empty.then(|| "empty answer".to_string())) {
+        Some(problem) => Err(problem),
+        None => Ok(Kept { text, cut }),
     }
-    // A kept cut answer is labelled so that a cache hit reports it again.
-    let model = Some(profile.model.as_str());
-    let usage = outcome.completion.usage;
-    let stored = if report.note.is_some() {
-        cache.put_cut(&key, model, usage, &text)
-    } else {
-        cache.put(&key, model, usage, &text)
-    };
-    if let Err(e) = stored {
-        report.error = Some(format!("not cached: {e}"));
-    }
-    report.status = "ok".into();
-    Ok((Some(text), report))
 }
 
 #[cfg(test)]

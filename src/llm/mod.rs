@@ -601,13 +601,7 @@ impl LlmClient {
             // Boxed: the batcher sends fallbacks through `chat` again.
             return Box::pin(batcher.chat(request, estimated_tokens)).await;
         }
-        if self.preflight {
-            let ready = self.ready.get_or_init(|| self.check_endpoint()).await;
-            if let Err(e) = ready {
-                self.in_flight.close();
-                return Err(e.clone());
-            }
-        }
+        self.ensure_ready().await?;
         let max = self.profile.max_attempts;
         let mut attempt = 0;
         // Endpoints this request failed on: the next attempt goes elsewhere
@@ -619,25 +613,10 @@ impl LlmClient {
                 limiter.acquire(estimated_tokens).await;
             }
             let started = Instant::now();
+            // The slot is held for the attempt only, not for the wait before a retry.
             let (index, result) = {
-                let _permit = self
-                    .in_flight
-                    .acquire()
-                    .await
-                    .map_err(|_| LlmError::Connect {
-                        url: Redacted::url(&self.profile.base_url, &[]),
-                        message: self.scrub("client closed"),
-                    })?;
-                let lease = self.lease(&failed_on);
-                let index = lease.index;
-                let sent = Instant::now();
-                let result = self.send_once(&self.endpoints[index], request).await;
-                lease.end(match &result {
-                    Ok(_) => Ended::Served(sent.elapsed()),
-                    Err(e) if e.is_retryable() => Ended::Failed,
-                    Err(_) => Ended::Answered,
-                });
-                (index, result)
+                let _permit = self.permit().await?;
+                self.send_leased(request, &failed_on).await
             };
             match result {
                 Ok(completion) => {
@@ -660,17 +639,73 @@ impl LlmClient {
                         last: Box::new(e),
                     });
                 }
-                Err(e) => {
-                    if !failed_on.contains(&index) {
-                        failed_on.push(index);
-                    }
-                    let elsewhere =
-                        lock(&self.fleet).has_alternative(&failed_on, tokio::time::Instant::now());
-                    if !elsewhere {
-                        tokio::time::sleep(self.retry_delay(&e, attempt)).await;
-                    }
-                }
+                Err(e) => self.before_retry(&e, index, attempt, &mut failed_on).await,
             }
+        }
+    }
+
+    /// The check before the first request, run once (when [`Self::preflight`]
+    /// is on); its error is every request's.
+    async fn ensure_ready(&self) -> Result<(), LlmError> {
+        if !self.preflight {
+            return Ok(());
+        }
+        let ready = self.ready.get_or_init(|| self.check_endpoint()).await;
+        if let Err(e) = ready {
+            self.in_flight.close();
+            return Err(e.clone());
+        }
+        Ok(())
+    }
+
+    /// A slot of the profile's concurrency; an error once the client is
+    /// closed (after a fatal error).
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, LlmError> {
+        self.in_flight
+            .acquire()
+            .await
+            .map_err(|_| LlmError::Connect {
+                url: Redacted::url(&self.profile.base_url, &[]),
+                message: self.scrub("client closed"),
+            })
+    }
+
+    /// One attempt on the endpoint the fleet picks (avoiding `failed_on`
+    /// when it can): the endpoint's index and the answer, whose outcome
+    /// the fleet records.
+    async fn send_leased(
+        &self,
+        request: &ChatRequest,
+        failed_on: &[usize],
+    ) -> (usize, Result<Completion, LlmError>) {
+        let lease = self.lease(failed_on);
+        let index = lease.index;
+        let sent = Instant::now();
+        let result = self.send_once(&self.endpoints[index], request).await;
+        lease.end(match &result {
+            Ok(_) => Ended::Served(sent.elapsed()),
+            Err(e) if e.is_retryable() => Ended::Failed,
+            Err(_) => Ended::Answered,
+        });
+        (index, result)
+    }
+
+    /// After attempt `attempt` failed with `error` on endpoint `index`:
+    /// note the endpoint, and wait the retry delay unless another endpoint
+    /// can take the next attempt.
+    async fn before_retry(
+        &self,
+        error: &LlmError,
+        index: usize,
+        attempt: u32,
+        failed_on: &mut Vec<usize>,
+    ) {
+        if !failed_on.contains(&index) {
+            failed_on.push(index);
+        }
+        let elsewhere = lock(&self.fleet).has_alternative(failed_on, tokio::time::Instant::now());
+        if !elsewhere {
+            tokio::time::sleep(self.retry_delay(error, attempt)).await;
         }
     }
 

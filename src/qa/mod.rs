@@ -274,25 +274,43 @@ pub fn check(
     terms: &[&Term],
     bounds: Option<LengthBounds>,
 ) -> Vec<Flag> {
-    let mut flags = Vec::new();
     let t = translation.trim();
+    // An empty or echoed reply is not a translation: its details say nothing.
+    if let Some(flag) = not_a_translation(source, t) {
+        return vec![flag];
+    }
+    let mut flags = Vec::new();
+    flags.extend(untranslated(source, t));
+    flags.extend(number_flags(source, t));
+    flags.extend(identifier_flags(source, t));
+    flags.extend(bounds.and_then(|b| length_flag(source, t, b)));
+    flags.extend(glossary_flags(source, t, terms));
+    flags
+}
+
+/// A flag without a glossary term.
+fn flag(kind: FlagKind, detail: String) -> Flag {
+    Flag {
+        term: None,
+        kind,
+        detail,
+    }
+}
+
+/// The `empty` or `echo` flag when the trimmed translation `t` is nothing or
+/// the source itself (whitespace aside).
+fn not_a_translation(source: &str, t: &str) -> Option<Flag> {
     if t.is_empty() {
-        flags.push(Flag {
-            term: None,
-            kind: FlagKind::Empty,
-            detail: "no translation came back".into(),
-        });
-        return flags;
+        return Some(flag(FlagKind::Empty, "no translation came back".into()));
     }
     let squash = |s: &str| s.split_whitespace().collect::<String>();
-    if squash(t) == squash(source) && !source.is_ascii() {
-        flags.push(Flag {
-            term: None,
-            kind: FlagKind::Echo,
-            detail: "the translation is the source text".into(),
-        });
-        return flags;
-    }
+    (squash(t) == squash(source) && !source.is_ascii())
+        .then(|| flag(FlagKind::Echo, "the translation is the source text".into()))
+}
+
+/// The `untranslated` flag when source script is left in `t`, showing the
+/// first three runs.
+fn untranslated(source: &str, t: &str) -> Option<Flag> {
     // Names in parentheses may keep their original script; so may Chinese
     // or Japanese titles copied from the source (reference lists).
     let outside = PARENTHESES.replace_all(t, "");
@@ -301,68 +319,91 @@ pub fn check(
         .map(|m| m.as_str().trim().to_string())
         .filter(|run| run.chars().any(crate::script::is_hangul) || !source.contains(run.as_str()))
         .collect();
-    if !leftovers.is_empty() {
-        let shown: Vec<String> = leftovers
-            .iter()
-            .take(3)
-            .map(|r| format!("\"{r}\""))
-            .collect();
-        flags.push(Flag {
-            term: None,
-            kind: FlagKind::Untranslated,
-            detail: format!("source script left: {}", shown.join(", ")),
-        });
+    if leftovers.is_empty() {
+        return None;
     }
-    for m in numbers::missing(source, t) {
-        flags.push(Flag {
-            term: None,
-            kind: FlagKind::Number,
-            detail: format!("\"{}\" (= {}) not found", m.text, describe(&m)),
-        });
-    }
+    let shown: Vec<String> = leftovers
+        .iter()
+        .take(3)
+        .map(|r| format!("\"{r}\""))
+        .collect();
+    Some(flag(
+        FlagKind::Untranslated,
+        format!("source script left: {}", shown.join(", ")),
+    ))
+}
+
+/// A `number` flag for each source number missing from `t` and, for Korean
+/// sources, each number of `t` the source does not have.
+fn number_flags(source: &str, t: &str) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = numbers::missing(source, t)
+        .into_iter()
+        .map(|m| {
+            flag(
+                FlagKind::Number,
+                format!("\"{}\" (= {}) not found", m.text, describe(&m)),
+            )
+        })
+        .collect();
     // The reverse reads Korean notation; other sources keep only the check above.
     if source.chars().any(crate::script::is_hangul) {
-        for m in numbers::added(source, t) {
-            flags.push(Flag {
-                term: None,
-                kind: FlagKind::Number,
-                detail: format!("\"{}\" is not in the source", m.text),
-            });
-        }
-    }
-    for (name, needle) in identifiers(source) {
-        if !contains_token(t, &needle) {
-            flags.push(Flag {
-                term: None,
-                kind: FlagKind::Identifier,
-                detail: format!("\"{name}\" not found as written"),
-            });
-        }
-    }
-    if let Some(b) = bounds {
-        let (s, n) = (non_space_chars(source), non_space_chars(t));
-        if s >= 20 {
-            let ratio = n as f64 / s as f64;
-            if ratio < b.min || ratio > b.max {
-                flags.push(Flag {
-                    term: None,
-                    kind: FlagKind::Length,
-                    detail: format!("{n} characters for {s} source characters (ratio {ratio:.2}, expected {:.1}–{:.1})", b.min, b.max),
-                });
-            }
-        }
-    }
-    let lower = t.to_lowercase();
-    for term in terms.iter().filter(|term| source.contains(&term.source)) {
-        if !lower.contains(&term.target.to_lowercase()) {
-            flags.push(Flag {
-                term: Some(term.source.clone()),
-                kind: FlagKind::Glossary,
-                detail: format!("{} should be \"{}\"", term.source, term.target),
-            });
-        }
+        flags.extend(numbers::added(source, t).into_iter().map(|m| {
+            flag(
+                FlagKind::Number,
+                format!("\"{}\" is not in the source", m.text),
+            )
+        }));
     }
     flags
+}
+
+/// An `identifier` flag for each name with digits that `t` lacks as written.
+fn identifier_flags(source: &str, t: &str) -> Vec<Flag> {
+    identifiers(source)
+        .into_iter()
+        .filter(|(_, needle)| !contains_token(t, needle))
+        .map(|(name, _)| {
+            flag(
+                FlagKind::Identifier,
+                format!("\"{name}\" not found as written"),
+            )
+        })
+        .collect()
+}
+
+/// The `length` flag when `t` is implausibly short or long for `source`
+/// (judged only for sources of 20 non-space characters or more).
+fn length_flag(source: &str, t: &str, b: LengthBounds) -> Option<Flag> {
+    let (s, n) = (non_space_chars(source), non_space_chars(t));
+    if s < 20 {
+        return None;
+    }
+    let ratio = n as f64 / s as f64;
+    (ratio < b.min || ratio > b.max).then(|| {
+        flag(
+            FlagKind::Length,
+            format!(
+                "{n} characters for {s} source characters (ratio {ratio:.2}, expected {:.1}–{:.1})",
+                b.min, b.max
+            ),
+        )
+    })
+}
+
+/// A `glossary` flag for each term of `source` that `t` does not render as
+/// the glossary says (case aside).
+fn glossary_flags(source: &str, t: &str, terms: &[&Term]) -> Vec<Flag> {
+    let lower = t.to_lowercase();
+    terms
+        .iter()
+        .filter(|term| source.contains(&term.source))
+        .filter(|term| !lower.contains(&term.target.to_lowercase()))
+        .map(|term| Flag {
+            term: Some(term.source.clone()),
+            kind: FlagKind::Glossary,
+            detail: format!("{} should be \"{}\"", term.source, term.target),
+        })
+        .collect()
 }
 
 #[cfg(test)]

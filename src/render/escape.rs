@@ -303,55 +303,18 @@ impl Writer {
         }
     }
 
+    /// Open what `tag` starts: the block arms are methods of their own, so
+    /// this reads as the table of tags.
     fn start(&mut self, tag: Tag<'_>) {
         match tag {
-            Tag::Paragraph | Tag::CodeBlock(_) | Tag::HtmlBlock => {
-                if self.lists.is_empty() {
-                    self.begin("");
-                } else if self.line_has_text || !self.pending.is_empty() {
-                    // A loose item's next paragraph continues its line.
-                    self.pending.push(' ');
-                }
-            }
-            Tag::Heading { level, .. } => {
-                let top = 2u8.saturating_add(self.shift).min(6);
-                let n = heading_number(level)
-                    .saturating_add(self.shift)
-                    .clamp(top, 6);
-                self.begin(&format!("{} ", "#".repeat(n as usize)));
-            }
+            Tag::Paragraph | Tag::CodeBlock(_) | Tag::HtmlBlock => self.start_paragraph(),
+            Tag::Heading { level, .. } => self.start_heading(level),
             Tag::BlockQuote(_) => {
                 self.end_block();
                 self.quote_depth += 1;
             }
-            Tag::List(first) => {
-                self.end_block();
-                if self.lists.is_empty() && self.blocks && !self.out.is_empty() {
-                    self.out.push('\n');
-                }
-                let indent = self
-                    .lists
-                    .last()
-                    .map_or(0, |l| l.indent + marker_width(l.next));
-                self.lists.push(List {
-                    next: first,
-                    indent,
-                });
-            }
-            Tag::Item => {
-                let (indent, marker) = match self.lists.last_mut() {
-                    Some(List {
-                        next: Some(n),
-                        indent,
-                    }) => {
-                        *n += 1;
-                        (*indent, format!("{}. ", *n - 1))
-                    }
-                    Some(list) => (list.indent, "- ".to_string()),
-                    None => (0, "- ".to_string()),
-                };
-                self.begin(&format!("{}{marker}", " ".repeat(indent)));
-            }
+            Tag::List(first) => self.start_list(first),
+            Tag::Item => self.start_item(),
             Tag::Table(alignments) => {
                 self.end_block();
                 self.table = Some(Table {
@@ -364,13 +327,7 @@ impl Writer {
                     t.rows.push(Vec::new());
                 }
             }
-            Tag::TableCell if self.blocks => {
-                self.flush();
-                if let Some(row) = self.table.as_mut().and_then(|t| t.rows.last_mut()) {
-                    row.push(String::new());
-                }
-                self.line_has_text = false;
-            }
+            Tag::TableCell if self.blocks => self.start_cell(),
             // Inline, a table is its cells' text.
             Tag::TableCell => self.pending.push(' '),
             Tag::Emphasis => self.open("*"),
@@ -387,6 +344,69 @@ impl Writer {
             // An image is its alt text (the events inside): nothing is fetched.
             _ => {}
         }
+    }
+
+    /// A paragraph (or a code or HTML block, shown as text) outside a list
+    /// starts a block; inside one it continues its item.
+    fn start_paragraph(&mut self) {
+        if self.lists.is_empty() {
+            self.begin("");
+        } else if self.line_has_text || !self.pending.is_empty() {
+            // A loose item's next paragraph continues its line.
+            self.pending.push(' ');
+        }
+    }
+
+    /// A heading at `level` moved down `self.shift` levels, kept between
+    /// `##` moved down as much and `######`.
+    fn start_heading(&mut self, level: HeadingLevel) {
+        let top = 2u8.saturating_add(self.shift).min(6);
+        let n = heading_number(level)
+            .saturating_add(self.shift)
+            .clamp(top, 6);
+        self.begin(&format!("{} ", "#".repeat(n as usize)));
+    }
+
+    /// A list, numbered from `first` if it is one, indented under the item
+    /// it is in.
+    fn start_list(&mut self, first: Option<u64>) {
+        self.end_block();
+        if self.lists.is_empty() && self.blocks && !self.out.is_empty() {
+            self.out.push('\n');
+        }
+        let indent = self
+            .lists
+            .last()
+            .map_or(0, |l| l.indent + marker_width(l.next));
+        self.lists.push(List {
+            next: first,
+            indent,
+        });
+    }
+
+    /// A list item's line: its list's indent and its number or `- `.
+    fn start_item(&mut self) {
+        let (indent, marker) = match self.lists.last_mut() {
+            Some(List {
+                next: Some(n),
+                indent,
+            }) => {
+                *n += 1;
+                (*indent, format!("{}. ", *n - 1))
+            }
+            Some(list) => (list.indent, "- ".to_string()),
+            None => (0, "- ".to_string()),
+        };
+        self.begin(&format!("{}{marker}", " ".repeat(indent)));
+    }
+
+    /// A new cell in the table's last row (block output only).
+    fn start_cell(&mut self) {
+        self.flush();
+        if let Some(row) = self.table.as_mut().and_then(|t| t.rows.last_mut()) {
+            row.push(String::new());
+        }
+        self.line_has_text = false;
     }
 
     fn end(&mut self, tag: TagEnd) {
