@@ -17,6 +17,12 @@ pub const TERM_LINE_OUTPUT_TOKENS: u64 = 12;
 /// Expected tokens of the executive brief.
 pub const BRIEF_OUTPUT_TOKENS: u64 = 900;
 
+/// Expected output tokens of one chunk's translation: its source tokens in
+/// English, plus each segment's `[n] ` marker.
+pub fn chunk_output_tokens(c: &Chunk) -> u64 {
+    (c.tokens as f64 * OUTPUT_RATIO).ceil() as u64 + 4 * c.segments.len() as u64
+}
+
 /// One stage's expected traffic.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StagePlan {
@@ -122,7 +128,7 @@ pub fn plan<'a>(
     let mut count = |c: &Chunk| {
         translate.requests += 1;
         translate.input_tokens += c.tokens as u64 + prompt_overhead;
-        let out = (c.tokens as f64 * OUTPUT_RATIO).ceil() as u64 + 4 * c.segments.len() as u64;
+        let out = chunk_output_tokens(c);
         translate.output_tokens += out;
         out
     };

@@ -66,8 +66,8 @@ impl Stage {
         }
     }
 
-    /// Expected output tokens of one request, for ordering (a chunk's are
-    /// about its source tokens).
+    /// Expected output tokens of one request, for ordering (a chunk's come
+    /// from the chunk: [`crate::plan::chunk_output_tokens`]).
     fn expected_output(self) -> u64 {
         match self {
             // A term list answers a few names (those recurring in the issue).
@@ -384,7 +384,7 @@ pub fn build(
     let section_nodes: Vec<NodeId> = super::section_chunks(run.p)
         .into_iter()
         .map(|c| {
-            let weight = c.tokens as u64;
+            let weight = crate::plan::chunk_output_tokens(&c);
             g.add(ix, Stage::Translate, Task::Sections(c), weight, &[])
         })
         .collect();
@@ -459,7 +459,8 @@ fn add_chunk_nodes(
                 article,
                 chunk: c.clone(),
             };
-            g.add(ix, Stage::Translate, task, c.tokens as u64, needs)
+            let weight = crate::plan::chunk_output_tokens(c);
+            g.add(ix, Stage::Translate, task, weight, needs)
         })
         .collect()
 }
