@@ -92,15 +92,22 @@ def segments_of(text):
 
 
 def latin(text):
-    """A stand-in translation: each Hangul syllable becomes a Latin letter,
-    everything else (digits, units, names in Latin script) stays. Like a
-    real model's answer it leaves no source script behind, so the quality
-    checks flag only what a real answer could get wrong (Korean number
-    units such as 억 and 만 are not converted: those segments get repairs)."""
-    return "".join(
-        chr(ord("a") + (ord(c) - 0xAC00) % 26) if "\uac00" <= c <= "\ud7a3" else c
-        for c in text
-    )
+    """A stand-in translation: each Hangul syllable becomes three Latin
+    letters (from its initial, vowel and final), everything else (digits,
+    units, names in Latin script) stays. Like a real model's answer it leaves
+    no source script behind, so the quality checks flag only what a real
+    answer could get wrong (Korean number units such as 억 and 만 are not
+    converted: those segments get repairs); and like an English translation
+    it is about three letters per syllable long, so a reply's length (and the
+    mock's delay) grows with the source as a real translation's does."""
+    out = []
+    for c in text:
+        if "\uac00" <= c <= "\ud7a3":
+            n = ord(c) - 0xAC00
+            out.append("".join(chr(ord("a") + k % 26) for k in (n // 588, (n // 28) % 21, n % 28)))
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def reply_for(user):
