@@ -111,11 +111,25 @@ pub struct Termbase {
 /// Merge the lists in article order, whatever order the answers came in.
 pub fn merge(p: &Prepared, mut found: Vec<TermList>) -> Termbase {
     found.sort_by_key(|(id, _)| position(p, id));
+    if p.languages.target.eq_ignore_ascii_case("English") {
+        for (_, terms) in &mut found {
+            terms.retain(is_english_form);
+        }
+    }
     let (glossary, conflicts) = Glossary::merge(&p.glossary, &found);
     Termbase {
         glossary,
         conflicts,
     }
+}
+
+/// Whether a term's rendering reads as English: a small model may answer a
+/// name's "English form" in the source script (`캐나다 첨단 제조 클러스터 →
+/// 글로벌 혁신 클러스터`), and such a term would tell every later chunk to
+/// leave the name untranslated. The same share of CJK letters as the brief's
+/// language check.
+fn is_english_form(term: &Term) -> bool {
+    crate::qa::cjk_letter_share(&term.target) <= 0.3
 }
 
 /// An article's id and the terms extracted from it.
@@ -226,4 +240,26 @@ pub fn cached(p: &Prepared) -> Result<Termbase> {
         found.push((article.id.clone(), terms));
     }
     Ok(merge(p, found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendering_in_the_source_script_is_no_english_form() {
+        let terms = parse_terms(
+            "우드맥켄지 => Wood Mackenzie\n\
+             캐나다 첨단 제조 클러스터 => 글로벌 혁신 클러스터\n\
+             OECD => OECD 스킬 전망\n\
+             LC3 => LC3 low-carbon cement\n\
+             텅스텐 => tungsten (텅스텐)\n",
+        );
+        let kept: Vec<&str> = terms
+            .iter()
+            .filter(|t| is_english_form(t))
+            .map(|t| t.source.as_str())
+            .collect();
+        assert_eq!(kept, ["우드맥켄지", "LC3", "텅스텐"]);
+    }
 }
