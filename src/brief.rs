@@ -421,6 +421,12 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
     };
     // Small models write short rows under the key-figures header.
     let (markdown, _) = fit_tables(&markdown);
+    let (markdown, repeated) = drop_repeated_watch(&markdown);
+    if repeated {
+        warnings.push(
+            "the brief's \"What to watch\" only repeated its headlines; it was left out".into(),
+        );
+    }
     let (markdown, cited, removed) = check_citations(&markdown, &request.known);
     if !removed.is_empty() {
         warnings.push(format!(
@@ -527,9 +533,79 @@ async fn one_request(
         .map_err(crate::error::GlossError::Llm)
 }
 
+/// The bullet items under the `## <heading>` of `markdown`, normalized
+/// (citations, emphasis and case dropped), with the heading's line span.
+fn section_items(markdown: &str, heading: &str) -> Option<(Vec<String>, usize, usize)> {
+    let lines: Vec<&str> = markdown.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim().eq_ignore_ascii_case(&format!("## {heading}")))?;
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| l.starts_with("## "))
+        .map_or(lines.len(), |n| start + 1 + n);
+    let items = lines[start + 1..end]
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .map(|item| {
+            let text = CITATION_LIKE.replace_all(item, "");
+            text.replace("**", "").trim().to_lowercase()
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    Some((items, start, end))
+}
+
+static CITATION_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[[^\]]*\]").expect("static regex"));
+
+/// Leave out a "What to watch" section that only repeats the headlines (a
+/// small model's habit: the 1.5B copied its nine headlines word for word):
+/// at least two items, and most of them one of the headlines. Whether it did.
+pub fn drop_repeated_watch(markdown: &str) -> (String, bool) {
+    let (Some((headlines, _, _)), Some((watch, start, end))) = (
+        section_items(markdown, "Headlines"),
+        section_items(markdown, "What to watch"),
+    ) else {
+        return (markdown.to_string(), false);
+    };
+    let repeated = watch.iter().filter(|w| headlines.contains(w)).count();
+    if watch.len() < 2 || repeated * 2 <= watch.len() {
+        return (markdown.to_string(), false);
+    }
+    let kept: Vec<&str> = markdown
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i < start || *i >= end)
+        .map(|(_, l)| l)
+        .collect();
+    (kept.join("\n").trim_end().to_string() + "\n", true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_what_to_watch_that_repeats_the_headlines_is_left_out() {
+        let brief = "## Headlines\n- Canada funds clusters [A06]\n- **US secures minerals** [A07]\n- Chips need talent [A08]\n\n## What to watch\n- Canada funds clusters [A06]\n- US secures minerals [A07][A02]\n- Whether cells reach volume production [A04]\n\n## Articles\n- x\n";
+        let (out, dropped) = drop_repeated_watch(brief);
+        assert!(dropped);
+        assert!(!out.contains("What to watch"), "{out}");
+        assert!(out.contains("## Headlines") && out.contains("## Articles\n- x"));
+        // Its own items, or one repeat in three, are kept.
+        let own = brief.replace(
+            "- Canada funds clusters [A06]\n- US secures minerals [A07][A02]\n- Whether",
+            "- Battery prices [A04]\n- Supply chains [A05]\n- Whether",
+        );
+        assert_eq!(drop_repeated_watch(&own), (own.clone(), false));
+        let one = brief.replace(
+            "- US secures minerals [A07][A02]\n",
+            "- Supply chains [A05]\n",
+        );
+        assert!(!drop_repeated_watch(&one).1);
+        assert!(!drop_repeated_watch("## Headlines\n- a [A01]\n").1);
+    }
 
     #[test]
     fn unknown_citations_are_removed_and_reported() {
