@@ -668,14 +668,24 @@ fn print_plan(plan: &crate::plan::Plan, batch: bool) {
         },
         plan.chunk_budget
     ));
-    for a in &plan.articles {
-        let sizes: Vec<String> = a.chunks.iter().map(|c| c.tokens.to_string()).collect();
+    let names = (!plan.section_chunks.is_empty()).then_some((
+        "names",
+        &plan.section_chunks,
+        "section names",
+    ));
+    let rows = plan
+        .articles
+        .iter()
+        .map(|a| (a.id.as_str(), &a.chunks, a.title.as_str()))
+        .chain(names);
+    for (id, chunks, title) in rows {
+        let sizes: Vec<String> = chunks.iter().map(|c| c.tokens.to_string()).collect();
         stdout_line(&format!(
             "  {:<4} {:>2} chunks [{}]  {}",
-            a.id,
-            a.chunks.len(),
+            id,
+            chunks.len(),
             sizes.join(", "),
-            fit(&a.title, 40).trim_end()
+            fit(title, 40).trim_end()
         ));
     }
     stdout_line(&format!(

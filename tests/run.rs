@@ -651,6 +651,42 @@ fn partial_run_sends_only_the_selected_articles_requests() {
     );
 }
 
+/// Section names whose request fails every attempt cost the run nothing
+/// else: it succeeds, the digest heads the section with its printed name,
+/// the brief is written, and stderr says which names stayed as printed.
+#[test]
+fn section_names_that_fail_keep_their_printed_form() {
+    let env = Env::new();
+    let parsed = parse_json(&env, &sample());
+    let c04 = articles(&parsed)
+        .iter()
+        .find(|a| a["id"] == "C04")
+        .expect("the sample has C04");
+    let section = c04["section"].as_str().expect("C04's section").to_string();
+    env.mock.configure(|c| {
+        c.fault_when_user_contains = Some((
+            "Article: Section headings of the newsletter issue".into(),
+            Fault::Status500,
+        ))
+    });
+    let out = env.gloss("run", &sample(), "mock", &env.out(), &["--articles", "C04"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("1 of 1 section names came back unusable (failed)"),
+        "{stderr}"
+    );
+    // Both attempts (max_attempts = 2) reached the endpoint.
+    assert_eq!(env.requests().section_names.len(), 2);
+    let digest = env.json("digest.json");
+    assert!(digest.get("section_translations").is_none(), "{digest}");
+    assert!(
+        env.read("digest.md").contains(&format!("\n## {section}\n")),
+        "the printed name heads the section"
+    );
+    assert!(env.read("brief.md").contains("## Headlines"));
+}
+
 // ---------------------------------------------------------------------------
 // 3. Editing one article re-sends its chunk, its summary and the brief only
 // ---------------------------------------------------------------------------

@@ -130,6 +130,11 @@ fn dependency_order_holds_at_the_endpoint() {
         summaries > 1 && briefs == 1,
         "{summaries} summaries, {briefs} briefs"
     );
+    let names = kinds
+        .iter()
+        .filter(|(k, _)| *k == RequestKind::SectionNames)
+        .count();
+    assert_eq!(names, 1, "section-name requests");
 }
 
 /// An edit of one paragraph re-sends its chunk, its article's summary and

@@ -167,6 +167,15 @@ impl SegmentCounts {
             .iter()
             .map(|a| a.segments.len())
             .sum();
+        // This run's repairs of article segments (section names are no
+        // digest segment).
+        let article_repairs: u64 = result
+            .manifest
+            .chunks
+            .iter()
+            .filter(|c| c.article != crate::pipeline::sections::ARTICLE)
+            .map(|c| c.repaired as u64)
+            .sum();
         let repaired_total = result
             .digest
             .articles
@@ -177,7 +186,7 @@ impl SegmentCounts {
         SegmentCounts {
             segments,
             flagged: result.digest.flagged(),
-            repaired_cached: repaired_total.saturating_sub(result.manifest.totals.repaired),
+            repaired_cached: repaired_total.saturating_sub(article_repairs),
         }
     }
 }

@@ -186,10 +186,17 @@ fn locate(lines: &[Line<'_>], entries: &[String], from: usize) -> Vec<Option<Sta
             .filter_map(|i| heading_at(i, key).map(|len| (i, len)))
             .collect();
         // A body line may share a title's beginning (`55.4% 연구개발 연구개발`
-        // for `연구개발 연구개발 과제`): the title found whole, once, wins.
+        // for `연구개발 연구개발 과제`): the title found whole, once, wins over
+        // lines shorter than it. (A longer line may be the real heading of a
+        // title the contents page shortened: then it stays ambiguous.)
         if hits.len() > 1 {
-            let whole = |&(i, len): &(usize, usize)| keys[i..i + len].concat() == *key;
-            if hits.iter().filter(|h| whole(h)).count() == 1 {
+            let text = |&(i, len): &(usize, usize)| keys[i..i + len].concat();
+            let whole = |h: &(usize, usize)| text(h) == *key;
+            let others_shorter = hits
+                .iter()
+                .filter(|h| !whole(h))
+                .all(|h| text(h).chars().count() < key.chars().count());
+            if others_shorter && hits.iter().filter(|h| whole(h)).count() == 1 {
                 hits.retain(whole);
             }
         }

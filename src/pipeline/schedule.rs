@@ -1,9 +1,11 @@
 //! One scheduler for a whole run. Every request of a run is a node of one
 //! graph ([`super::graph`]): term lists, translation chunks (with their
-//! repairs), summaries and the brief. A chunk starts as soon as the term
-//! lists of its own and the earlier articles are known (the only terms its
-//! prompt may use), an article's summary as soon as its chunks are done, the
-//! brief when every summary is in; ready nodes go longest path first, at
+//! repairs), the section names ([`super::sections`]), summaries and the
+//! brief. A chunk starts as soon as the term lists of its own and the earlier
+//! articles are known (the only terms its prompt may use), the section names
+//! at once, an article's summary as soon as its chunks are done, the brief
+//! when every summary, chunk and section name is in; ready nodes go longest
+//! path first (a node weighs its expected output tokens), at
 //! most the profile's concurrency at a time. So the endpoint never idles
 //! waiting for a stage's last request while other work is ready.
 //!
@@ -235,17 +237,19 @@ impl<'a> IssueRun<'a> {
             .iter()
             .map(|a| DigestArticle::build(a, &self.out.translations))
             .collect();
-        // The reader's language where the names came back translated.
+        // The reader's language where the names came back translated; each
+        // printed section once, even when two translate alike.
         let name = |s: &Option<String>| {
             s.as_ref()
                 .map(|s| self.out.section_names.get(s).unwrap_or(s).clone())
         };
-        let mut sections: Vec<String> = Vec::new();
-        for s in articles.iter().filter_map(|a| name(&a.section)) {
-            if !sections.contains(&s) {
-                sections.push(s);
+        let mut printed: Vec<&Option<String>> = Vec::new();
+        for a in articles.iter().filter(|a| a.section.is_some()) {
+            if !printed.contains(&&a.section) {
+                printed.push(&a.section);
             }
         }
+        let sections: Vec<String> = printed.into_iter().filter_map(name).collect();
         let summarized = || {
             articles
                 .iter()
@@ -293,6 +297,13 @@ impl<'a> IssueRun<'a> {
                 out.chunk_reports.push(report);
             }
             Answer::Sections(names, report) => {
+                let lost = report.segments.saturating_sub(names.len());
+                if lost > 0 {
+                    out.warnings.push(format!(
+                        "{lost} of {} section names came back unusable ({}); their headings stay as printed",
+                        report.segments, report.status
+                    ));
+                }
                 out.section_names.extend(names);
                 out.chunk_reports.push(report);
             }

@@ -1,10 +1,11 @@
 //! Section names in the target language: the names of the selected
-//! articles' sections go to the model as one more chunk of numbered
-//! segments, checked and cached like any paragraph, so the outputs can head
-//! each section in the reader's language.
+//! articles' sections go to the model as chunks of numbered segments (one
+//! for a usual issue), checked and cached like any paragraph, so the outputs
+//! can head each section in the reader's language.
 //!
-//! The schedule sends the chunk as one node that needs nothing; the brief
-//! waits for it, so its section lines use the same names.
+//! The schedule sends each chunk as a node that needs nothing; the brief
+//! waits for them, so its section lines use the same names. A name whose
+//! answer is unusable keeps its printed form, and the run says so.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -12,8 +13,12 @@ use crate::chunk::{Chunk, Segment};
 use crate::document::Issue;
 use crate::translate::TranslationMap;
 
-/// The chunk's title in the prompt: context for the model.
+/// The chunk's title in the prompt: context for the model. (tests/common
+/// recognizes the request by it: keep the two in step.)
 pub const TITLE: &str = "Section headings of the newsletter issue";
+
+/// The `article` of the section-name chunks, which belong to no article.
+pub const ARTICLE: &str = "sections";
 
 /// Longer "names" are not a section heading's translation.
 const MAX_CHARS: usize = 120;
@@ -47,7 +52,7 @@ pub fn chunks(issue: &Issue, is_selected: impl Fn(&str) -> bool, budget: usize) 
         if !fits {
             out.push(Chunk {
                 id: format!("sections.c{:02}", out.len() + 1),
-                article: "sections".into(),
+                article: ARTICLE.into(),
                 tokens: 0,
                 segments: Vec::new(),
             });
@@ -114,9 +119,8 @@ mod tests {
         let texts: Vec<&str> = c.segments.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(texts, ["정책", "기술", "클리핑"]);
         let ids: Vec<&str> = c.segments.iter().map(|s| s.id.as_str()).collect();
-        let mut unique = ids.clone();
-        unique.dedup();
-        assert_eq!(ids, unique);
+        let unique: HashSet<&str> = ids.iter().copied().collect();
+        assert_eq!(ids.len(), unique.len());
         let some = chunks(&i, |id| id == "A02", 400);
         assert_eq!(some.len(), 1);
         assert_eq!(some[0].segments.len(), 1);
@@ -147,8 +151,7 @@ mod tests {
             .map(|s| s.text.as_str())
             .collect();
         assert_eq!(texts, names.iter().map(String::as_str).collect::<Vec<_>>());
-        let mut ids: Vec<&str> = got.iter().map(|c| c.id.as_str()).collect();
-        ids.dedup();
+        let ids: HashSet<&str> = got.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids.len(), 8);
     }
 

@@ -128,9 +128,19 @@ pub fn merge(p: &Prepared, mut found: Vec<TermList>) -> Termbase {
 /// 글로벌 혁신 클러스터`), and such a term would tell every later chunk to
 /// leave the name untranslated. The same share of CJK letters as the brief's
 /// language check.
+/// A gloss in parentheses (`AI (인공지능)`) is set aside first.
 fn is_english_form(term: &Term) -> bool {
-    crate::qa::cjk_letter_share(&term.target) <= 0.3
+    let outside = PARENTHESIZED.replace_all(&term.target, "");
+    let text = if outside.chars().any(char::is_alphabetic) {
+        &outside
+    } else {
+        term.target.as_str()
+    };
+    crate::qa::cjk_letter_share(text) <= 0.3
 }
+
+static PARENTHESIZED: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\([^)]*\)").expect("static regex"));
 
 /// An article's id and the terms extracted from it.
 pub type TermList = (String, Vec<Term>);
@@ -253,13 +263,15 @@ mod tests {
              캐나다 첨단 제조 클러스터 => 글로벌 혁신 클러스터\n\
              OECD => OECD 스킬 전망\n\
              LC3 => LC3 low-carbon cement\n\
-             텅스텐 => tungsten (텅스텐)\n",
+             텅스텐 => tungsten (텅스텐)\n\
+             인공지능 => AI (인공지능)\n\
+             전망 => (전망)\n",
         );
         let kept: Vec<&str> = terms
             .iter()
             .filter(|t| is_english_form(t))
             .map(|t| t.source.as_str())
             .collect();
-        assert_eq!(kept, ["우드맥켄지", "LC3", "텅스텐"]);
+        assert_eq!(kept, ["우드맥켄지", "LC3", "텅스텐", "인공지능"]);
     }
 }

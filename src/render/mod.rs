@@ -63,7 +63,8 @@ pub struct Digest {
     /// The executive brief, when the brief stage ran.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub brief: Option<crate::brief::Brief>,
-    /// English names of the sections (source name → translation), where known.
+    /// The sections' names in the target language (source name →
+    /// translation), where known.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub section_translations: BTreeMap<String, String>,
     pub articles: Vec<DigestArticle>,
