@@ -140,6 +140,11 @@ pub(crate) fn parse_number(text: &str) -> Option<Number> {
     }
     let caps = NUMBERED.captures(text)?;
     let rest = caps["rest"].trim().to_string();
+    // `55.4% 성장`, `3.5배`: a figure with its unit opens the line, no number
+    // of a heading.
+    if caps.name("dotted").is_some() && rest.starts_with(['%', '％', '배', '倍']) {
+        return None;
+    }
     let (scheme, value) = if caps.name("dotted").is_some() {
         (Scheme::Dotted, 0)
     } else if let Some(m) = caps.name("arabic") {
@@ -370,6 +375,17 @@ pub(crate) fn top_level(lines: &[Line<'_>]) -> Vec<Heading> {
 mod tests {
     use super::*;
     use crate::parse::tests::lines_of as lines;
+
+    #[test]
+    fn a_figure_opening_a_line_is_no_heading_number() {
+        assert_eq!(parse_number("55.4% 연구개발 연구개발"), None);
+        assert_eq!(parse_number("3.5배 증가"), None);
+        let heading = parse_number("2.1 연구 배경").expect("a dotted heading");
+        assert_eq!(
+            (heading.scheme, heading.rest.as_str()),
+            (Scheme::Dotted, "연구 배경")
+        );
+    }
 
     #[test]
     fn a_list_inside_a_section_does_not_replace_the_sections_numbers() {
