@@ -62,12 +62,6 @@ pub fn shape_problem(markdown: &str, template: &str, cites: bool) -> Option<Stri
     None
 }
 
-/// Above this share of CJK letters (see [`crate::qa::cjk_letter_share`]) an
-/// English brief is written in another language. An English brief keeps
-/// only a few names in their script; one that drifted into Japanese or
-/// Chinese is well over half.
-const FOREIGN_SHARE: f64 = 0.3;
-
 /// Why a model's brief is not in `target_language`, if it is not: its text,
 /// without the section names the prompt gave (`sections`, which may be in
 /// the source language), is mostly in a CJK script. Only English targets
@@ -85,7 +79,7 @@ pub fn language_problem(
         prose = prose.replace(name.as_str(), "");
     }
     let share = crate::qa::cjk_letter_share(&prose);
-    (share > FOREIGN_SHARE).then(|| {
+    (share > crate::qa::FOREIGN_SHARE).then(|| {
         format!(
             "the answer is not in {target_language} ({:.0}% of its letters are Korean, Japanese or Chinese)",
             share * 100.0
@@ -548,16 +542,13 @@ fn section_items(markdown: &str, heading: &str) -> Option<(Vec<String>, usize, u
         .iter()
         .filter_map(|l| l.trim().strip_prefix("- "))
         .map(|item| {
-            let text = CITATION_LIKE.replace_all(item, "");
+            let text = CITATION.replace_all(item, "");
             text.replace("**", "").trim().to_lowercase()
         })
         .filter(|t| !t.is_empty())
         .collect();
     Some((items, start, end))
 }
-
-static CITATION_LIKE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\[[^\]]*\]").expect("static regex"));
 
 /// Leave out a "What to watch" section that only repeats the headlines (a
 /// small model's habit: the 1.5B copied its nine headlines word for word):

@@ -130,17 +130,14 @@ pub fn merge(p: &Prepared, mut found: Vec<TermList>) -> Termbase {
 /// language check.
 /// A gloss in parentheses (`AI (인공지능)`) is set aside first.
 fn is_english_form(term: &Term) -> bool {
-    let outside = PARENTHESIZED.replace_all(&term.target, "");
+    let outside = crate::qa::PARENTHESES.replace_all(&term.target, "");
     let text = if outside.chars().any(char::is_alphabetic) {
         &outside
     } else {
         term.target.as_str()
     };
-    crate::qa::cjk_letter_share(text) <= 0.3
+    crate::qa::cjk_letter_share(text) <= crate::qa::FOREIGN_SHARE
 }
-
-static PARENTHESIZED: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"\([^)]*\)").expect("static regex"));
 
 /// An article's id and the terms extracted from it.
 pub type TermList = (String, Vec<Term>);

@@ -146,7 +146,14 @@ pub fn check_reply(
     flags
 }
 
-static PARENTHESES: LazyLock<Regex> =
+/// Above this share of CJK letters (see [`cjk_letter_share`]) a text meant
+/// to be English is written in another language. English keeps only a few
+/// names in their script; a text that drifted into Japanese or Chinese is
+/// well over half.
+pub const FOREIGN_SHARE: f64 = 0.3;
+
+/// A gloss in parentheses, half- or full-width.
+pub(crate) static PARENTHESES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\([^()]*\)|（[^（）]*）").expect("static regex"));
 static SOURCE_SCRIPT_RUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{Hangul}\p{Hiragana}\p{Katakana}\p{Han}][\p{Hangul}\p{Hiragana}\p{Katakana}\p{Han}\s·]*")
