@@ -232,6 +232,11 @@ pub struct RequestArgs {
     /// Ignore cached results and store fresh ones.
     #[arg(long)]
     pub refresh: bool,
+    /// Ask again for what came back unusable last time (answers cut at the
+    /// token limit, filtered or misaligned), e.g. after raising the server's
+    /// context; everything else comes from the cache.
+    #[arg(long, conflicts_with_all = ["refresh", "no_cache"])]
+    pub retry_failed: bool,
 }
 
 /// How a run translates. These choose the cache entries, so `qa` takes
@@ -762,6 +767,8 @@ impl RequestArgs {
             Mode::Off
         } else if self.refresh {
             Mode::Refresh
+        } else if self.retry_failed {
+            Mode::RetryFailed
         } else {
             Mode::Normal
         };

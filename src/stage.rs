@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{AnswerKind, Cache, CacheKey};
+use crate::cache::{AnswerKind, Cache, CacheKey, Cached};
 use crate::config::Profile;
 use crate::llm::{ChatRequest, Completion, Finish, LazyClient, LlmError};
 use crate::prompts::Messages;
@@ -119,9 +119,11 @@ pub fn complete_sentences(text: &str) -> &str {
     text[..end].trim_end()
 }
 
-/// Answer `messages` from the cache or the endpoint. Only a complete answer
-/// (the client's [`Finish::Complete`], non-empty) is cached. A fatal endpoint
-/// error is returned as `Err`; other failures end in the report.
+/// Answer `messages` from the cache or the endpoint. A usable answer is
+/// cached; so is an unusable one the same request would bring again (cut,
+/// filtered, empty: [`Unusable`]), so that a rerun fails the same way
+/// without asking. A fatal endpoint error is returned as `Err`; other
+/// failures end in the report and are asked again by a rerun.
 pub async fn complete_cached(
     item: &str,
     spec: AnswerSpec,
@@ -135,13 +137,20 @@ pub async fn complete_cached(
         item: item.to_string(),
         ..Default::default()
     };
-    if let Some(entry) = cache.get::<String>(&key) {
-        report.status = "ok".into();
-        report.traffic.cache_hit = true;
-        if entry.kind == key.kind().cut_label() {
-            report.note = Some(CUT_NOTE.into());
+    match cache.get_answer::<String>(&key) {
+        Some(Cached::Usable(entry)) => {
+            report.status = "ok".into();
+            report.traffic.cache_hit = true;
+            if entry.kind == key.kind().cut_label() {
+                report.note = Some(CUT_NOTE.into());
+            }
+            return Ok((Some(entry.value), report));
         }
-        return Ok((Some(entry.value), report));
+        Some(Cached::Unusable(unusable)) => {
+            report.traffic.cache_hit = true;
+            return Ok(failed(report, unusable.problem));
+        }
+        None => {}
     }
     let client = client.get()?;
     report.traffic.requests = 1;
@@ -152,13 +161,16 @@ pub async fn complete_cached(
         Err(e) => return Ok(failed(report, e.to_string())),
     };
     report.traffic.record(&outcome);
-    let kept = match keep(&outcome.completion, spec) {
-        Ok(kept) => kept,
-        Err(problem) => return Ok(failed(report, problem)),
-    };
-    // A kept cut answer is labelled so that a cache hit reports it again.
     let model = Some(profile.model.as_str());
     let usage = outcome.completion.usage;
+    let kept = match keep(&outcome.completion, spec) {
+        Ok(kept) => kept,
+        Err(problem) => {
+            cache.put_unusable(&key, model, &outcome.completion, &problem);
+            return Ok(failed(report, problem));
+        }
+    };
+    // A kept cut answer is labelled so that a cache hit reports it again.
     let stored = if kept.cut {
         report.note = Some(CUT_NOTE.into());
         cache.put_cut(&key, model, usage, &kept.text)

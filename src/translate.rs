@@ -7,9 +7,11 @@
 //! asked again once, naming the problem, then split in halves down to single
 //! segments; `finish_reason: length` splits at once. A segment that still
 //! fails costs only itself. Every complete reply is cached as text and parsed
-//! at each read; the checked result of a whole chunk is cached under the
+//! at each read, a cut or filtered one as unusable (the same request brings
+//! it again); the checked result of a whole chunk is cached under the
 //! chunk's own key, so a rerun finds it in one read, and a chunk with failed
-//! segments is cached apart as partial, so a rerun asks for those alone.
+//! segments is cached apart as partial: a rerun replays their replies and
+//! asks again only for what got no answer (all of them with --retry-failed).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -17,7 +19,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{Cache, CacheKey, CheckedKey, CheckedKind};
+use crate::cache::{Cache, CacheKey, Cached, CheckedKey, CheckedKind};
 use crate::chunk::{Chunk, Segment};
 use crate::config::Profile;
 use crate::glossary::{Glossary, Term};
@@ -312,7 +314,7 @@ const REASK: &str = "Your previous reply was unusable ({{ problem }}). Reply wit
 type PartOutcome = Vec<Result<String, String>>;
 
 /// A chunk some of whose segments failed: the checked good ones (`None`
-/// for the failed), cached so that a rerun re-requests only the failed ones.
+/// for the failed), cached so that a rerun goes back only to the failed ones.
 type Partial = Vec<Option<Translated>>;
 
 impl Translator {
@@ -450,7 +452,8 @@ impl Translator {
 
     /// Translate one chunk: from the cache, or by requests. A segment that
     /// fails costs only itself: the others are checked and kept, and a rerun
-    /// re-requests the failed ones alone. A fatal endpoint error is returned
+    /// goes back to the failed ones alone (their cached replies, or new
+    /// requests for those that got none). A fatal endpoint error is returned
     /// as `Err`; anything else ends in the report.
     pub async fn translate_chunk(
         &self,
@@ -602,9 +605,9 @@ impl Translator {
                         last.content = format!("{}\n\n{reask}", last.content);
                     }
                 }
-                // A one-segment reply from an earlier run that cannot be
-                // used is asked again once, fresh: it is the last resort of
-                // its paragraph, and the model (or gloss) may do better now.
+                // With --retry-failed, a one-segment reply from an earlier
+                // run that cannot be used is asked again once, fresh: it is
+                // the last resort of its paragraph (a plain rerun replays it).
                 let mut use_cache = true;
                 let aligned = loop {
                     let (text, from_cache) =
@@ -621,7 +624,12 @@ impl Translator {
                         };
                     match self.align(&text, segments) {
                         Ok(texts) => return Ok(texts.into_iter().map(Ok).collect()),
-                        Err(_) if from_cache && use_cache && segments.len() == 1 => {
+                        Err(_)
+                            if from_cache
+                                && use_cache
+                                && segments.len() == 1
+                                && self.cache.retries_failed() =>
+                        {
                             use_cache = false;
                         }
                         Err(e) => break Some(e.to_string()),
@@ -655,8 +663,10 @@ impl Translator {
         use_cache: bool,
     ) -> Result<(String, bool), PartError> {
         let key = CacheKey::reply(request);
-        if use_cache && let Some(entry) = self.cache.get::<String>(&key) {
-            return Ok((entry.value, true));
+        match self.cache.get_answer::<String>(&key).filter(|_| use_cache) {
+            Some(Cached::Usable(entry)) => return Ok((entry.value, true)),
+            Some(Cached::Unusable(u)) => return Err(PartError::Unusable(u.problem)),
+            None => {}
         }
         let client = self.client.get().map_err(PartError::Fatal)?;
         let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
@@ -676,8 +686,14 @@ impl Translator {
             }
         };
         report.traffic.record(&outcome);
-        // Cut, aborted or filtered: not a complete answer.
-        if let Some(problem) = outcome.completion.finish.problem() {
+        // Cut, aborted or filtered: not a complete answer. Cut or filtered
+        // is what this request brings again: stored, so a rerun splits the
+        // same way without asking.
+        let finish = &outcome.completion.finish;
+        if let Some(problem) = finish.problem() {
+            let model = Some(self.profile.model.as_str());
+            self.cache
+                .put_unusable(&key, model, &outcome.completion, &problem);
             return Err(PartError::Unusable(problem));
         }
         // The complete reply as text, usable or not: an interrupted run
@@ -915,8 +931,10 @@ impl Translator {
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
         let key = CacheKey::repair_reply(&request);
-        let reply = match self.cache.get::<String>(&key) {
-            Some(entry) => entry.value,
+        let reply = match self.cache.get_answer::<String>(&key) {
+            Some(Cached::Usable(entry)) => entry.value,
+            // The repair came back cut or filtered before: the same again.
+            Some(Cached::Unusable(_)) => return Ok(None),
             None => {
                 let client = self.client.get()?;
                 report.traffic.requests += 1;
@@ -928,7 +946,10 @@ impl Translator {
                             report.repair_tokens_in += u.prompt_tokens;
                             report.repair_tokens_out += u.completion_tokens;
                         }
-                        if !outcome.completion.finish.is_complete() {
+                        if let Some(problem) = outcome.completion.finish.problem() {
+                            let model = Some(self.profile.model.as_str());
+                            self.cache
+                                .put_unusable(&key, model, &outcome.completion, &problem);
                             return Ok(None);
                         }
                         let _ = self.cache.put(

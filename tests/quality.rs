@@ -1240,7 +1240,9 @@ fn a_summary_cut_at_the_limit_keeps_its_complete_sentences() {
 }
 
 /// A summary that runs to the limit without finishing one sentence is still
-/// a failure, and not cached.
+/// a failure. The same request brings the same answer, so it is cached as
+/// unusable: a rerun replays the failure without asking, `--retry-failed`
+/// asks again.
 #[test]
 fn a_summary_cut_before_its_first_sentence_fails() {
     let env = Env::new();
@@ -1253,9 +1255,61 @@ fn a_summary_cut_before_its_first_sentence_fails() {
     let report = request_report(&env, "summary C01");
     assert_eq!(report["status"], "failed", "{report}");
     assert!(report.get("note").is_none(), "{report}");
+    let before = env.outputs(&["digest.md", "digest.json"]);
     env.mock.reset_counters();
     assert_ok(&env.gloss("run", &sample(), &args));
-    assert!(env.mock.requests() >= 1, "a failed summary is asked again");
+    assert_eq!(env.mock.requests(), 0, "the failure is replayed");
+    let report = request_report(&env, "summary C01");
+    assert_eq!(report["status"], "failed", "{report}");
+    assert_eq!(report["cache_hit"], true, "{report}");
+    assert!(env.outputs(&["digest.md", "digest.json"]) == before);
+    env.mock.reset_counters();
+    let retry = ["--articles", "C01", "--no-termbase", "--retry-failed"];
+    assert_ok(&env.gloss("run", &sample(), &retry));
+    let users = env.mock.user_messages();
+    assert_eq!(
+        users.len(),
+        1,
+        "only the summary is asked again: {users:#?}"
+    );
+    assert!(users[0].contains("Article C01:"), "{}", users[0]);
+}
+
+/// The 0.5B model in CI ran its brief to the token limit. The brief is
+/// assembled from the summaries and says why; the cut answer is what the
+/// same request brings again, so a rerun writes the same brief without
+/// sending anything (the rerun promise), and `--retry-failed` asks again.
+#[test]
+fn a_brief_cut_at_the_limit_is_replayed_by_a_rerun() {
+    let env = Env::new();
+    env.mock
+        .configure(|c| c.fault_when_user_contains = Some(("Issue: ".into(), Fault::FinishLength)));
+    let args = ["--articles", "C01,C03", "--no-termbase"];
+    assert_ok(&env.gloss("run", &sample(), &args));
+    let origin = env.json("brief.json")["brief"]["origin"].clone();
+    assert!(
+        origin.as_str().unwrap().contains("cut at the token limit"),
+        "{origin}"
+    );
+    let files = ["brief.md", "brief.json", "digest.md"];
+    let before = env.outputs(&files);
+    env.mock.reset_counters();
+    assert_ok(&env.gloss("run", &sample(), &args));
+    assert_eq!(env.mock.requests(), 0);
+    assert!(env.outputs(&files) == before, "the rerun wrote other files");
+
+    // The endpoint now answers the brief whole: --retry-failed asks for it alone.
+    let brief = "## Headlines\n- Security robots patrol homes [C01]\n- Battery films advance [C03]\n\n## By section\n- **Tech** — robots and batteries [C01]\n";
+    env.mock.configure(|c| {
+        c.fault_when_user_contains = Some(("Issue: ".into(), Fault::Reply(brief.into())))
+    });
+    env.mock.reset_counters();
+    let retry = ["--articles", "C01,C03", "--no-termbase", "--retry-failed"];
+    assert_ok(&env.gloss("run", &sample(), &retry));
+    let users = env.mock.user_messages();
+    assert_eq!(users.len(), 1, "{users:#?}");
+    assert!(users[0].contains("Issue: "), "{}", users[0]);
+    assert_eq!(env.json("brief.json")["brief"]["origin"], "model");
 }
 
 /// The 1.5B model wrote the brief's headlines in Japanese and Chinese under

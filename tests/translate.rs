@@ -1178,8 +1178,9 @@ enum Breakage {
 
 /// Issue 10 ("A07.p01…p10 not translated for one bad leaf") and issue 12:
 /// one segment that breaks every reply carrying it. Its chunk's other
-/// segments are translated and kept; the rerun asks for it alone, once;
-/// once the model answers it, the chunk is complete and cached as usual.
+/// segments are translated and kept; a rerun replays the failure without
+/// asking; `--retry-failed` asks for it alone, once; once the model answers
+/// it, the chunk is complete and cached as usual.
 fn one_broken_segment_costs_only_itself(breakage: Breakage) {
     let env = Env::new();
     let bad_id = format!("{ONE}.p03");
@@ -1225,11 +1226,20 @@ fn one_broken_segment_costs_only_itself(breakage: Breakage) {
     // Nothing partial is stored as a complete chunk.
     assert!(env.translate_entries().is_empty());
 
-    // Rerun, the model unchanged: only the bad segment is asked, alone.
+    // Rerun, the model unchanged: its answer to the bad segment is replayed
+    // from the cache, nothing is sent, the same segment fails.
     env.mock.reset_counters();
     let t = totals(&env.translate(&ONE_ARGS));
+    assert_eq!(env.mock.requests(), 0, "{t}");
+    assert_eq!(t["failed_segments"], 1, "{t}");
+    assert_eq!(env.manifest()["chunks"][0]["status"], "partial");
+
+    // --retry-failed, the model unchanged: only the bad segment is asked, alone.
+    let retry: Vec<&str> = ONE_ARGS.iter().copied().chain(["--retry-failed"]).collect();
+    env.mock.reset_counters();
+    let t = totals(&env.translate(&retry));
     let users = env.mock.user_messages();
-    eprintln!("{breakage:?}: rerun {} requests", users.len());
+    eprintln!("{breakage:?}: retry {} requests", users.len());
     assert_eq!(users.len(), 1, "{users:#?}");
     let asked = common::parse_segments(&users[0]);
     assert_eq!(asked.len(), 1);
@@ -1242,7 +1252,7 @@ fn one_broken_segment_costs_only_itself(breakage: Breakage) {
         c.segment_replies.clear();
     });
     env.mock.reset_counters();
-    let t = totals(&env.translate(&ONE_ARGS));
+    let t = totals(&env.translate(&retry));
     assert_eq!(env.mock.requests(), 1);
     assert_eq!(t["failed_segments"], 0);
     assert_eq!(env.manifest()["chunks"][0]["status"], "ok");

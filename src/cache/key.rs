@@ -46,8 +46,8 @@ pub enum Kind {
 pub enum CheckedKind {
     /// Every segment translated and checked (`translate`).
     Complete,
-    /// Some segments failed; the good ones are kept so that a rerun asks
-    /// for the failed ones alone (`translate-partial`).
+    /// Some segments failed; the good ones are kept so that a rerun goes
+    /// back to the failed ones alone (`translate-partial`).
     Partial,
 }
 
@@ -86,6 +86,13 @@ impl Kind {
     /// the kind's own.
     pub fn cut_label(self) -> String {
         format!("{}-cut", self.as_str())
+    }
+
+    /// The entry label of an answer that came back unusable
+    /// (`brief-unusable`, see [`super::Unusable`]): a cache hit reports the
+    /// problem again instead of asking again. The key stays the kind's own.
+    pub fn unusable_label(self) -> String {
+        format!("{}-unusable", self.as_str())
     }
 }
 

@@ -41,11 +41,35 @@ pub struct Entry<T> {
     pub value: T,
 }
 
+/// An answer the endpoint gave that cannot be used (cut at the token limit,
+/// filtered, empty). It is what the same request brings again, so it is
+/// stored like an answer and a rerun reports it without asking; `--refresh`
+/// asks again. Failures to answer at all (timeouts, 5xx) are never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unusable {
+    /// Why the answer cannot be used, as the run reported it.
+    pub problem: String,
+    /// The answer's text as it came (for `gloss cache` readers and audits).
+    pub text: String,
+}
+
+/// What the cache holds for one request.
+#[derive(Debug, Clone)]
+pub enum Cached<T> {
+    /// An answer or result to use.
+    Usable(Entry<T>),
+    /// An answer that came back unusable ([`Unusable`]).
+    Unusable(Unusable),
+}
+
 /// How the cache is used in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Read hits, write new results.
     Normal,
+    /// Read hits but ask again for the answers stored as unusable
+    /// ([`Unusable`]), write new results (`--retry-failed`).
+    RetryFailed,
     /// Ignore existing entries, write new results (`--refresh`).
     Refresh,
     /// Neither read nor write (`--no-cache`).
@@ -189,12 +213,65 @@ impl Cache {
     /// The entry for `key`, if present and readable. A corrupt or foreign
     /// file counts as a miss; it is overwritten by the next good result.
     pub fn get<T: DeserializeOwned>(&self, key: &CacheKey) -> Option<Entry<T>> {
-        if self.mode != Mode::Normal {
+        if !matches!(self.mode, Mode::Normal | Mode::RetryFailed) {
             return None;
         }
         let bytes = std::fs::read(self.path(key)).ok()?;
         let entry: Entry<T> = serde_json::from_slice(&bytes).ok()?;
         (entry.format == FORMAT_VERSION).then_some(entry)
+    }
+
+    /// Whether answers that came back unusable are asked again in this run
+    /// (`--retry-failed`), stored ones included.
+    pub fn retries_failed(&self) -> bool {
+        self.mode == Mode::RetryFailed
+    }
+
+    /// What the cache holds for `key`: a usable entry, or an answer stored
+    /// as unusable ([`Cache::put_unusable`]; a miss with `--retry-failed`).
+    /// Misses as [`Cache::get`] does.
+    pub fn get_answer<T: DeserializeOwned>(&self, key: &CacheKey) -> Option<Cached<T>> {
+        let entry = self.get::<serde_json::Value>(key)?;
+        if entry.kind == key.kind().unusable_label() {
+            if self.retries_failed() {
+                return None;
+            }
+            return serde_json::from_value(entry.value)
+                .ok()
+                .map(Cached::Unusable);
+        }
+        let value = serde_json::from_value(entry.value).ok()?;
+        Some(Cached::Usable(Entry {
+            format: entry.format,
+            kind: entry.kind,
+            created: entry.created,
+            model: entry.model,
+            usage: entry.usage,
+            value,
+        }))
+    }
+
+    /// Store `completion`, unusable for `problem`, so that a hit reports
+    /// the problem again ([`Kind::unusable_label`]) — when its ending is one
+    /// the same request brings again ([`crate::llm::Finish::recurs`]); a
+    /// server's abort is not stored. A failed write is told once for the
+    /// run ([`Cache::write_failure`]).
+    pub fn put_unusable(
+        &self,
+        key: &CacheKey,
+        model: Option<&str>,
+        completion: &crate::llm::Completion,
+        problem: &str,
+    ) {
+        if !completion.finish.recurs() {
+            return;
+        }
+        let unusable = Unusable {
+            problem: problem.to_string(),
+            text: completion.text.clone(),
+        };
+        let label = key.kind().unusable_label();
+        let _ = self.store(key, &label, model, completion.usage, &unusable);
     }
 
     /// Store a result atomically, labelled with its key's kind.
@@ -427,6 +504,58 @@ mod tests {
         cache.put_cut(&key, None, None, &"One.").unwrap();
         assert_eq!(cache.get::<String>(&key).unwrap().kind, "summary-cut");
         assert_eq!(cache.stats().by_kind.get("summary-cut"), Some(&1));
+    }
+
+    #[test]
+    fn an_unusable_answer_is_told_apart_from_an_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path(), Mode::Normal);
+        let key = CacheKey::of(Kind::Answer(AnswerKind::Brief), &"request");
+        let cut = crate::llm::Completion {
+            text: "# Brief\n- a\n- a\n- a".into(),
+            finish: crate::llm::Finish::CutAtLimit,
+            usage: None,
+            model: None,
+        };
+        let problem = "answer cut at the token limit";
+        let unusable = Unusable {
+            problem: problem.into(),
+            text: cut.text.clone(),
+        };
+        // A server's abort is not the answer's own: never stored.
+        let aborted = crate::llm::Completion {
+            finish: crate::llm::Finish::Other("abort".into()),
+            ..cut.clone()
+        };
+        cache.put_unusable(&key, None, &aborted, "aborted");
+        assert!(cache.get_answer::<String>(&key).is_none());
+        cache.put_unusable(&key, None, &cut, problem);
+        match cache.get_answer::<String>(&key) {
+            Some(Cached::Unusable(u)) => assert_eq!(u, unusable),
+            other => panic!("expected the unusable answer, got {other:?}"),
+        }
+        // Read as a plain answer it is a miss, never its text.
+        assert!(cache.get::<String>(&key).is_none());
+        assert_eq!(cache.stats().by_kind.get("brief-unusable"), Some(&1));
+        // A good answer under the same key replaces it.
+        cache.put(&key, None, None, &"# Brief".to_string()).unwrap();
+        match cache.get_answer::<String>(&key) {
+            Some(Cached::Usable(e)) => assert_eq!(e.value, "# Brief"),
+            other => panic!("expected the answer, got {other:?}"),
+        }
+        assert!(
+            Cache::new(dir.path(), Mode::Refresh)
+                .get_answer::<String>(&key)
+                .is_none()
+        );
+        // --retry-failed asks again for an unusable answer, not a good one.
+        let retry = Cache::new(dir.path(), Mode::RetryFailed);
+        assert!(matches!(
+            retry.get_answer::<String>(&key),
+            Some(Cached::Usable(_))
+        ));
+        cache.put_unusable(&key, None, &cut, problem);
+        assert!(retry.get_answer::<String>(&key).is_none());
     }
 
     #[test]

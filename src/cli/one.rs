@@ -217,7 +217,7 @@ fn exit_status(result: &TranslateResult, counts: &SegmentCounts, strict: bool) -
     }
     if t.failed_segments > 0 {
         progress::warn(&format!(
-            "{} segments have no translation (marked ⚠ in the digest; see manifest.json); rerun to retry them",
+            "{} segments have no translation (marked ⚠ in the digest; see manifest.json); rerun with --retry-failed to ask for them again",
             t.failed_segments
         ));
     }

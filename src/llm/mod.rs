@@ -159,6 +159,13 @@ impl Finish {
         *self == Finish::Complete
     }
 
+    /// Whether the same request brings this ending again: the model's own
+    /// (whole, cut at the limit, filtered), not a server's abort. An
+    /// unusable answer that recurs is cached as such ([`crate::cache::Unusable`]).
+    pub fn recurs(&self) -> bool {
+        !matches!(self, Finish::Other(_))
+    }
+
     /// Why the text is not the whole answer, for reports; `None` when it is.
     pub fn problem(&self) -> Option<String> {
         match self {
