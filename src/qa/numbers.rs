@@ -531,8 +531,10 @@ impl<'a> Scanner<'a> {
                 let spaced = c[0].contains([' ', '\t', '\u{a0}']);
                 // "in 2023. 11 firms" is a sentence break in English; a day makes it a date.
                 let plausible = !spaced || self.lang == Lang::Korean || c.name("d").is_some();
+                // "1922.3 million" is an amount, not March 1922.
                 plausible
                     && !tail.starts_with(|t: char| t.is_alphanumeric() || t == '%' || t == '％')
+                    && !SCALE.is_match(tail)
                     && capture_u32(c, "m").is_some_and(|m| (1..=12).contains(&m))
                     && capture_u32(c, "d").is_none_or(|d| (1..=31).contains(&d))
             })?;
@@ -1154,6 +1156,19 @@ mod tests {
             same,
             "{source:?} -> {translation:?}\n  lost {lost:?}, expected {expected:?}"
         );
+    }
+
+    #[test]
+    fn a_decimal_amount_that_looks_like_year_and_month_is_an_amount() {
+        // Found by the proptest below (19억 2,230만): "1922.3 million" was
+        // read as March 1922, so the right rendering was reported missing.
+        let src = "지원금 총 19억 2,230만 캐나다 달러";
+        assert_complete(src, "CAD 1922.3 million");
+        assert_complete(src, "CAD 1,922.3 million in funding");
+        assert_lost(src, "CAD 192.23 million", &[1_922_300_000.0]);
+        // A real date before a word still is one.
+        let dated = "2023.3 발표";
+        assert_complete(dated, "announced 2023.3 for");
     }
 
     #[test]
