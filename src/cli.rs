@@ -233,8 +233,9 @@ pub struct RequestArgs {
     #[arg(long)]
     pub refresh: bool,
     /// Ask again for what came back unusable last time (answers cut at the
-    /// token limit, filtered or misaligned), e.g. after raising the server's
-    /// context; everything else comes from the cache.
+    /// token limit or filtered, one-paragraph replies that could not be
+    /// aligned), e.g. after raising the server's context; everything else
+    /// comes from the cache.
     #[arg(long, conflicts_with_all = ["refresh", "no_cache"])]
     pub retry_failed: bool,
 }

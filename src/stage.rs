@@ -120,8 +120,8 @@ pub fn complete_sentences(text: &str) -> &str {
 }
 
 /// Answer `messages` from the cache or the endpoint. A usable answer is
-/// cached; so is an unusable one the same request would bring again (cut,
-/// filtered, empty: [`Unusable`]), so that a rerun fails the same way
+/// cached; so is an unusable one the same request would bring again (cut or
+/// filtered: [`crate::cache::Unusable`]), so that a rerun fails the same way
 /// without asking. A fatal endpoint error is returned as `Err`; other
 /// failures end in the report and are asked again by a rerun.
 pub async fn complete_cached(

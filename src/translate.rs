@@ -697,7 +697,11 @@ impl Translator {
             return Err(PartError::Unusable(problem));
         }
         // The complete reply as text, usable or not: an interrupted run
-        // resumes from it, and parsing runs on it again at every read.
+        // resumes from it, and parsing runs on it again at every read. An
+        // empty one may be a proxy's glitch: not kept, a rerun asks again.
+        if outcome.completion.text.trim().is_empty() {
+            return Ok((outcome.completion.text, false));
+        }
         let _ = self.cache.put(
             &key,
             Some(&self.profile.model),

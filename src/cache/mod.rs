@@ -253,9 +253,10 @@ impl Cache {
 
     /// Store `completion`, unusable for `problem`, so that a hit reports
     /// the problem again ([`Kind::unusable_label`]) — when its ending is one
-    /// the same request brings again ([`crate::llm::Finish::recurs`]); a
-    /// server's abort is not stored. A failed write is told once for the
-    /// run ([`Cache::write_failure`]).
+    /// the same request brings again ([`crate::llm::Finish::recurs`]), and
+    /// never over a usable entry: a `--refresh` or `--retry-failed` that
+    /// comes back cut keeps the answer an earlier run got. A failed write is
+    /// told once for the run ([`Cache::write_failure`]).
     pub fn put_unusable(
         &self,
         key: &CacheKey,
@@ -266,11 +267,20 @@ impl Cache {
         if !completion.finish.recurs() {
             return;
         }
+        let label = key.kind().unusable_label();
+        // Read whatever the mode: Refresh ignores entries for answers, not here.
+        let stored = std::fs::read(self.path(key)).ok();
+        if stored
+            .as_deref()
+            .and_then(parse_entry)
+            .is_some_and(|entry| entry.kind != label)
+        {
+            return;
+        }
         let unusable = Unusable {
             problem: problem.to_string(),
             text: completion.text.clone(),
         };
-        let label = key.kind().unusable_label();
         let _ = self.store(key, &label, model, completion.usage, &unusable);
     }
 
@@ -522,12 +532,19 @@ mod tests {
             problem: problem.into(),
             text: cut.text.clone(),
         };
-        // A server's abort is not the answer's own: never stored.
+        // A server's abort, or an empty "complete" answer, may be a glitch:
+        // never stored, so a rerun asks again.
         let aborted = crate::llm::Completion {
             finish: crate::llm::Finish::Other("abort".into()),
             ..cut.clone()
         };
         cache.put_unusable(&key, None, &aborted, "aborted");
+        let empty = crate::llm::Completion {
+            text: String::new(),
+            finish: crate::llm::Finish::Complete,
+            ..cut.clone()
+        };
+        cache.put_unusable(&key, None, &empty, "empty answer");
         assert!(cache.get_answer::<String>(&key).is_none());
         cache.put_unusable(&key, None, &cut, problem);
         match cache.get_answer::<String>(&key) {
@@ -554,8 +571,23 @@ mod tests {
             retry.get_answer::<String>(&key),
             Some(Cached::Usable(_))
         ));
-        cache.put_unusable(&key, None, &cut, problem);
-        assert!(retry.get_answer::<String>(&key).is_none());
+        // An unusable answer never replaces a good one, whatever the mode.
+        for mode in [Mode::Normal, Mode::Refresh, Mode::RetryFailed] {
+            Cache::new(dir.path(), mode).put_unusable(&key, None, &cut, problem);
+        }
+        match cache.get_answer::<String>(&key) {
+            Some(Cached::Usable(e)) => assert_eq!(e.value, "# Brief"),
+            other => panic!("expected the answer kept, got {other:?}"),
+        }
+        // Over an unusable one it is stored again (a retry that failed too).
+        let other = CacheKey::of(Kind::Answer(AnswerKind::Brief), &"another request");
+        retry.put_unusable(&other, None, &cut, problem);
+        retry.put_unusable(&other, None, &cut, "cut again");
+        assert!(retry.get_answer::<String>(&other).is_none());
+        match cache.get_answer::<String>(&other) {
+            Some(Cached::Unusable(u)) => assert_eq!(u.problem, "cut again"),
+            other => panic!("expected the second unusable answer, got {other:?}"),
+        }
     }
 
     #[test]

@@ -217,7 +217,7 @@ fn exit_status(result: &TranslateResult, counts: &SegmentCounts, strict: bool) -
     }
     if t.failed_segments > 0 {
         progress::warn(&format!(
-            "{} segments have no translation (marked ⚠ in the digest; see manifest.json); rerun with --retry-failed to ask for them again",
+            "{} segments have no translation (marked ⚠ in the digest; see manifest.json); a rerun asks again for those that got no answer, --retry-failed for all",
             t.failed_segments
         ));
     }

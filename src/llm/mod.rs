@@ -159,11 +159,12 @@ impl Finish {
         *self == Finish::Complete
     }
 
-    /// Whether the same request brings this ending again: the model's own
-    /// (whole, cut at the limit, filtered), not a server's abort. An
+    /// Whether an answer that ended so is what the same request brings
+    /// again: cut at the limit or filtered. Not a server's abort, nor an
+    /// empty "complete" answer (a proxy's glitch looks the same). An
     /// unusable answer that recurs is cached as such ([`crate::cache::Unusable`]).
     pub fn recurs(&self) -> bool {
-        !matches!(self, Finish::Other(_))
+        matches!(self, Finish::CutAtLimit | Finish::Filtered)
     }
 
     /// Why the text is not the whole answer, for reports; `None` when it is.
