@@ -287,8 +287,8 @@ fn failed_expired_cancelled_batches_and_error_lines_fall_back_to_normal_requests
     }
 }
 
-/// `gloss batch export SAMPLE FILE`: the exported lines.
-fn export(ws: &Workspace, cache: &Path, file: &Path) -> Vec<Value> {
+/// `gloss batch export SAMPLE FILE EXTRA…`: the exported lines.
+fn export(ws: &Workspace, cache: &Path, file: &Path, extra: &[&str]) -> Vec<Value> {
     let out = ws
         .cmd()
         .env("GLOSS_CACHE_DIR", cache)
@@ -296,6 +296,7 @@ fn export(ws: &Workspace, cache: &Path, file: &Path) -> Vec<Value> {
         .arg(sample())
         .args(["--profile", "mock"])
         .arg(file)
+        .args(extra)
         .output()
         .expect("gloss batch export");
     assert_ok(&out);
@@ -306,30 +307,29 @@ fn export(ws: &Workspace, cache: &Path, file: &Path) -> Vec<Value> {
         .collect()
 }
 
-#[test]
-fn exported_rounds_answered_offline_and_imported_make_a_run_that_sends_nothing() {
-    let ws = workspace();
-    let normal = reference(&ws);
-    let cache = fresh_cache(&ws, "cache-offline");
+/// Export round after round into `cache` and import each round's answers as
+/// an offline engine (vLLM run_batch) writes them: the mock chat endpoint's
+/// answers in the batch output format, each body passed through `edit`
+/// with its request first. Returns the number of rounds.
+fn answer_offline(ws: &Workspace, cache: &Path, edit: &dyn Fn(&Value, &mut Value)) -> usize {
     let (input, results) = (
         ws.path().join("round.jsonl"),
         ws.path().join("results.jsonl"),
     );
     let mut rounds = 0;
     loop {
-        let lines = export(&ws, &cache, &input);
+        let lines = export(ws, cache, &input, &[]);
         if lines.is_empty() {
-            break;
+            return rounds;
         }
         rounds += 1;
         assert!(rounds < 10, "export never ends");
-        // What an offline engine (vLLM run_batch) writes: the same answers
-        // as the mock's chat endpoint, in the batch output format.
         let mut answered = String::new();
         for line in &lines {
             assert_eq!(line["method"], "POST");
             assert_eq!(line["url"], "/v1/chat/completions");
-            let (body, _) = chat_answer(&line["body"], &MockConfig::default(), None);
+            let (mut body, _) = chat_answer(&line["body"], &MockConfig::default(), None);
+            edit(&line["body"], &mut body);
             let out = json!({"id": "x", "custom_id": line["custom_id"], "response": {"status_code": 200, "request_id": "r", "body": body}, "error": null});
             answered.push_str(&format!("{out}\n"));
         }
@@ -341,7 +341,7 @@ fn exported_rounds_answered_offline_and_imported_make_a_run_that_sends_nothing()
         std::fs::write(&results, answered).unwrap();
         let out = ws
             .cmd()
-            .env("GLOSS_CACHE_DIR", &cache)
+            .env("GLOSS_CACHE_DIR", cache)
             .args(["batch", "import", "--json"])
             .arg(&results)
             .output()
@@ -351,6 +351,14 @@ fn exported_rounds_answered_offline_and_imported_make_a_run_that_sends_nothing()
         assert_eq!(imported["stored"], lines.len() as u64);
         assert_eq!(imported["errors"], 1);
     }
+}
+
+#[test]
+fn exported_rounds_answered_offline_and_imported_make_a_run_that_sends_nothing() {
+    let ws = workspace();
+    let normal = reference(&ws);
+    let cache = fresh_cache(&ws, "cache-offline");
+    let rounds = answer_offline(&ws, &cache, &|_, _| {});
     // Term lists, translations, summaries, the brief.
     assert!(rounds >= 4, "{rounds} rounds");
     assert_eq!(ws.mock.requests(), 0, "export and import send nothing");
@@ -359,6 +367,41 @@ fn exported_rounds_answered_offline_and_imported_make_a_run_that_sends_nothing()
     assert_ok(&out);
     assert_eq!(ws.mock.requests(), 0, "every answer came from the imports");
     assert_eq!(outputs(&ws, "out-offline"), normal.outputs);
+}
+
+/// Whether a chat request body is the issue brief's.
+fn is_brief(request: &Value) -> bool {
+    request["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .is_some_and(|c| c.contains("Issue: "))
+}
+
+/// An imported answer cut at the token limit is cached as unusable like a
+/// sent one: the run falls back and sends nothing, the next export has
+/// nothing left, and `export --retry-failed` exports that request alone.
+#[test]
+fn a_cut_imported_answer_is_exported_again_only_with_retry_failed() {
+    let ws = workspace();
+    let cache = fresh_cache(&ws, "cache-cut");
+    answer_offline(&ws, &cache, &|request, body| {
+        if is_brief(request) {
+            body["choices"][0]["finish_reason"] = json!("length");
+        }
+    });
+    assert_ok(&run(&ws, &cache, "out-cut", &[]));
+    assert_eq!(ws.mock.requests(), 0);
+    let brief = ws.path().join("out-cut").join(STEM).join("brief.json");
+    let brief: Value = serde_json::from_str(&std::fs::read_to_string(brief).unwrap()).unwrap();
+    let origin = brief["brief"]["origin"].as_str().unwrap_or_default();
+    assert!(origin.contains("cut at the token limit"), "{origin}");
+    let file = ws.path().join("again.jsonl");
+    assert!(export(&ws, &cache, &file, &[]).is_empty());
+    let again = export(&ws, &cache, &file, &["--retry-failed"]);
+    assert_eq!(again.len(), 1, "{again:#?}");
+    assert!(is_brief(&again[0]["body"]), "{:#}", again[0]);
+    assert_eq!(ws.mock.requests(), 0);
 }
 
 #[test]

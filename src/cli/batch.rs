@@ -37,6 +37,9 @@ pub enum BatchAction {
         /// Where to write the JSONL; - (the default) writes to standard output.
         #[arg(default_value = "-")]
         output: PathBuf,
+        /// Export again the requests whose answers came back unusable last time (cut at the token limit, filtered), as `run --retry-failed` asks them again.
+        #[arg(long)]
+        retry_failed: bool,
     },
     /// Store the answers of a batch output file (OpenAI or vLLM run_batch) so the next run takes them instead of sending.
     Import {
@@ -64,7 +67,8 @@ pub(super) fn run(action: BatchAction) -> Result<i32> {
             source,
             shape,
             output,
-        } => export(&source, &shape, output),
+            retry_failed,
+        } => export(&source, &shape, output, retry_failed),
     }
 }
 
@@ -223,7 +227,12 @@ fn import(store: &Store, path: &Path, json: bool) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn export(source: &SourceArgs, shape: &ShapeArgs, output: PathBuf) -> Result<i32> {
+fn export(
+    source: &SourceArgs,
+    shape: &ShapeArgs,
+    output: PathBuf,
+    retry_failed: bool,
+) -> Result<i32> {
     let mut opts = run_options(
         source,
         Stages {
@@ -232,6 +241,9 @@ fn export(source: &SourceArgs, shape: &ShapeArgs, output: PathBuf) -> Result<i32
         },
     );
     shape.apply(&mut opts);
+    if retry_failed {
+        opts.cache_mode = crate::cache::Mode::RetryFailed;
+    }
     // The run stops at its first round; anything it would write goes to a
     // scratch folder that is removed.
     let scratch = tempfile::tempdir().map_err(|source| GlossError::Output {
