@@ -239,6 +239,8 @@ pub async fn make(
             removed_citations: removed,
             stages: reports.len(),
             origin,
+            // Its figures come from the issue briefs, checked there.
+            removed_figures: Vec::new(),
         },
         reports,
     ))

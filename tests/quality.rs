@@ -1312,6 +1312,39 @@ fn a_brief_cut_at_the_limit_is_replayed_by_a_rerun() {
     assert_eq!(env.json("brief.json")["brief"]["origin"], "model");
 }
 
+/// `run` on C01 and C03 with the mock answering the brief request with `brief`.
+fn run_with_brief(env: &Env, brief: &str) -> Output {
+    env.mock.configure(|c| {
+        c.fault_when_user_contains = Some(("Issue: ".into(), Fault::Reply(brief.into())))
+    });
+    env.gloss(
+        "run",
+        &sample(),
+        &["--articles", "C01,C03", "--no-termbase"],
+    )
+}
+
+/// The 1.5B model filled the key-figures table with figures no article
+/// holds ("10%", "50%"). Such rows are left out with a warning and listed in
+/// brief.json; figures the cited article holds stay, in any rendering.
+#[test]
+fn key_figures_that_no_cited_article_holds_are_left_out() {
+    let env = Env::new();
+    let brief = "## Headlines\n- Security robots patrol homes [C01]\n- Battery films last longer [C03]\n\n## Key figures\n| Figure | What it measures | Article |\n| --- | --- | --- |\n| 5,000 square feet | area a robot covers | [C01] |\n| 200 days | charge test | [C03] |\n| 10% | invented share | [C01] |\n| 464 m² | area covered | [C03] |\n\n## By section\n- **Tech** — robots and batteries [C01]\n";
+    let out = run_with_brief(&env, brief);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("key figures 10%, 464 m²"), "{stderr}");
+    let md = env.read("brief.md");
+    assert!(md.contains("| 5,000 square feet |"), "{md}");
+    assert!(md.contains("| 200 days |"), "{md}");
+    // Invented, and real but cited to the wrong article.
+    assert!(!md.contains("10%") && !md.contains("464"), "{md}");
+    let json = env.json("brief.json");
+    assert_eq!(json["brief"]["origin"], "model");
+    assert_eq!(json["brief"]["removed_figures"], json!(["10%", "464 m²"]));
+}
+
 /// The 1.5B model wrote the brief's headlines in Japanese and Chinese under
 /// English headings. Such a brief is refused like one that repeats the
 /// template: the brief is assembled from the summaries and says why.
@@ -1319,14 +1352,7 @@ fn a_brief_cut_at_the_limit_is_replayed_by_a_rerun() {
 fn a_brief_in_another_language_gives_way_to_the_summaries() {
     let env = Env::new();
     let brief = "## Headlines\n- **自律型警備ロボットが家庭を守る** [C01]\n- **電池保護膜の新技術** [C03]\n\n## By section\n- **유망기술클리핑** — 自律警備ロボット、電池保護膜\n";
-    env.mock.configure(|c| {
-        c.fault_when_user_contains = Some(("Issue: ".into(), Fault::Reply(brief.into())))
-    });
-    let out = env.gloss(
-        "run",
-        &sample(),
-        &["--articles", "C01,C03", "--no-termbase"],
-    );
+    let out = run_with_brief(&env, brief);
     assert_ok(&out);
     assert!(
         text(&out.stderr).contains("not in English"),
@@ -1351,14 +1377,7 @@ fn a_brief_in_another_language_gives_way_to_the_summaries() {
 fn citations_in_template_brackets_or_lists_count() {
     let env = Env::new();
     let brief = "## Headlines\n- Security robots patrol homes [<C01>]\n- Robots and battery films advance [C01, C03]\n\n## By section\n- **Tech** — robots and batteries [<C03>]\n";
-    env.mock.configure(|c| {
-        c.fault_when_user_contains = Some(("Issue: ".into(), Fault::Reply(brief.into())))
-    });
-    assert_ok(&env.gloss(
-        "run",
-        &sample(),
-        &["--articles", "C01,C03", "--no-termbase"],
-    ));
+    assert_ok(&run_with_brief(&env, brief));
     let json = env.json("brief.json");
     assert_eq!(json["brief"]["origin"], "model", "{}", json["brief"]);
     assert_eq!(json["brief"]["cited"], json!(["C01", "C03"]));

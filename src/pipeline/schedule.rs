@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::brief::{BriefInput, BriefOutcome, BriefRequest};
+use crate::brief::{ArticleSource, BriefInput, BriefOutcome, BriefRequest};
 use crate::chunk::Chunk;
 use crate::document::{Article, ArticleKind};
 use crate::error::{GlossError, Result};
@@ -278,6 +278,14 @@ impl<'a> IssueRun<'a> {
             inputs,
             key_points: summarized()
                 .map(|(a, s)| (a.id.clone(), s.key_points.clone()))
+                .collect(),
+            sources: self
+                .articles
+                .iter()
+                .map(|a| ArticleSource {
+                    id: a.id.clone(),
+                    text: a.full_text(),
+                })
                 .collect(),
         })
     }

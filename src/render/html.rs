@@ -520,6 +520,7 @@ mod tests {
                 removed_citations: vec![],
                 stages: 1,
                 origin: "model".into(),
+                removed_figures: vec![],
             }),
             section_translations: BTreeMap::new(),
             articles,

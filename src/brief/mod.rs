@@ -9,8 +9,11 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+
+mod figures;
 use crate::prompts::{Messages, Prompts};
 use crate::qa::echo::placeholders;
+pub use figures::{ArticleSource, check_figures};
 
 /// One item the brief is made from: a summary, or a partial brief.
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +37,9 @@ pub struct Brief {
     pub stages: usize,
     /// `model`, or why the brief was assembled from the summaries instead.
     pub origin: String,
+    /// Key figures left out because none of their articles holds them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_figures: Vec<String>,
 }
 
 /// Why a model's brief cannot be used, if it cannot: it must have the
@@ -371,6 +377,9 @@ pub struct BriefRequest {
     pub inputs: Vec<BriefInput>,
     /// Each summarized article's key points, for the fallback.
     pub key_points: Vec<(String, Vec<String>)>,
+    /// The source text of the articles briefed, where its key figures must
+    /// be found ([`check_figures`]).
+    pub sources: Vec<ArticleSource>,
 }
 
 /// The brief and what it cost; `warnings` are for the user.
@@ -421,6 +430,18 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
             "the brief's \"What to watch\" only repeated its headlines; it was left out".into(),
         );
     }
+    // The number reader reads English figures.
+    let (markdown, removed_figures) = if request.target_language.eq_ignore_ascii_case("English") {
+        check_figures(&markdown, &request.sources)
+    } else {
+        (markdown, Vec::new())
+    };
+    if !removed_figures.is_empty() {
+        warnings.push(format!(
+            "the brief's key figures {} are in none of the articles they cite; left out",
+            removed_figures.join(", ")
+        ));
+    }
     let (markdown, cited, removed) = check_citations(&markdown, &request.known);
     if !removed.is_empty() {
         warnings.push(format!(
@@ -434,6 +455,7 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
         removed_citations: removed,
         stages,
         origin,
+        removed_figures,
     };
     Ok(BriefOutcome {
         brief,
