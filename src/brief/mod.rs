@@ -424,6 +424,12 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
     };
     // Small models write short rows under the key-figures header.
     let (markdown, _) = fit_tables(&markdown);
+    let (markdown, repeats) = drop_repeated_headlines(&markdown);
+    if repeats > 0 {
+        warnings.push(format!(
+            "{repeats} of the brief's headlines repeated another headline or a section line; left out"
+        ));
+    }
     let (markdown, repeated) = drop_repeated_watch(&markdown);
     if repeated {
         warnings.push(
@@ -549,9 +555,12 @@ async fn one_request(
         .map_err(crate::error::GlossError::Llm)
 }
 
-/// The bullet items under the `## <heading>` of `markdown`, normalized
-/// (citations, emphasis and case dropped), with the heading's line span.
-fn section_items(markdown: &str, heading: &str) -> Option<(Vec<String>, usize, usize)> {
+/// The bullet items under the `## <heading>` of `markdown`, each with its
+/// line index and normalized (citations, emphasis and case dropped), and the
+/// heading's line span.
+type Items = (Vec<(usize, String)>, usize, usize);
+
+fn section_items(markdown: &str, heading: &str) -> Option<Items> {
     let lines: Vec<&str> = markdown.lines().collect();
     let start = lines
         .iter()
@@ -560,16 +569,26 @@ fn section_items(markdown: &str, heading: &str) -> Option<(Vec<String>, usize, u
         .iter()
         .position(|l| l.starts_with("## "))
         .map_or(lines.len(), |n| start + 1 + n);
-    let items = lines[start + 1..end]
-        .iter()
-        .filter_map(|l| l.trim().strip_prefix("- "))
-        .map(|item| {
+    let items = (start + 1..end)
+        .filter_map(|i| Some((i, lines[i].trim().strip_prefix("- ")?)))
+        .map(|(i, item)| {
             let text = CITATION.replace_all(item, "");
-            text.replace("**", "").trim().to_lowercase()
+            (i, text.replace("**", "").trim().to_lowercase())
         })
-        .filter(|t| !t.is_empty())
+        .filter(|(_, t)| !t.is_empty())
         .collect();
     Some((items, start, end))
+}
+
+/// `markdown` without the lines whose index `drop` says.
+fn without_lines(markdown: &str, drop: impl Fn(usize) -> bool) -> String {
+    let kept: Vec<&str> = markdown
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| !drop(*i))
+        .map(|(_, l)| l)
+        .collect();
+    kept.join("\n").trim_end().to_string() + "\n"
 }
 
 /// Leave out a "What to watch" section that only repeats the headlines (a
@@ -582,17 +601,43 @@ pub fn drop_repeated_watch(markdown: &str) -> (String, bool) {
     ) else {
         return (markdown.to_string(), false);
     };
-    let repeated = watch.iter().filter(|w| headlines.contains(w)).count();
+    let headlines: Vec<&String> = headlines.iter().map(|(_, t)| t).collect();
+    let repeated = watch.iter().filter(|(_, w)| headlines.contains(&w)).count();
     if watch.len() < 2 || repeated * 2 <= watch.len() {
         return (markdown.to_string(), false);
     }
-    let kept: Vec<&str> = markdown
-        .lines()
-        .enumerate()
-        .filter(|(i, _)| *i < start || *i >= end)
-        .map(|(_, l)| l)
-        .collect();
-    (kept.join("\n").trim_end().to_string() + "\n", true)
+    (without_lines(markdown, |i| i >= start && i < end), true)
+}
+
+/// Leave out headlines that repeat an earlier headline or a "By section"
+/// line (the 1.5B wrote one headline twice and copied its section lines
+/// under the headlines). The first of each stays, and a section of nothing
+/// but copies is kept whole. How many were left out.
+pub fn drop_repeated_headlines(markdown: &str) -> (String, usize) {
+    let Some((headlines, _, _)) = section_items(markdown, "Headlines") else {
+        return (markdown.to_string(), 0);
+    };
+    // A section line's text, its "**name** — " label aside: the 1.5B also
+    // put one section's text under another's name.
+    let body = |t: &str| t.split_once(" — ").map_or(t, |(_, b)| b).trim().to_string();
+    let sections: Vec<String> = section_items(markdown, "By section")
+        .map(|(items, _, _)| items.iter().map(|(_, t)| body(t)).collect())
+        .unwrap_or_default();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut repeats = Vec::new();
+    for (i, text) in &headlines {
+        if seen.contains(&text.as_str()) || sections.contains(&body(text)) {
+            repeats.push(*i);
+        }
+        seen.push(text);
+    }
+    if repeats.is_empty() || repeats.len() == headlines.len() {
+        return (markdown.to_string(), 0);
+    }
+    (
+        without_lines(markdown, |i| repeats.contains(&i)),
+        repeats.len(),
+    )
 }
 
 #[cfg(test)]
@@ -618,6 +663,23 @@ mod tests {
         );
         assert!(!drop_repeated_watch(&one).1);
         assert!(!drop_repeated_watch("## Headlines\n- a [A01]\n").1);
+    }
+
+    #[test]
+    fn headlines_repeating_a_headline_or_a_section_line_are_left_out() {
+        // The 1.5B's brief of A01 and A03, shortened.
+        let brief = "## Headlines\n- **Japanese R&D DX** [A01]\n- **Global AI outlook** [A03]\n- **Focus on the issue** — Manufacturing faces change.\n- **Global AI outlook** [A03]\n- **Focus on the issue** — AI grows.\n\n## By section\n- **Focus on the issue** — Manufacturing faces change.\n- **Industry trends** — AI grows.\n";
+        let (out, dropped) = drop_repeated_headlines(brief);
+        assert_eq!(dropped, 3);
+        assert_eq!(
+            out,
+            "## Headlines\n- **Japanese R&D DX** [A01]\n- **Global AI outlook** [A03]\n\n## By section\n- **Focus on the issue** — Manufacturing faces change.\n- **Industry trends** — AI grows.\n"
+        );
+        // Distinct headlines stay; headlines that are nothing but copies too.
+        let own = "## Headlines\n- One [A01]\n- Two [A03]\n\n## By section\n- Three\n";
+        assert_eq!(drop_repeated_headlines(own), (own.to_string(), 0));
+        let copies = "## Headlines\n- Three\n\n## By section\n- Three\n";
+        assert_eq!(drop_repeated_headlines(copies).1, 0);
     }
 
     #[test]
