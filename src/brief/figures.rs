@@ -4,7 +4,7 @@
 //! executive reads must come from the issue, so a row whose figure is in
 //! none of its articles is left out.
 
-use super::{CITATION, cells, is_delimiter_row};
+use super::{cells, cited_ids, is_delimiter_row};
 use crate::qa::numbers::{added, english_numbers};
 
 /// The heading of the table checked.
@@ -73,14 +73,7 @@ pub fn check_figures(markdown: &str, sources: &[ArticleSource]) -> (String, Vec<
 /// The source text of the articles `row` cites, or of every article when it
 /// cites none of them.
 fn cited_sources(row: &str, sources: &[ArticleSource]) -> String {
-    let ids: Vec<String> = CITATION
-        .captures_iter(row)
-        .flat_map(|c| {
-            c[1].split([',', ';'])
-                .map(|s| s.trim().trim_matches(['<', '>']).to_string())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let ids = cited_ids(row);
     let cited: Vec<&str> = sources
         .iter()
         .filter(|s| ids.contains(&s.id))

@@ -321,6 +321,57 @@ static CITATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\[\s*(<?[A-Z]\d{2}>?(?:\s*[,;]\s*<?[A-Z]\d{2}>?)*)\s*\]").expect("static regex")
 });
 
+/// The ids `text` cites, as models write citations (see [`CITATION`]).
+fn cited_ids(text: &str) -> Vec<String> {
+    CITATION
+        .captures_iter(text)
+        .flat_map(|c| {
+            c[1].split([',', ';'])
+                .map(|s| s.trim().trim_matches(['<', '>']).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Cite a headline that is an article's title word for word (case, emphasis
+/// and a final stop aside) to that article when it cites others: the 1.5B
+/// wrote A05's title under `[C02]`. Returns the text and what was re-cited
+/// (`C02→A05`).
+pub fn recite_titles(markdown: &str, inputs: &[BriefInput]) -> (String, Vec<String>) {
+    let norm = |t: &str| {
+        t.replace("**", "")
+            .trim()
+            .trim_end_matches('.')
+            .to_lowercase()
+    };
+    let Some((items, _, _)) = section_items(markdown, "Headlines") else {
+        return (markdown.to_string(), Vec::new());
+    };
+    let mut lines: Vec<String> = markdown.lines().map(str::to_string).collect();
+    let mut recited = Vec::new();
+    for (i, text) in items {
+        let text = text.trim_end_matches(['.', ',', ' ']);
+        let Some(input) = inputs.iter().find(|input| norm(&input.title) == text) else {
+            continue;
+        };
+        let cited = cited_ids(&lines[i]);
+        if cited.is_empty() || cited.contains(&input.id) {
+            continue;
+        }
+        let bare = CITATION.replace_all(&lines[i], "");
+        lines[i] = format!("{} [{}]", bare.trim_end_matches([',', ';', ' ']), input.id);
+        recited.push(format!("{}→{}", cited.join("+"), input.id));
+    }
+    if recited.is_empty() {
+        return (markdown.to_string(), recited);
+    }
+    let mut text = lines.join("\n");
+    if markdown.ends_with('\n') {
+        text.push('\n');
+    }
+    (text, recited)
+}
+
 /// Keep citations of `known` ids, drop the rest; every citation kept is
 /// written `[A01]` (one bracket per id). Returns the text, the ids cited and
 /// the ids removed.
@@ -428,6 +479,13 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
     if repeats > 0 {
         warnings.push(format!(
             "{repeats} of the brief's headlines repeated another headline or a section line; left out"
+        ));
+    }
+    let (markdown, recited) = recite_titles(&markdown, &request.inputs);
+    if !recited.is_empty() {
+        warnings.push(format!(
+            "the brief's headlines named one article's title under another's id ({}); re-cited",
+            recited.join(", ")
         ));
     }
     let (markdown, repeated) = drop_repeated_watch(&markdown);
@@ -680,6 +738,30 @@ mod tests {
         assert_eq!(drop_repeated_headlines(own), (own.to_string(), 0));
         let copies = "## Headlines\n- Three\n\n## By section\n- Three\n";
         assert_eq!(drop_repeated_headlines(copies).1, 0);
+    }
+
+    #[test]
+    fn a_headline_that_is_a_title_is_cited_to_its_article() {
+        let input = |id: &str, title: &str| BriefInput {
+            id: id.into(),
+            title: title.into(),
+            section: None,
+            text: String::new(),
+        };
+        let inputs = [
+            input("A05", "China's solid lithium-ion battery industry trend"),
+            input("C02", "Hydrogen fuel cell protection coating"),
+        ];
+        // The 1.5B's headlines of A05 and C02.
+        let brief = "## Headlines\n- **China's Solid Lithium-ion Battery Industry Trend** [C02]\n- **Hydrogen Fuel Cell Protection Coating** [C02]\n- **China's solid lithium-ion battery industry trend.** [C02], [C05]\n- Batteries and coatings advance [C02]\n";
+        let (out, recited) = recite_titles(brief, &inputs);
+        assert_eq!(recited, ["C02→A05", "C02+C05→A05"]);
+        assert_eq!(
+            out,
+            "## Headlines\n- **China's Solid Lithium-ion Battery Industry Trend** [A05]\n- **Hydrogen Fuel Cell Protection Coating** [C02]\n- **China's solid lithium-ion battery industry trend.** [A05]\n- Batteries and coatings advance [C02]\n"
+        );
+        let right = "## Headlines\n- Hydrogen fuel cell protection coating [C02]\n";
+        assert_eq!(recite_titles(right, &inputs), (right.to_string(), vec![]));
     }
 
     #[test]
