@@ -473,12 +473,51 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
             )
         }
     };
+    let (markdown, removed_figures) = tidy(&markdown, &request, template, &mut warnings);
+    let (markdown, cited, removed) = check_citations(&markdown, &request.known);
+    if !removed.is_empty() {
+        warnings.push(format!(
+            "the brief cited articles that do not exist ({}); those citations were removed",
+            removed.join(", ")
+        ));
+    }
+    let brief = Brief {
+        markdown,
+        cited,
+        removed_citations: removed,
+        stages,
+        origin,
+        removed_figures,
+    };
+    Ok(BriefOutcome {
+        brief,
+        reports,
+        warnings,
+    })
+}
+
+/// A brief made readable, each step told in `warnings`: tables made whole,
+/// the template's own words, repeated headlines and a repeated "What to
+/// watch" left out, titles cited to their articles, key figures checked
+/// against the articles. Returns the text and the figures left out.
+fn tidy(
+    markdown: &str,
+    request: &BriefRequest,
+    template: &str,
+    warnings: &mut Vec<String>,
+) -> (String, Vec<String>) {
     // Small models write short rows under the key-figures header.
-    let (markdown, _) = fit_tables(&markdown);
+    let (markdown, _) = fit_tables(markdown);
+    let (markdown, copies) = drop_placeholder_items(&markdown, template);
+    if copies > 0 {
+        warnings.push(format!(
+            "brief lines that were the template's own words ({copies}) were left out"
+        ));
+    }
     let (markdown, repeats) = drop_repeated_headlines(&markdown);
     if repeats > 0 {
         warnings.push(format!(
-            "{repeats} of the brief's headlines repeated another headline or a section line; left out"
+            "brief headlines that repeated another headline or a section line ({repeats}) were left out"
         ));
     }
     let (markdown, recited) = recite_titles(&markdown, &request.inputs);
@@ -506,26 +545,7 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
             removed_figures.join(", ")
         ));
     }
-    let (markdown, cited, removed) = check_citations(&markdown, &request.known);
-    if !removed.is_empty() {
-        warnings.push(format!(
-            "the brief cited articles that do not exist ({}); those citations were removed",
-            removed.join(", ")
-        ));
-    }
-    let brief = Brief {
-        markdown,
-        cited,
-        removed_citations: removed,
-        stages,
-        origin,
-        removed_figures,
-    };
-    Ok(BriefOutcome {
-        brief,
-        reports,
-        warnings,
-    })
+    (markdown, removed_figures)
 }
 
 /// The brief's text (or why there is none), the requests it took and their
@@ -667,6 +687,38 @@ pub fn drop_repeated_watch(markdown: &str) -> (String, bool) {
     (without_lines(markdown, |i| i >= start && i < end), true)
 }
 
+/// Leave out bullet items that are a placeholder of `template` with its
+/// angle brackets dropped ("- **Development to Watch** [C02]" for the
+/// template's `<development to watch>`): the model copied the template's
+/// words, not content. How many were left out.
+pub fn drop_placeholder_items(markdown: &str, template: &str) -> (String, usize) {
+    let words: Vec<String> = placeholders(template)
+        .iter()
+        .map(|p| p.trim_matches(['<', '>']).trim().to_lowercase())
+        .collect();
+    let mut copies = Vec::new();
+    for (i, line) in markdown.lines().enumerate() {
+        let Some(item) = line.trim().strip_prefix("- ") else {
+            continue;
+        };
+        let text = CITATION.replace_all(item, "").replace("**", "");
+        let text = text
+            .trim()
+            .trim_end_matches([',', '.', ';', ' '])
+            .to_lowercase();
+        if words.contains(&text) {
+            copies.push(i);
+        }
+    }
+    if copies.is_empty() {
+        return (markdown.to_string(), 0);
+    }
+    (
+        without_lines(markdown, |i| copies.contains(&i)),
+        copies.len(),
+    )
+}
+
 /// Leave out headlines that repeat an earlier headline or a "By section"
 /// line (the 1.5B wrote one headline twice and copied its section lines
 /// under the headlines). The first of each stays, and a section of nothing
@@ -762,6 +814,20 @@ mod tests {
         );
         let right = "## Headlines\n- Hydrogen fuel cell protection coating [C02]\n";
         assert_eq!(recite_titles(right, &inputs), (right.to_string(), vec![]));
+    }
+
+    #[test]
+    fn items_that_copy_a_placeholder_are_left_out() {
+        let template = "## Headlines\n- <takeaway 1> [<id>]\n## What to watch\n- <development to watch> [<id>]\n";
+        let brief = "## Headlines\n- Batteries advance [C02]\n- **Development to Watch** [C02], [C05]\n- Takeaway 1.\n\n## What to watch\n- Development to watch: solid batteries [C02]\n";
+        let (out, dropped) = drop_placeholder_items(brief, template);
+        assert_eq!(dropped, 2);
+        assert_eq!(
+            out,
+            "## Headlines\n- Batteries advance [C02]\n\n## What to watch\n- Development to watch: solid batteries [C02]\n"
+        );
+        let own = "## Headlines\n- Batteries advance [C02]\n";
+        assert_eq!(drop_placeholder_items(own, template), (own.to_string(), 0));
     }
 
     #[test]
