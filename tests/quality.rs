@@ -1349,6 +1349,23 @@ fn key_figures_that_no_cited_article_holds_are_left_out() {
     assert_eq!(json["brief"]["removed_figures"], json!(["10%", "464 m²"]));
 }
 
+/// A brief whose headlines are all the template's words copied is left with
+/// none once they are left out: the brief is assembled from the summaries.
+#[test]
+fn a_brief_left_without_headlines_gives_way_to_the_summaries() {
+    let env = Env::new();
+    let brief = "## Headlines\n- **Takeaway 1** [C01]\n- Takeaway 2 [C03]\n\n## By section\n- **Tech** — robots and batteries [C01]\n";
+    assert_ok(&run_with_brief(&env, brief));
+    let origin = env.json("brief.json")["brief"]["origin"].clone();
+    assert_eq!(
+        origin, "fallback: no headline is left once its copies were left out",
+        "{origin}"
+    );
+    let md = env.read("brief.md");
+    assert!(!md.contains("Takeaway"), "{md}");
+    assert!(md.contains("[C01]") && md.contains("[C03]"), "{md}");
+}
+
 /// The 1.5B model wrote the brief's headlines in Japanese and Chinese under
 /// English headings. Such a brief is refused like one that repeats the
 /// template: the brief is assembled from the summaries and says why.

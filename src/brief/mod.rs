@@ -456,24 +456,39 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
     let (answer, stages, reports) = reduce(&request, s).await?;
     let mut warnings = Vec::new();
     let template = s.prompts.source("brief.md").unwrap_or_default();
-    let problem = match &answer {
-        Err(reason) => Some(reason.clone()),
-        Ok(markdown) => problem(markdown, &request.known, template)
-            .or_else(|| language_problem(markdown, &request.target_language, &request.sections)),
-    };
-    let (markdown, origin) = match problem {
-        None => (answer.unwrap_or_default(), "model".to_string()),
-        Some(reason) => {
+    // The model's brief, tidied; unusable before or after, the summaries'.
+    let tidied = answer
+        .and_then(|markdown| {
+            let found = problem(&markdown, &request.known, template).or_else(|| {
+                language_problem(&markdown, &request.target_language, &request.sections)
+            });
+            found.map_or(Ok(markdown), Err)
+        })
+        .and_then(|markdown| {
+            let mut told = Vec::new();
+            let (text, figures) = tidy(&markdown, &request, template, &mut told);
+            let left = problem(&text, &request.known, template).or_else(|| no_headlines(&text));
+            match left {
+                Some(reason) => Err(format!("{reason} once its copies were left out")),
+                None => {
+                    warnings.extend(told);
+                    Ok((text, figures))
+                }
+            }
+        });
+    let ((markdown, removed_figures), origin) = match tidied {
+        Ok(done) => (done, "model".to_string()),
+        Err(reason) => {
             warnings.push(format!(
                 "the model's brief was not usable ({reason}); assembling it from the summaries"
             ));
+            let text = fallback(&request.inputs, &request.key_points, &reason);
             (
-                fallback(&request.inputs, &request.key_points, &reason),
+                tidy(&text, &request, template, &mut warnings),
                 format!("fallback: {reason}"),
             )
         }
     };
-    let (markdown, removed_figures) = tidy(&markdown, &request, template, &mut warnings);
     let (markdown, cited, removed) = check_citations(&markdown, &request.known);
     if !removed.is_empty() {
         warnings.push(format!(
@@ -494,6 +509,13 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
         reports,
         warnings,
     })
+}
+
+/// Why a brief has nothing under its headlines, if so.
+fn no_headlines(markdown: &str) -> Option<String> {
+    section_items(markdown, "Headlines")
+        .is_some_and(|(items, _, _)| items.is_empty())
+        .then(|| "no headline is left".to_string())
 }
 
 /// A brief made readable, each step told in `warnings`: tables made whole,
