@@ -213,6 +213,45 @@ pub fn parse_reply(text: &str, expected: usize) -> Result<Vec<String>, ReplyErro
     Ok(out)
 }
 
+/// A footnote's label (`* (Personalization)`, `※ (注)`) opening a translation.
+static FOOTNOTE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[*※][ \t]*[(（][^()（）]{1,60}[)）][ \t]*").expect("static regex")
+});
+
+/// Whether a source segment is a footnote (`* …`, `※ …`).
+fn opens_footnote(source: &str) -> bool {
+    source.trim_start().starts_with(['*', '※'])
+}
+
+/// `texts` without the footnote label a small model copied from a footnote
+/// of the chunk onto segments that are none: the 1.5B wrote
+/// "* (Personalization)" — the label of the footnote `* (属人化) …` —
+/// before the five bullets around it, each followed by its own translation.
+pub fn drop_copied_labels(sources: &[&str], mut texts: Vec<String>) -> Vec<String> {
+    let label = |t: &str| {
+        FOOTNOTE_LABEL
+            .find(t.trim_start())
+            .map(|m| m.as_str().trim().to_string())
+    };
+    let labels: Vec<String> = sources
+        .iter()
+        .zip(&texts)
+        .filter(|(s, _)| opens_footnote(s))
+        .filter_map(|(_, t)| label(t))
+        .collect();
+    for (source, text) in sources.iter().zip(texts.iter_mut()) {
+        if opens_footnote(source) || !label(text).is_some_and(|l| labels.contains(&l)) {
+            continue;
+        }
+        let trimmed = text.trim_start();
+        let rest = FOOTNOTE_LABEL.replace(trimmed, "").into_owned();
+        if !rest.trim().is_empty() {
+            *text = rest;
+        }
+    }
+    texts
+}
+
 /// Content that moved between neighbours: segment `a` lost numbers that
 /// its neighbour's translation carries although the neighbour's source does
 /// not have them. The markers are right, the alignment is not.
@@ -714,8 +753,8 @@ impl Translator {
     /// A reply's segment texts, in order, or why the reply cannot be
     /// aligned: a format break, or content that drifted between neighbours.
     fn align(&self, text: &str, segments: &[Segment]) -> Result<Vec<String>, ReplyError> {
-        let texts = parse_reply(text, segments.len())?;
         let sources: Vec<&str> = segments.iter().map(|s| s.text.as_str()).collect();
+        let texts = drop_copied_labels(&sources, parse_reply(text, segments.len())?);
         if let Some(e) = untranslated(&sources, &texts, &self.languages.target) {
             return Err(e);
         }
@@ -989,6 +1028,42 @@ pub type TranslationMap = HashMap<String, Translated>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_footnote_label_copied_onto_other_segments_is_dropped() {
+        // The 1.5B's reply to A01's table, shortened.
+        let sources = [
+            "∙ 중요한 지식·노하우·데이터가 연구자 개인에게 축적되므로 업무가 속인화*되는 경향",
+            "* (属人化) 특정 업무 관련 업무가 담당자 외 주변에 공유되지 않는 상태",
+            "∙ 연구자의 노하우, 데이터 축적 방법, 정밀도에 격차가 존재",
+            "∙ 3D CAD/CAE 활용은 원활한 편",
+        ];
+        let texts = [
+            "* (Personalization) Knowledge accumulates with individual researchers.",
+            "* (Personalization) Work not shared beyond the person in charge.",
+            "* (Personalization) The researchers' know-how differs.",
+            "* 3D CAD/CAE is used smoothly.",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            drop_copied_labels(&sources, texts.clone()),
+            [
+                "Knowledge accumulates with individual researchers.",
+                "* (Personalization) Work not shared beyond the person in charge.",
+                "The researchers' know-how differs.",
+                // A bullet written `*` is no label.
+                "* 3D CAD/CAE is used smoothly.",
+            ]
+        );
+        // Without a footnote in the chunk, a label stays (it may be the source's).
+        let alone = [sources[0], sources[2]];
+        let kept = vec![texts[0].clone(), texts[2].clone()];
+        assert_eq!(drop_copied_labels(&alone, kept.clone()), kept);
+        // A label that is all the segment holds stays too.
+        let only = vec![texts[1].clone(), "* (Personalization)".to_string()];
+        assert_eq!(drop_copied_labels(&sources[1..3], only.clone()), only);
+    }
 
     #[test]
     fn reply_with_markers_aligns() {
