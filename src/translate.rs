@@ -215,12 +215,20 @@ pub fn parse_reply(text: &str, expected: usize) -> Result<Vec<String>, ReplyErro
 
 /// A footnote's label (`* (Personalization)`, `※ (注)`) opening a translation.
 static FOOTNOTE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[*※][ \t]*[(（][^()（）]{1,60}[)）][ \t]*").expect("static regex")
+    Regex::new(r"^[*＊※][ \t]*[(（][^()（）]{1,60}[)）][ \t]*").expect("static regex")
 });
 
-/// Whether a source segment is a footnote (`* …`, `※ …`).
+/// Whether a source segment is a footnote (`* …`, `＊ …`, `※ …`).
 fn opens_footnote(source: &str) -> bool {
-    source.trim_start().starts_with(['*', '※'])
+    source.trim_start().starts_with(['*', '＊', '※'])
+}
+
+/// Whether a source segment opens with a term in brackets after its bullet
+/// (`∙ (R&D DX) …`): a label in its translation is then its own.
+fn opens_with_bracket(source: &str) -> bool {
+    source
+        .trim_start_matches(|c: char| c.is_whitespace() || "∙·•-–○□■◦▪".contains(c))
+        .starts_with(['(', '（'])
 }
 
 /// `texts` without the footnote label a small model copied from a footnote
@@ -240,7 +248,8 @@ pub fn drop_copied_labels(sources: &[&str], mut texts: Vec<String>) -> Vec<Strin
         .filter_map(|(_, t)| label(t))
         .collect();
     for (source, text) in sources.iter().zip(texts.iter_mut()) {
-        if opens_footnote(source) || !label(text).is_some_and(|l| labels.contains(&l)) {
+        let copied = label(text).is_some_and(|l| labels.contains(&l));
+        if opens_footnote(source) || opens_with_bracket(source) || !copied {
             continue;
         }
         let trimmed = text.trim_start();
@@ -1060,6 +1069,10 @@ mod tests {
         let alone = [sources[0], sources[2]];
         let kept = vec![texts[0].clone(), texts[2].clone()];
         assert_eq!(drop_copied_labels(&alone, kept.clone()), kept);
+        // A bullet that opens with the same term in brackets keeps it.
+        let own = ["∙ (属人化) 연구자 개인에게 축적", sources[1]];
+        let both = vec![texts[1].clone(), texts[1].clone()];
+        assert_eq!(drop_copied_labels(&own, both.clone()), both);
         // A label that is all the segment holds stays too.
         let only = vec![texts[1].clone(), "* (Personalization)".to_string()];
         assert_eq!(drop_copied_labels(&sources[1..3], only.clone()), only);

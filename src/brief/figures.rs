@@ -26,7 +26,10 @@ pub struct ArticleSource {
 /// heading. Returns the text and the figures left out.
 pub fn check_figures(markdown: &str, sources: &[ArticleSource]) -> (String, Vec<String>) {
     let lines: Vec<&str> = markdown.lines().collect();
-    let Some(start) = lines.iter().position(|l| l.trim() == HEADING) else {
+    let Some(start) = lines
+        .iter()
+        .position(|l| l.trim().eq_ignore_ascii_case(HEADING))
+    else {
         return (markdown.to_string(), Vec::new());
     };
     let end = lines[start + 1..]
@@ -148,6 +151,12 @@ mod tests {
         assert!(!text.contains("Key figures"), "{text}");
         assert!(!text.contains("| Figure |"), "{text}");
         assert_eq!(text, "## Headlines\n- One [A01]\n\n## By section\n- x\n");
+    }
+
+    #[test]
+    fn the_heading_is_found_whatever_its_case() {
+        let markdown = "## Key Figures\n| Figure | What | Article |\n| --- | --- | --- |\n| 10% | x | [A01] |\n| 35.2% | y | [A03] |\n";
+        assert_eq!(check_figures(markdown, &sources()).1, ["10%"]);
     }
 
     #[test]

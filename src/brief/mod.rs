@@ -351,7 +351,9 @@ pub fn recite_titles(markdown: &str, inputs: &[BriefInput]) -> (String, Vec<Stri
     let mut recited = Vec::new();
     for (i, text) in items {
         let text = text.trim_end_matches(['.', ',', ' ']);
-        let Some(input) = inputs.iter().find(|input| norm(&input.title) == text) else {
+        // A title two articles share names neither for sure.
+        let mut named = inputs.iter().filter(|input| norm(&input.title) == text);
+        let (Some(input), None) = (named.next(), named.next()) else {
             continue;
         };
         let cited = cited_ids(&lines[i]);
@@ -467,7 +469,8 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
         .and_then(|markdown| {
             let mut told = Vec::new();
             let (text, figures) = tidy(&markdown, &request, template, &mut told);
-            let left = problem(&text, &request.known, template).or_else(|| no_headlines(&text));
+            let left = problem(&text, &request.known, template)
+                .or_else(|| emptied_headlines(&markdown, &text));
             match left {
                 Some(reason) => Err(format!("{reason} once its copies were left out")),
                 None => {
@@ -511,11 +514,10 @@ pub async fn write(request: BriefRequest, s: &Services<'_>) -> Result<BriefOutco
     })
 }
 
-/// Why a brief has nothing under its headlines, if so.
-fn no_headlines(markdown: &str) -> Option<String> {
-    section_items(markdown, "Headlines")
-        .is_some_and(|(items, _, _)| items.is_empty())
-        .then(|| "no headline is left".to_string())
+/// Why the tidied brief `after` has lost every headline `before` had, if so.
+fn emptied_headlines(before: &str, after: &str) -> Option<String> {
+    let count = |m: &str| section_items(m, "Headlines").map_or(0, |(items, _, _)| items.len());
+    (count(before) > 0 && count(after) == 0).then(|| "no headline is left".to_string())
 }
 
 /// A brief made readable, each step told in `warnings`: tables made whole,
@@ -660,6 +662,15 @@ async fn one_request(
 /// heading's line span.
 type Items = (Vec<(usize, String)>, usize, usize);
 
+/// A Markdown list item's marker: `-`, `*`, `+`, `1.` or `1)`.
+static LIST_MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+").expect("static regex"));
+
+/// The text of a list item line, without its marker; `None` for other lines.
+fn list_item(line: &str) -> Option<&str> {
+    LIST_MARKER.find(line).map(|m| line[m.end()..].trim())
+}
+
 fn section_items(markdown: &str, heading: &str) -> Option<Items> {
     let lines: Vec<&str> = markdown.lines().collect();
     let start = lines
@@ -670,7 +681,7 @@ fn section_items(markdown: &str, heading: &str) -> Option<Items> {
         .position(|l| l.starts_with("## "))
         .map_or(lines.len(), |n| start + 1 + n);
     let items = (start + 1..end)
-        .filter_map(|i| Some((i, lines[i].trim().strip_prefix("- ")?)))
+        .filter_map(|i| Some((i, list_item(lines[i])?)))
         .map(|(i, item)| {
             let text = CITATION.replace_all(item, "");
             (i, text.replace("**", "").trim().to_lowercase())
@@ -720,7 +731,7 @@ pub fn drop_placeholder_items(markdown: &str, template: &str) -> (String, usize)
         .collect();
     let mut copies = Vec::new();
     for (i, line) in markdown.lines().enumerate() {
-        let Some(item) = line.trim().strip_prefix("- ") else {
+        let Some(item) = list_item(line) else {
             continue;
         };
         let text = CITATION.replace_all(item, "").replace("**", "");
@@ -755,10 +766,16 @@ pub fn drop_repeated_headlines(markdown: &str) -> (String, usize) {
     let sections: Vec<String> = section_items(markdown, "By section")
         .map(|(items, _, _)| items.iter().map(|(_, t)| body(t)).collect())
         .unwrap_or_default();
+    // Only a headline shaped like a section line ("name — text") or citing
+    // nothing is taken for a copy of one: a section of one article may well
+    // say what its headline says.
+    let lines: Vec<&str> = markdown.lines().collect();
+    let copy_shaped = |i: usize, t: &str| t.contains(" — ") || !CITATION.is_match(lines[i]);
     let mut seen: Vec<&str> = Vec::new();
     let mut repeats = Vec::new();
     for (i, text) in &headlines {
-        if seen.contains(&text.as_str()) || sections.contains(&body(text)) {
+        let copies_section = copy_shaped(*i, text) && sections.contains(&body(text));
+        if seen.contains(&text.as_str()) || copies_section {
             repeats.push(*i);
         }
         seen.push(text);
@@ -812,6 +829,12 @@ mod tests {
         assert_eq!(drop_repeated_headlines(own), (own.to_string(), 0));
         let copies = "## Headlines\n- Three\n\n## By section\n- Three\n";
         assert_eq!(drop_repeated_headlines(copies).1, 0);
+        // A section of one article may say what its cited headline says;
+        // items may be written `*` or `1.`.
+        let single = "## Headlines\n* Canada funds clusters [A06]\n1. Robots patrol homes [C01]\n1. Robots patrol homes [C01]\n\n## By section\n- **Policy** — Canada funds clusters [A06]\n";
+        let (out, dropped) = drop_repeated_headlines(single);
+        assert_eq!(dropped, 1);
+        assert!(out.contains("* Canada funds clusters [A06]"), "{out}");
     }
 
     #[test]
@@ -836,6 +859,13 @@ mod tests {
         );
         let right = "## Headlines\n- Hydrogen fuel cell protection coating [C02]\n";
         assert_eq!(recite_titles(right, &inputs), (right.to_string(), vec![]));
+        // A title two articles share (a recurring column) is left as cited.
+        let shared = [
+            input("A02", "Industry trends"),
+            input("C04", "Industry trends"),
+        ];
+        let column = "## Headlines\n- Industry trends [C04]\n";
+        assert_eq!(recite_titles(column, &shared), (column.to_string(), vec![]));
     }
 
     #[test]
