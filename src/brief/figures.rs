@@ -4,11 +4,11 @@
 //! executive reads must come from the issue, so a row whose figure is in
 //! none of its articles is left out.
 
-use super::{cells, cited_ids, is_delimiter_row};
+use super::{cells, cited_ids, is_delimiter_row, section_span, without_lines};
 use crate::qa::numbers::{added, english_numbers};
 
-/// The heading of the table checked.
-const HEADING: &str = "## Key figures";
+/// The section of the table checked.
+const HEADING: &str = "Key figures";
 
 /// One article's source text, as the figures are looked up in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,16 +26,9 @@ pub struct ArticleSource {
 /// heading. Returns the text and the figures left out.
 pub fn check_figures(markdown: &str, sources: &[ArticleSource]) -> (String, Vec<String>) {
     let lines: Vec<&str> = markdown.lines().collect();
-    let Some(start) = lines
-        .iter()
-        .position(|l| l.trim().eq_ignore_ascii_case(HEADING))
-    else {
+    let Some((start, end)) = section_span(&lines, HEADING) else {
         return (markdown.to_string(), Vec::new());
     };
-    let end = lines[start + 1..]
-        .iter()
-        .position(|l| l.starts_with("## "))
-        .map_or(lines.len(), |n| start + 1 + n);
     let mut header_seen = false;
     let mut rows = 0;
     let mut removed = Vec::new();
@@ -60,17 +53,7 @@ pub fn check_figures(markdown: &str, sources: &[ArticleSource]) -> (String, Vec<
     if removed.len() == rows {
         drop[start..end].iter_mut().for_each(|d| *d = true);
     }
-    let kept: Vec<&str> = lines
-        .iter()
-        .zip(&drop)
-        .filter(|(_, d)| !**d)
-        .map(|(l, _)| *l)
-        .collect();
-    let mut text = kept.join("\n");
-    if markdown.ends_with('\n') {
-        text.push('\n');
-    }
-    (text, removed)
+    (without_lines(markdown, |i| drop[i]), removed)
 }
 
 /// The source text of the articles `row` cites, or of every article when it

@@ -325,12 +325,14 @@ static CITATION: LazyLock<Regex> = LazyLock::new(|| {
 fn cited_ids(text: &str) -> Vec<String> {
     CITATION
         .captures_iter(text)
-        .flat_map(|c| {
-            c[1].split([',', ';'])
-                .map(|s| s.trim().trim_matches(['<', '>']).to_string())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|c| ids_in(&c[1]).collect::<Vec<_>>())
         .collect()
+}
+
+/// The ids of one citation's list (`A01, <C02>`), as written `A01`.
+fn ids_in(list: &str) -> impl Iterator<Item = String> + '_ {
+    list.split([',', ';'])
+        .map(|s| s.trim().trim_matches(['<', '>']).to_string())
 }
 
 /// Cite a headline that is an article's title word for word (case, emphasis
@@ -381,14 +383,7 @@ pub fn check_citations(markdown: &str, known: &[String]) -> (String, Vec<String>
     let mut cited: Vec<String> = Vec::new();
     let mut removed: Vec<String> = Vec::new();
     let text = CITATION.replace_all(markdown, |caps: &regex::Captures<'_>| {
-        let kept: Vec<String> = caps[1]
-            .split([',', ';'])
-            .map(|s| {
-                s.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_string()
-            })
+        let kept: Vec<String> = ids_in(&caps[1])
             .filter(|id| {
                 let ok = known.contains(id);
                 if !ok && !removed.contains(id) {
@@ -671,8 +666,9 @@ fn list_item(line: &str) -> Option<&str> {
     LIST_MARKER.find(line).map(|m| line[m.end()..].trim())
 }
 
-fn section_items(markdown: &str, heading: &str) -> Option<Items> {
-    let lines: Vec<&str> = markdown.lines().collect();
+/// The line span of the `## <heading>` section of `lines` (heading in any
+/// case): from the heading to the next `## ` heading or the end.
+fn section_span(lines: &[&str], heading: &str) -> Option<(usize, usize)> {
     let start = lines
         .iter()
         .position(|l| l.trim().eq_ignore_ascii_case(&format!("## {heading}")))?;
@@ -680,6 +676,12 @@ fn section_items(markdown: &str, heading: &str) -> Option<Items> {
         .iter()
         .position(|l| l.starts_with("## "))
         .map_or(lines.len(), |n| start + 1 + n);
+    Some((start, end))
+}
+
+fn section_items(markdown: &str, heading: &str) -> Option<Items> {
+    let lines: Vec<&str> = markdown.lines().collect();
+    let (start, end) = section_span(&lines, heading)?;
     let items = (start + 1..end)
         .filter_map(|i| Some((i, list_item(lines[i])?)))
         .map(|(i, item)| {
