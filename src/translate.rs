@@ -416,7 +416,7 @@ impl Translator {
         segments: &[Segment],
     ) -> crate::Result<(ChatRequest, CacheKey)> {
         let messages = self.messages(title, segments)?;
-        let mut request = ChatRequest::new(&self.profile, &messages);
+        let mut request = self.profile.request(&messages);
         request.max_tokens = request.max_tokens.min(output_cap(segments));
         let key = CacheKey::reply(&request);
         Ok((request, key))
@@ -978,7 +978,7 @@ impl Translator {
         let Ok(messages) = messages else {
             return Ok(None);
         };
-        let mut request = ChatRequest::new(&self.profile, &messages);
+        let mut request = self.profile.request(&messages);
         request.max_tokens = request
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
