@@ -23,7 +23,7 @@ use crate::cache::{Cache, CacheKey, Cached, CheckedKey, CheckedKind};
 use crate::chunk::{Chunk, Segment};
 use crate::config::Profile;
 use crate::glossary::{Glossary, Term};
-use crate::llm::{ChatRequest, LazyClient, LlmError, Usage};
+use crate::llm::{Chat, ChatRequest, LlmError, Usage};
 use crate::prompts::{Messages, Prompts};
 use crate::qa::echo::PromptText;
 
@@ -107,8 +107,9 @@ pub struct Translator {
     pub prompts: Prompts,
     pub cache: Cache,
     pub languages: Languages,
-    /// Built on the first cache miss only.
-    pub client: std::sync::Arc<LazyClient>,
+    /// What sends the requests the cache cannot answer (the real client
+    /// is built on the first of them).
+    pub client: std::sync::Arc<dyn Chat>,
     /// The user's glossary merged with the termbase; a chunk's prompt gets
     /// the terms that occur in it.
     pub glossary: Glossary,
@@ -716,10 +717,9 @@ impl Translator {
             Some(Cached::Unusable(u)) => return Err(PartError::Unusable(u.problem)),
             None => {}
         }
-        let client = self.client.get().map_err(PartError::Fatal)?;
         let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
         report.traffic.requests += 1;
-        let outcome = match client.chat(request, estimate).await {
+        let outcome = match self.client.chat(request, estimate).await {
             Ok(o) => o,
             Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
             Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {
@@ -988,10 +988,13 @@ impl Translator {
             // The repair came back cut or filtered before: the same again.
             Some(Cached::Unusable(_)) => return Ok(None),
             None => {
-                let client = self.client.get()?;
                 report.traffic.requests += 1;
                 report.repair_sent += 1;
-                match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
+                match self
+                    .client
+                    .chat(&request, segment.tokens as u32 * 2 + 300)
+                    .await
+                {
                     Ok(outcome) => {
                         report.traffic.record(&outcome);
                         if let Some(u) = outcome.completion.usage {
@@ -1212,3 +1215,6 @@ mod tests {
         assert_eq!(detect_language("第一章 引言"), "Chinese");
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

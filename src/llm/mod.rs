@@ -10,6 +10,7 @@
 //! are caught in that service with their status, `Retry-After` and body.
 
 pub mod batch;
+mod chat;
 pub mod fleet;
 mod limit;
 mod settings;
@@ -27,6 +28,9 @@ use tokio::sync::Semaphore;
 
 pub use crate::redact::redact_url;
 use crate::redact::{REDACTED, Redacted};
+#[cfg(test)]
+pub use chat::fake;
+pub use chat::{BoxFuture, Chat};
 use fleet::{Ended, EndpointStatus, Fleet};
 use limit::RateLimiter;
 pub use settings::{Settings, key_from};

@@ -563,9 +563,15 @@ impl Answer {
 /// Send one node's work (or answer it from the cache); `t` carries the
 /// profile, prompts, cache and client, and for a chunk the glossary it may use.
 async fn perform(work: Work, t: &Translator) -> Result<Answer> {
+    let services = crate::stage::Services {
+        prompts: &t.prompts,
+        profile: &t.profile,
+        cache: &t.cache,
+        client: &*t.client,
+    };
     match work {
         Work::Terms(r) => {
-            let (list, report) = terms::extract(r, &t.profile, &t.cache, &t.client).await?;
+            let (list, report) = terms::extract(r, &services).await?;
             Ok(Answer::Terms(list, report))
         }
         Work::Chunk(title, chunk) => {
@@ -582,18 +588,9 @@ async fn perform(work: Work, t: &Translator) -> Result<Answer> {
             Ok(Answer::Sections(sections::names(&chunk, &map), report))
         }
         Work::Summary(r) => {
-            let (summary, report) =
-                crate::summarize::summarize(r, &t.profile, &t.cache, &t.client).await?;
+            let (summary, report) = crate::summarize::summarize(r, &services).await?;
             Ok(Answer::Summary(summary, report))
         }
-        Work::Brief(r) => {
-            let services = crate::brief::Services {
-                prompts: &t.prompts,
-                profile: &t.profile,
-                cache: &t.cache,
-                client: &t.client,
-            };
-            Ok(Answer::Brief(crate::brief::write(r, &services).await?))
-        }
+        Work::Brief(r) => Ok(Answer::Brief(crate::brief::write(r, &services).await?)),
     }
 }
