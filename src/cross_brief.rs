@@ -28,21 +28,7 @@ const WEEK_MAX_TOKENS: u32 = 1200;
 /// Tokens of prompt text around the headlines.
 const WEEK_PROMPT_TOKENS: usize = 600;
 
-/// What the cross-issue brief knows of one issue.
-#[derive(Debug, Clone, Serialize)]
-pub struct IssueHeadlines {
-    /// The issue's output folder name, which citations name (`kiep-2025-07`).
-    pub stem: String,
-    pub title: Option<String>,
-    pub date: Option<String>,
-    /// Its brief's headlines, one line each, cited `[<stem> A03]`.
-    pub headlines: Vec<String>,
-    /// Every article id of the issue.
-    pub articles: Vec<String>,
-    /// Per summarized article, the first sentence of its summary, for the
-    /// fallback (in the order its brief cites them, then the issue's).
-    pub summaries: Vec<(String, String)>,
-}
+pub use crate::outcome::IssueHeadlines;
 
 /// The run's citable articles: issue folder → its article ids.
 pub type Known = BTreeMap<String, BTreeSet<String>>;

@@ -198,7 +198,7 @@ impl Translator {
         segments: &[Segment],
     ) -> crate::Result<(ChatRequest, CacheKey)> {
         let messages = self.messages(title, segments)?;
-        let mut request = ChatRequest::new(&self.profile, &messages);
+        let mut request = self.profile.request(&messages);
         request.max_tokens = request.max_tokens.min(output_cap(segments));
         let key = CacheKey::reply(&request);
         Ok((request, key))

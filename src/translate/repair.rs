@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::cache::{CacheKey, Cached};
 use crate::chunk::Segment;
 use crate::glossary::Term;
-use crate::llm::{ChatRequest, LlmError};
+use crate::llm::LlmError;
 use crate::qa::echo::PromptText;
 
 use super::reply::MARKER;
@@ -184,7 +184,7 @@ impl Translator {
         let Ok(messages) = messages else {
             return Ok(None);
         };
-        let mut request = ChatRequest::new(&self.profile, &messages);
+        let mut request = self.profile.request(&messages);
         request.max_tokens = request
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
