@@ -116,7 +116,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         None => Default::default(),
     };
     let languages = Languages {
-        source: crate::translate::detect_language(&src.text).to_string(),
+        source: crate::script::detect_language(&src.text).to_string(),
         target: opts.target_language.clone(),
     };
     Ok(Prepared {

@@ -39,30 +39,6 @@ pub struct Languages {
     pub target: String,
 }
 
-/// Guess the source language from its script.
-pub fn detect_language(text: &str) -> &'static str {
-    let (mut hangul, mut kana, mut han) = (0usize, 0usize, 0usize);
-    for c in text.chars().take(20_000) {
-        if crate::script::is_hangul(c) {
-            hangul += 1;
-        } else if crate::script::is_kana(c) {
-            kana += 1;
-        } else if crate::script::is_han(c) {
-            han += 1;
-        }
-    }
-    if hangul > 0 && hangul * 4 >= han + kana {
-        "Korean"
-    } else if kana > 0 {
-        "Japanese"
-    } else if han > 0 {
-        "Chinese"
-    } else {
-        // Latin and other scripts: the model tells them apart better than a guess here.
-        "the source language"
-    }
-}
-
 /// One segment's translation as cached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Translated {
@@ -430,18 +406,6 @@ pub fn output_cap(segments: &[Segment]) -> u32 {
 
 /// Collected translations by segment id.
 pub type TranslationMap = HashMap<String, Translated>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn languages_by_script() {
-        assert_eq!(detect_language("산업기술 동향워치"), "Korean");
-        assert_eq!(detect_language("第1章 はじめに"), "Japanese");
-        assert_eq!(detect_language("第一章 引言"), "Chinese");
-    }
-}
 
 #[cfg(test)]
 mod fake_tests;
