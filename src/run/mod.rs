@@ -13,8 +13,6 @@ pub mod many;
 pub mod plan;
 pub mod qa;
 pub mod schedule;
-pub mod sections;
-pub mod terms;
 
 pub use manifest::{Manifest, Totals};
 pub use qa::{QaArticle, QaReport, qa_report};
@@ -29,6 +27,7 @@ use crate::llm::LazyClient;
 use crate::prompts::Prompts;
 use crate::render::{Digest, Format};
 use crate::translate::{Languages, Translator};
+use crate::{sections, terms};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -94,6 +93,19 @@ impl Prepared {
     /// Whether the run processes article `id`.
     pub fn is_selected(&self, id: &str) -> bool {
         self.selected_set.contains(id)
+    }
+
+    /// What the term stage reads of this run.
+    pub fn term_scope(&self) -> terms::Scope<'_> {
+        terms::Scope {
+            issue: &self.issue,
+            selected: &self.selected_set,
+            languages: &self.languages,
+            glossary: &self.glossary,
+            prompts: &self.prompts,
+            profile: &self.profile,
+            cache: &self.cache,
+        }
     }
 }
 
@@ -264,7 +276,9 @@ pub async fn extract_terms(
     };
     let translator = translator(p, false, p.glossary.clone());
     let out = run_issue(p, &[], translator, wanted, progress).await?;
-    let termbase = out.termbase.unwrap_or_else(|| terms::merge(p, Vec::new()));
+    let termbase = out
+        .termbase
+        .unwrap_or_else(|| terms::merge(&p.term_scope(), Vec::new()));
     Ok((termbase, out.term_reports))
 }
 
