@@ -143,6 +143,13 @@ pub fn check_reply(
             detail: format!("the reply repeats the prompt (\"{phrase}\")"),
         });
     }
+    if let Some(figure) = prompt.copied_figure(source, translation) {
+        flags.push(Flag {
+            term: None,
+            kind: FlagKind::Prompt,
+            detail: format!("\"{figure}\" is copied from the instructions, not the source"),
+        });
+    }
     flags
 }
 
