@@ -77,6 +77,10 @@ pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
             .join(", "),
         src.encoding
     );
+    // The contents check; below 80 % it is one of the warnings below.
+    if let Some(c) = issue.contents.as_ref().filter(|c| !c.is_low()) {
+        eprintln!("{}", c.summary());
+    }
     for w in &issue.warnings {
         eprintln!("gloss: warning: {w}");
     }
