@@ -111,10 +111,9 @@ impl Translator {
             Some(Cached::Unusable(u)) => return Err(PartError::Unusable(u.problem)),
             None => {}
         }
-        let client = self.client.get().map_err(PartError::Fatal)?;
         let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
         report.traffic.requests += 1;
-        let outcome = match client.chat(request, estimate).await {
+        let outcome = match self.client.chat(request, estimate).await {
             Ok(o) => o,
             Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
             Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {
