@@ -59,7 +59,7 @@ pub(super) fn make_plan(
         .iter()
         .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
-    let terms = run::terms::plan(&p, |text| counter.count(text))?;
+    let terms = run::plan::terms(&p, |text| counter.count(text))?;
     let articles = run::selected_chunks(&p);
     let sections = run::section_chunks(&p);
     Ok(crate::run::plan::plan(
