@@ -477,6 +477,17 @@ impl Config {
                 .push("trusted_workspaces (only your user config can trust a workspace)".into());
             file.trusted_workspaces.clear();
         }
+        // The cache is written to: a workspace may keep it only in its folder.
+        let home = real_path(path.parent().unwrap_or(Path::new(".")));
+        if let Some(dir) = &file.cache_dir
+            && !real_path(dir).starts_with(&home)
+        {
+            self.refused.push(format!(
+                "cache_dir = {:?} (outside the workspace: gloss would write its cache there)",
+                dir.display().to_string()
+            ));
+            file.cache_dir = None;
+        }
         for (name, profile) in &mut file.profiles {
             let current = self.profiles.get(name);
             let current_var = current.and_then(|p| p.api_key_env.clone());
@@ -915,6 +926,39 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Where `path` really is, even before it exists: `.` and `..` resolved in
+/// the text, then links resolved in the longest part that exists.
+fn real_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut lexical = PathBuf::new();
+    for c in std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .components()
+    {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut base = lexical.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(base) {
+            return rest.iter().rev().fold(real, |p, r| p.join(r));
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return lexical,
+        }
+    }
+}
+
 /// `host:port` of a URL, for messages.
 pub fn host_of(url: &str) -> String {
     let o = origin(url);
@@ -1073,6 +1117,51 @@ mod tests {
         let c = Config::load_from(Some(&u), Some(&w)).unwrap();
         let (p, warnings) = profile_named(&c, None);
         assert_eq!((p.name.as_str(), warnings.len()), ("ollama", 0));
+    }
+
+    #[test]
+    fn an_untrusted_workspace_keeps_its_cache_inside_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir(&home).unwrap();
+        for outside in [
+            format!("cache_dir = {:?}\n", home.display().to_string()),
+            "cache_dir = \"../elsewhere\"\n".to_string(),
+            "cache_dir = \"inside/../../x\"\n".to_string(),
+        ] {
+            let (u, w) = files(dir.path(), "", &outside);
+            let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+            assert_ne!(c.cache_dir(&Overrides::default()), home, "{outside}");
+            assert!(
+                !c.cache_dir(&Overrides::default()).starts_with(dir.path()),
+                "{outside}"
+            );
+            let refusals = c.refusals().unwrap_or_default();
+            assert!(refusals.contains("cache_dir"), "{outside}: {refusals}");
+        }
+        // A link inside the workspace that leads out is outside too.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&home, dir.path().join("ws/link")).unwrap();
+            let (u, w) = files(dir.path(), "", "cache_dir = \"link/cache\"\n");
+            let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+            assert!(c.refusals().unwrap_or_default().contains("cache_dir"));
+        }
+        // Inside its folder (existing or not) it applies.
+        let (u, w) = files(dir.path(), "", "cache_dir = \"cache\"\n");
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        assert_eq!(
+            c.cache_dir(&Overrides::default()),
+            dir.path().join("ws/cache")
+        );
+        assert!(c.refusals().is_none());
+        // The user may trust the workspace, or set the cache in their own file.
+        let (u, w) = files(dir.path(), "", "cache_dir = \"../elsewhere\"\n");
+        let trusted = Config::load_layers(Some(&u), Some(&w), true).unwrap();
+        assert_eq!(
+            real_path(&trusted.cache_dir(&Overrides::default())),
+            real_path(&dir.path().join("elsewhere"))
+        );
     }
 
     #[test]
