@@ -514,6 +514,13 @@ impl Batcher {
         };
         if written {
             bump(&self.opts.stats.exported, batch.len() as u64);
+            // An import takes answers only for these (and submitted) ids.
+            if let Some(dir) = &self.opts.store
+                && let Err(e) =
+                    Store::new(dir).note_exported(batch.iter().map(|(id, _)| id.as_str()))
+            {
+                crate::progress::warn(&e.to_string());
+            }
         }
         self.opts.stats.export_done.notify_one();
     }
