@@ -234,6 +234,27 @@ impl Completion {
     }
 }
 
+/// The most characters an answer may hold per token of its request's
+/// output budget: real tokens are a few characters (1–2 in Korean and
+/// Chinese, about 4 in English); 16 leaves room for any tokenizer.
+pub const MAX_CHARS_PER_TOKEN: usize = 16;
+
+impl Completion {
+    /// The completion within the output budget of `max_tokens` tokens: an
+    /// answer longer than any such budget allows (a server or proxy sending
+    /// megabytes) is cut there and marked cut at the limit, so it is
+    /// treated like any answer cut at the limit (repaired, or cached as
+    /// unusable), never processed or stored whole.
+    pub fn within(mut self, max_tokens: u32) -> Self {
+        let limit = (max_tokens as usize).max(256) * MAX_CHARS_PER_TOKEN;
+        if let Some((cut, _)) = self.text.char_indices().nth(limit) {
+            self.text.truncate(cut);
+            self.finish = Finish::CutAtLimit;
+        }
+        self
+    }
+}
+
 /// A completion plus what it took to get it.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -740,10 +761,12 @@ impl LlmClient {
             endpoint.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
         let key = self.profile.api_key();
-        Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
-            url,
-            message: self.scrub("response has no choices"),
-        })
+        Completion::from_wire(response, key.as_deref())
+            .map(|c| c.within(request.max_tokens))
+            .ok_or_else(|| LlmError::Malformed {
+                url,
+                message: self.scrub("response has no choices"),
+            })
     }
 
     fn classify(&self, error: OpenAIError, url: &Redacted) -> LlmError {
@@ -1111,6 +1134,20 @@ mod tests {
         );
         assert_eq!(c.unwrap().text, format!("the key is {REDACTED}"));
         assert!(Completion::from_wire(WireResponse::default(), None).is_none());
+        // An answer far over its budget is cut there and marked cut.
+        let huge = "[A01]".repeat(200_000);
+        let c = Completion::from_wire(answer(&huge, Some("stop")), None)
+            .unwrap()
+            .within(1000);
+        assert_eq!(c.text.chars().count(), 16_000);
+        assert_eq!(c.finish, Finish::CutAtLimit);
+        let small = Completion::from_wire(answer("short", Some("stop")), None)
+            .unwrap()
+            .within(1000);
+        assert_eq!(
+            (small.text.as_str(), small.finish),
+            ("short", Finish::Complete)
+        );
     }
 
     #[test]

@@ -395,8 +395,9 @@ impl Batcher {
                 message: self.direct.scrub(&e.to_string()),
             })?;
         let key = self.direct.profile.api_key();
-        let completion =
-            Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
+        let completion = Completion::from_wire(response, key.as_deref())
+            .map(|c| c.within(self.direct.profile.max_output_tokens))
+            .ok_or_else(|| LlmError::Malformed {
                 url,
                 message: self.direct.scrub("response has no choices"),
             })?;
