@@ -116,6 +116,8 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
 
 /// Run `gloss parse --json FILE`: exit code (None: a signal), stderr, wall
 /// time, CPU time and max RSS in KiB of gloss and its reader child.
+// The child is reaped by wait4 (with its resource usage), not Child::wait.
+#[allow(clippy::zombie_processes)]
 fn run(gloss: &Path, file: &Path) -> (Option<i32>, String, Duration, Duration, i64) {
     let start = Instant::now();
     let child = Command::new(gloss)

@@ -272,3 +272,21 @@ pub fn detail(message: &str) {
         eprintln!("gloss: {}", escape_controls(message));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_names_are_shown_escaped() {
+        let name = "evil\u{1b}[2J\u{7}\nfake row.txt";
+        let shown = escape_controls(name);
+        assert_eq!(shown, "evil\\u{1b}[2J\\u{7}\\nfake row.txt");
+        assert!(!line("warning", "1;33", name).chars().any(char::is_control));
+        // Plain names, Hangul included, are not copied.
+        assert!(matches!(
+            escape_controls("보고서 2025.pdf"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+}

@@ -711,6 +711,12 @@ impl Translator {
         use_cache: bool,
     ) -> Result<(String, bool), PartError> {
         let key = CacheKey::reply(request);
+        // Another run on this cache may be asking the same: wait for it.
+        let _claim = if use_cache {
+            self.cache.claim(&key).await
+        } else {
+            None
+        };
         match self.cache.get_answer::<String>(&key).filter(|_| use_cache) {
             Some(Cached::Usable(entry)) => return Ok((entry.value, true)),
             Some(Cached::Unusable(u)) => return Err(PartError::Unusable(u.problem)),
@@ -983,6 +989,7 @@ impl Translator {
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
         let key = CacheKey::repair_reply(&request);
+        let _claim = self.cache.claim(&key).await;
         let reply = match self.cache.get_answer::<String>(&key) {
             Some(Cached::Usable(entry)) => entry.value,
             // The repair came back cut or filtered before: the same again.
