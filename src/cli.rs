@@ -88,6 +88,12 @@ pub enum Command {
         /// Print the parsed issue as JSON on stdout instead of a table.
         #[arg(long)]
         json: bool,
+        /// When the contents check is low, ask the profile's model once where
+        /// the contents entries start (cached; the answer is checked).
+        #[arg(long)]
+        model_structure: bool,
+        #[command(flatten)]
+        endpoint: EndpointArgs,
     },
     /// Dry run: chunks, requests, tokens and estimated cost (sends nothing).
     Plan {
@@ -408,7 +414,12 @@ fn overrides(endpoint: &EndpointArgs) -> Overrides {
 pub fn run(cli: Cli) -> Result<i32> {
     progress::Console::new(cli.quiet, cli.verbose, cli.color).install();
     match cli.command {
-        Command::Parse { file, json } => parse(&file, json),
+        Command::Parse {
+            file,
+            json,
+            model_structure,
+            endpoint,
+        } => parse(&file, json, model_structure.then_some(&endpoint)),
         Command::Plan {
             file,
             more,
@@ -489,13 +500,20 @@ fn stdout_line(text: &str) {
     let _ = writeln!(out, "{text}");
 }
 
-fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
+fn parse(file: &std::path::Path, json: bool, model: Option<&EndpointArgs>) -> Result<i32> {
     let src = crate::load::load(file)?;
     for w in &src.warnings {
         eprintln!("gloss: warning: {w}");
     }
-    let issue = crate::parse::parse(&src);
+    let mut issue = crate::parse::parse(&src);
+    if let Some(endpoint) = model {
+        issue = model_structure(&src, issue, endpoint)?;
+    }
     if json {
+        // The warnings (a low contents check among them) go to stderr.
+        for w in &issue.warnings {
+            eprintln!("gloss: warning: {w}");
+        }
         // Streamed, with the input's text gone: a 50 MB issue's JSON is
         // twice its size, and need not be held next to it.
         drop(src);
@@ -572,6 +590,55 @@ fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
         eprintln!("gloss: warning: {w}");
     }
     Ok(0)
+}
+
+/// `gloss parse --model-structure`: the issue as the model places its
+/// contents entries, when the check is low (or the profile says `model`).
+fn model_structure(
+    src: &crate::load::SourceText,
+    issue: crate::document::Issue,
+    endpoint: &EndpointArgs,
+) -> Result<crate::document::Issue> {
+    use crate::config::StructureMode;
+    let o = overrides(endpoint);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let config = Config::load_with(&cwd, o.trust_workspace)?;
+    let (profile, _) = config.profile(&o)?;
+    let mode = match profile.structure {
+        StructureMode::Model => StructureMode::Model,
+        _ => StructureMode::Auto,
+    };
+    if !crate::structure::wanted(&issue, mode) {
+        return Ok(issue);
+    }
+    let cache = Cache::new(&config.cache_dir(&o), Mode::Normal);
+    let client = crate::llm::LazyClient::new(&profile);
+    let prompts = crate::prompts::Prompts::builtin();
+    let outcome = runtime()?
+        .block_on(crate::structure::ask(
+            src,
+            issue.clone(),
+            &prompts,
+            &profile,
+            &cache,
+            &client,
+        ))
+        .map_err(GlossError::from)?;
+    Ok(match outcome {
+        Some(o) => {
+            eprintln!(
+                "{} ({})",
+                o.note,
+                if o.report.traffic.cache_hit {
+                    "cached"
+                } else {
+                    "1 request"
+                }
+            );
+            o.issue
+        }
+        None => issue,
+    })
 }
 
 /// Truncate to `width` terminal columns and pad to exactly that width
@@ -653,14 +720,16 @@ fn make_plan(
     let terms = pipeline::terms::plan(&p, |text| counter.count(text))?;
     let articles = pipeline::selected_chunks(&p);
     let sections = pipeline::section_chunks(&p);
-    Ok(crate::plan::plan(
+    let mut plan = crate::plan::plan(
         &p.issue.name,
         &p.profile,
         articles,
         overhead,
         terms,
         &sections,
-    ))
+    );
+    plan.structure_requests = u64::from(crate::structure::wanted(&p.issue, p.profile.structure));
+    Ok(plan)
 }
 
 /// A plan as the table `gloss plan` prints.
@@ -706,6 +775,12 @@ fn print_plan(plan: &crate::plan::Plan, batch: bool) {
         stdout_line(&format!(
             "{:<10} {:>8} {:>12} {:>12}",
             s.stage, s.requests, s.input_tokens, s.output_tokens
+        ));
+    }
+    if plan.structure_requests > 0 {
+        stdout_line(&format!(
+            "{:<10} {:>8}   (the contents check is low: the model is asked where the articles start)",
+            "structure", plan.structure_requests
         ));
     }
     print_cost_line(plan, batch);

@@ -60,6 +60,22 @@ pub struct ProfileFile {
     pub section_names: Option<bool>,
     /// Price factor of the provider's Batch API (`--batch`); built-in openai: 0.5.
     pub batch_discount: Option<f64>,
+    /// When to ask the model where the articles start (default auto).
+    pub structure: Option<StructureMode>,
+}
+
+/// When a run or `gloss parse` asks the model about an issue's structure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StructureMode {
+    /// When the contents check is below 80 % and an endpoint is configured
+    /// (`run`; `parse` only with `--model-structure`).
+    #[default]
+    Auto,
+    /// Never: the rules alone.
+    Rules,
+    /// Whenever the issue has a contents list.
+    Model,
 }
 
 /// Price of a model in US dollars per million tokens.
@@ -169,6 +185,8 @@ pub struct Profile {
     pub batch_discount: f64,
     /// Batch mode of the run and where batch results wait (see `llm::batch`).
     pub batch: crate::llm::batch::BatchOptions,
+    /// When to ask the model where the articles start.
+    pub structure: StructureMode,
 }
 
 impl Profile {
@@ -383,7 +401,8 @@ fn merge_profile(
         termbase,
         repair,
         section_names,
-        batch_discount
+        batch_discount,
+        structure
     );
 }
 
@@ -649,6 +668,7 @@ impl Config {
             repair: file.repair.unwrap_or(true),
             section_names: file.section_names.unwrap_or(true),
             batch_discount: file.batch_discount.unwrap_or(1.0),
+            structure: file.structure.unwrap_or_default(),
             batch,
             model,
         };
@@ -868,6 +888,7 @@ impl Config {
             ("repair", p.repair.to_string()),
             ("section_names", p.section_names.to_string()),
             ("batch_discount", p.batch_discount.to_string()),
+            ("structure", format!("{:?}", p.structure).to_lowercase()),
         ];
         let settings = values
             .into_iter()

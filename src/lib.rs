@@ -29,6 +29,7 @@ pub mod redact;
 pub mod render;
 pub mod script;
 pub mod stage;
+pub mod structure;
 pub mod summarize;
 pub mod tokens;
 pub mod translate;
