@@ -5,15 +5,15 @@
 //! lines that exist, in order, each article non-empty. A bad answer changes
 //! nothing but a warning. Cached like every request.
 
-use crate::cache::{AnswerKind, Cache};
-use crate::config::{Profile, StructureMode};
+use crate::cache::AnswerKind;
+use crate::config::StructureMode;
 use crate::document::Issue;
 use crate::error::Result;
-use crate::llm::{LazyClient, LlmError};
+use crate::llm::LlmError;
 use crate::load::SourceText;
 use crate::parse::StructureQuery;
 use crate::prompts::{Messages, Prompts};
-use crate::stage::{AnswerSpec, RequestReport};
+use crate::stage::{AnswerSpec, RequestReport, Services};
 
 /// Room for the answer: one short line per entry.
 fn max_tokens(entries: usize) -> u32 {
@@ -82,15 +82,12 @@ pub struct Outcome {
 pub async fn ask(
     src: &SourceText,
     issue: Issue,
-    prompts: &Prompts,
-    profile: &Profile,
-    cache: &Cache,
-    client: &LazyClient,
+    s: Services<'_>,
 ) -> std::result::Result<Option<Outcome>, LlmError> {
     let Some(query) = crate::parse::structure_query(src) else {
         return Ok(None);
     };
-    let Ok(messages) = messages(prompts, &query) else {
+    let Ok(messages) = messages(s.prompts, &query) else {
         return Ok(None);
     };
     let spec = AnswerSpec {
@@ -99,8 +96,7 @@ pub async fn ask(
         line_list: true,
         sentences: false,
     };
-    let (answer, report) =
-        crate::stage::complete_cached("structure", spec, &messages, profile, cache, client).await?;
+    let (answer, report) = s.complete("structure", spec, &messages).await?;
     let Some(answer) = answer else {
         let note = format!(
             "structure: the model's answer is not usable ({}); the rules' articles are kept",
