@@ -38,7 +38,12 @@ pub use runs::{RunRecord, data_dir};
 pub fn run(cli: Cli) -> Result<i32> {
     progress::Console::new(cli.quiet, cli.verbose, cli.color).install();
     match cli.command {
-        Command::Parse { file, json } => parse::parse(&file, json),
+        Command::Parse {
+            file,
+            json,
+            model_structure,
+            endpoint,
+        } => parse::parse(&file, json, model_structure.then_some(&endpoint)),
         Command::Plan {
             file,
             more,

@@ -29,6 +29,7 @@ pub mod run;
 pub mod script;
 pub mod sections;
 pub mod stage;
+pub mod structure;
 pub mod summarize;
 pub mod terms;
 pub mod tokens;

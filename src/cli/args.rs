@@ -70,6 +70,12 @@ pub enum Command {
         /// Print the parsed issue as JSON on stdout instead of a table.
         #[arg(long)]
         json: bool,
+        /// When the contents check is low, ask the profile's model once where
+        /// the contents entries start (cached; the answer is checked).
+        #[arg(long)]
+        model_structure: bool,
+        #[command(flatten)]
+        endpoint: EndpointArgs,
     },
     /// Dry run: chunks, requests, tokens and estimated cost (sends nothing).
     Plan {

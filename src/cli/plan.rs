@@ -62,14 +62,16 @@ pub(super) fn make_plan(
     let terms = run::plan::terms(&p, |text| counter.count(text))?;
     let articles = run::selected_chunks(&p);
     let sections = run::section_chunks(&p);
-    Ok(crate::run::plan::plan(
+    let mut plan = crate::run::plan::plan(
         &p.issue.name,
         &p.profile,
         articles,
         overhead,
         terms,
         &sections,
-    ))
+    );
+    plan.structure_requests = u64::from(crate::structure::wanted(&p.issue, p.profile.structure));
+    Ok(plan)
 }
 
 /// A plan as the table `gloss plan` prints.
@@ -115,6 +117,12 @@ pub(super) fn print_plan(plan: &crate::run::plan::Plan, batch: bool) {
         stdout_line(&format!(
             "{:<10} {:>8} {:>12} {:>12}",
             s.stage, s.requests, s.input_tokens, s.output_tokens
+        ));
+    }
+    if plan.structure_requests > 0 {
+        stdout_line(&format!(
+            "{:<10} {:>8}   (the contents check is low: the model is asked where the articles start)",
+            "structure", plan.structure_requests
         ));
     }
     print_cost_line(plan, batch);

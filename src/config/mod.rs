@@ -42,7 +42,7 @@ mod trust;
 pub use report::{KeyDestination, Report, Setting};
 use resolve::*;
 pub use resolve::{Profile, host_of};
-pub use schema::{ConfigFile, Origin, Price, ProfileFile, SourceFile};
+pub use schema::{ConfigFile, Origin, Price, ProfileFile, SourceFile, StructureMode};
 use trust::*;
 
 /// Everything a command needs from configuration.

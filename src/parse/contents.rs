@@ -111,6 +111,8 @@ pub(crate) struct Entry {
 #[derive(Debug, Clone)]
 pub(crate) struct Toc {
     pub entries: Vec<Entry>,
+    /// Index of the first line after the list.
+    pub end: usize,
     /// Where each [`Level::Item`] entry was found (same order as the items).
     pub found: Vec<Option<Start>>,
     /// Found under a contents heading (rather than guessed from its shape).
@@ -289,6 +291,13 @@ fn read_block(lines: &[Line<'_>], from: usize, to: usize) -> (Vec<Raw>, usize) {
             break;
         }
         let (title, page, paged) = split_entry(t);
+        // A list with page numbers ends where a page turns to a line without one.
+        if !paged
+            && raws.iter().filter(|r| r.paged).count() >= 2
+            && raws.last().is_some_and(|r| lines[r.index].page < l.page)
+        {
+            break;
+        }
         if title.is_empty() || PAGE_ONLY.is_match(t) {
             // A leader or page number under a wrapped entry.
             if let Some(last) = raws.last_mut().filter(|r| !r.paged && r.index + 2 >= i) {
@@ -699,6 +708,16 @@ fn align(lines: &[Line<'_>], entries: &[Wanted], from: usize) -> Vec<Option<Cand
 /// from its shape (no heading) needs most of them, and entries that each
 /// head several places (every chapter's "Background") make it none.
 pub(crate) fn read(lines: &[Line<'_>]) -> Option<Toc> {
+    read_found(lines, 2)
+}
+
+/// The contents list under a contents heading even when few of its items
+/// are found (for a model to place them), else [`read`]'s.
+pub(crate) fn read_all(lines: &[Line<'_>]) -> Option<Toc> {
+    read_found(lines, 0).filter(|t| t.headed || t.found.iter().flatten().count() >= 2)
+}
+
+fn read_found(lines: &[Line<'_>], min_found: usize) -> Option<Toc> {
     let front = front_end(lines);
     let mut best: Option<Toc> = None;
     for (raws, end, headed) in candidate_lists(lines, front) {
@@ -710,7 +729,7 @@ pub(crate) fn read(lines: &[Line<'_>]) -> Option<Toc> {
             .collect();
         let placed = align(lines, &wanted, end);
         let found = placed.iter().flatten().count();
-        if found < 2 || (!headed && found * 10 < items.len() * 6) {
+        if items.is_empty() || found < min_found || (!headed && found * 10 < items.len() * 6) {
             continue;
         }
         if !headed {
@@ -730,6 +749,7 @@ pub(crate) fn read(lines: &[Line<'_>]) -> Option<Toc> {
             .collect();
         let toc = Toc {
             entries: entries.clone(),
+            end,
             found: starts,
             headed,
         };
@@ -784,21 +804,95 @@ fn start_at(lines: &[Line<'_>], c: &Cand, section: Option<String>) -> Start {
     }
 }
 
+/// Most candidate heading lines shown to a model (a few thousand tokens).
+const MAX_CANDIDATES: usize = 160;
+
+/// Lines after the list that could head an article, as indices: short,
+/// heading-like, no leader. When there are too many, those that open a page
+/// or follow a blank line are kept first.
+pub(crate) fn candidate_lines(lines: &[Line<'_>], toc: &Toc) -> Vec<usize> {
+    let all: Vec<usize> = (toc.end..lines.len())
+        .filter(|&i| {
+            let t = lines[i].text();
+            display_width(t) <= 80 && is_heading_text(t) && !LEADER.is_match(t)
+        })
+        .collect();
+    if all.len() <= MAX_CANDIDATES {
+        return all;
+    }
+    let opens = |i: usize| i == 0 || lines[i - 1].page != lines[i].page || lines[i].after_blank;
+    let mut kept: Vec<usize> = all.iter().copied().filter(|&i| opens(i)).collect();
+    kept.truncate(MAX_CANDIDATES);
+    kept
+}
+
+/// `toc` with the items placed where `starts` says (line numbers, one per
+/// item, from a model's answer). The answer is checked: every line one of
+/// [`candidate_lines`], in order, each article keeping at least one line
+/// of its own, at least two placed. `Err` says what was wrong.
+pub(crate) fn with_starts(
+    lines: &[Line<'_>],
+    toc: &Toc,
+    starts: &[Option<usize>],
+) -> Result<Toc, String> {
+    let items = toc.items().count();
+    if starts.len() != items {
+        return Err(format!("{} places for {items} entries", starts.len()));
+    }
+    let candidates = candidate_lines(lines, toc);
+    let mut placed: Vec<Option<Start>> = Vec::with_capacity(items);
+    let mut last: Option<usize> = None;
+    for (e, no) in toc.items().zip(starts) {
+        let Some(no) = no else {
+            placed.push(None);
+            continue;
+        };
+        let Some(&i) = candidates.iter().find(|&&i| lines[i].no == *no) else {
+            return Err(format!("line {no} is not one of the lines shown"));
+        };
+        if last.is_some_and(|l| i <= l + 1) {
+            return Err(format!(
+                "line {no} does not come after the previous entry's, with text between"
+            ));
+        }
+        last = Some(i);
+        let c = Cand {
+            index: i,
+            len: 1,
+            score: 0,
+        };
+        placed.push(Some(start_at(lines, &c, e.section.clone())));
+    }
+    if placed.iter().flatten().count() < 2 {
+        return Err("fewer than two entries placed".into());
+    }
+    Ok(Toc {
+        found: placed,
+        ..toc.clone()
+    })
+}
+
 /// The contents check: which items of the list head an article, judged by
-/// the articles' titles (`titles`, in order), whatever rule found them.
+/// the articles' titles (`titles`, in order), whatever rule found them (a
+/// title that matches the entry, or the heading the list placed it at).
 pub(crate) fn check(toc: &Toc, titles: &[&str]) -> ContentsCheck {
     let heads: Vec<Wanted> = titles.iter().map(|t| Wanted::new(t, None)).collect();
     let entries: Vec<ContentsEntry> = toc
         .items()
-        .map(|e| {
+        .zip(toc.found.iter().chain(std::iter::repeat(&None)))
+        .map(|(e, placed)| {
             let w = Wanted::new(&e.title, e.page);
+            let heads_one = placed
+                .as_ref()
+                .is_some_and(|s| titles.contains(&s.title.as_str()));
             ContentsEntry {
                 title: e.title.clone(),
                 page: e.page,
                 section: e.section.clone(),
-                found: heads
-                    .iter()
-                    .any(|h| matches(&w.key, &h.key) || matches(&w.numbered, &h.numbered)),
+                found: heads_one
+                    || heads
+                        .iter()
+                        .any(|h| matches(&w.key, &h.key) || matches(&w.numbered, &h.numbered)),
             }
         })
         .collect();
@@ -1108,6 +1202,7 @@ mod tests {
                     section: None,
                 })
                 .collect(),
+            end: 0,
             found: Vec::new(),
             headed: true,
         };

@@ -30,6 +30,9 @@ pub struct Manifest {
     pub term_conflicts: Vec<String>,
     /// Per glossary term, the segments whose translation did not follow it.
     pub glossary_misses: BTreeMap<String, Vec<String>>,
+    /// The issue's contents list and which entries head an article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contents: Option<crate::document::ContentsCheck>,
     pub totals: Totals,
 }
 
@@ -104,6 +107,7 @@ pub fn build(p: &Prepared, digest: &Digest, outcome: IssueOutcome) -> Manifest {
         chunks: outcome.chunk_reports,
         term_conflicts: outcome.termbase.map(|t| t.conflicts).unwrap_or_default(),
         glossary_misses: glossary_misses(digest),
+        contents: p.issue.contents.clone(),
         totals,
     }
 }

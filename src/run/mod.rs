@@ -286,6 +286,7 @@ pub async fn extract_terms(
 /// the caller shows first, so they are seen even when the run fails), then
 /// summarize and brief, if asked, and write the outputs and the manifest.
 pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
+    let (p, structure) = structure_step(opts, p).await?;
     let articles = chunk_selected(&p);
     let wanted = Wanted {
         terms: opts.termbase && p.profile.termbase,
@@ -301,11 +302,26 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
     let digest = digest(&p, &mut outcome);
     let out_dir = out_dir(opts, &p)?;
     let mut files = write_outputs(opts, &digest, &out_dir)?;
-    let notes: Vec<String> = outcome
-        .termbase
-        .iter()
-        .flat_map(|t| &t.conflicts)
-        .map(|c| format!("termbase: {c}"))
+    // The contents check, and what the model said about the structure.
+    let mut structure_notes: Vec<String> = Vec::new();
+    if let Some((note, report)) = structure {
+        structure_notes.push(note);
+        outcome.term_reports.insert(0, report);
+    }
+    match &p.issue.contents {
+        Some(c) if c.is_low() => outcome.warnings.push(c.summary()),
+        Some(c) => structure_notes.push(c.summary()),
+        None => {}
+    }
+    let notes: Vec<String> = structure_notes
+        .into_iter()
+        .chain(
+            outcome
+                .termbase
+                .iter()
+                .flat_map(|t| &t.conflicts)
+                .map(|c| format!("termbase: {c}")),
+        )
         .collect();
     // The stages' warnings, then a cache that cannot be written.
     let warnings: Vec<String> = std::mem::take(&mut outcome.warnings)
@@ -322,6 +338,41 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
         warnings,
         notes,
     })
+}
+
+/// Under `structure = "auto"` (or `"model"`), an issue whose contents check
+/// is low is shown to the model once (see [`crate::structure`]); a usable
+/// answer re-parses it and the articles are selected again. Returns the
+/// note and the request's report when it asked.
+async fn structure_step(
+    opts: &RunOptions,
+    mut p: Prepared,
+) -> Result<(Prepared, Option<(String, crate::stage::RequestReport)>)> {
+    // Standard input cannot be read twice.
+    if !crate::structure::wanted(&p.issue, p.profile.structure) || opts.input.as_os_str() == "-" {
+        return Ok((p, None));
+    }
+    let src = crate::load::load(&opts.input)?;
+    let client = match &opts.shared_client {
+        Some(shared) => shared.0.clone(),
+        None => std::sync::Arc::new(LazyClient::new(p.profile.client_settings())),
+    };
+    let services = crate::stage::Services {
+        prompts: &p.prompts,
+        profile: &p.profile,
+        cache: &p.cache,
+        client: client.as_ref(),
+    };
+    let asked = crate::structure::ask(&src, p.issue.clone(), services).await?;
+    let Some(o) = asked else {
+        return Ok((p, None));
+    };
+    if let Ok(selected) = select(&o.issue, opts.articles.as_deref()) {
+        p.selected_set = selected.iter().cloned().collect();
+        p.selected = selected;
+        p.issue = o.issue;
+    }
+    Ok((p, Some((o.note, o.report))))
 }
 
 /// The digest of a run: the translations, and the summaries and brief.

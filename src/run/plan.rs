@@ -112,6 +112,9 @@ pub struct Plan {
     pub output_tokens: u64,
     /// `None` when the model's price is not configured.
     pub estimated_cost_usd: Option<f64>,
+    /// Requests asking the model where the articles start (0 or 1: the
+    /// contents check is low and the profile's `structure` allows it).
+    pub structure_requests: u64,
 }
 
 /// Count what a full run (termbase, translate, summarize, brief) would send;
@@ -185,5 +188,6 @@ pub fn plan<'a>(
         input_tokens,
         output_tokens,
         estimated_cost_usd: profile.cost(input_tokens, output_tokens),
+        structure_requests: 0,
     }
 }
