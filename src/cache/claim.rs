@@ -142,12 +142,7 @@ mod tests {
     use super::*;
 
     fn key() -> CacheKey {
-        let profile = crate::config::Config::load_from(None, None)
-            .unwrap()
-            .profile(&crate::config::Overrides::default())
-            .unwrap()
-            .0;
-        CacheKey::reply(&crate::llm::ChatRequest::new(&profile, Vec::new()))
+        CacheKey::reply(&crate::llm::ChatRequest::new("m", 0.0, 10, Vec::new()))
     }
 
     #[tokio::test]
