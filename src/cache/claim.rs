@@ -142,7 +142,12 @@ mod tests {
     use super::*;
 
     fn key() -> CacheKey {
-        CacheKey::reply(&crate::llm::ChatRequest::new("m", 0.0, 10, Vec::new()))
+        CacheKey::reply(&crate::llm::ChatRequest::new(
+            "a-model",
+            0.0,
+            100,
+            Vec::new(),
+        ))
     }
 
     #[tokio::test]
