@@ -49,6 +49,24 @@ impl Traffic {
     }
 }
 
+/// Add the traffic of more work done for the same item (a chunk's repair
+/// requests): requests, attempts, tokens and latency add, usage is reported
+/// only when both parts' was, and the endpoints' counts merge. Whether the
+/// item was served from the cache stays the item's own.
+impl AddAssign<&Traffic> for Traffic {
+    fn add_assign(&mut self, t: &Traffic) {
+        self.requests += t.requests;
+        self.attempts += t.attempts;
+        self.tokens_in += t.tokens_in;
+        self.tokens_out += t.tokens_out;
+        self.latency_ms += t.latency_ms;
+        self.usage_reported &= t.usage_reported;
+        for (endpoint, n) in &t.endpoints {
+            *self.endpoints.entry(endpoint.clone()).or_default() += n;
+        }
+    }
+}
+
 /// What one cached request cost, for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RequestReport {
@@ -254,6 +272,21 @@ mod tests {
         assert!(!t.usage_from_server, "a request without usage spoils it");
         assert_eq!(t.requests_by_endpoint.get("http://a/v1"), Some(&2));
         assert_eq!(t.requests_by_endpoint.get("http://b/v1"), Some(&1));
+    }
+
+    #[test]
+    fn traffic_adds_with_its_endpoints() {
+        let mut chunk = traffic(1, 100, true, "http://a/v1");
+        chunk += &traffic(2, 40, false, "http://b/v1");
+        chunk += &traffic(1, 10, true, "http://a/v1");
+        assert_eq!(
+            (chunk.requests, chunk.attempts, chunk.tokens_in),
+            (4, 4, 150)
+        );
+        assert!(!chunk.usage_reported);
+        assert_eq!(chunk.endpoints.get("http://a/v1"), Some(&2));
+        assert_eq!(chunk.endpoints.get("http://b/v1"), Some(&2));
+        assert!(!chunk.cache_hit);
     }
 
     #[test]

@@ -26,13 +26,7 @@ struct RepairContext<'a> {
 impl ChunkReport {
     /// Add the traffic and repair counts of `part` (one segment's checks).
     fn add_repairs(&mut self, part: &ChunkReport) {
-        let (t, p) = (&mut self.traffic, &part.traffic);
-        t.requests += p.requests;
-        t.attempts += p.attempts;
-        t.tokens_in += p.tokens_in;
-        t.tokens_out += p.tokens_out;
-        t.latency_ms += p.latency_ms;
-        t.usage_reported &= p.usage_reported;
+        self.traffic += &part.traffic;
         self.repair_requests += part.repair_requests;
         self.repaired += part.repaired;
         self.repair_sent += part.repair_sent;
