@@ -2,19 +2,13 @@
 //! made from its English translation (so a cached translation is reused and
 //! an edit to one article re-summarizes only that article).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::document::Article;
 use crate::error::Result;
 use crate::prompts::{Messages, Prompts};
 
-/// An article's summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub id: String,
-    pub text: String,
-    pub key_points: Vec<String>,
-}
+pub use crate::outcome::Summary;
 
 #[derive(Serialize)]
 struct Context<'a> {
@@ -151,9 +145,7 @@ impl SummaryRequest {
 /// the request's report. A fatal endpoint error is `Err`.
 pub async fn summarize(
     request: SummaryRequest,
-    profile: &crate::config::Profile,
-    cache: &crate::cache::Cache,
-    client: &crate::llm::LazyClient,
+    s: &crate::stage::Services<'_>,
 ) -> std::result::Result<(Option<Summary>, crate::stage::RequestReport), crate::llm::LlmError> {
     let spec = crate::stage::AnswerSpec {
         kind: crate::cache::AnswerKind::Summary,
@@ -162,9 +154,7 @@ pub async fn summarize(
         sentences: true,
     };
     let item = format!("summary {}", request.id);
-    let (answer, report) =
-        crate::stage::complete_cached(&item, spec, &request.messages, profile, cache, client)
-            .await?;
+    let (answer, report) = s.complete(&item, spec, &request.messages).await?;
     let summary = answer
         .map(|a| parse(&request.id, &a, &request.template))
         .filter(|s| !s.text.is_empty() || !s.key_points.is_empty());
@@ -233,3 +223,6 @@ mod tests {
         assert_eq!(s.key_points, vec!["5 clusters", "13,500 jobs"]);
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

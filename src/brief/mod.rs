@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::Result;
 
@@ -24,23 +24,7 @@ pub struct BriefInput {
     pub text: String,
 }
 
-/// The finished brief.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Brief {
-    /// Markdown body with checked citations.
-    pub markdown: String,
-    /// Article ids cited.
-    pub cited: Vec<String>,
-    /// Citations removed because no such article exists.
-    pub removed_citations: Vec<String>,
-    /// Requests the reduction took (1 when everything fit).
-    pub stages: usize,
-    /// `model`, or why the brief was assembled from the summaries instead.
-    pub origin: String,
-    /// Key figures left out because none of their articles holds them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub removed_figures: Vec<String>,
-}
+pub use crate::outcome::Brief;
 
 /// Why a model's brief cannot be used, if it cannot: it must have the
 /// headline section, cite at least one real article and fill the template
@@ -437,13 +421,7 @@ pub struct BriefOutcome {
     pub warnings: Vec<String>,
 }
 
-/// The services a request uses.
-pub struct Services<'a> {
-    pub prompts: &'a Prompts,
-    pub profile: &'a crate::config::Profile,
-    pub cache: &'a crate::cache::Cache,
-    pub client: &'a crate::llm::LazyClient,
-}
+pub use crate::stage::Services;
 
 /// Write the brief: map → reduce until one request holds everything, then
 /// check it (a model's unusable brief gives way to one assembled from the
@@ -647,7 +625,7 @@ async fn one_request(
         line_list: false,
         sentences: false,
     };
-    crate::stage::complete_cached(item, spec, &messages, s.profile, s.cache, s.client)
+    s.complete(item, spec, &messages)
         .await
         .map_err(crate::error::GlossError::Llm)
 }
@@ -1021,3 +999,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::cache::{CacheKey, Cached};
 use crate::chunk::Segment;
 use crate::glossary::Term;
-use crate::llm::{ChatRequest, LlmError};
+use crate::llm::LlmError;
 use crate::qa::echo::PromptText;
 
 use super::reply::MARKER;
@@ -184,20 +184,24 @@ impl Translator {
         let Ok(messages) = messages else {
             return Ok(None);
         };
-        let mut request = ChatRequest::new(&self.profile, &messages);
+        let mut request = self.profile.request(&messages);
         request.max_tokens = request
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
         let key = CacheKey::repair_reply(&request);
+        let _claim = self.cache.claim(&key).await;
         let reply = match self.cache.get_answer::<String>(&key) {
             Some(Cached::Usable(entry)) => entry.value,
             // The repair came back cut or filtered before: the same again.
             Some(Cached::Unusable(_)) => return Ok(None),
             None => {
-                let client = self.client.get()?;
                 report.traffic.requests += 1;
                 report.repair_sent += 1;
-                match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
+                match self
+                    .client
+                    .chat(&request, segment.tokens as u32 * 2 + 300)
+                    .await
+                {
                     Ok(outcome) => {
                         report.traffic.record(&outcome);
                         if let Some(u) = outcome.completion.usage {

@@ -11,7 +11,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::Result;
+/// A record or an answer that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct StoreError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Request counts of a batch, as the server last reported them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,7 +107,7 @@ impl Store {
     /// Write a record or an answer: atomically, and private (0600) like
     /// cache entries, since answers are model output.
     fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-        let failed = |source| crate::error::GlossError::Output {
+        let failed = |source| StoreError {
             path: path.to_path_buf(),
             source,
         };
@@ -127,6 +136,34 @@ impl Store {
             .collect();
         out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
         out
+    }
+
+    /// Note the custom ids `gloss batch export` wrote out, so that an import
+    /// takes answers only for requests gloss made (an empty marker file each,
+    /// `exported/<custom_id>`).
+    pub fn note_exported<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        for id in ids.into_iter().filter(|id| is_custom_id(id)) {
+            Self::write(&self.dir.join("exported").join(id), b"")?;
+        }
+        Ok(())
+    }
+
+    /// The custom ids gloss made: exported, or in a submitted batch.
+    pub fn made_ids(&self) -> std::collections::HashSet<String> {
+        let mut ids: std::collections::HashSet<String> = self
+            .records()
+            .into_iter()
+            .flat_map(|r| r.requests)
+            .collect();
+        if let Ok(entries) = std::fs::read_dir(self.dir.join("exported")) {
+            ids.extend(
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|id| is_custom_id(id)),
+            );
+        }
+        ids
     }
 
     /// Remove a record (only the file its id names).

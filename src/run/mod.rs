@@ -9,17 +9,17 @@ use std::time::Instant;
 
 mod graph;
 pub mod manifest;
+pub mod many;
+pub mod plan;
 pub mod qa;
 pub mod schedule;
-pub mod sections;
-pub mod terms;
 
 pub use manifest::{Manifest, Totals};
 pub use qa::{QaArticle, QaReport, qa_report};
 pub use schedule::{IssueOutcome, Stage, Wanted};
 
-use crate::cache::{Cache, Mode};
-use crate::chunk::Chunk;
+use crate::cache::{Cache, CacheKey, Mode, PlanKey};
+use crate::chunk::{Chunk, Layouts};
 use crate::config::{Config, Overrides, Profile};
 use crate::document::{Article, Issue};
 use crate::error::{GlossError, Result};
@@ -27,6 +27,7 @@ use crate::llm::LazyClient;
 use crate::prompts::Prompts;
 use crate::render::{Digest, Format};
 use crate::translate::{Languages, Translator};
+use crate::{sections, terms};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -51,7 +52,10 @@ pub struct RunOptions {
     pub repair: bool,
     /// The client of a run of several issues, shared so that one
     /// concurrency limit holds over all of them; `None`: the run's own.
-    pub shared_client: Option<crate::many::SharedClient>,
+    pub shared_client: Option<many::SharedClient>,
+    /// Where the run's client reports what happens to batches (the command
+    /// line prints them and counts them for its summary).
+    pub batch_events: crate::llm::batch::BatchEvents,
 }
 
 /// The stages a command runs.
@@ -81,12 +85,27 @@ pub struct Prepared {
     pub glossary: crate::glossary::Glossary,
     /// When preparing began: a run's wall time counts from here.
     pub started: Instant,
+    /// Where the run's client reports what happens to batches.
+    pub batch_events: crate::llm::batch::BatchEvents,
 }
 
 impl Prepared {
     /// Whether the run processes article `id`.
     pub fn is_selected(&self, id: &str) -> bool {
         self.selected_set.contains(id)
+    }
+
+    /// What the term stage reads of this run.
+    pub fn term_scope(&self) -> terms::Scope<'_> {
+        terms::Scope {
+            issue: &self.issue,
+            selected: &self.selected_set,
+            languages: &self.languages,
+            glossary: &self.glossary,
+            prompts: &self.prompts,
+            profile: &self.profile,
+            cache: &self.cache,
+        }
     }
 }
 
@@ -109,7 +128,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         None => Default::default(),
     };
     let languages = Languages {
-        source: crate::translate::detect_language(&src.text).to_string(),
+        source: crate::script::detect_language(&src.text).to_string(),
         target: opts.target_language.clone(),
     };
     Ok(Prepared {
@@ -125,6 +144,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         warnings: src.warnings.iter().cloned().chain(warning).collect(),
         glossary,
         started,
+        batch_events: opts.batch_events.clone(),
     })
 }
 
@@ -179,8 +199,26 @@ pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
 /// The selected articles with their chunks, one article at a time, so that a
 /// caller that only sums them (`plan`) never holds the whole issue's chunks.
 pub fn selected_chunks(p: &Prepared) -> impl Iterator<Item = (&Article, Vec<Chunk>)> {
-    let selected = p.issue.articles.iter().filter(|a| p.is_selected(&a.id));
-    crate::chunk::Chunker::new(&p.cache, &p.profile).chunk_all(selected.collect())
+    let selected: Vec<&Article> = p
+        .issue
+        .articles
+        .iter()
+        .filter(|a| p.is_selected(&a.id))
+        .collect();
+    let chunker = crate::chunk::Chunker::new(&p.profile.model, p.profile.chunk_tokens);
+    let (encoding, budget) = chunker.effective();
+    let keys: Vec<CacheKey> = selected
+        .iter()
+        .map(|a| CacheKey::plan_article(&PlanKey::new(encoding, budget, a)))
+        .collect();
+    let key = CacheKey::plan(&keys);
+    let earlier = p.cache.get::<Layouts>(&key).map(|e| e.value);
+    let (made, chunks) = chunker.chunk_all(selected, earlier);
+    if let Some(layouts) = made {
+        // A plan that cannot be cached is only slower next time.
+        let _ = p.cache.put(&key, None, None, &layouts);
+    }
+    chunks
 }
 
 /// The chunks of the selected articles' section names, when the profile
@@ -200,7 +238,9 @@ pub fn translator(p: &Prepared, repair: bool, glossary: crate::glossary::Glossar
         prompts: p.prompts.clone(),
         cache: p.cache.clone(),
         languages: p.languages.clone(),
-        client: std::sync::Arc::new(LazyClient::new(&p.profile)),
+        client: std::sync::Arc::new(
+            LazyClient::new(p.profile.client_settings()).with_batch_events(p.batch_events.clone()),
+        ),
         glossary,
         repair: repair && p.profile.repair,
         article_order: article_order(&p.issue),
@@ -236,7 +276,9 @@ pub async fn extract_terms(
     };
     let translator = translator(p, false, p.glossary.clone());
     let out = run_issue(p, &[], translator, wanted, progress).await?;
-    let termbase = out.termbase.unwrap_or_else(|| terms::merge(p, Vec::new()));
+    let termbase = out
+        .termbase
+        .unwrap_or_else(|| terms::merge(&p.term_scope(), Vec::new()));
     Ok((termbase, out.term_reports))
 }
 

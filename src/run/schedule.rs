@@ -29,8 +29,8 @@ use crate::translate::{ChunkReport, Translated, TranslationMap, Translator};
 
 use super::Prepared;
 use super::graph::{Graph, NodeId};
-use super::sections;
-use super::terms::{self, TermList, TermRequest, Termbase};
+use crate::sections;
+use crate::terms::{self, TermList, TermRequest, Termbase};
 
 /// The stages a node can belong to, in the order a run needs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -69,14 +69,14 @@ impl Stage {
     }
 
     /// Expected output tokens of one request, for ordering (a chunk's come
-    /// from the chunk: [`crate::plan::chunk_output_tokens`]).
+    /// from the chunk: [`super::plan::chunk_output_tokens`]).
     fn expected_output(self) -> u64 {
         match self {
             // A term list answers a few names (those recurring in the issue).
-            Stage::Terms => crate::plan::TERM_LINE_OUTPUT_TOKENS * 8,
+            Stage::Terms => super::plan::TERM_LINE_OUTPUT_TOKENS * 8,
             Stage::Translate => 0,
-            Stage::Summary => crate::plan::SUMMARY_OUTPUT_TOKENS,
-            Stage::Brief => crate::plan::BRIEF_OUTPUT_TOKENS,
+            Stage::Summary => super::plan::SUMMARY_OUTPUT_TOKENS,
+            Stage::Brief => super::plan::BRIEF_OUTPUT_TOKENS,
         }
     }
 }
@@ -196,7 +196,7 @@ impl<'a> IssueRun<'a> {
             Task::Chunk { article, chunk } => {
                 // Every term list this chunk may use is in `found` now.
                 let mut t = (*self.translator).clone();
-                t.glossary = terms::merge(self.p, self.found.clone()).glossary;
+                t.glossary = terms::merge(&self.p.term_scope(), self.found.clone()).glossary;
                 let title = self.articles[article].title.clone();
                 return Ok(Some((Work::Chunk(title, chunk), Arc::new(t))));
             }
@@ -332,7 +332,7 @@ impl<'a> IssueRun<'a> {
     /// What the issue's nodes produced, reports in item order.
     fn finish(mut self, with_terms: bool) -> IssueOutcome {
         if with_terms {
-            self.out.termbase = Some(terms::merge(self.p, self.found));
+            self.out.termbase = Some(terms::merge(&self.p.term_scope(), self.found));
         }
         self.out.term_reports.sort_by(|a, b| a.item.cmp(&b.item));
         self.out.summary_reports.sort_by(|a, b| a.item.cmp(&b.item));
@@ -403,7 +403,7 @@ pub fn build(
     let section_nodes: Vec<NodeId> = super::section_chunks(run.p)
         .into_iter()
         .map(|c| {
-            let weight = crate::plan::chunk_output_tokens(&c);
+            let weight = super::plan::chunk_output_tokens(&c);
             g.add(ix, Stage::Translate, Task::Sections(c), weight, &[])
         })
         .collect();
@@ -451,7 +451,7 @@ fn add_term_nodes(
     run: &mut IssueRun<'_>,
     order: &HashMap<String, usize>,
 ) -> Result<Vec<(usize, NodeId)>> {
-    let (to_send, cached) = terms::requests(run.p)?;
+    let (to_send, cached) = terms::requests(&run.p.term_scope())?;
     run.found.extend(cached);
     Ok(to_send
         .into_iter()
@@ -478,7 +478,7 @@ fn add_chunk_nodes(
                 article,
                 chunk: c.clone(),
             };
-            let weight = crate::plan::chunk_output_tokens(c);
+            let weight = super::plan::chunk_output_tokens(c);
             g.add(ix, Stage::Translate, task, weight, needs)
         })
         .collect()
@@ -563,9 +563,15 @@ impl Answer {
 /// Send one node's work (or answer it from the cache); `t` carries the
 /// profile, prompts, cache and client, and for a chunk the glossary it may use.
 async fn perform(work: Work, t: &Translator) -> Result<Answer> {
+    let services = crate::stage::Services {
+        prompts: &t.prompts,
+        profile: &t.profile,
+        cache: &t.cache,
+        client: &*t.client,
+    };
     match work {
         Work::Terms(r) => {
-            let (list, report) = terms::extract(r, &t.profile, &t.cache, &t.client).await?;
+            let (list, report) = terms::extract(r, &services).await?;
             Ok(Answer::Terms(list, report))
         }
         Work::Chunk(title, chunk) => {
@@ -582,18 +588,9 @@ async fn perform(work: Work, t: &Translator) -> Result<Answer> {
             Ok(Answer::Sections(sections::names(&chunk, &map), report))
         }
         Work::Summary(r) => {
-            let (summary, report) =
-                crate::summarize::summarize(r, &t.profile, &t.cache, &t.client).await?;
+            let (summary, report) = crate::summarize::summarize(r, &services).await?;
             Ok(Answer::Summary(summary, report))
         }
-        Work::Brief(r) => {
-            let services = crate::brief::Services {
-                prompts: &t.prompts,
-                profile: &t.profile,
-                cache: &t.cache,
-                client: &t.client,
-            };
-            Ok(Answer::Brief(crate::brief::write(r, &services).await?))
-        }
+        Work::Brief(r) => Ok(Answer::Brief(crate::brief::write(r, &services).await?)),
     }
 }
