@@ -15,9 +15,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::cache::{Cache, Mode};
 use crate::config::{Config, Overrides};
 use crate::error::{GlossError, Result};
-use crate::pipeline::{self, RunOptions, Stages};
 use crate::progress::{self, ColorChoice};
 use crate::render::Format;
+use crate::run::{self, RunOptions, Stages};
 
 pub use runs::{RunRecord, data_dir};
 
@@ -612,7 +612,7 @@ fn make_plan(
     endpoint: &EndpointArgs,
     budget: Option<usize>,
     batch: bool,
-) -> Result<crate::plan::Plan> {
+) -> Result<crate::run::plan::Plan> {
     let mut o = overrides(endpoint);
     o.chunk_tokens = budget;
     if batch {
@@ -636,20 +636,21 @@ fn make_plan(
         termbase: true,
         repair: true,
         shared_client: None,
+        batch_events: Default::default(),
     };
-    let p = pipeline::prepare(&opts)?;
+    let p = run::prepare(&opts)?;
     // The prompt's own tokens, measured on an empty chunk.
-    let (request, _) = pipeline::translator(&p, false, Default::default()).request("", &[])?;
+    let (request, _) = run::translator(&p, false, Default::default()).request("", &[])?;
     let counter = crate::tokens::TokenCounter::for_model(&p.profile.model);
     let overhead: u64 = request
         .messages
         .iter()
         .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
-    let terms = pipeline::terms::plan(&p, |text| counter.count(text))?;
-    let articles = pipeline::selected_chunks(&p);
-    let sections = pipeline::section_chunks(&p);
-    Ok(crate::plan::plan(
+    let terms = run::terms::plan(&p, |text| counter.count(text))?;
+    let articles = run::selected_chunks(&p);
+    let sections = run::section_chunks(&p);
+    Ok(crate::run::plan::plan(
         &p.issue.name,
         &p.profile,
         articles,
@@ -660,7 +661,7 @@ fn make_plan(
 }
 
 /// A plan as the table `gloss plan` prints.
-fn print_plan(plan: &crate::plan::Plan, batch: bool) {
+fn print_plan(plan: &crate::run::plan::Plan, batch: bool) {
     stdout_line(&format!(
         "{} · profile {} · model {} · {} ({}) · budget {} tokens/chunk",
         plan.input,
@@ -709,7 +710,7 @@ fn print_plan(plan: &crate::plan::Plan, batch: bool) {
 }
 
 /// The plan's total line, with the estimated cost.
-fn print_cost_line(plan: &crate::plan::Plan, batch: bool) {
+fn print_cost_line(plan: &crate::run::plan::Plan, batch: bool) {
     stdout_line(&format!(
         "{:<10} {:>8} {:>12} {:>12}   estimated cost: {}",
         "total",
@@ -726,7 +727,7 @@ fn print_cost_line(plan: &crate::plan::Plan, batch: bool) {
 
 /// The graph one scheduler runs: per stage its nodes, their input tokens and
 /// what each waits for.
-fn print_graph(plan: &crate::plan::Plan) {
+fn print_graph(plan: &crate::run::plan::Plan) {
     stdout_line("graph: a node starts as soon as what it needs is done");
     for g in &plan.graph {
         stdout_line(&format!(
@@ -756,6 +757,7 @@ fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
         termbase: true,
         repair: true,
         shared_client: None,
+        batch_events: batch::batch_events(),
     }
 }
 
@@ -845,10 +847,10 @@ fn glossary(args: GlossaryArgs) -> Result<i32> {
     );
     args.requests.apply(&mut opts);
     opts.progress = opts.progress && !progress::Console::get().quiet;
-    let p = pipeline::prepare(&opts)?;
+    let p = run::prepare(&opts)?;
     let (termbase, reports) = runtime()?.block_on(async {
         tokio::select! {
-            r = pipeline::extract_terms(&p, opts.progress) => r,
+            r = run::extract_terms(&p, opts.progress) => r,
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })?;
@@ -906,7 +908,7 @@ fn qa(args: QaArgs) -> Result<i32> {
         },
     );
     args.shape.apply(&mut opts);
-    let report = pipeline::qa_report(&opts)?;
+    let report = run::qa_report(&opts)?;
     if args.json {
         stdout_line(&serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
@@ -979,7 +981,7 @@ fn doctor(endpoint: &EndpointArgs, json: bool) -> Result<i32> {
         .enable_all()
         .build()
         .map_err(|e| GlossError::Runtime(e.to_string()))?;
-    let checks = runtime.block_on(crate::doctor::run(&profile));
+    let checks = runtime.block_on(crate::doctor::run(&profile.client_settings()));
     let ok = checks.iter().all(|c| c.ok);
     let shown: Vec<String> = profile.endpoints().map(crate::llm::redact_url).collect();
     if json {

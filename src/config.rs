@@ -181,8 +181,41 @@ impl Profile {
     /// A key is read only for the profile that names it, so it only ever goes
     /// to that profile's endpoint.
     pub fn api_key(&self) -> Option<String> {
-        let var = self.api_key_env.as_deref()?;
-        std::env::var(var).ok().filter(|k| !k.trim().is_empty())
+        crate::llm::key_from(self.api_key_env.as_deref())
+    }
+
+    /// What the LLM client needs of this profile: endpoints, model, key
+    /// variable, limits and batch mode (not chunking, termbase or repairs).
+    pub fn client_settings(&self) -> crate::llm::Settings {
+        crate::llm::Settings {
+            name: self.name.clone(),
+            base_url: self.base_url.clone(),
+            replicas: self.replicas.clone(),
+            model: self.model.clone(),
+            api_key_env: self.api_key_env.clone(),
+            temperature: self.temperature,
+            max_output_tokens: self.max_output_tokens,
+            concurrency: self.concurrency,
+            requests_per_minute: self.requests_per_minute,
+            tokens_per_minute: self.tokens_per_minute,
+            timeout_secs: self.timeout_secs,
+            max_attempts: self.max_attempts,
+            batch: self.batch.clone(),
+        }
+    }
+
+    /// A request of `messages` with this profile's model, temperature and
+    /// output limit.
+    pub fn request(
+        &self,
+        messages: impl Into<Vec<crate::llm::ChatMessage>>,
+    ) -> crate::llm::ChatRequest {
+        crate::llm::ChatRequest::new(
+            &self.model,
+            self.temperature,
+            self.max_output_tokens,
+            messages,
+        )
     }
 
     /// Estimated cost in dollars, or `None` when the price is unknown; at

@@ -24,21 +24,7 @@ use crate::llm::LazyClient;
 use crate::prompts::Prompts;
 use crate::stage::RequestReport;
 
-/// What the cross-issue brief knows of one issue.
-#[derive(Debug, Clone, Serialize)]
-pub struct IssueHeadlines {
-    /// The issue's output folder name, which citations name (`kiep-2025-07`).
-    pub stem: String,
-    pub title: Option<String>,
-    pub date: Option<String>,
-    /// Its brief's headlines, one line each, cited `[<stem> A03]`.
-    pub headlines: Vec<String>,
-    /// Every article id of the issue.
-    pub articles: Vec<String>,
-    /// Per summarized article, the first sentence of its summary, for the
-    /// fallback (in the order its brief cites them, then the issue's).
-    pub summaries: Vec<(String, String)>,
-}
+pub use crate::outcome::IssueHeadlines;
 
 /// The run's citable articles: issue folder → its article ids (read as
 /// `[<issue> <id>]` by [`crate::citations::Citations`]).

@@ -1,63 +1,11 @@
 //! What the single-request stages (summarize, brief) share: render a prompt,
 //! look it up in the cache, otherwise send it and cache the answer.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
 use crate::cache::{AnswerKind, Cache, CacheKey, Cached};
 use crate::config::Profile;
 use crate::llm::{ChatRequest, Completion, Finish, LazyClient, LlmError};
+pub use crate::outcome::{RequestReport, Traffic};
 use crate::prompts::Messages;
-
-/// What a piece of work cost on the wire, for the manifest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Traffic {
-    /// Served from the cache, nothing sent.
-    pub cache_hit: bool,
-    /// Requests sent, including re-asks, split halves and repairs.
-    pub requests: u32,
-    /// HTTP attempts including retries.
-    pub attempts: u32,
-    pub tokens_in: u64,
-    pub tokens_out: u64,
-    /// Whether every request's usage came from the server.
-    pub usage_reported: bool,
-    pub latency_ms: u64,
-    /// Requests answered, by endpoint (redacted base URL).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub endpoints: BTreeMap<String, u32>,
-}
-
-impl Traffic {
-    /// Add one answered request's attempts, latency and usage.
-    pub fn record(&mut self, outcome: &crate::llm::Outcome) {
-        self.attempts += outcome.attempts;
-        self.latency_ms += outcome.latency.as_millis() as u64;
-        *self.endpoints.entry(outcome.endpoint.clone()).or_default() += 1;
-        match outcome.completion.usage {
-            Some(u) => {
-                self.tokens_in += u.prompt_tokens;
-                self.tokens_out += u.completion_tokens;
-            }
-            None => self.usage_reported = false,
-        }
-    }
-}
-
-/// What one cached request cost, for the manifest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RequestReport {
-    /// What the request was for: `summary A03`, `brief`, `brief part 2`.
-    pub item: String,
-    pub status: String,
-    pub error: Option<String>,
-    /// What was done to an answer that is kept although incomplete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(flatten)]
-    pub traffic: Traffic,
-}
 
 fn request_and_key(
     kind: AnswerKind,
@@ -65,7 +13,7 @@ fn request_and_key(
     profile: &Profile,
     max_tokens: u32,
 ) -> (ChatRequest, CacheKey) {
-    let mut request = ChatRequest::new(profile, messages);
+    let mut request = profile.request(messages);
     request.max_tokens = request.max_tokens.min(max_tokens);
     let key = CacheKey::answer(kind, &request);
     (request, key)

@@ -12,6 +12,7 @@
 pub mod batch;
 pub mod fleet;
 mod limit;
+mod settings;
 pub mod wire;
 
 use std::sync::{Arc, LazyLock};
@@ -24,11 +25,11 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
-use crate::config::Profile;
 pub use crate::redact::redact_url;
 use crate::redact::{REDACTED, Redacted};
 use fleet::{Ended, EndpointStatus, Fleet};
 use limit::RateLimiter;
+pub use settings::{Settings, key_from};
 use wire::{WireResponse, WireUsage};
 
 /// Longest `Retry-After` gloss honours; a server asking for more gets this.
@@ -162,7 +163,7 @@ impl Finish {
     /// Whether an answer that ended so is what the same request brings
     /// again: cut at the limit or filtered. Not a server's abort, nor an
     /// empty "complete" answer (a proxy's glitch looks the same). An
-    /// unusable answer that recurs is cached as such ([`crate::cache::Unusable`]).
+    /// unusable answer that recurs is worth caching as such.
     pub fn recurs(&self) -> bool {
         matches!(self, Finish::CutAtLimit | Finish::Filtered)
     }
@@ -283,14 +284,19 @@ pub struct ChatRequest {
 }
 
 impl ChatRequest {
-    /// Build a request from messages (rendered prompts convert, see
-    /// `prompts::Messages`) and a profile's parameters.
-    pub fn new(profile: &Profile, messages: impl Into<Vec<ChatMessage>>) -> Self {
+    /// A request for `model` from messages (rendered prompts convert, see
+    /// `prompts::Messages`), with this temperature and room for the answer.
+    pub fn new(
+        model: &str,
+        temperature: f32,
+        max_tokens: u32,
+        messages: impl Into<Vec<ChatMessage>>,
+    ) -> Self {
         Self {
-            model: profile.model.clone(),
+            model: model.to_string(),
             messages: messages.into(),
-            temperature: profile.temperature,
-            max_tokens: profile.max_output_tokens,
+            temperature,
+            max_tokens,
             stream: false,
         }
     }
@@ -343,9 +349,9 @@ struct Endpoint {
 }
 
 impl Endpoint {
-    fn new(profile: &Profile, base_url: &str) -> Result<Self, LlmError> {
+    fn new(settings: &Settings, base_url: &str) -> Result<Self, LlmError> {
         let http =
-            http_client(base_url, Duration::from_secs(profile.timeout_secs)).map_err(|e| {
+            http_client(base_url, Duration::from_secs(settings.timeout_secs)).map_err(|e| {
                 LlmError::Connect {
                     url: Redacted::url(base_url, &[]),
                     message: Redacted::new(&e.to_string(), &[]),
@@ -358,7 +364,7 @@ impl Endpoint {
         // user's OPENAI_* variables and send them to whatever host this is.
         let config = OpenAIConfig::new()
             .with_api_base(base)
-            .with_api_key(profile.api_key().unwrap_or_default())
+            .with_api_key(settings.api_key().unwrap_or_default())
             .with_org_id("")
             .with_project_id("");
         let client = chat_client(config, http.clone(), query);
@@ -448,7 +454,7 @@ fn lock(fleet: &std::sync::Mutex<Fleet>) -> std::sync::MutexGuard<'_, Fleet> {
 pub struct LlmClient {
     endpoints: Arc<Vec<Endpoint>>,
     fleet: Arc<std::sync::Mutex<Fleet>>,
-    profile: Arc<Profile>,
+    settings: Arc<Settings>,
     /// The profile's concurrency, over all its endpoints.
     in_flight: Arc<Semaphore>,
     limiter: Option<Arc<RateLimiter>>,
@@ -461,6 +467,8 @@ pub struct LlmClient {
     pub backoff_base: Duration,
     /// Batch mode: requests go to this collector instead (see [`batch`]).
     batch: Option<Arc<batch::Batcher>>,
+    /// Where the collector reports what happens to batches.
+    batch_events: batch::BatchEvents,
 }
 
 /// How long the check before the first request waits for `/models`: a
@@ -470,12 +478,12 @@ const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
 impl LlmClient {
     /// Build a client for `profile`. The key comes only from the profile's
     /// own variable and goes to the profile's endpoints only.
-    pub fn new(profile: &Profile) -> Result<Self, LlmError> {
-        let endpoints = profile
+    pub fn new(settings: &Settings) -> Result<Self, LlmError> {
+        let endpoints = settings
             .endpoints()
-            .map(|url| Endpoint::new(profile, url))
+            .map(|url| Endpoint::new(settings, url))
             .collect::<Result<Vec<_>, _>>()?;
-        let limiter = match (profile.requests_per_minute, profile.tokens_per_minute) {
+        let limiter = match (settings.requests_per_minute, settings.tokens_per_minute) {
             (None, None) => None,
             (rpm, tpm) => Some(Arc::new(RateLimiter::new(rpm, tpm))),
         };
@@ -485,13 +493,14 @@ impl LlmClient {
                 fleet::SET_ASIDE_FIRST,
             ))),
             endpoints: Arc::new(endpoints),
-            in_flight: Arc::new(Semaphore::new(profile.concurrency.max(1))),
-            profile: Arc::new(profile.clone()),
+            in_flight: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            settings: Arc::new(settings.clone()),
             limiter,
             ready: Arc::new(tokio::sync::OnceCell::new()),
             preflight: true,
             backoff_base: Duration::from_millis(500),
             batch: None,
+            batch_events: batch::BatchEvents::default(),
         })
     }
 
@@ -517,15 +526,15 @@ impl LlmClient {
     /// chunk; an endpoint that does not answer is set aside, and is fatal
     /// only when none answers.
     pub async fn check_endpoint(&self) -> Result<(), LlmError> {
-        check_key(&self.profile)?;
+        check_key(&self.settings)?;
         let mut checks = tokio::task::JoinSet::new();
         for (i, endpoint) in self.endpoints.iter().enumerate() {
-            let (http, profile, url) = (
+            let (http, settings, url) = (
                 endpoint.http.clone(),
-                self.profile.clone(),
+                self.settings.clone(),
                 endpoint.base_url.clone(),
             );
-            checks.spawn(async move { (i, list_models(&http, &profile, &url).await) });
+            checks.spawn(async move { (i, list_models(&http, &settings, &url).await) });
         }
         let mut answers = Vec::new();
         while let Some(joined) = checks.join_next().await {
@@ -563,8 +572,8 @@ impl LlmClient {
                 },
                 models.url,
             )),
-            200..=299 if !models.serves(&self.profile.model) => Err(LlmError::ModelNotFound {
-                model: self.profile.model.clone(),
+            200..=299 if !models.serves(&self.settings.model) => Err(LlmError::ModelNotFound {
+                model: self.settings.model.clone(),
                 url: models.url,
                 message: self.scrub(&format!("the server lists {}", models.ids.join(", "))),
             }),
@@ -582,7 +591,7 @@ impl LlmClient {
 
     /// Scrub server text of this profile's key and of anything like a key.
     fn scrub(&self, text: &str) -> Redacted {
-        let key = self.profile.api_key();
+        let key = self.settings.api_key();
         Redacted::new(text, &key.as_deref().into_iter().collect::<Vec<_>>())
     }
 
@@ -610,7 +619,7 @@ impl LlmClient {
             return Box::pin(batcher.chat(request, estimated_tokens)).await;
         }
         self.ensure_ready().await?;
-        let max = self.profile.max_attempts;
+        let max = self.settings.max_attempts;
         let mut attempt = 0;
         // Endpoints this request failed on: the next attempt goes elsewhere
         // when it can.
@@ -673,7 +682,7 @@ impl LlmClient {
             .acquire()
             .await
             .map_err(|_| LlmError::Connect {
-                url: Redacted::url(&self.profile.base_url, &[]),
+                url: Redacted::url(&self.settings.base_url, &[]),
                 message: self.scrub("client closed"),
             })
     }
@@ -739,7 +748,7 @@ impl LlmClient {
         let response: Result<WireResponse, OpenAIError> =
             endpoint.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
-        let key = self.profile.api_key();
+        let key = self.settings.api_key();
         Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
             url,
             message: self.scrub("response has no choices"),
@@ -758,7 +767,7 @@ impl LlmClient {
             },
             OpenAIError::Reqwest(e) if e.is_timeout() => LlmError::Timeout {
                 url,
-                secs: self.profile.timeout_secs,
+                secs: self.settings.timeout_secs,
             },
             OpenAIError::Reqwest(e) => LlmError::Connect {
                 url,
@@ -786,19 +795,19 @@ impl LlmClient {
                 status: failure.status,
                 url,
                 message,
-                hint: match &self.profile.api_key_env {
+                hint: match &self.settings.api_key_env {
                     Some(var) => format!(
                         "check the key in ${var} for profile {:?}",
-                        self.profile.name
+                        self.settings.name
                     ),
                     None => format!(
                         "profile {:?} sends no key; set api_key_env in its config",
-                        self.profile.name
+                        self.settings.name
                     ),
                 },
             },
             404 if lower.contains("model") => LlmError::ModelNotFound {
-                model: self.profile.model.clone(),
+                model: self.settings.model.clone(),
                 url,
                 message,
             },
@@ -809,7 +818,7 @@ impl LlmClient {
                 message,
                 hint: format!(
                     "no chat endpoint there; check base_url of profile {:?} (OpenAI-compatible servers usually end in /v1)",
-                    self.profile.name
+                    self.settings.name
                 ),
             },
             400 if lower.contains("context")
@@ -864,10 +873,10 @@ pub fn endpoint_url(base_url: &str, path: &str) -> String {
 }
 
 /// The key check of [`LlmClient::check_endpoint`] and `gloss doctor`.
-pub fn check_key(profile: &Profile) -> Result<(), LlmError> {
-    match (&profile.api_key_env, profile.api_key()) {
+pub fn check_key(settings: &Settings) -> Result<(), LlmError> {
+    match (&settings.api_key_env, settings.api_key()) {
         (Some(var), None) => Err(LlmError::MissingKey {
-            profile: profile.name.clone(),
+            profile: settings.name.clone(),
             var: var.clone(),
         }),
         _ => Ok(()),
@@ -875,7 +884,7 @@ pub fn check_key(profile: &Profile) -> Result<(), LlmError> {
 }
 
 /// What to do when nothing answers at `base_url`, one of `profile`'s endpoints.
-pub fn unreachable_hint(profile: &Profile, base_url: &str) -> String {
+pub fn unreachable_hint(settings: &Settings, base_url: &str) -> String {
     let shown = redact_url(base_url);
     let host = shown
         .split_once("://")
@@ -885,7 +894,7 @@ pub fn unreachable_hint(profile: &Profile, base_url: &str) -> String {
         .unwrap_or_default()
         .to_string();
     if is_loopback(base_url) {
-        if profile.name == "local" {
+        if settings.name == "local" {
             format!("no server on {host} — run scripts/local-model up")
         } else {
             format!(
@@ -929,10 +938,10 @@ impl ModelList {
 /// hint of [`unreachable_hint`].
 pub async fn list_models(
     http: &reqwest::Client,
-    profile: &Profile,
+    settings: &Settings,
     base_url: &str,
 ) -> Result<ModelList, LlmError> {
-    let key = profile.api_key();
+    let key = settings.api_key();
     let secrets: Vec<&str> = key.as_deref().into_iter().collect();
     let url = Redacted::url(&endpoint_url(base_url, "/models"), &secrets);
     let mut request = http
@@ -945,7 +954,7 @@ pub async fn list_models(
     let unreachable = |message: String| LlmError::Unreachable {
         url: url.clone(),
         message: Redacted::new(&message, &secrets),
-        hint: unreachable_hint(profile, base_url),
+        hint: unreachable_hint(settings, base_url),
     };
     let response = request.send().await.map_err(|e| {
         unreachable(if e.is_timeout() {
@@ -996,29 +1005,40 @@ pub fn is_loopback(url: &str) -> bool {
 /// A client built on first use and shared by every stage of a run, so a run
 /// served from the cache builds none and all stages share one concurrency limit.
 pub struct LazyClient {
-    profile: Profile,
+    settings: Settings,
     cell: std::sync::OnceLock<Result<LlmClient, LlmError>>,
     /// First backoff step for the client when it is built; tests shorten it.
     pub backoff_base: Option<Duration>,
+    /// Where the client reports what happens to batches.
+    batch_events: batch::BatchEvents,
 }
 
 impl LazyClient {
-    pub fn new(profile: &Profile) -> Self {
+    /// A client for `settings`, built on first use.
+    pub fn new(settings: Settings) -> Self {
         Self {
-            profile: profile.clone(),
+            settings,
             cell: std::sync::OnceLock::new(),
             backoff_base: None,
+            batch_events: batch::BatchEvents::default(),
         }
+    }
+
+    /// The same, reporting what happens to batches to `events`.
+    pub fn with_batch_events(mut self, events: batch::BatchEvents) -> Self {
+        self.batch_events = events;
+        self
     }
 
     /// The client, built now if this is the first request of the run.
     pub fn get(&self) -> Result<&LlmClient, LlmError> {
         self.cell
             .get_or_init(|| {
-                let mut client = LlmClient::new(&self.profile)?;
+                let mut client = LlmClient::new(&self.settings)?;
                 if let Some(base) = self.backoff_base {
                     client.backoff_base = base;
                 }
+                client.batch_events = self.batch_events.clone();
                 client.batch = batch::Batcher::attach(&client);
                 Ok(client)
             })

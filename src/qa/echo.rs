@@ -19,6 +19,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// The line of a template that separates the system message from the user
+/// message. Defined with the checks that read templates, which the prompts
+/// build on (`crate::prompts` re-exports it).
+pub const USER_MARKER: &str = "<<<USER>>>";
+
 /// Words in a row that make an instruction phrase: long enough that
 /// ordinary prose does not share it with a prompt, short enough to catch a
 /// partial echo.
@@ -39,7 +44,7 @@ static PLACEHOLDER: LazyLock<Regex> =
 /// (`<takeaway 1>`, `<number with unit>`), in order, each once: an answer
 /// that still holds one repeats the template instead of filling it.
 pub fn placeholders(template: &str) -> Vec<String> {
-    let template = template.replace(crate::prompts::USER_MARKER, "");
+    let template = template.replace(USER_MARKER, "");
     let mut out: Vec<String> = Vec::new();
     for m in PLACEHOLDER.find_iter(&template) {
         if !out.iter().any(|p| p == m.as_str()) {
@@ -76,7 +81,7 @@ impl PromptText {
             let text = TAG.replace_all(template, "\n");
             for line in text.lines() {
                 let line = line.trim();
-                if line == crate::prompts::USER_MARKER {
+                if line == USER_MARKER {
                     continue;
                 }
                 let pieces: Vec<&str> = EXPRESSION.split(line).collect();

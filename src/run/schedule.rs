@@ -69,14 +69,14 @@ impl Stage {
     }
 
     /// Expected output tokens of one request, for ordering (a chunk's come
-    /// from the chunk: [`crate::plan::chunk_output_tokens`]).
+    /// from the chunk: [`super::plan::chunk_output_tokens`]).
     fn expected_output(self) -> u64 {
         match self {
             // A term list answers a few names (those recurring in the issue).
-            Stage::Terms => crate::plan::TERM_LINE_OUTPUT_TOKENS * 8,
+            Stage::Terms => super::plan::TERM_LINE_OUTPUT_TOKENS * 8,
             Stage::Translate => 0,
-            Stage::Summary => crate::plan::SUMMARY_OUTPUT_TOKENS,
-            Stage::Brief => crate::plan::BRIEF_OUTPUT_TOKENS,
+            Stage::Summary => super::plan::SUMMARY_OUTPUT_TOKENS,
+            Stage::Brief => super::plan::BRIEF_OUTPUT_TOKENS,
         }
     }
 }
@@ -423,7 +423,7 @@ pub fn build(
     let section_nodes: Vec<NodeId> = super::section_chunks(run.p)
         .into_iter()
         .map(|c| {
-            let weight = crate::plan::chunk_output_tokens(&c);
+            let weight = super::plan::chunk_output_tokens(&c);
             g.add(ix, Stage::Translate, Task::Sections(c), weight, &[])
         })
         .collect();
@@ -498,7 +498,7 @@ fn add_chunk_nodes(
                 article,
                 chunk: c.clone(),
             };
-            let weight = crate::plan::chunk_output_tokens(c);
+            let weight = super::plan::chunk_output_tokens(c);
             g.add(ix, Stage::Translate, task, weight, needs)
         })
         .collect()

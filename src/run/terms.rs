@@ -202,8 +202,8 @@ pub async fn extract(
 
 /// What the selected articles' term requests send, counted with `count`
 /// (tokens of a text), for `gloss plan`.
-pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<crate::plan::StagePlan> {
-    let mut stage = crate::plan::StagePlan {
+pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<super::plan::StagePlan> {
+    let mut stage = super::plan::StagePlan {
         stage: "termbase".into(),
         ..Default::default()
     };
@@ -218,7 +218,7 @@ pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<crate::plan::
             .iter()
             .map(|m| count(m) as u64 + 4)
             .sum::<u64>();
-        stage.output_tokens += names.len() as u64 * crate::plan::TERM_LINE_OUTPUT_TOKENS;
+        stage.output_tokens += names.len() as u64 * super::plan::TERM_LINE_OUTPUT_TOKENS;
     }
     Ok(stage)
 }
