@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
 
 use crate::brief::{self, Brief, BriefInput};
 use crate::cache::{AnswerKind, Cache};
