@@ -15,13 +15,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::brief::{self, Brief, BriefInput};
-use crate::cache::{AnswerKind, Cache};
+use crate::cache::AnswerKind;
 use crate::citations::check_citations;
-use crate::config::Profile;
 use crate::error::Result;
-use crate::llm::LazyClient;
+#[cfg(test)]
 use crate::prompts::Prompts;
-use crate::stage::RequestReport;
+use crate::stage::{RequestReport, Services};
 
 pub use crate::outcome::IssueHeadlines;
 
@@ -84,15 +83,6 @@ fn headline_lines(brief_markdown: &str) -> Vec<String> {
     out
 }
 
-/// Everything the cross-issue brief needs besides the issues.
-pub struct Service<'a> {
-    pub prompts: &'a Prompts,
-    pub profile: &'a Profile,
-    pub cache: &'a Cache,
-    pub client: &'a LazyClient,
-    pub target_language: &'a str,
-}
-
 /// What of a partial cross-issue brief goes up a level: its headlines,
 /// still cited `[<issue> <id>]`.
 fn partial(answer: &str) -> String {
@@ -108,7 +98,8 @@ fn partial(answer: &str) -> String {
 /// brief does it ([`brief::reduce`], [`brief::problem`],
 /// [`brief::fallback`]). Returns it and the requests it took.
 pub async fn make(
-    s: &Service<'_>,
+    s: &Services<'_>,
+    target_language: &str,
     issues: &[IssueHeadlines],
 ) -> Result<(Brief, Vec<RequestReport>)> {
     let known = known(issues);
@@ -130,22 +121,16 @@ pub async fn make(
     let (answer, reports) = if inputs.is_empty() {
         (Err("no issue has headlines".to_string()), Vec::new())
     } else {
-        let services = brief::Services {
-            prompts: s.prompts,
-            profile: s.profile,
-            cache: s.cache,
-            client: s.client,
-        };
         let reduction = brief::Reduction {
             template: "week.md",
             item: "week",
             kind: AnswerKind::Week,
-            target_language: s.target_language,
+            target_language,
             issue: "",
             sections: &[],
             partial,
         };
-        brief::reduce::reduce(&reduction, inputs, &services).await?
+        brief::reduce::reduce(&reduction, inputs, s).await?
     };
     let template = s.prompts.source("week.md").unwrap_or_default();
     let checked = answer

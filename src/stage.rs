@@ -1,11 +1,38 @@
-//! What the single-request stages (summarize, brief) share: render a prompt,
-//! look it up in the cache, otherwise send it and cache the answer.
+//! How a stage makes a request: [`Services`] holds what every stage asks
+//! through (the prompts, the profile's model parameters, the cache and the
+//! [`Chat`] that sends: the real client, or a fake in tests), and makes the
+//! single-request stages' cached requests (terms, summaries, the briefs):
+//! look the answer up in the cache, otherwise send it and cache it.
 
 use crate::cache::{AnswerKind, Cache, CacheKey, Cached};
 use crate::config::Profile;
-use crate::llm::{ChatRequest, Completion, Finish, LazyClient, LlmError};
+use crate::llm::{Chat, ChatRequest, Completion, Finish, LlmError};
 pub use crate::outcome::{RequestReport, Traffic};
-use crate::prompts::Messages;
+use crate::prompts::{Messages, Prompts};
+
+/// What a stage makes its requests through.
+#[derive(Clone, Copy)]
+pub struct Services<'a> {
+    /// The templates the stage renders its prompts from.
+    pub prompts: &'a Prompts,
+    /// The model, its parameters and limits.
+    pub profile: &'a Profile,
+    pub cache: &'a Cache,
+    /// What sends a request the cache cannot answer.
+    pub client: &'a dyn Chat,
+}
+
+impl Services<'_> {
+    /// Answer `messages` from the cache or the endpoint (see [`Services::complete`]).
+    pub async fn complete(
+        &self,
+        item: &str,
+        spec: AnswerSpec,
+        messages: &Messages,
+    ) -> Result<(Option<String>, RequestReport), LlmError> {
+        complete_cached(item, spec, messages, self.profile, self.cache, self.client).await
+    }
+}
 
 fn request_and_key(
     kind: AnswerKind,
@@ -38,10 +65,10 @@ pub struct AnswerSpec {
     pub kind: AnswerKind,
     /// Room for the answer.
     pub max_tokens: u32,
-    /// The answer is one item a line (see [`complete_cached`]).
+    /// The answer is one item a line (see [`Services::complete`]).
     pub line_list: bool,
     /// The answer is prose whose complete sentences stand alone (a
-    /// summary): cut at the limit, it keeps them (see [`complete_cached`]).
+    /// summary): cut at the limit, it keeps them (see [`Services::complete`]).
     pub sentences: bool,
 }
 
@@ -72,19 +99,21 @@ pub fn complete_sentences(text: &str) -> &str {
 /// filtered: [`crate::cache::Unusable`]), so that a rerun fails the same way
 /// without asking. A fatal endpoint error is returned as `Err`; other
 /// failures end in the report and are asked again by a rerun.
-pub async fn complete_cached(
+async fn complete_cached(
     item: &str,
     spec: AnswerSpec,
     messages: &Messages,
     profile: &Profile,
     cache: &Cache,
-    client: &LazyClient,
+    client: &dyn Chat,
 ) -> Result<(Option<String>, RequestReport), LlmError> {
     let (request, key) = request_and_key(spec.kind, messages, profile, spec.max_tokens);
     let mut report = RequestReport {
         item: item.to_string(),
         ..Default::default()
     };
+    // Another run on this cache may be asking the same: wait for its answer.
+    let _claim = cache.claim(&key).await;
     match cache.get_answer::<String>(&key) {
         Some(Cached::Usable(entry)) => {
             report.status = "ok".into();
@@ -100,7 +129,6 @@ pub async fn complete_cached(
         }
         None => {}
     }
-    let client = client.get()?;
     report.traffic.requests = 1;
     report.traffic.usage_reported = true;
     let outcome = match client.chat(&request, 2000).await {
@@ -181,6 +209,48 @@ fn keep(completion: &Completion, spec: AnswerSpec) -> Result<Kept, String> {
     match incomplete.or_else(|| empty.then(|| "empty answer".to_string())) {
         Some(problem) => Err(problem),
         None => Ok(Kept { text, cut }),
+    }
+}
+
+/// What the stages' unit tests make their requests through: the built-in
+/// prompts, the default profile and a fresh cache in a temporary folder.
+#[cfg(test)]
+pub struct TestServices {
+    pub prompts: Prompts,
+    pub profile: Profile,
+    pub cache: Cache,
+    _dir: tempfile::TempDir,
+}
+
+#[cfg(test)]
+impl Default for TestServices {
+    /// Built-ins only: no user or workspace file is read.
+    fn default() -> Self {
+        let dir = tempfile::tempdir().expect("temp folder");
+        let config = crate::config::Config::load_from(None, None).expect("built-in config");
+        let profile = config
+            .profile(&crate::config::Overrides::default())
+            .expect("default profile")
+            .0;
+        Self {
+            prompts: Prompts::builtin(),
+            profile,
+            cache: Cache::new(dir.path(), crate::cache::Mode::Normal),
+            _dir: dir,
+        }
+    }
+}
+
+#[cfg(test)]
+impl TestServices {
+    /// The services, sending through `client`.
+    pub fn with<'a>(&'a self, client: &'a dyn Chat) -> Services<'a> {
+        Services {
+            prompts: &self.prompts,
+            profile: &self.profile,
+            cache: &self.cache,
+            client,
+        }
     }
 }
 

@@ -4,20 +4,14 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::citations::check_citations;
 use crate::document::Article;
 use crate::error::Result;
 use crate::prompts::{Messages, Prompts};
 
-/// An article's summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub id: String,
-    pub text: String,
-    pub key_points: Vec<String>,
-}
+pub use crate::outcome::Summary;
 
 #[derive(Serialize)]
 struct Context<'a> {
@@ -247,9 +241,7 @@ pub struct SummaryOutcome {
 /// does not have are removed and reported. A fatal endpoint error is `Err`.
 pub async fn summarize(
     request: SummaryRequest,
-    profile: &crate::config::Profile,
-    cache: &crate::cache::Cache,
-    client: &crate::llm::LazyClient,
+    s: &crate::stage::Services<'_>,
 ) -> std::result::Result<SummaryOutcome, crate::llm::LlmError> {
     let spec = crate::stage::AnswerSpec {
         kind: crate::cache::AnswerKind::Summary,
@@ -257,9 +249,7 @@ pub async fn summarize(
         line_list: false,
         sentences: true,
     };
-    let ask = async |item: String, messages: &Messages| {
-        crate::stage::complete_cached(&item, spec, messages, profile, cache, client).await
-    };
+    let ask = async |item: String, messages: &Messages| s.complete(&item, spec, messages).await;
     let read = |answer: Option<String>| {
         answer
             .map(|a| parse(&request.id, &a, &request.template))
@@ -459,3 +449,6 @@ mod tests {
         assert_eq!(s.key_points, ["40 million", "Note [1]"]);
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

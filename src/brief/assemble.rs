@@ -24,34 +24,7 @@ pub struct BriefArticle {
     pub date: Option<String>,
 }
 
-/// Where a part of the brief, or one of its lines, came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    /// Written by gloss from the parse (sections, titles, sources, dates).
-    Parse,
-    /// The model's brief answer.
-    Model,
-    /// An article's summary (a headline replaced by its first sentence,
-    /// or the brief assembled from the summaries).
-    Summary,
-}
-
-/// One line of a part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartLine {
-    pub text: String,
-    pub from: Origin,
-}
-
-/// One `## ` section of the brief and where its lines came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Part {
-    pub heading: String,
-    /// Where most of its lines came from.
-    pub from: Origin,
-    pub lines: Vec<PartLine>,
-}
+pub use crate::outcome::{Origin, Part, PartLine};
 
 /// The parts of the model's answer that are shown, in order.
 const MODEL_PARTS: [&str; 3] = ["Headlines", "Key figures", "What to watch"];

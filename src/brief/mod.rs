@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::citations::{Citations, check_citations};
 use crate::error::Result;
@@ -41,27 +41,7 @@ pub struct BriefInput {
     pub text: String,
 }
 
-/// The finished brief.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Brief {
-    /// Markdown body with checked citations.
-    pub markdown: String,
-    /// Article ids cited.
-    pub cited: Vec<String>,
-    /// Citations removed because no such article exists.
-    pub removed_citations: Vec<String>,
-    /// Requests the reduction took (1 when everything fit).
-    pub stages: usize,
-    /// `model`, or why the brief was assembled from the summaries instead.
-    pub origin: String,
-    /// Key figures left out because none of their articles holds them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub removed_figures: Vec<String>,
-    /// Each `## ` part and where its lines came from: the parse, the model
-    /// or a summary.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub parts: Vec<Part>,
-}
+pub use crate::outcome::Brief;
 
 /// Why a model's brief cannot be used, if it cannot: it must have the
 /// headline section, fill the template (`template`: the prompt in use; none
@@ -222,13 +202,7 @@ pub struct BriefOutcome {
     pub warnings: Vec<String>,
 }
 
-/// The services a request uses.
-pub struct Services<'a> {
-    pub prompts: &'a Prompts,
-    pub profile: &'a crate::config::Profile,
-    pub cache: &'a crate::cache::Cache,
-    pub client: &'a crate::llm::LazyClient,
-}
+pub use crate::stage::Services;
 
 /// A brief's text after [`tidy`].
 struct Tidied {
@@ -648,3 +622,6 @@ mod tests {
         assert_eq!(out.brief.parts[1].from, Origin::Parse);
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

@@ -5,7 +5,7 @@
 
 use crate::cache::AnswerKind;
 use crate::error::{GlossError, Result};
-use crate::stage::{AnswerSpec, RequestReport, complete_cached};
+use crate::stage::{AnswerSpec, RequestReport};
 
 use super::{BriefInput, Services, messages};
 
@@ -113,10 +113,10 @@ pub async fn reduce(
                 line_list: false,
                 sentences: false,
             };
-            let (answer, report) =
-                complete_cached(&item, spec, &messages, s.profile, s.cache, s.client)
-                    .await
-                    .map_err(GlossError::Llm)?;
+            let (answer, report) = s
+                .complete(&item, spec, &messages)
+                .await
+                .map_err(GlossError::Llm)?;
             let error = report.error.clone();
             reports.push(report);
             let Some(answer) = answer else {

@@ -187,14 +187,14 @@ async fn cross_issue_brief(
         None => Prompts::builtin(),
     };
     let cache = Cache::new(&config.cache_dir(&base.overrides), base.cache_mode);
-    let service = cross_brief::Service {
+    let services = crate::stage::Services {
         prompts: &prompts,
         profile,
         cache: &cache,
         client,
-        target_language: &base.target_language,
     };
-    let (brief, reports) = cross_brief::make(&service, &with_headlines).await?;
+    let (brief, reports) =
+        cross_brief::make(&services, &base.target_language, &with_headlines).await?;
     Ok((Some(brief), reports))
 }
 

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-use super::{RunOptions, chunk_selected, prepare, terms};
+use super::{RunOptions, chunk_selected, prepare};
+use crate::terms;
 
 /// One article's line of the QA report.
 #[derive(Debug, Serialize)]
@@ -39,7 +40,7 @@ pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
     let p = prepare(opts)?;
     let articles = chunk_selected(&p);
     let termbase = if opts.termbase && p.profile.termbase {
-        terms::cached(&p)?
+        terms::cached(&p.term_scope())?
     } else {
         terms::Termbase {
             glossary: p.glossary.clone(),

@@ -28,7 +28,7 @@ use crate::cache::{Cache, CacheKey, CheckedKey, CheckedKind};
 use crate::chunk::{Chunk, Segment};
 use crate::config::Profile;
 use crate::glossary::{Glossary, Term};
-use crate::llm::{ChatRequest, LazyClient, LlmError, Usage};
+use crate::llm::{Chat, ChatRequest, LlmError, Usage};
 use crate::prompts::{Messages, Prompts};
 use crate::qa::echo::PromptText;
 
@@ -39,42 +39,7 @@ pub struct Languages {
     pub target: String,
 }
 
-/// Guess the source language from its script.
-pub fn detect_language(text: &str) -> &'static str {
-    let (mut hangul, mut kana, mut han) = (0usize, 0usize, 0usize);
-    for c in text.chars().take(20_000) {
-        if crate::script::is_hangul(c) {
-            hangul += 1;
-        } else if crate::script::is_kana(c) {
-            kana += 1;
-        } else if crate::script::is_han(c) {
-            han += 1;
-        }
-    }
-    if hangul > 0 && hangul * 4 >= han + kana {
-        "Korean"
-    } else if kana > 0 {
-        "Japanese"
-    } else if han > 0 {
-        "Chinese"
-    } else {
-        // Latin and other scripts: the model tells them apart better than a guess here.
-        "the source language"
-    }
-}
-
-/// One segment's translation as cached.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Translated {
-    pub id: String,
-    pub text: String,
-    /// Quality problems left after the repair attempt; empty when it passed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flags: Vec<crate::qa::Flag>,
-    /// Whether a repair request fixed (or tried to fix) this segment.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub repaired: bool,
-}
+pub use crate::outcome::{Translated, TranslationMap};
 
 /// What happened to one chunk, for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -112,8 +77,9 @@ pub struct Translator {
     pub prompts: Prompts,
     pub cache: Cache,
     pub languages: Languages,
-    /// Built on the first cache miss only.
-    pub client: std::sync::Arc<LazyClient>,
+    /// What sends the requests the cache cannot answer (the real client
+    /// is built on the first of them).
+    pub client: std::sync::Arc<dyn Chat>,
     /// The user's glossary merged with the termbase; a chunk's prompt gets
     /// the terms that occur in it.
     pub glossary: Glossary,
@@ -427,17 +393,5 @@ pub fn output_cap(segments: &[Segment]) -> u32 {
     (source * 2 + 16 * segments.len() + 64) as u32
 }
 
-/// Collected translations by segment id.
-pub type TranslationMap = HashMap<String, Translated>;
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn languages_by_script() {
-        assert_eq!(detect_language("산업기술 동향워치"), "Korean");
-        assert_eq!(detect_language("第1章 はじめに"), "Japanese");
-        assert_eq!(detect_language("第一章 引言"), "Chinese");
-    }
-}
+mod fake_tests;

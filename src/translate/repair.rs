@@ -189,15 +189,19 @@ impl Translator {
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
         let key = CacheKey::repair_reply(&request);
+        let _claim = self.cache.claim(&key).await;
         let reply = match self.cache.get_answer::<String>(&key) {
             Some(Cached::Usable(entry)) => entry.value,
             // The repair came back cut or filtered before: the same again.
             Some(Cached::Unusable(_)) => return Ok(None),
             None => {
-                let client = self.client.get()?;
                 report.traffic.requests += 1;
                 report.repair_sent += 1;
-                match client.chat(&request, segment.tokens as u32 * 2 + 300).await {
+                match self
+                    .client
+                    .chat(&request, segment.tokens as u32 * 2 + 300)
+                    .await
+                {
                     Ok(outcome) => {
                         report.traffic.record(&outcome);
                         if let Some(u) = outcome.completion.usage {

@@ -106,15 +106,20 @@ impl Translator {
         use_cache: bool,
     ) -> Result<(String, bool), PartError> {
         let key = CacheKey::reply(request);
+        // Another run on this cache may be asking the same: wait for it.
+        let _claim = if use_cache {
+            self.cache.claim(&key).await
+        } else {
+            None
+        };
         match self.cache.get_answer::<String>(&key).filter(|_| use_cache) {
             Some(Cached::Usable(entry)) => return Ok((entry.value, true)),
             Some(Cached::Unusable(u)) => return Err(PartError::Unusable(u.problem)),
             None => {}
         }
-        let client = self.client.get().map_err(PartError::Fatal)?;
         let estimate = segments.iter().map(|s| s.tokens).sum::<usize>() as u32 * 2 + 300;
         report.traffic.requests += 1;
-        let outcome = match client.chat(request, estimate).await {
+        let outcome = match self.client.chat(request, estimate).await {
             Ok(o) => o,
             Err(e) if e.is_fatal() => return Err(PartError::Fatal(e)),
             Err(LlmError::ContextOverflow { message, .. }) if segments.len() > 1 => {

@@ -1,7 +1,8 @@
 //! Matching the numbers of a source and its translation.
 
 use super::scanner::{Lang, Scanner};
-use super::{Kind, Mention, english_numbers, korean_numbers};
+use super::{Found, Kind, Mention, english_numbers, korean_numbers};
+use serde::Serialize;
 
 /// Source mentions with no matching mention in the translation.
 ///
@@ -10,7 +11,8 @@ use super::{Kind, Mention, english_numbers, korean_numbers};
 /// round "4억 2,700만" to "427 million", but never shift it tenfold), years
 /// to years or to the same plain number, percentages and dates exactly.
 /// One translation mention may satisfy any number of source mentions, since
-/// a repeated figure is usually written once in English.
+/// a repeated figure is often written once in English; [`miscounted`] finds
+/// the repeats that were written as another figure.
 pub fn missing(source: &str, translation: &str) -> Vec<Mention> {
     let rendered = english_numbers(translation);
     korean_numbers(source)
@@ -90,4 +92,95 @@ pub(super) fn close(a: f64, b: f64, tolerance: f64) -> bool {
 
 pub(super) fn is_year(value: f64) -> bool {
     value.fract() == 0.0 && (1900.0..=2099.0).contains(&value)
+}
+
+/// A source figure that the translation renders fewer times than the source
+/// writes it, while carrying a figure the source does not have.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Miscount {
+    /// The source mention (its first occurrence).
+    pub mention: Mention,
+    /// Places in the source that write this figure.
+    pub in_source: usize,
+    /// Places in the translation that render it.
+    pub in_translation: usize,
+}
+
+/// The figures of `source` and `translation` compared as multisets: a
+/// figure the source writes `n` times and the translation renders fewer
+/// times (but at least once: none at all is [`missing`]'s), while the
+/// translation carries a figure in digits that equals no source figure.
+/// That is one copy of a repeated figure corrupted — `’23년` twice coming
+/// back as "2023" and "2026", where [`missing`] finds a 2023 and [`added`]
+/// takes 2026 for 2023 rounded. A repeat merely written once ("in the
+/// same year") brings no stray figure and is not counted against.
+///
+/// Counting is by place: the readings found at one place of a text (a
+/// date's year and day, an ambiguous notation read two ways) are one
+/// occurrence of each value they hold.
+pub fn miscounted(source: &str, translation: &str) -> Vec<Miscount> {
+    let source_places = places(Scanner::new(source, Lang::Korean).run());
+    let digit_places = places(Scanner::new(translation, Lang::English).run());
+    let stray = digit_places.iter().any(|readings| {
+        let small = readings
+            .iter()
+            .all(|m| m.kind == Kind::Plain && m.value.fract() == 0.0 && m.value <= 12.0);
+        !small
+            && !readings
+                .iter()
+                .any(|got| source_places.iter().flatten().any(|s| same_figure(s, got)))
+    });
+    if !stray {
+        return Vec::new();
+    }
+    let mut all = Scanner::new(translation, Lang::English).run();
+    super::words::english_words(translation, &mut all);
+    let translation_places = places(all);
+    let mut out: Vec<Miscount> = Vec::new();
+    for wanted in source_places.iter().flatten() {
+        if out
+            .iter()
+            .any(|m| m.mention.kind == wanted.kind && m.mention.value == wanted.value)
+        {
+            continue;
+        }
+        let count_source = source_places
+            .iter()
+            .filter(|p| {
+                p.iter()
+                    .any(|m| m.kind == wanted.kind && m.value == wanted.value)
+            })
+            .count();
+        let count_translation = translation_places
+            .iter()
+            .filter(|p| p.iter().any(|got| satisfies(wanted, got)))
+            .count();
+        if count_translation >= 1 && count_translation < count_source {
+            out.push(Miscount {
+                mention: wanted.clone(),
+                in_source: count_source,
+                in_translation: count_translation,
+            });
+        }
+    }
+    out
+}
+
+/// The readings of `found` grouped by the place they start, in text order.
+fn places(mut found: Vec<Found>) -> Vec<Vec<Mention>> {
+    found.sort_by_key(|f| f.at);
+    let mut out: Vec<(usize, Vec<Mention>)> = Vec::new();
+    for f in found {
+        match out.last_mut() {
+            Some((at, readings)) if *at == f.at => readings.push(f.mention),
+            _ => out.push((f.at, vec![f.mention])),
+        }
+    }
+    out.into_iter().map(|(_, readings)| readings).collect()
+}
+
+/// `got` renders `wanted` exactly: [`satisfies`] without the rounding
+/// allowance for amounts, so 2026 is not taken for 2023.
+fn same_figure(wanted: &Mention, got: &Mention) -> bool {
+    satisfies(wanted, got) && close(wanted.value, got.value, EXACT)
 }

@@ -30,7 +30,7 @@ mod scanner;
 mod term;
 mod words;
 
-pub use compare::{added, missing};
+pub use compare::{Miscount, added, miscounted, missing};
 
 use serde::Serialize;
 

@@ -788,3 +788,55 @@ proptest::proptest! {
         proptest::prop_assert_eq!(missing(&source, &wrong).len(), 1);
     }
 }
+
+#[test]
+fn a_repeated_figure_with_one_copy_corrupted_is_miscounted() {
+    // The case: `’23년` twice, the answer has 2023 once and 2026 once.
+    let source = "’23년 상반기 수출은 늘었고 ’23년 하반기에는 줄었다.";
+    let wrong = "Exports rose in the first half of 2023 and fell in the second half of 2026.";
+    // Neither check that asks whether a figure occurs sees it.
+    assert!(missing(source, wrong).is_empty());
+    assert!(added(source, wrong).is_empty());
+    let got = miscounted(source, wrong);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].mention.text, "’23년");
+    assert_eq!(got[0].mention.value, 2023.0);
+    assert_eq!((got[0].in_source, got[0].in_translation), (2, 1));
+    let right = "Exports rose in the first half of 2023 and fell in the second half of 2023.";
+    assert_eq!(miscounted(source, right), vec![]);
+}
+
+#[test]
+fn a_repeat_written_once_is_not_miscounted() {
+    let source = "’23년 상반기 수출은 늘었고 ’23년 하반기에는 줄었다.";
+    let once = "Exports rose in the first half of 2023 and fell in the second half.";
+    assert_eq!(miscounted(source, once), vec![]);
+}
+
+#[test]
+fn a_repeated_myriad_amount_is_counted_in_its_english_form() {
+    let source = "올해 1억1천만 달러를 투자했고 내년에도 1억1천만 달러를 투자한다.";
+    let wrong = "It invested $110 million this year and will invest $100 million next year.";
+    let got = miscounted(source, wrong);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].mention.value, 110_000_000.0);
+    assert_eq!((got[0].in_source, got[0].in_translation), (2, 1));
+    let right = "It invested $110 million this year and will invest $110 million next year.";
+    assert_eq!(miscounted(source, right), vec![]);
+}
+
+#[test]
+fn counting_is_by_place_and_small_counts_are_no_stray_figures() {
+    // A dotted date is one place with a year and a day; two of them in the
+    // translation match two in the source.
+    let source = "2023.11.06. 발표와 2023.11.06. 보도";
+    let right = "the 2023.11.06. announcement and the 2023.11.06. report";
+    assert_eq!(miscounted(source, right), vec![]);
+    // Three percentages, one rendered as 30% twice and a small count added.
+    let source = "30% 증가, 30% 감소, 30% 유지";
+    let wrong = "up 30% in two regions, down 30% and 35% unchanged";
+    let got = miscounted(source, wrong);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((got[0].mention.kind, got[0].mention.value), (Percent, 30.0));
+    assert_eq!((got[0].in_source, got[0].in_translation), (3, 2));
+}
