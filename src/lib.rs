@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod brief;
 pub mod cache;
 pub mod chunk;
+pub mod citations;
 pub mod cli;
 pub mod config;
 pub mod cross_brief;

@@ -238,6 +238,39 @@ pub struct Brief {
     /// Key figures left out because none of their articles holds them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed_figures: Vec<String>,
+    /// Each `## ` part and where its lines came from: the parse, the model
+    /// or a summary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
+}
+
+/// Where a part of the brief, or one of its lines, came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Written by gloss from the parse (sections, titles, sources, dates).
+    Parse,
+    /// The model's brief answer.
+    Model,
+    /// An article's summary (a headline replaced by its first sentence,
+    /// or the brief assembled from the summaries).
+    Summary,
+}
+
+/// One line of a brief's part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartLine {
+    pub text: String,
+    pub from: Origin,
+}
+
+/// One `## ` section of the brief and where its lines came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub heading: String,
+    /// Where most of its lines came from.
+    pub from: Origin,
+    pub lines: Vec<PartLine>,
 }
 
 #[cfg(test)]

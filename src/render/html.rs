@@ -521,6 +521,7 @@ mod tests {
                 stages: 1,
                 origin: "model".into(),
                 removed_figures: vec![],
+                parts: vec![],
             }),
             section_translations: BTreeMap::new(),
             articles,
