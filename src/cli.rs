@@ -2,6 +2,8 @@
 //! is a thin layer over the library's stages.
 
 mod batch;
+mod export;
+mod import;
 mod many;
 mod one;
 mod runs;
@@ -118,6 +120,10 @@ pub enum Command {
     Glossary(GlossaryArgs),
     /// The quality report of an issue from the cache (sends nothing).
     Qa(QaArgs),
+    /// Write the issue's segments for post-editing in a CAT tool: XLIFF 1.2, TMX 1.4 or PO (sends nothing).
+    Export(export::ExportArgs),
+    /// Read a post-edited XLIFF/TMX/PO file back: changed targets become human translations.
+    Import(import::ImportArgs),
     /// Check an endpoint: reachable, lists the model, answers a one-token completion.
     Doctor {
         #[command(flatten)]
@@ -218,6 +224,10 @@ pub struct SourceArgs {
     /// Glossary file (CSV `source,target[,note]` or TOML `[[term]]`), e.g. one saved by `gloss glossary --save`.
     #[arg(long)]
     pub glossary: Option<PathBuf>,
+    /// Translation memory folder: reviewers' corrections and segments translated before, reused
+    /// without a request (default: memory/ in the cache folder); one per publication keeps their names apart.
+    #[arg(long, value_name = "DIR", env = "GLOSS_MEMORY_DIR")]
+    pub memory: Option<PathBuf>,
 }
 
 /// How the commands that send requests send them.
@@ -383,6 +393,7 @@ impl Command {
             }
             Command::Glossary(a) => Some(&mut a.source.endpoint),
             Command::Qa(a) => Some(&mut a.source.endpoint),
+            Command::Export(a) => Some(&mut a.source.endpoint),
             Command::Batch {
                 action: batch::BatchAction::Export { source, .. },
             } => Some(&mut source.endpoint),
@@ -458,6 +469,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Glossary(args) => glossary(args),
         Command::Qa(args) => qa(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
         Command::Cache {
             action,
             cache_dir,
@@ -636,6 +649,7 @@ fn make_plan(
         termbase: true,
         repair: true,
         shared_client: None,
+        memory_dir: std::env::var_os("GLOSS_MEMORY_DIR").map(PathBuf::from),
     };
     let p = pipeline::prepare(&opts)?;
     // The prompt's own tokens, measured on an empty chunk.
@@ -647,16 +661,19 @@ fn make_plan(
         .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
     let terms = pipeline::terms::plan(&p, |text| counter.count(text))?;
-    let articles = pipeline::selected_chunks(&p);
+    let mut memory = crate::memory::Coverage::default();
+    let articles = pipeline::selected_chunks(&p).inspect(|(_, c)| p.memory.cover(&mut memory, c));
     let sections = pipeline::section_chunks(&p);
-    Ok(crate::plan::plan(
+    let mut plan = crate::plan::plan(
         &p.issue.name,
         &p.profile,
         articles,
         overhead,
         terms,
         &sections,
-    ))
+    );
+    plan.memory = memory;
+    Ok(plan)
 }
 
 /// A plan as the table `gloss plan` prints.
@@ -705,6 +722,12 @@ fn print_plan(plan: &crate::plan::Plan, batch: bool) {
         ));
     }
     print_cost_line(plan, batch);
+    if plan.memory.segments > 0 {
+        stdout_line(&format!(
+            "memory: {} segments from the translation memory ({} chunks need no request); the figures above count every chunk",
+            plan.memory.segments, plan.memory.whole_chunks
+        ));
+    }
     print_graph(plan);
 }
 
@@ -756,6 +779,7 @@ fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
         termbase: true,
         repair: true,
         shared_client: None,
+        memory_dir: source.memory.clone(),
     }
 }
 
@@ -936,6 +960,12 @@ fn qa(args: QaArgs) -> Result<i32> {
         }
         for (id, why) in &report.flagged {
             stdout_line(&format!("  ⚠ {id}: {}", why.join("; ")));
+        }
+        for (id, why) in &report.resolved {
+            stdout_line(&format!(
+                "  ✓ {id}: resolved by a reviewer (was {})",
+                why.join("; ")
+            ));
         }
         let reasons: Vec<String> = report
             .reasons

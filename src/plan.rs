@@ -100,6 +100,10 @@ pub struct Plan {
     pub output_tokens: u64,
     /// `None` when the model's price is not configured.
     pub estimated_cost_usd: Option<f64>,
+    /// Segments the translation memory holds (a reviewer's or translated
+    /// before), and chunks it holds whole: sent without them, or not at all.
+    /// The figures above count every chunk.
+    pub memory: crate::memory::Coverage,
 }
 
 /// Count what a full run (termbase, translate, summarize, brief) would send;
@@ -173,5 +177,6 @@ pub fn plan<'a>(
         input_tokens,
         output_tokens,
         estimated_cost_usd: profile.cost(input_tokens, output_tokens),
+        memory: Default::default(),
     }
 }

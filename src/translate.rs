@@ -117,6 +117,8 @@ pub struct Translator {
     /// Each article id's position in the issue: a chunk gets terms from its
     /// own and earlier articles only.
     pub article_order: HashMap<String, usize>,
+    /// Human corrections and remembered segments ([`crate::memory`]).
+    pub memory: crate::memory::Memory,
 }
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -529,6 +531,9 @@ impl Translator {
             }
         };
         let key = self.checked_key(CheckedKind::Complete, &request);
+        if let Some(recalled) = crate::memory::recall(self, title, chunk, &key).await? {
+            return Ok(recalled);
+        }
         let partial_key = self.checked_key(CheckedKind::Partial, &request);
         if let Some(value) = self.cached_checked(&key, segments) {
             report.status = "ok".into();

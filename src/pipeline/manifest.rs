@@ -30,6 +30,9 @@ pub struct Manifest {
     pub term_conflicts: Vec<String>,
     /// Per glossary term, the segments whose translation did not follow it.
     pub glossary_misses: BTreeMap<String, Vec<String>>,
+    /// Segments whose translation is a reviewer's correction (`gloss import`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub human: Vec<String>,
     pub totals: Totals,
 }
 
@@ -52,6 +55,11 @@ pub struct Totals {
     pub repair_requests: u64,
     pub repaired: u64,
     pub wall_ms: u64,
+    /// Segments taken from the translation memory instead of a request
+    /// (a reviewer's corrections, paragraphs translated before).
+    pub memory_reused: usize,
+    /// Segments whose translation is a reviewer's.
+    pub human_segments: usize,
     /// Requests answered by each endpoint (redacted base URL).
     pub requests_by_endpoint: BTreeMap<String, u64>,
 }
@@ -131,6 +139,9 @@ pub fn build(p: &Prepared, digest: &Digest, outcome: IssueOutcome) -> Manifest {
     let mut totals = Totals::of(&requests, &outcome.chunk_reports, digest);
     totals.estimated_cost_usd = p.profile.cost(totals.tokens_in, totals.tokens_out);
     totals.wall_ms = p.started.elapsed().as_millis() as u64;
+    totals.memory_reused = p.memory.reused();
+    let human = p.memory.human_ids().into_iter().collect::<Vec<_>>();
+    totals.human_segments = human.len();
     Manifest {
         gloss_version: env!("CARGO_PKG_VERSION"),
         input: p.issue.name.clone(),
@@ -142,6 +153,7 @@ pub fn build(p: &Prepared, digest: &Digest, outcome: IssueOutcome) -> Manifest {
         chunks: outcome.chunk_reports,
         term_conflicts: outcome.termbase.map(|t| t.conflicts).unwrap_or_default(),
         glossary_misses: glossary_misses(digest),
+        human,
         totals,
     }
 }

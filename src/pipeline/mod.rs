@@ -15,7 +15,7 @@ pub mod sections;
 pub mod terms;
 
 pub use manifest::{Manifest, Totals};
-pub use qa::{QaArticle, QaReport, qa_report};
+pub use qa::{QaArticle, QaReport, cached_translator, qa_report};
 pub use schedule::{IssueOutcome, Stage, Wanted};
 
 use crate::cache::{Cache, Mode};
@@ -52,6 +52,8 @@ pub struct RunOptions {
     /// The client of a run of several issues, shared so that one
     /// concurrency limit holds over all of them; `None`: the run's own.
     pub shared_client: Option<crate::many::SharedClient>,
+    /// The translation memory's folder (`--memory`); `None`: `<cache>/memory`.
+    pub memory_dir: Option<PathBuf>,
 }
 
 /// The stages a command runs.
@@ -81,6 +83,8 @@ pub struct Prepared {
     pub glossary: crate::glossary::Glossary,
     /// When preparing began: a run's wall time counts from here.
     pub started: Instant,
+    /// Human corrections and remembered segments for this issue.
+    pub memory: crate::memory::Memory,
 }
 
 impl Prepared {
@@ -96,7 +100,8 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = Config::load_with(&cwd, opts.overrides.trust_workspace)?;
     let (profile, warning) = config.profile(&opts.overrides)?;
-    let cache = Cache::new(&config.cache_dir(&opts.overrides), opts.cache_mode);
+    let cache_dir = config.cache_dir(&opts.overrides);
+    let cache = Cache::new(&cache_dir, opts.cache_mode);
     let prompts = match &opts.prompts_dir {
         Some(dir) => Prompts::with_overrides(dir)?,
         None => Prompts::builtin(),
@@ -104,10 +109,19 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
     let src = crate::load::load(&opts.input)?;
     let issue = crate::parse::parse(&src);
     let selected = select(&issue, opts.articles.as_deref())?;
-    let glossary = match &opts.glossary {
+    let mut glossary: crate::glossary::Glossary = match &opts.glossary {
         Some(path) => crate::glossary::Glossary::load(path)?,
         None => Default::default(),
     };
+    let memory_dir = crate::memory::folder(opts.memory_dir.as_deref(), &cache_dir);
+    let memory = crate::memory::Memory::open(
+        &memory_dir,
+        &src.stem,
+        &opts.target_language,
+        opts.cache_mode,
+    );
+    // Names a reviewer fixed in other issues, after the user's own terms.
+    glossary.terms.extend(memory.names());
     let languages = Languages {
         source: crate::translate::detect_language(&src.text).to_string(),
         target: opts.target_language.clone(),
@@ -125,6 +139,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         warnings: src.warnings.iter().cloned().chain(warning).collect(),
         glossary,
         started,
+        memory,
     })
 }
 
@@ -204,6 +219,7 @@ pub fn translator(p: &Prepared, repair: bool, glossary: crate::glossary::Glossar
         glossary,
         repair: repair && p.profile.repair,
         article_order: article_order(&p.issue),
+        memory: p.memory.clone(),
     }
 }
 
@@ -256,6 +272,13 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
         translator.client = shared.0.clone();
     }
     let mut outcome = run_issue(&p, &articles, translator, wanted, opts.progress).await?;
+    // What was translated goes into the memory for the next issue; a memory
+    // that cannot be written costs only that (told once).
+    let memory_failure = p
+        .memory
+        .record_run(&articles, &outcome.translations)
+        .err()
+        .map(|e| format!("translation memory not updated: {e}"));
     let digest = digest(&p, &mut outcome);
     let out_dir = out_dir(opts, &p)?;
     let mut files = write_outputs(opts, &digest, &out_dir)?;
@@ -269,6 +292,8 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
     let warnings: Vec<String> = std::mem::take(&mut outcome.warnings)
         .into_iter()
         .chain(p.cache.write_failure().map(str::to_string))
+        .chain(memory_failure)
+        .chain(p.memory.stale(&articles))
         .collect();
     let manifest = manifest::build(&p, &digest, outcome);
     files.push(manifest::write(&manifest, &out_dir)?);
@@ -296,6 +321,7 @@ fn digest(p: &Prepared, outcome: &mut IssueOutcome) -> Digest {
     }
     digest.brief = outcome.brief.take();
     digest.section_translations = std::mem::take(&mut outcome.section_names);
+    crate::memory::mark_human(&mut digest, &p.memory.human_ids());
     digest
 }
 

@@ -32,6 +32,9 @@ pub struct DigestSegment {
     pub flags: Vec<crate::qa::Flag>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub repaired: bool,
+    /// The translation is a reviewer's correction (`gloss import`), not the model's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub human: bool,
 }
 
 /// One article of the digest.
@@ -109,6 +112,7 @@ impl DigestArticle {
                 status: status.to_string(),
                 flags: found.as_ref().map(|t| t.flags.clone()).unwrap_or_default(),
                 repaired: found.as_ref().is_some_and(|t| t.repaired),
+                human: false,
                 translation: found.map(|t| t.text),
             }
         };
