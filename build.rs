@@ -21,8 +21,8 @@ const GROUPS: [(&str, &str, &[&str]); 2] = [
     ),
     (
         "QA",
-        "Version of the quality checks and reply handling (checked translations): `src/qa/`, `src/translate.rs`.",
-        &["src/qa", "src/translate.rs"],
+        "Version of the quality checks and reply handling (checked translations): `src/qa/`, `src/translate/`.",
+        &["src/qa", "src/translate"],
     ),
 ];
 

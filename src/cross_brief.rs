@@ -16,33 +16,17 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::brief::{self, Brief, BriefInput};
-use crate::cache::{AnswerKind, Cache};
-use crate::config::Profile;
+use crate::cache::AnswerKind;
 use crate::error::{GlossError, Result};
-use crate::llm::LazyClient;
 use crate::prompts::{Messages, Prompts};
-use crate::stage::{AnswerSpec, RequestReport, complete_cached};
+use crate::stage::{AnswerSpec, RequestReport, Services};
 
 /// Room for the cross-issue brief.
 const WEEK_MAX_TOKENS: u32 = 1200;
 /// Tokens of prompt text around the headlines.
 const WEEK_PROMPT_TOKENS: usize = 600;
 
-/// What the cross-issue brief knows of one issue.
-#[derive(Debug, Clone, Serialize)]
-pub struct IssueHeadlines {
-    /// The issue's output folder name, which citations name (`kiep-2025-07`).
-    pub stem: String,
-    pub title: Option<String>,
-    pub date: Option<String>,
-    /// Its brief's headlines, one line each, cited `[<stem> A03]`.
-    pub headlines: Vec<String>,
-    /// Every article id of the issue.
-    pub articles: Vec<String>,
-    /// Per summarized article, the first sentence of its summary, for the
-    /// fallback (in the order its brief cites them, then the issue's).
-    pub summaries: Vec<(String, String)>,
-}
+pub use crate::outcome::IssueHeadlines;
 
 /// The run's citable articles: issue folder → its article ids.
 pub type Known = BTreeMap<String, BTreeSet<String>>;
@@ -182,20 +166,12 @@ fn headline_lines(brief_markdown: &str) -> Vec<String> {
     out
 }
 
-/// Everything the cross-issue brief needs besides the issues.
-pub struct Service<'a> {
-    pub prompts: &'a Prompts,
-    pub profile: &'a Profile,
-    pub cache: &'a Cache,
-    pub client: &'a LazyClient,
-    pub target_language: &'a str,
-}
-
 /// Make the cross-issue brief of `issues` (those with headlines or
 /// summaries): the model's answer checked, or the fallback. Returns it and
 /// the requests it took.
 pub async fn make(
-    s: &Service<'_>,
+    s: &Services<'_>,
+    target_language: &str,
     issues: &[IssueHeadlines],
 ) -> Result<(Brief, Vec<RequestReport>)> {
     let known = known(issues);
@@ -218,7 +194,7 @@ pub async fn make(
     let answer = if inputs.is_empty() {
         Err("no issue has headlines".to_string())
     } else {
-        reduce(s, inputs, &mut reports).await?
+        reduce(s, target_language, inputs, &mut reports).await?
     };
     let template = s.prompts.source("week.md").unwrap_or_default();
     let problem = match &answer {
@@ -250,7 +226,8 @@ pub async fn make(
 /// the brief of those partial briefs, until one request holds everything.
 /// `Err(reason)` when a request failed (the caller falls back).
 async fn reduce(
-    s: &Service<'_>,
+    s: &Services<'_>,
+    target_language: &str,
     mut level: Vec<BriefInput>,
     reports: &mut Vec<RequestReport>,
 ) -> Result<std::result::Result<String, String>> {
@@ -269,17 +246,17 @@ async fn reduce(
             } else {
                 format!("week part {depth}.{}", n + 1)
             };
-            let messages = messages(s.prompts, s.target_language, &group)?;
+            let messages = messages(s.prompts, target_language, &group)?;
             let spec = AnswerSpec {
                 kind: AnswerKind::Week,
                 max_tokens: WEEK_MAX_TOKENS,
                 line_list: false,
                 sentences: false,
             };
-            let (answer, report) =
-                complete_cached(&item, spec, &messages, s.profile, s.cache, s.client)
-                    .await
-                    .map_err(GlossError::Llm)?;
+            let (answer, report) = s
+                .complete(&item, spec, &messages)
+                .await
+                .map_err(GlossError::Llm)?;
             let error = report.error.clone();
             reports.push(report);
             let Some(answer) = answer else {

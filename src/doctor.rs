@@ -7,9 +7,8 @@
 
 use serde::Serialize;
 
-use crate::config::Profile;
 use crate::llm::{
-    ChatRequest, LlmClient, LlmError, ModelList, check_key, list_models, unreachable_hint,
+    ChatRequest, LlmClient, LlmError, ModelList, Settings, check_key, list_models, unreachable_hint,
 };
 use crate::prompts::Messages;
 
@@ -36,7 +35,7 @@ impl Check {
 
 /// The hint for an error of the completion probe or the checks before it,
 /// at the endpoint `profile.base_url`.
-fn hint(profile: &Profile, e: &LlmError) -> String {
+fn hint(profile: &Settings, e: &LlmError) -> String {
     match e {
         LlmError::Auth { hint, .. }
         | LlmError::EndpointNotFound { hint, .. }
@@ -52,7 +51,7 @@ fn hint(profile: &Profile, e: &LlmError) -> String {
 
 /// Run all checks against `profile`: the key once, then each endpoint
 /// (named in each check's detail when there are several).
-pub async fn run(profile: &Profile) -> Vec<Check> {
+pub async fn run(profile: &Settings) -> Vec<Check> {
     let mut checks = Vec::new();
     if profile.api_key_env.is_some() {
         checks.push(match check_key(profile) {
@@ -70,7 +69,7 @@ pub async fn run(profile: &Profile) -> Vec<Check> {
     }
     let several = !profile.replicas.is_empty();
     for url in profile.endpoints() {
-        let single = Profile {
+        let single = Settings {
             base_url: url.to_string(),
             replicas: Vec::new(),
             ..profile.clone()
@@ -91,7 +90,7 @@ pub async fn run(profile: &Profile) -> Vec<Check> {
 
 /// The checks of one endpoint: `profile` has no replicas. A check that
 /// cannot reach the server ends the list.
-async fn check_endpoint(profile: &Profile) -> Vec<Check> {
+async fn check_endpoint(profile: &Settings) -> Vec<Check> {
     let client = match LlmClient::new(profile) {
         Ok(mut c) => {
             // The checks below are the client's own, made one by one.
@@ -127,7 +126,7 @@ fn reachable(models: &ModelList) -> Check {
 }
 
 /// Whether the server's `/models` answer lists `profile.model`.
-fn model_listed(profile: &Profile, models: &ModelList) -> Check {
+fn model_listed(profile: &Settings, models: &ModelList) -> Check {
     let success = (200..300).contains(&models.status);
     let listed = success && models.serves(&profile.model);
     Check {
@@ -163,7 +162,7 @@ fn model_listed(profile: &Profile, models: &ModelList) -> Check {
 
 /// A one-token completion with a single attempt, and whether the server
 /// reports usage.
-async fn completion(profile: &Profile) -> Check {
+async fn completion(profile: &Settings) -> Check {
     let mut probe = profile.clone();
     probe.max_output_tokens = 1;
     probe.max_attempts = 1;
@@ -174,7 +173,17 @@ async fn completion(profile: &Profile) -> Check {
     let outcome = match LlmClient::new(&probe) {
         Ok(mut client) => {
             client.preflight = false;
-            client.chat(&ChatRequest::new(&probe, &messages), 10).await
+            client
+                .chat(
+                    &ChatRequest::new(
+                        &probe.model,
+                        probe.temperature,
+                        probe.max_output_tokens,
+                        &messages,
+                    ),
+                    10,
+                )
+                .await
         }
         Err(e) => Err(e),
     };

@@ -164,6 +164,80 @@ pub struct Issue {
     pub dropped: Vec<DroppedLine>,
     /// Things a reader should know: cross-check mismatches, fallbacks taken.
     pub warnings: Vec<String>,
+    /// The issue's contents list checked against the articles found, when
+    /// the issue has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contents: Option<ContentsCheck>,
+}
+
+/// The issue's own contents list and which of its entries head an article:
+/// the user's check on the parse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentsCheck {
+    /// The article-level entries, in the list's order.
+    pub entries: Vec<ContentsEntry>,
+    /// How many of them head an article.
+    pub found: usize,
+}
+
+impl ContentsCheck {
+    /// The share of entries found, in percent (100 for an empty list).
+    pub fn percent(&self) -> usize {
+        (self.found * 100)
+            .checked_div(self.entries.len())
+            .unwrap_or(100)
+    }
+
+    /// Whether few enough entries were found that the parse likely missed
+    /// articles (below 80 %).
+    pub fn is_low(&self) -> bool {
+        self.percent() < 80
+    }
+
+    /// One line for the user: `contents: 21 entries, 21 found`, with the
+    /// first entries not found when the check is low.
+    pub fn summary(&self) -> String {
+        let mut line = format!(
+            "contents: {} entries, {} found",
+            self.entries.len(),
+            self.found
+        );
+        if self.is_low() {
+            let missing: Vec<String> = self
+                .entries
+                .iter()
+                .filter(|e| !e.found)
+                .take(3)
+                .map(|e| format!("\"{}\"", e.title))
+                .collect();
+            line += &format!(
+                " ({}%): the parse may have missed articles; not found: {}{}",
+                self.percent(),
+                missing.join(", "),
+                if self.entries.len() - self.found > 3 {
+                    ", …"
+                } else {
+                    ""
+                }
+            );
+        }
+        line
+    }
+}
+
+/// One entry of the contents list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentsEntry {
+    /// The title as the list prints it.
+    pub title: String,
+    /// The printed page number, when the list gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// The category the list puts it under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// Whether an article starts with it.
+    pub found: bool,
 }
 
 impl Issue {

@@ -117,6 +117,15 @@ pub type Result<T, E = GlossError> = std::result::Result<T, E>;
 
 pub use crate::redact::{REDACTED, Redacted};
 
+impl From<crate::llm::batch::store::StoreError> for GlossError {
+    fn from(e: crate::llm::batch::store::StoreError) -> Self {
+        GlossError::Output {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 impl From<crate::config::ConfigError> for GlossError {
     fn from(e: crate::config::ConfigError) -> Self {
         GlossError::Config(e.0)

@@ -10,7 +10,7 @@ use crate::error::{GlossError, Result};
 use crate::llm::{ChatMessage, Role};
 
 /// The line that separates the system message from the user message.
-pub const USER_MARKER: &str = "<<<USER>>>";
+pub use crate::qa::echo::USER_MARKER;
 
 const BUILTIN: &[(&str, &str)] = &[
     ("translate.md", include_str!("../prompts/translate.md")),

@@ -67,9 +67,42 @@ pub fn is_cjk(c: char) -> bool {
     is_hangul(c) || is_unspaced(c)
 }
 
+/// Guess a text's language from its scripts (the first 20,000 characters):
+/// the source language a run names in its prompts.
+pub fn detect_language(text: &str) -> &'static str {
+    let (mut hangul, mut kana, mut han) = (0usize, 0usize, 0usize);
+    for c in text.chars().take(20_000) {
+        if is_hangul(c) {
+            hangul += 1;
+        } else if is_kana(c) {
+            kana += 1;
+        } else if is_han(c) {
+            han += 1;
+        }
+    }
+    if hangul > 0 && hangul * 4 >= han + kana {
+        "Korean"
+    } else if kana > 0 {
+        "Japanese"
+    } else if han > 0 {
+        "Chinese"
+    } else {
+        // Latin and other scripts: the model tells them apart better than a guess here.
+        "the source language"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn languages_by_script() {
+        assert_eq!(detect_language("산업기술 동향워치"), "Korean");
+        assert_eq!(detect_language("第1章 はじめに"), "Japanese");
+        assert_eq!(detect_language("第一章 引言"), "Chinese");
+        assert_eq!(detect_language("Plain English"), "the source language");
+    }
 
     #[test]
     fn hangul_covers_syllables_and_both_jamo_blocks() {

@@ -1,62 +1,37 @@
-//! What the single-request stages (summarize, brief) share: render a prompt,
-//! look it up in the cache, otherwise send it and cache the answer.
-
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
+//! How a stage makes a request: [`Services`] holds what every stage asks
+//! through (the prompts, the profile's model parameters, the cache and the
+//! [`Chat`] that sends: the real client, or a fake in tests), and makes the
+//! single-request stages' cached requests (terms, summaries, the briefs):
+//! look the answer up in the cache, otherwise send it and cache it.
 
 use crate::cache::{AnswerKind, Cache, CacheKey, Cached};
 use crate::config::Profile;
-use crate::llm::{ChatRequest, Completion, Finish, LazyClient, LlmError};
-use crate::prompts::Messages;
+use crate::llm::{Chat, ChatRequest, Completion, Finish, LlmError};
+pub use crate::outcome::{RequestReport, Traffic};
+use crate::prompts::{Messages, Prompts};
 
-/// What a piece of work cost on the wire, for the manifest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Traffic {
-    /// Served from the cache, nothing sent.
-    pub cache_hit: bool,
-    /// Requests sent, including re-asks, split halves and repairs.
-    pub requests: u32,
-    /// HTTP attempts including retries.
-    pub attempts: u32,
-    pub tokens_in: u64,
-    pub tokens_out: u64,
-    /// Whether every request's usage came from the server.
-    pub usage_reported: bool,
-    pub latency_ms: u64,
-    /// Requests answered, by endpoint (redacted base URL).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub endpoints: BTreeMap<String, u32>,
+/// What a stage makes its requests through.
+#[derive(Clone, Copy)]
+pub struct Services<'a> {
+    /// The templates the stage renders its prompts from.
+    pub prompts: &'a Prompts,
+    /// The model, its parameters and limits.
+    pub profile: &'a Profile,
+    pub cache: &'a Cache,
+    /// What sends a request the cache cannot answer.
+    pub client: &'a dyn Chat,
 }
 
-impl Traffic {
-    /// Add one answered request's attempts, latency and usage.
-    pub fn record(&mut self, outcome: &crate::llm::Outcome) {
-        self.attempts += outcome.attempts;
-        self.latency_ms += outcome.latency.as_millis() as u64;
-        *self.endpoints.entry(outcome.endpoint.clone()).or_default() += 1;
-        match outcome.completion.usage {
-            Some(u) => {
-                self.tokens_in += u.prompt_tokens;
-                self.tokens_out += u.completion_tokens;
-            }
-            None => self.usage_reported = false,
-        }
+impl Services<'_> {
+    /// Answer `messages` from the cache or the endpoint (see [`Services::complete`]).
+    pub async fn complete(
+        &self,
+        item: &str,
+        spec: AnswerSpec,
+        messages: &Messages,
+    ) -> Result<(Option<String>, RequestReport), LlmError> {
+        complete_cached(item, spec, messages, self.profile, self.cache, self.client).await
     }
-}
-
-/// What one cached request cost, for the manifest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RequestReport {
-    /// What the request was for: `summary A03`, `brief`, `brief part 2`.
-    pub item: String,
-    pub status: String,
-    pub error: Option<String>,
-    /// What was done to an answer that is kept although incomplete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(flatten)]
-    pub traffic: Traffic,
 }
 
 fn request_and_key(
@@ -65,7 +40,7 @@ fn request_and_key(
     profile: &Profile,
     max_tokens: u32,
 ) -> (ChatRequest, CacheKey) {
-    let mut request = ChatRequest::new(profile, messages);
+    let mut request = profile.request(messages);
     request.max_tokens = request.max_tokens.min(max_tokens);
     let key = CacheKey::answer(kind, &request);
     (request, key)
@@ -90,10 +65,10 @@ pub struct AnswerSpec {
     pub kind: AnswerKind,
     /// Room for the answer.
     pub max_tokens: u32,
-    /// The answer is one item a line (see [`complete_cached`]).
+    /// The answer is one item a line (see [`Services::complete`]).
     pub line_list: bool,
     /// The answer is prose whose complete sentences stand alone (a
-    /// summary): cut at the limit, it keeps them (see [`complete_cached`]).
+    /// summary): cut at the limit, it keeps them (see [`Services::complete`]).
     pub sentences: bool,
 }
 
@@ -124,13 +99,13 @@ pub fn complete_sentences(text: &str) -> &str {
 /// filtered: [`crate::cache::Unusable`]), so that a rerun fails the same way
 /// without asking. A fatal endpoint error is returned as `Err`; other
 /// failures end in the report and are asked again by a rerun.
-pub async fn complete_cached(
+async fn complete_cached(
     item: &str,
     spec: AnswerSpec,
     messages: &Messages,
     profile: &Profile,
     cache: &Cache,
-    client: &LazyClient,
+    client: &dyn Chat,
 ) -> Result<(Option<String>, RequestReport), LlmError> {
     let (request, key) = request_and_key(spec.kind, messages, profile, spec.max_tokens);
     let mut report = RequestReport {
@@ -152,7 +127,6 @@ pub async fn complete_cached(
         }
         None => {}
     }
-    let client = client.get()?;
     report.traffic.requests = 1;
     report.traffic.usage_reported = true;
     let outcome = match client.chat(&request, 2000).await {
@@ -233,6 +207,48 @@ fn keep(completion: &Completion, spec: AnswerSpec) -> Result<Kept, String> {
     match incomplete.or_else(|| empty.then(|| "empty answer".to_string())) {
         Some(problem) => Err(problem),
         None => Ok(Kept { text, cut }),
+    }
+}
+
+/// What the stages' unit tests make their requests through: the built-in
+/// prompts, the default profile and a fresh cache in a temporary folder.
+#[cfg(test)]
+pub struct TestServices {
+    pub prompts: Prompts,
+    pub profile: Profile,
+    pub cache: Cache,
+    _dir: tempfile::TempDir,
+}
+
+#[cfg(test)]
+impl Default for TestServices {
+    /// Built-ins only: no user or workspace file is read.
+    fn default() -> Self {
+        let dir = tempfile::tempdir().expect("temp folder");
+        let config = crate::config::Config::load_from(None, None).expect("built-in config");
+        let profile = config
+            .profile(&crate::config::Overrides::default())
+            .expect("default profile")
+            .0;
+        Self {
+            prompts: Prompts::builtin(),
+            profile,
+            cache: Cache::new(dir.path(), crate::cache::Mode::Normal),
+            _dir: dir,
+        }
+    }
+}
+
+#[cfg(test)]
+impl TestServices {
+    /// The services, sending through `client`.
+    pub fn with<'a>(&'a self, client: &'a dyn Chat) -> Services<'a> {
+        Services {
+            prompts: &self.prompts,
+            profile: &self.profile,
+            cache: &self.cache,
+            client,
+        }
     }
 }
 

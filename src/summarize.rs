@@ -151,9 +151,7 @@ impl SummaryRequest {
 /// the request's report. A fatal endpoint error is `Err`.
 pub async fn summarize(
     request: SummaryRequest,
-    profile: &crate::config::Profile,
-    cache: &crate::cache::Cache,
-    client: &crate::llm::LazyClient,
+    s: &crate::stage::Services<'_>,
 ) -> std::result::Result<(Option<Summary>, crate::stage::RequestReport), crate::llm::LlmError> {
     let spec = crate::stage::AnswerSpec {
         kind: crate::cache::AnswerKind::Summary,
@@ -162,9 +160,7 @@ pub async fn summarize(
         sentences: true,
     };
     let item = format!("summary {}", request.id);
-    let (answer, report) =
-        crate::stage::complete_cached(&item, spec, &request.messages, profile, cache, client)
-            .await?;
+    let (answer, report) = s.complete(&item, spec, &request.messages).await?;
     let summary = answer
         .map(|a| parse(&request.id, &a, &request.template))
         .filter(|s| !s.text.is_empty() || !s.key_points.is_empty());
@@ -233,3 +229,6 @@ mod tests {
         assert_eq!(s.key_points, vec!["5 clusters", "13,500 jobs"]);
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

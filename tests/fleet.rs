@@ -44,11 +44,11 @@ fn request(profile: &Profile, n: usize) -> ChatRequest {
         system: String::new(),
         user: format!("Summarize item {n}."),
     };
-    ChatRequest::new(profile, &messages)
+    profile.request(&messages)
 }
 
 fn client(profile: &Profile) -> LlmClient {
-    let mut client = LlmClient::new(profile).unwrap();
+    let mut client = LlmClient::new(&profile.client_settings()).unwrap();
     client.backoff_base = Duration::from_millis(10);
     client
 }
@@ -183,7 +183,7 @@ async fn an_endpoint_that_does_not_answer_is_set_aside_from_the_start() {
 
     // With no endpoint answering, the run stops before any request.
     let profile = self::profile(&[down.as_str()], "");
-    let err = LlmClient::new(&profile)
+    let err = LlmClient::new(&profile.client_settings())
         .unwrap()
         .chat(&request(&profile, 0), 100)
         .await

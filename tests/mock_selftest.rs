@@ -305,29 +305,52 @@ fn romanization_follows_revised_romanization() {
     );
 }
 
+/// The tests' own reader of Korean figures (common/figures.rs), which the
+/// mock's translations and the expected translations are made with, on
+/// cases written out by hand.
 #[test]
-fn english_numbers_read_back_every_korean_number() {
-    use gloss::qa::numbers::{english_numbers, korean_numbers};
-    let cases = [
-        "총 4억 2,700만 캐나다 달러",
-        "’30년까지 40% 감축",
-        "2023년 11월 6일",
-        "(日 MURC, 11.6)",
-        "55.4%의 성장, 200억 위안, 3.5°C",
-        "’19~22년 평균",
+fn the_tests_figure_reader_reads_korean_figures() {
+    use common::figures::{english_figures_of, prompt_form};
+    let cases: [(&str, &[&str]); 9] = [
+        ("총 4억 2,700만 캐나다 달러", &["427,000,000 dollars"]),
+        ("’30년까지 40% 감축", &["2030", "40%"]),
+        ("2023년 11월 6일", &["2023", "November 6"]),
+        ("(日 MURC, 11.6)", &["11.6"]),
+        (
+            "55.4%의 성장, 200억 위안, 3.5°C",
+            &["55.4%", "20,000,000,000 yuan", "3.5"],
+        ),
+        (
+            "’19~22년 평균, 2019~22년",
+            &["2019", "2022", "2019", "2022"],
+        ),
+        (
+            "1만 3,500개, 3~4만 명, 1~2% 증가",
+            &["13,500", "30,000", "40,000", "1%", "2%"],
+        ),
+        ("LC3와 GPT-4, 5,000 평방피트", &["5,000"]),
+        ("원료 3천 톤, 엔진 2대", &["3,000", "2"]),
     ];
-    for text in cases {
-        let mentions = korean_numbers(text);
-        assert!(!mentions.is_empty(), "{text}: no numbers");
-        for m in mentions {
-            let english = common::english_number(&m);
-            let back = english_numbers(&english);
-            assert!(
-                back.iter().any(|b| b.kind == m.kind
-                    && (b.value - m.value).abs() <= 1e-9 * m.value.abs().max(1.0)),
-                "{text}: {m:?} rendered {english:?}, read back as {back:?}"
-            );
-        }
+    for (text, want) in cases {
+        assert_eq!(english_figures_of(text), want, "{text}");
+    }
+    let prompts = [
+        (
+            "총 4억 2,700만 캐나다 달러 규모",
+            "총 427 million 캐나다 달러 규모",
+        ),
+        ("3,690억 달러", "369 billion 달러"),
+        ("135억 캐나다 달러", "13.5 billion 캐나다 달러"),
+        ("1만 3,500개", "13,500개"),
+        ("1조 2,000억 원", "1.2 trillion 원"),
+        ("’33년 이후, ’12~’22년", "2033년 이후, 2012~2022년"),
+        (
+            "명칭은 ‘Astro’, 40% 감축, 3천 명",
+            "명칭은 ‘Astro’, 40% 감축, 3천 명",
+        ),
+    ];
+    for (text, want) in prompts {
+        assert_eq!(prompt_form(text), want, "{text}");
     }
     assert_eq!(
         mock_translation("총 4억 2,700만 캐나다 달러 "),
@@ -353,9 +376,13 @@ fn mock_translation_passes_quality_checks_on_the_whole_sample() {
             .chain(a.paragraphs.iter().map(|p| (p.id.clone(), p.text.as_str())));
         for (id, source) in texts {
             let translation = mock_translation(source);
-            let flags = gloss::qa::check(source, &translation, &[], bounds);
-            if !flags.is_empty() {
-                failures.push(format!("{id}: {source}\n  -> {translation}\n  {flags:?}"));
+            // What the mock answers in a run: the translation of the prompt's form.
+            let prompted = mock_translation(&common::figures::prompt_form(source));
+            for translation in [&translation, &prompted] {
+                let flags = gloss::qa::check(source, translation, &[], bounds);
+                if !flags.is_empty() {
+                    failures.push(format!("{id}: {source}\n  -> {translation}\n  {flags:?}"));
+                }
             }
             // Every number is read back with its value and kind.
             let back = gloss::qa::numbers::english_numbers(&translation);
@@ -371,6 +398,29 @@ fn mock_translation_passes_quality_checks_on_the_whole_sample() {
     }
     assert!(checked > 100, "only {checked} segments");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The tests' rewrite of figures for the prompt and gloss's own agree on
+/// every title and paragraph of the sample: two readers written apart.
+#[test]
+fn the_prompt_form_of_the_tests_is_glosss_on_the_whole_sample() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/trendwatch-2023-22.txt");
+    let issue = gloss::parse::parse(&gloss::load::load(&path).unwrap());
+    let mut rewritten = 0;
+    for a in &issue.articles {
+        for text in
+            std::iter::once(a.title.as_str()).chain(a.paragraphs.iter().map(|p| p.text.as_str()))
+        {
+            let ours = common::figures::prompt_form(text);
+            assert_eq!(ours, gloss::qa::figures::english_figures(text), "{text}");
+            rewritten += usize::from(ours != text);
+        }
+    }
+    assert!(
+        rewritten > 20,
+        "only {rewritten} texts with figures to rewrite"
+    );
 }
 
 fn chat_with_system(system: &str, user: &str) -> String {

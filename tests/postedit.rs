@@ -558,3 +558,65 @@ fn hostile_files_are_refused_or_ignored_with_one_line() {
         "nothing written outside the cache"
     );
 }
+
+#[test]
+fn a_flag_a_reviewer_approved_is_resolved_in_qa_and_strict_passes() {
+    let ws = Workspace::start(config_toml);
+    // The mock loses the figure of one paragraph, the repair too: flagged.
+    let source = "규제 대상 국가는 43개국이 추가되었다.";
+    ws.mock.configure(|c| {
+        c.segment_replies = vec![(source.into(), "More countries were added.".into())];
+        c.repair_replies = vec![(source.into(), "More countries were added.".into())];
+    });
+    let issue = write_issue(&ws, "weekly-1.txt", ISSUE_ONE);
+    translate(&ws, &issue, &[]);
+    let out = gloss(&ws, &["qa", "--profile", "mock", "--strict"], &issue);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let file = ws.path().join("flagged.po");
+    let out = ws
+        .cmd()
+        .arg("export")
+        .arg(&issue)
+        .args([
+            "--profile",
+            "mock",
+            "--format",
+            "po",
+            "--flagged-only",
+            "-o",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let po = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(po.matches("\nmsgctxt ").count(), 1, "{po}");
+    assert!(po.contains("#, fuzzy\nmsgctxt \"A01.p02\""), "{po}");
+    // The reviewer accepts the text as it is: clears `fuzzy`.
+    edit(&file, "#, fuzzy\n", "");
+    let out = import(&ws, &file);
+    assert_ok(&out);
+    assert!(
+        text(&out.stdout).contains("0 corrected, 1 approved"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = gloss(&ws, &["qa", "--profile", "mock", "--strict"], &issue);
+    assert_ok(&out);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("✓ A01.p02: resolved by a reviewer (was number"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("⚠ A01.p02"), "{stdout}");
+    // The run marks it human and flags nothing, without a request.
+    let requests = ws.mock.requests();
+    let t = translate(&ws, &issue, &["--strict"]);
+    assert_eq!(ws.mock.requests(), requests);
+    assert_eq!(t["flagged_segments"], serde_json::json!({}));
+    let digest = common::workspace::read_json(&ws.out().join("weekly-1").join("digest.json"));
+    assert_eq!(
+        digest_segments(&digest)["A01.p02"],
+        ("More countries were added.".to_string(), true)
+    );
+}

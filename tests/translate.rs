@@ -1355,10 +1355,7 @@ fn a_figure_that_moved_to_the_next_segment_is_a_format_break() {
                     .all(|m| !gloss::qa::numbers::missing(&m.text, &sources[i + 1]).is_empty())
         })
         .expect("a paragraph with a figure of its own");
-    let moved: Vec<String> = gloss::qa::numbers::korean_numbers(&sources[k])
-        .iter()
-        .map(common::english_number)
-        .collect();
+    let moved = common::figures::english_figures_of(&sources[k]);
     let drifted: String = sources
         .iter()
         .enumerate()

@@ -437,13 +437,7 @@ pub struct BriefOutcome {
     pub warnings: Vec<String>,
 }
 
-/// The services a request uses.
-pub struct Services<'a> {
-    pub prompts: &'a Prompts,
-    pub profile: &'a crate::config::Profile,
-    pub cache: &'a crate::cache::Cache,
-    pub client: &'a crate::llm::LazyClient,
-}
+pub use crate::stage::Services;
 
 /// Write the brief: map → reduce until one request holds everything, then
 /// check it (a model's unusable brief gives way to one assembled from the
@@ -647,7 +641,7 @@ async fn one_request(
         line_list: false,
         sentences: false,
     };
-    crate::stage::complete_cached(item, spec, &messages, s.profile, s.cache, s.client)
+    s.complete(item, spec, &messages)
         .await
         .map_err(crate::error::GlossError::Llm)
 }
@@ -1021,3 +1015,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

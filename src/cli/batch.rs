@@ -10,9 +10,11 @@ use super::{ShapeArgs, SourceArgs, exit, run_options, runtime, stdout_line};
 use crate::config::{Config, Overrides};
 use crate::error::{GlossError, Result};
 use crate::llm::batch::store::{BatchRecord, Store, is_custom_id};
-use crate::llm::batch::{BatchMode, BatchOptions, BatchSummary, STORE_DIR, WireLine};
-use crate::pipeline::{self, Stages};
+use crate::llm::batch::{
+    BatchEvent, BatchEvents, BatchMode, BatchOptions, BatchStats, BatchSummary, STORE_DIR, WireLine,
+};
 use crate::progress;
+use crate::run::{self, Stages};
 
 /// What `gloss batch` does.
 // Parsed once per process: the size of the export variant costs nothing.
@@ -81,6 +83,59 @@ fn store(cache_dir: Option<PathBuf>) -> Result<Store> {
         ..Default::default()
     });
     Ok(Store::new(&dir.join(STORE_DIR)))
+}
+
+/// The command line's side of a run's batches: each event counted into new
+/// counters and printed (notes, warnings, one progress bar per batch polled;
+/// the lines of `gloss batch export -`, on stdout).
+pub(super) fn batch_events() -> BatchEvents {
+    use std::io::{IsTerminal, Write};
+    let stats: std::sync::Arc<BatchStats> = Default::default();
+    let counted = stats.clone();
+    let bars = std::sync::Mutex::new(std::collections::HashMap::new());
+    BatchEvents::new(stats, move |event: &BatchEvent| match event {
+        BatchEvent::Submitted { id, requests } => progress::info(&format!(
+            "batch {id}: {requests} requests submitted (results within 24 h; if interrupted, the same command resumes it)"
+        )),
+        BatchEvent::Resumed { id, requests } => progress::note(&format!(
+            "waiting for batch {id} (submitted earlier, {requests} requests)"
+        )),
+        BatchEvent::FellBack { why: Some(why) } => {
+            progress::detail(&format!("batch: {why}; sending it as a normal request"))
+        }
+        BatchEvent::Polling { id, total } => {
+            let bar =
+                progress::stage_bar("batch", "requests", *total, std::io::stderr().is_terminal());
+            bars.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id.clone(), bar);
+        }
+        BatchEvent::Polled {
+            id, status, done, ..
+        } => {
+            if let Some(bar) = bars.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
+                bar.set_position(*done);
+                bar.set_message(format!("{id} {status}"));
+            }
+        }
+        BatchEvent::PollEnded { id } => {
+            if let Some(bar) = bars.lock().unwrap_or_else(|e| e.into_inner()).remove(id) {
+                bar.finish_and_clear();
+            }
+        }
+        // Counted once written: a closed pipe exports nothing.
+        BatchEvent::Exported {
+            requests,
+            stdout: Some(lines),
+        } if std::io::stdout().lock().write_all(lines.as_bytes()).is_ok() => {
+            counted
+                .exported
+                .fetch_add(*requests, std::sync::atomic::Ordering::SeqCst);
+        }
+        BatchEvent::Warning(w) => progress::warn(w),
+        BatchEvent::Error(e) => progress::error(e),
+        _ => {}
+    })
 }
 
 /// The batch line of a run's summary, when the run used batches or stored answers.
@@ -253,10 +308,10 @@ fn export(
     opts.out_dir = Some(scratch.path().to_path_buf());
     opts.progress = false;
     opts.overrides.batch = BatchOptions::from_env(BatchMode::Export(output.clone()));
-    let stats = opts.overrides.batch.stats.clone();
+    let stats = opts.batch_events.stats.clone();
     let finished = runtime()?.block_on(async {
         tokio::select! {
-            r = async { pipeline::run(&opts, pipeline::prepare(&opts)?).await } => r.map(|_| true),
+            r = async { run::run(&opts, run::prepare(&opts)?).await } => r.map(|_| true),
             _ = stats.export_done.notified() => Ok(false),
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }

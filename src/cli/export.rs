@@ -7,8 +7,8 @@ use clap::Args;
 
 use super::{ShapeArgs, SourceArgs, Stages, exit, run_options, stdout_line};
 use crate::error::{GlossError, Result};
-use crate::pipeline;
 use crate::postedit::{Bundle, Format, Unit};
+use crate::run;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -33,14 +33,10 @@ pub struct ExportArgs {
 /// The issue's segments as units, in issue order: each with its cached
 /// translation (a reviewer's where there is one), its article and flags as
 /// notes. Segments not translated yet come with an empty target.
-fn units(
-    opts: &pipeline::RunOptions,
-    p: &pipeline::Prepared,
-    flagged_only: bool,
-) -> Result<Vec<Unit>> {
-    let translator = pipeline::cached_translator(opts, p)?;
+fn units(opts: &run::RunOptions, p: &run::Prepared, flagged_only: bool) -> Result<Vec<Unit>> {
+    let translator = run::cached_translator(opts, p)?;
     let mut units = Vec::new();
-    for (article, chunks) in pipeline::chunk_selected(p) {
+    for (article, chunks) in run::chunk_selected(p) {
         for chunk in &chunks {
             let done = translator
                 .cached(&article.title, chunk)?
@@ -74,6 +70,25 @@ fn units(
             }
         }
     }
+    // The issue's names (its termbase), for the reviewer to fix once: a
+    // changed rendering goes into the glossary of later issues.
+    let names: Vec<crate::glossary::Term> = translator
+        .glossary
+        .terms
+        .iter()
+        .filter(|t| t.origin != "glossary")
+        .cloned()
+        .collect();
+    translator.memory.record_names(&names)?;
+    if !flagged_only {
+        units.extend(names.iter().map(|t| Unit {
+            id: crate::memory::name_id(&t.source),
+            source: t.source.clone(),
+            target: t.target.clone(),
+            notes: vec!["a name: its rendering here goes into the glossary of later issues".into()],
+            needs_review: false,
+        }));
+    }
     Ok(units)
 }
 
@@ -84,7 +99,7 @@ pub fn run(args: ExportArgs) -> Result<i32> {
     };
     let mut opts = run_options(&args.source, stages);
     args.shape.apply(&mut opts);
-    let p = pipeline::prepare(&opts)?;
+    let p = run::prepare(&opts)?;
     let bundle = Bundle {
         issue: p.stem.clone(),
         source_language: crate::memory::language_code(&p.languages.source),

@@ -61,7 +61,13 @@ pub fn run(args: ImportArgs) -> Result<i32> {
         ..Default::default()
     });
     let dir = crate::memory::folder(args.memory.as_deref(), &cache_dir);
-    let memory = Memory::open(&dir, &bundle.issue, &bundle.target_language, Mode::Normal);
+    let memory = Memory::open(
+        &dir,
+        &bundle.issue,
+        &bundle.target_language,
+        "",
+        Mode::Normal,
+    );
     let found = Corrections::find(&memory, &bundle);
     found.save(&memory)?;
     let ids = |records: &[crate::memory::Record]| -> Vec<String> {

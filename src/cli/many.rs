@@ -1,5 +1,5 @@
 //! The commands given several issues (files, folders, patterns): `run`,
-//! `translate`, `brief` through [`crate::many`], and `plan` issue by issue.
+//! `translate`, `brief` through [`crate::run::many`], and `plan` issue by issue.
 //! What they print: one line per failed issue with its reason, the files
 //! written per issue, the index, and one summary line for the whole run.
 
@@ -11,8 +11,9 @@ use super::{
 };
 use crate::brief::Brief;
 use crate::error::{GlossError, Result};
-use crate::many::{IssueOutcome, IssueStatus, Many};
+use crate::outcome::{IssueResult, IssueStatus};
 use crate::progress;
+use crate::run::many::Many;
 
 /// `gloss run|translate|brief` over several issues.
 pub(super) fn translate(
@@ -27,7 +28,7 @@ pub(super) fn translate(
         ));
     }
     let opts = translate_options(&args, stages, args.out.clone());
-    let record = |o: &IssueOutcome, manifest: Option<&crate::pipeline::Manifest>| {
+    let record = |o: &IssueResult, manifest: Option<&crate::run::Manifest>| {
         if let Some(m) = manifest {
             let code = match o.status {
                 IssueStatus::Ok => exit::OK,
@@ -44,7 +45,7 @@ pub(super) fn translate(
     // Ctrl-C drops every issue's run; what finished is cached.
     let many = runtime()?.block_on(async {
         tokio::select! {
-            r = crate::many::run(&opts, files, record) => r,
+            r = crate::run::many::run(&opts, files, record) => r,
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })?;

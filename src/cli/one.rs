@@ -13,9 +13,9 @@ use super::{
 };
 use crate::error::{GlossError, Result};
 use crate::llm::batch::{BatchMode, BatchOptions, BatchStats};
-use crate::pipeline::{self, Manifest, RunOptions, Totals, TranslateResult};
 use crate::progress;
 use crate::render::Format;
+use crate::run::{self, Manifest, RunOptions, Totals, TranslateResult};
 
 /// `gloss run|translate|brief` on one issue; returns the exit status.
 pub(super) fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Result<i32> {
@@ -37,7 +37,7 @@ pub(super) fn translate(args: TranslateArgs, stages: Stages, command: &'static s
         None => args.out.clone(),
     };
     let opts = options(&args, stages, out_dir);
-    let batch_stats = opts.overrides.batch.stats.clone();
+    let batch_stats = opts.batch_events.stats.clone();
     let result = run_pipeline(&opts)?;
     for w in &result.warnings {
         progress::warn(w);
@@ -134,7 +134,7 @@ fn options(args: &TranslateArgs, stages: Stages, out_dir: PathBuf) -> RunOptions
 /// and which settings were refused.
 fn run_pipeline(opts: &RunOptions) -> Result<TranslateResult> {
     let runtime = runtime()?;
-    let prepared = pipeline::prepare(opts)?;
+    let prepared = run::prepare(opts)?;
     for w in &prepared.warnings {
         progress::warn(w);
     }
@@ -142,7 +142,7 @@ fn run_pipeline(opts: &RunOptions) -> Result<TranslateResult> {
     // before is already in the cache.
     runtime.block_on(async {
         tokio::select! {
-            result = pipeline::run(opts, prepared) => result,
+            result = run::run(opts, prepared) => result,
             _ = tokio::signal::ctrl_c() => Err(GlossError::Interrupted),
         }
     })
@@ -173,7 +173,7 @@ impl SegmentCounts {
             .manifest
             .chunks
             .iter()
-            .filter(|c| c.article != crate::pipeline::sections::ARTICLE)
+            .filter(|c| c.article != crate::run::sections::ARTICLE)
             .map(|c| c.repaired as u64)
             .sum();
         let repaired_total = result

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{fit, stdout_line};
 use crate::error::Result;
-use crate::pipeline::Manifest;
 use crate::progress;
+use crate::run::Manifest;
 
 /// One past run, as `gloss runs --json` prints it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

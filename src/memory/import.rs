@@ -2,7 +2,7 @@
 //! memory knows of its segment (the source and translation of the issue's
 //! last run, or a reviewer's earlier correction).
 
-use super::{ASIDE_FILE, FILE, Memory, Origin, Record, RecordKind, VERSION, append};
+use super::{ASIDE_FILE, FILE, Memory, Origin, Record, VERSION, append};
 use crate::error::Result;
 use crate::postedit::{Bundle, clean};
 
@@ -35,7 +35,7 @@ impl Corrections {
             };
             let record = |target: &str| Record {
                 v: VERSION,
-                kind: RecordKind::Segment,
+                kind: known.kind,
                 origin: Origin::Human,
                 lang: memory.lang.clone(),
                 issue: bundle.issue.clone(),
@@ -44,6 +44,7 @@ impl Corrections {
                 target: target.to_string(),
                 flags: Vec::new(),
                 repaired: false,
+                model: String::new(),
             };
             let target = u.target.trim();
             if clean(&known.source).trim() != u.source.trim() {
@@ -55,7 +56,10 @@ impl Corrections {
                 }
                 continue;
             }
-            let human = memory.human(&known.source);
+            // A name's current rendering is its latest record.
+            let human = (known.kind == super::RecordKind::Segment)
+                .then(|| memory.human(&known.source))
+                .flatten();
             let current = human.unwrap_or(&known.target);
             if target.is_empty() {
                 out.unchanged += 1;
@@ -79,5 +83,63 @@ impl Corrections {
         let kept: Vec<Record> = self.changed.iter().chain(&self.approved).cloned().collect();
         append(&dir.join(FILE), &kept)?;
         append(&dir.join(ASIDE_FILE), &self.aside)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::Mode;
+    use crate::glossary::Term;
+    use crate::postedit::Unit;
+
+    #[test]
+    fn a_name_the_reviewer_fixed_feeds_the_next_issue_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let term = |target: &str| Term {
+            source: "미즈호은행".into(),
+            target: target.into(),
+            note: None,
+            origin: "F01".into(),
+        };
+        let first = Memory::open(dir.path(), "issue-1", "English", "m", Mode::Normal);
+        first.record_names(&[term("Mizuho Eunhaeng")]).unwrap();
+        let unit = |target: &str| Unit {
+            id: "name:미즈호은행".into(),
+            source: "미즈호은행".into(),
+            target: target.into(),
+            notes: Vec::new(),
+            needs_review: false,
+        };
+        let bundle = Bundle {
+            issue: "issue-1".into(),
+            source_language: "ko".into(),
+            target_language: "en".into(),
+            units: vec![unit("Mizuho Bank"), {
+                let mut u = unit("Nothing");
+                u.id = "name:없는 이름".into();
+                u
+            }],
+        };
+        let memory = Memory::open(dir.path(), "issue-1", "en", "", Mode::Normal);
+        let found = Corrections::find(&memory, &bundle);
+        assert_eq!(found.changed.len(), 1);
+        assert_eq!(found.unknown, ["name:없는 이름"]);
+        found.save(&memory).unwrap();
+        let names = |issue: &str| {
+            Memory::open(dir.path(), issue, "English", "m", Mode::Normal)
+                .names()
+                .into_iter()
+                .map(|t| (t.source, t.target))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            names("issue-1").is_empty(),
+            "its own issue keeps its prompts"
+        );
+        assert_eq!(
+            names("issue-2"),
+            [("미즈호은행".to_string(), "Mizuho Bank".to_string())]
+        );
     }
 }

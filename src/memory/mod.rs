@@ -83,6 +83,9 @@ pub struct Record {
     pub flags: Vec<crate::qa::Flag>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub repaired: bool,
+    /// The model that wrote a model record's target.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub model: String,
 }
 
 /// A language's code for file headers and memory keys: `English` → `en`.
@@ -112,8 +115,9 @@ struct Store {
     dir: PathBuf,
     /// `lang \u{1f} source` → the latest human record.
     humans: HashMap<String, Record>,
-    /// `lang \u{1f} source` → the latest model record that passed every check.
-    models: HashMap<String, Record>,
+    /// `lang \u{1f} source \u{1f} model` → per issue, the latest model
+    /// record that passed every check.
+    models: HashMap<String, Vec<Record>>,
     /// `issue \u{1f} id` → the latest segment record of that segment.
     by_id: HashMap<String, Record>,
     /// `issue \u{1f} id` → the latest human record of that segment.
@@ -134,8 +138,9 @@ impl Store {
     fn add(&mut self, r: Record) {
         if r.kind == RecordKind::Name {
             if r.origin == Origin::Human && !r.target.trim().is_empty() {
-                self.names.push(r);
+                self.names.push(r.clone());
             }
+            self.by_id.insert(id_key(&r.issue, &r.id), r);
             return;
         }
         let key = text_key(&r.lang, &r.source);
@@ -145,7 +150,12 @@ impl Store {
                 self.human_by_id.insert(id_key(&r.issue, &r.id), r.clone());
             }
             Origin::Model if !r.target.trim().is_empty() && r.flags.is_empty() => {
-                self.models.insert(key, r.clone());
+                let of_text = self
+                    .models
+                    .entry(format!("{key}\u{1f}{}", r.model))
+                    .or_default();
+                of_text.retain(|k| k.issue != r.issue);
+                of_text.push(r.clone());
             }
             _ => {}
         }
@@ -195,6 +205,8 @@ pub struct Memory {
     store: Option<Arc<Store>>,
     issue: String,
     lang: String,
+    /// The run's model: only its own translations are reused.
+    model: String,
     /// Whether model translations are reused (not with `--refresh`).
     models: bool,
     /// Whether this run writes what it translated (not with `--no-cache`).
@@ -204,11 +216,12 @@ pub struct Memory {
 
 impl Memory {
     /// The memory in `dir` for issue `issue` translated into `target_language`.
-    pub fn open(dir: &Path, issue: &str, target_language: &str, mode: Mode) -> Memory {
+    pub fn open(dir: &Path, issue: &str, target_language: &str, model: &str, mode: Mode) -> Memory {
         Memory {
             store: Some(Arc::new(Store::load(dir))),
             issue: issue.to_string(),
             lang: language_code(target_language),
+            model: model.to_string(),
             models: matches!(mode, Mode::Normal | Mode::RetryFailed),
             writes: mode != Mode::Off,
             used: Default::default(),
@@ -232,13 +245,19 @@ impl Memory {
     }
 
     /// What the memory gives `segment`: a human's translation, else (unless
-    /// `--refresh`) a model's that passed every check. The bool: a human's.
+    /// `--refresh`) one that this run's model gave the same text in another
+    /// issue and that passed every check. Not this issue's own: a rerun after
+    /// a glossary or prompt edit asks again for what the edit touches. The
+    /// bool: a human's.
     fn recall_one(&self, segment: &Segment) -> Option<(Translated, bool)> {
         let store = self.store.as_ref()?;
         let key = text_key(&self.lang, &segment.text);
         let (record, human) = match store.humans.get(&key) {
             Some(r) => (r, true),
-            None if self.models => (store.models.get(&key)?, false),
+            None if self.models => {
+                let of_text = store.models.get(&format!("{key}\u{1f}{}", self.model))?;
+                (of_text.iter().rev().find(|r| r.issue != self.issue)?, false)
+            }
             None => return None,
         };
         let t = Translated {
@@ -398,6 +417,7 @@ impl Memory {
                 target: t.map(|t| t.text.clone()).unwrap_or_default(),
                 flags: t.map(|t| t.flags.clone()).unwrap_or_default(),
                 repaired: t.is_some_and(|t| t.repaired),
+                model: self.model.clone(),
             };
             let known = store.by_id.get(&id_key(&self.issue, &s.id));
             // A human's record for this source stays the latest of the id.
@@ -407,6 +427,35 @@ impl Memory {
             }
             fresh.push(record);
         }
+        append(&store.dir.join(FILE), &fresh)
+    }
+
+    /// Note the names of this issue's termbase as exported (`name:<source>`
+    /// units), so that an import can tell the ones a reviewer changed.
+    pub fn record_names(&self, terms: &[Term]) -> Result<()> {
+        let Some(store) = self.store.as_ref().filter(|_| self.writes) else {
+            return Ok(());
+        };
+        let fresh: Vec<Record> = terms
+            .iter()
+            .map(|t| Record {
+                v: VERSION,
+                kind: RecordKind::Name,
+                origin: Origin::Model,
+                lang: self.lang.clone(),
+                issue: self.issue.clone(),
+                id: name_id(&t.source),
+                source: t.source.clone(),
+                target: t.target.clone(),
+                flags: Vec::new(),
+                repaired: false,
+                model: self.model.clone(),
+            })
+            .filter(|r| {
+                let known = store.by_id.get(&id_key(&r.issue, &r.id));
+                known.is_none_or(|k| k.origin == Origin::Model && k.target != r.target)
+            })
+            .collect();
         append(&store.dir.join(FILE), &fresh)
     }
 
@@ -421,6 +470,11 @@ impl Memory {
         self.human(source)
             .or_else(|| self.segment(issue, id).map(|r| r.target.as_str()))
     }
+}
+
+/// The unit id of a name in a post-editing file: `name:<source>`.
+pub fn name_id(source: &str) -> String {
+    format!("name:{source}")
 }
 
 /// The end-of-run words for the memory: `; 12 segments from the translation
@@ -505,6 +559,7 @@ mod tests {
             target: target.into(),
             flags: Vec::new(),
             repaired: false,
+            model: "m".into(),
         }
     }
 
@@ -528,16 +583,16 @@ mod tests {
             .unwrap()
             .write_all(b"{\"v\":1,\"kind\"\n")
             .unwrap();
-        let m = Memory::open(dir.path(), "b", "English", Mode::Normal);
+        let m = Memory::open(dir.path(), "b", "English", "m", Mode::Normal);
         let one = m.recall_one(&segment("B01.p01", "안녕")).unwrap();
         assert_eq!((one.0.text.as_str(), one.1), ("Hello", false));
         let two = m.recall_one(&segment("B01.p09", " 세계 ")).unwrap();
         assert_eq!((two.0.text.as_str(), two.1), ("The world", true));
-        let refresh = Memory::open(dir.path(), "b", "English", Mode::Refresh);
+        let refresh = Memory::open(dir.path(), "b", "English", "m", Mode::Refresh);
         assert!(refresh.recall_one(&segment("B01.p01", "안녕")).is_none());
         assert_eq!(refresh.human("세계"), Some("The world"));
         // Another target language shares nothing.
-        let german = Memory::open(dir.path(), "b", "German", Mode::Normal);
+        let german = Memory::open(dir.path(), "b", "German", "m", Mode::Normal);
         assert!(german.recall_one(&segment("B01.p01", "안녕")).is_none());
     }
 
@@ -551,7 +606,7 @@ mod tests {
             term: None,
         });
         append(&dir.path().join(FILE), &[flagged]).unwrap();
-        let m = Memory::open(dir.path(), "b", "English", Mode::Normal);
+        let m = Memory::open(dir.path(), "b", "English", "m", Mode::Normal);
         assert!(m.recall_one(&segment("B01.p01", "3억 원")).is_none());
         assert_eq!(m.segment("a", "A01.p01").unwrap().target, "3 won");
     }
@@ -562,9 +617,9 @@ mod tests {
         let mut name = record(Origin::Human, "a", "name:삼성", "삼성", "Samsung");
         name.kind = RecordKind::Name;
         append(&dir.path().join(FILE), &[name]).unwrap();
-        let same = Memory::open(dir.path(), "a", "English", Mode::Normal);
+        let same = Memory::open(dir.path(), "a", "English", "m", Mode::Normal);
         assert!(same.names().is_empty());
-        let other = Memory::open(dir.path(), "b", "English", Mode::Normal);
+        let other = Memory::open(dir.path(), "b", "English", "m", Mode::Normal);
         let names = other.names();
         assert_eq!(names.len(), 1);
         assert_eq!(

@@ -1,26 +1,73 @@
-//! The issue's own list of its articles: a contents page (dot leaders and
-//! page numbers, or a numbered list of titles) or a summary box naming the
-//! items, near the front. Its titles are looked up in the body, in order,
-//! even where the body numbers them differently or not at all; where they are
-//! found, articles start. The list itself stays in the front matter.
+//! The issue's own list of its articles: a contents page (a heading such as
+//! 목차/CONTENTS/目录, or a block of entries with dot leaders or page
+//! numbers) or a summary box of numbered items, near the front.
+//!
+//! Its entries are read with their page numbers and their level (an *item*
+//! heads an article, a *category* names a section), then matched to body
+//! lines by one monotonic alignment ([`align`]): the order of the entries is
+//! kept, titles are compared without spacing, punctuation, numbering or
+//! width, a shortened entry matches the start of its heading, and once a few
+//! entries fix the offset between printed and actual pages, the printed page
+//! is a hint. Where entries are found, articles start; the list itself stays
+//! in the front matter. How many entries were found is the user's check on
+//! the parse ([`check`]).
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::Line;
 use super::numbering::{Scheme, is_heading_text, parse_number};
-use crate::document::display_width;
+use super::sections::is_back_matter_heading;
+use crate::document::{ContentsCheck, ContentsEntry, display_width};
 
-/// An entry line with a dot leader and a page number: `核心观点 ........ 5`.
+/// An entry with a dot leader and, usually, a page number: `核心观点 ..... 5`.
 static LEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<title>.*?\S)\s*(?:[.·‥…・ㆍ∙]\s?){3,}\s*(?P<page>\d{1,4})$")
+    Regex::new(r"^(?P<title>.*?[^\s.·‥…・ㆍ∙])?\s*(?:[.·‥…・ㆍ∙]\s?){3,}\s*(?P<page>\d{1,4})?\s*$")
         .expect("static regex")
 });
+
+/// A page number after an entry's title, with no leader: `1. 연구 배경 3`.
+static TRAILING_PAGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?P<title>.*\S)\s+(?P<page>\d{1,3})$").expect("static regex"));
+
+/// A page number alone on its line, below a wrapped entry.
+static PAGE_ONLY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{1,4}$").expect("static regex"));
+
+/// A number alone on its line, its title on the next one: `1.`, `Ⅱ`.
+static NUMBER_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\d{1,2}[.、]?|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ][.．]?)$").expect("static regex")
+});
+
+/// A list marker before an item: `▹ title`, `∙ title`, `• title`.
+static BULLET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[▹▸►▶▷•∙◦○●■□◆◇▪▫◼❍]\s*").expect("static regex"));
 
 /// Lists of figures and tables, not of articles.
 static FIGURE_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[<\[〈［(]\s*)?(?:图表|圖表|图|表|그림|표|Figure|Fig\.|Table|Chart|Box|박스)\s*[0-9０-９\-–.]")
+        .expect("static regex")
+});
+
+/// A contents page's heading, spaces removed and lower-cased.
+const HEADINGS: [&str; 10] = [
+    "목차",
+    "차례",
+    "contents",
+    "tableofcontents",
+    "目次",
+    "目录",
+    "目錄",
+    "内容目录",
+    "正文目录",
+    "本期目录",
+];
+
+/// The heading of a list of figures or tables: the contents list ends there.
+static FIGURE_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:图表|圖表|图|表)目[录錄]$|^(?:그림|표)목차$|^listof(?:figures|tables)$")
         .expect("static regex")
 });
 
@@ -33,36 +80,98 @@ pub(crate) struct Start {
     pub len: usize,
     /// The heading as the body prints it.
     pub title: String,
+    /// The category the contents list puts it under.
+    pub section: Option<String>,
 }
 
-/// What [`find`] returns: where the articles start.
-#[derive(Debug)]
-pub(crate) struct Contents {
-    pub starts: Vec<Start>,
+/// What an entry of the list is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    /// Heads an article.
+    Item,
+    /// Names a group of items: a section.
+    Category,
+    /// A sub-section of an item, or back matter: not looked for.
+    Other,
 }
 
-/// A title reduced to its letters and digits, number and case dropped, for
-/// matching a contents entry against the body's heading.
+/// One entry of a contents list.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// The title as the list prints it, without leader or page number.
+    pub title: String,
+    /// The printed page number, when the list gives one.
+    pub page: Option<u32>,
+    pub level: Level,
+    /// The category it stands under.
+    pub section: Option<String>,
+}
+
+/// A contents list: its entries and where the list ends.
+#[derive(Debug, Clone)]
+pub(crate) struct Toc {
+    pub entries: Vec<Entry>,
+    /// Where each [`Level::Item`] entry was found (same order as the items).
+    pub found: Vec<Option<Start>>,
+    /// Found under a contents heading (rather than guessed from its shape).
+    pub headed: bool,
+}
+
+impl Toc {
+    /// The article-level entries.
+    pub fn items(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.level == Level::Item)
+    }
+
+    /// The starts of the items found, in order.
+    pub fn starts(&self) -> Vec<Start> {
+        self.found.iter().flatten().cloned().collect()
+    }
+
+    /// The share of items found, in percent.
+    pub fn coverage(&self) -> usize {
+        let n = self.found.len().max(1);
+        self.found.iter().flatten().count() * 100 / n
+    }
+}
+
+/// A title reduced to its letters and digits, number, case and width
+/// dropped, for matching a contents entry against the body's heading.
 pub(crate) fn title_key(text: &str) -> String {
-    let body = match parse_number(text.trim()) {
-        Some(n) if n.scheme != Scheme::NumberLine => n.rest,
-        _ => text.to_string(),
-    };
-    body.chars()
+    let t = BULLET.replace(text.trim(), "");
+    match parse_number(&t) {
+        Some(n) if n.scheme != Scheme::NumberLine => fold(&n.rest),
+        _ => fold(&t),
+    }
+}
+
+/// [`title_key`] with the number kept: `3.50ETF` reads as section 3.50 to
+/// the number reader, as `3. 50ETF` to its contents entry.
+fn numbered_key(text: &str) -> String {
+    fold(&BULLET.replace(text.trim(), ""))
+}
+
+/// Letters and digits only, lower case, full-width forms as ASCII.
+fn fold(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
 }
 
-/// Whether a body line (or two, for a title wrapped over two lines) carries
-/// the entry's title. Contents pages shorten long titles, so a long enough
-/// common beginning counts too.
-fn matches(entry: &str, line: &str) -> bool {
+/// How well a body line (or two) carries the entry's title: 3 for the whole
+/// title, 2 for a long enough common beginning (contents pages shorten long
+/// titles; headings run on), 0 for none.
+fn quality(entry: &str, line: &str) -> u32 {
     if entry.is_empty() || line.is_empty() {
-        return false;
+        return 0;
     }
     if entry == line {
-        return true;
+        return 3;
     }
     let (short, long) = if entry.len() < line.len() {
         (entry, line)
@@ -70,7 +179,16 @@ fn matches(entry: &str, line: &str) -> bool {
         (line, entry)
     };
     let (ns, nl) = (short.chars().count(), long.chars().count());
-    long.starts_with(short) && ns >= 6 && ns * 10 >= nl * 7
+    if long.starts_with(short) && ns >= 6 && ns * 10 >= nl * 7 {
+        2
+    } else {
+        0
+    }
+}
+
+/// Whether an entry's key matches a heading's (whole or shortened).
+pub(crate) fn matches(entry: &str, heading: &str) -> bool {
+    quality(entry, heading) > 0
 }
 
 /// The lines near the front: the first quarter of the pages (at least two),
@@ -88,35 +206,282 @@ fn front_end(lines: &[Line<'_>]) -> usize {
     }
 }
 
-/// One candidate list: the indices of its entry lines.
-fn candidate_lists(lines: &[Line<'_>], front: usize) -> Vec<Vec<usize>> {
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Where a contents heading stands: (index, lines it takes), also when its
+/// letters are split over two lines (`목` / `차`).
+fn heading_at(lines: &[Line<'_>], i: usize) -> Option<usize> {
+    let one = squash(lines[i].text());
+    if HEADINGS.contains(&one.as_str()) {
+        return Some(1);
+    }
+    let next = lines.get(i + 1).filter(|n| n.page == lines[i].page)?;
+    let two = one + &squash(next.text());
+    HEADINGS.contains(&two.as_str()).then_some(2)
+}
+
+/// How an entry is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Bullet,
+    Number(Scheme),
+    Plain,
+}
+
+/// An entry as read, before its level is known.
+#[derive(Debug, Clone)]
+struct Raw {
+    index: usize,
+    title: String,
+    page: Option<u32>,
+    /// A leader or a page number marks it as an entry.
+    paged: bool,
+    marker: Marker,
+    x: Option<f32>,
+}
+
+fn marker_of(title: &str) -> Marker {
+    if BULLET.is_match(title) {
+        return Marker::Bullet;
+    }
+    match parse_number(title) {
+        Some(n) if n.scheme != Scheme::NumberLine => Marker::Number(n.scheme),
+        _ => Marker::Plain,
+    }
+}
+
+/// Split a line into its title and page: `(title, page, leader or page seen)`.
+fn split_entry(t: &str) -> (String, Option<u32>, bool) {
+    if let Some(c) = LEADER.captures(t) {
+        let title = c.name("title").map_or("", |m| m.as_str());
+        let page = c.name("page").and_then(|p| p.as_str().parse().ok());
+        return (title.to_string(), page, true);
+    }
+    if let Some(c) = TRAILING_PAGE.captures(t)
+        && parse_number(t).is_some()
+    {
+        return (c["title"].to_string(), c["page"].parse().ok(), true);
+    }
+    (t.to_string(), None, false)
+}
+
+/// Read the entries of the list in `lines[from..to]`: page numbers alone on
+/// a line go to the entry above, a number alone on a line to the title
+/// below, a title wrapped before its leader is joined. The list ends at a
+/// list of figures, at an entry it already holds (the body repeating it),
+/// or after a few lines that are no entries. Returns the entries and the
+/// index of the first line after the list.
+fn read_block(lines: &[Line<'_>], from: usize, to: usize) -> (Vec<Raw>, usize) {
+    let mut raws: Vec<Raw> = Vec::new();
+    let mut pending_number: Option<&str> = None;
+    let mut misses = 0;
+    for (i, l) in lines.iter().enumerate().take(to).skip(from) {
+        let t = l.text();
+        if misses >= 4
+            || FIGURE_LIST.is_match(&squash(t))
+            || (!raws.is_empty() && FIGURE_ENTRY.is_match(t))
+        {
+            break;
+        }
+        let (title, page, paged) = split_entry(t);
+        if title.is_empty() || PAGE_ONLY.is_match(t) {
+            // A leader or page number under a wrapped entry.
+            if let Some(last) = raws.last_mut().filter(|r| !r.paged && r.index + 2 >= i) {
+                last.paged = true;
+                last.page = page.or_else(|| t.parse().ok());
+                misses = 0;
+            }
+            continue;
+        }
+        if NUMBER_ONLY.is_match(t) {
+            pending_number = Some(t);
+            continue;
+        }
+        let title = match pending_number.take() {
+            Some(n) => format!("{n} {title}"),
+            None => title,
+        };
+        let marker = marker_of(&title);
+        // A bulleted line is an entry only with its page: lists of points
+        // under a summary are bulleted too.
+        let entry = is_heading_text(&title) && !FIGURE_ENTRY.is_match(&title);
+        if !entry {
+            misses += 1;
+            continue;
+        }
+        let key = title_key(&title);
+        if raws.iter().any(|r| title_key(&r.title) == key) {
+            break;
+        }
+        if let Some(last) = raws.last_mut().filter(|last| {
+            paged
+                && marker == Marker::Plain
+                && last.marker == Marker::Plain
+                && !last.paged
+                && last.index + 1 == i
+                && display_width(&last.title) >= 24
+        }) {
+            // The title wrapped before its leader.
+            last.title = format!("{} {title}", last.title);
+            last.index = i;
+            last.page = page;
+            last.paged = true;
+            misses = 0;
+            continue;
+        }
+        misses = if !paged && !matches!(marker, Marker::Number(_)) {
+            misses + 1
+        } else {
+            0
+        };
+        raws.push(Raw {
+            index: i,
+            title,
+            page,
+            paged,
+            marker,
+            x: l.layout.map(|lay| lay.x),
+        });
+    }
+    // A bulleted line without a page is a point of a summary, not an
+    // entry; an unmarked one is a category over the entry below it, or no
+    // entry.
+    let keep: Vec<bool> = (0..raws.len())
+        .map(|k| {
+            let r = &raws[k];
+            r.paged
+                || matches!(r.marker, Marker::Number(_))
+                || r.marker == Marker::Plain
+                    && raws
+                        .get(k + 1)
+                        .is_some_and(|n| n.marker != Marker::Plain || n.paged)
+        })
+        .collect();
+    let mut keep = keep.into_iter();
+    raws.retain(|_| keep.next().unwrap_or(false));
+    let end = raws.last().map_or(from, |r| r.index + 1);
+    (raws, end)
+}
+
+/// Give each entry its level: bulleted entries are the items when there are
+/// any (numbered or plain lines above them are categories); else the outer
+/// numbering scheme gives the items, with unnumbered entries before the
+/// first of them (a summary); an unnumbered list keeps its outer
+/// indentation.
+fn levels(raws: Vec<Raw>, lines: &[Line<'_>]) -> Vec<Entry> {
+    let bullets = raws.iter().filter(|r| r.marker == Marker::Bullet).count();
+    let top = raws.iter().find_map(|r| match r.marker {
+        Marker::Number(s) if s != Scheme::Dotted => Some(s),
+        _ => None,
+    });
+    let first_top = raws
+        .iter()
+        .position(|r| top.is_some_and(|s| r.marker == Marker::Number(s)))
+        .unwrap_or(0);
+    // References, ratings and disclaimers listed after the chapters are
+    // no articles.
+    let back = raws
+        .iter()
+        .position(|r| is_back_matter_heading(&strip_number(&r.title)))
+        .unwrap_or(raws.len());
+    let outer = if top.is_none() && bullets < 2 {
+        outer_indent(&raws[..back], lines)
+    } else {
+        None
+    };
+    let mut section: Option<String> = None;
+    raws.into_iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let level = if k >= back {
+                Level::Other
+            } else if bullets >= 2 {
+                if r.marker == Marker::Bullet {
+                    Level::Item
+                } else {
+                    Level::Category
+                }
+            } else if let Some(s) = top {
+                match r.marker {
+                    Marker::Number(m) if m == s => Level::Item,
+                    Marker::Plain if k < first_top && r.paged => Level::Item,
+                    _ => Level::Other,
+                }
+            } else if outer.as_ref().is_none_or(|o| o.get(k) == Some(&true)) {
+                Level::Item
+            } else {
+                Level::Other
+            };
+            if level == Level::Category {
+                section = Some(strip_number(&r.title));
+            }
+            Entry {
+                title: r.title,
+                page: r.page,
+                level,
+                section: section.clone().filter(|_| level == Level::Item),
+            }
+        })
+        .collect()
+}
+
+/// Candidate lists near the front: under each contents heading; else the
+/// run of dot-leader lines; else numbered titles in sequence (a summary
+/// box), one list per numbering scheme.
+fn candidate_lists(lines: &[Line<'_>], front: usize) -> Vec<(Vec<Raw>, usize, bool)> {
     let mut lists = Vec::new();
-    // Dot-leader entries.
+    let mut i = 0;
+    while i < front {
+        if let Some(len) = heading_at(lines, i) {
+            let (raws, end) = read_block(lines, i + len, front.max(i + len + 200).min(lines.len()));
+            if raws.len() >= 2 {
+                lists.push((raws, end, true));
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if !lists.is_empty() {
+        return lists;
+    }
     let leaders: Vec<usize> = (0..front)
         .filter(|&i| {
             let t = lines[i].text();
             LEADER.captures(t).is_some_and(|c| {
-                !FIGURE_ENTRY.is_match(&c["title"]) && is_heading_text(&c["title"])
+                c.name("title").is_some_and(|m| {
+                    !FIGURE_ENTRY.is_match(m.as_str()) && is_heading_text(m.as_str())
+                })
             })
         })
         .collect();
-    if leaders.len() >= 2 {
-        // With numbered entries, keep the outer level: the scheme of the
-        // first numbered entry, and the unnumbered ones (summary, references).
-        let scheme_of = |i: usize| {
-            let t = &LEADER.captures(lines[i].text())?["title"];
-            parse_number(t).map(|n| n.scheme)
-        };
-        let top = leaders.iter().find_map(|&i| scheme_of(i));
-        lists.push(
-            leaders
-                .iter()
-                .copied()
-                .filter(|&i| scheme_of(i).is_none() || scheme_of(i) == top)
-                .collect(),
-        );
+    if let (Some(&a), Some(&b)) = (leaders.first(), leaders.last())
+        && leaders.len() >= 2
+    {
+        // Category lines above the first entry belong to the list, and so
+        // does an entry whose leader wrapped.
+        let above = (1..=6)
+            .take_while(|&k| {
+                a >= k && lines[a - k].page == lines[a].page && {
+                    let t = lines[a - k].text();
+                    PAGE_ONLY.is_match(t)
+                        || LEADER
+                            .captures(t)
+                            .is_some_and(|c| c.name("title").is_none())
+                        || is_heading_text(t) && marker_of(t) != Marker::Plain
+                }
+            })
+            .count();
+        let (raws, end) = read_block(lines, a - above, (b + 3).min(lines.len()));
+        if raws.len() >= 2 {
+            lists.push((raws, end, false));
+        }
     }
-    // Numbered titles in sequence, one list per numbering scheme.
     let mut chains: Vec<(Scheme, u32, Vec<usize>)> = Vec::new();
     for (i, l) in lines.iter().enumerate().take(front) {
         let Some(n) = parse_number(l.text()) else {
@@ -138,137 +503,339 @@ fn candidate_lists(lines: &[Line<'_>], front: usize) -> Vec<Vec<usize>> {
             None => {}
         }
     }
-    lists.extend(
-        chains
+    for (scheme, _, idx) in chains {
+        if idx.len() < 2 {
+            continue;
+        }
+        let end = idx.last().map_or(0, |&i| i + 1);
+        let raws = idx
             .into_iter()
-            .filter(|(_, _, idx)| idx.len() >= 2)
-            .map(|(_, _, idx)| idx),
-    );
+            .map(|i| Raw {
+                index: i,
+                title: lines[i].text().to_string(),
+                page: None,
+                paged: false,
+                marker: Marker::Number(scheme),
+                x: None,
+            })
+            .collect();
+        lists.push((raws, end, false));
+    }
     lists
 }
 
-/// Where each entry's title stands in `lines[from..]`, in order; `None` for
-/// an entry not found. An entry whose title heads several places after the
-/// previous entry's is a sub-section's (every chapter has its
-/// "Background"), so it is not used.
-/// [`locate`] for titles as printed (a PDF outline's, say).
+/// A candidate place for an entry: line index, lines taken, score.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    index: usize,
+    len: usize,
+    score: i32,
+}
+
+/// A title looked for: its keys without and with its number, and its printed page.
+#[derive(Debug, Clone)]
+struct Wanted {
+    key: String,
+    numbered: String,
+    page: Option<u32>,
+}
+
+impl Wanted {
+    fn new(title: &str, page: Option<u32>) -> Self {
+        Self {
+            key: title_key(title),
+            numbered: numbered_key(title),
+            page,
+        }
+    }
+}
+
+/// The lines' keys (without and with numbers), and the lines by the first
+/// letter of either key.
+struct Keyed {
+    keys: Vec<String>,
+    numbered: Vec<String>,
+    by_first: HashMap<char, Vec<usize>>,
+}
+
+impl Keyed {
+    fn new(lines: &[Line<'_>]) -> Self {
+        let keys: Vec<String> = lines.iter().map(|l| title_key(l.text())).collect();
+        let numbered: Vec<String> = lines.iter().map(|l| numbered_key(l.text())).collect();
+        let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+        for (i, (k, n)) in keys.iter().zip(&numbered).enumerate() {
+            for c in [k.chars().next(), n.chars().next()].into_iter().flatten() {
+                let at = by_first.entry(c).or_default();
+                if at.last() != Some(&i) {
+                    at.push(i);
+                }
+            }
+        }
+        Self {
+            keys,
+            numbered,
+            by_first,
+        }
+    }
+
+    /// How well line `i` (and the next, for a title wrapped over two lines)
+    /// carries `want`: (score, lines taken).
+    fn score(&self, want: &Wanted, i: usize) -> Option<(u32, usize)> {
+        let pairs = [(&want.key, &self.keys), (&want.numbered, &self.numbered)];
+        let one = pairs.iter().map(|(w, k)| quality(w, &k[i])).max()?;
+        if one > 0 {
+            return Some((one, 1));
+        }
+        pairs
+            .iter()
+            .filter_map(|(w, k)| {
+                let next = k.get(i + 1)?;
+                (k[i].chars().count() >= 2 && w.starts_with(k[i].as_str()))
+                    .then(|| quality(w, &format!("{}{next}", k[i])))
+            })
+            .max()
+            .filter(|&q| q > 0)
+            .map(|q| (q, 2))
+    }
+}
+
+/// The places in `lines[from..]` that carry `want`. A contents entry
+/// itself is not where its article starts.
+fn candidates(lines: &[Line<'_>], keyed: &Keyed, want: &Wanted, from: usize) -> Vec<Cand> {
+    let mut at: Vec<usize> = [want.key.chars().next(), want.numbered.chars().next()]
+        .into_iter()
+        .flatten()
+        .filter_map(|c| keyed.by_first.get(&c))
+        .flatten()
+        .copied()
+        .filter(|&i| i >= from)
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    at.into_iter()
+        .filter(|&i| {
+            let t = lines[i].text();
+            display_width(t) <= 100 && !LEADER.is_match(t)
+        })
+        .filter_map(|i| {
+            keyed.score(want, i).map(|(q, len)| Cand {
+                index: i,
+                len,
+                score: q as i32,
+            })
+        })
+        .collect()
+}
+
+/// The best order-keeping choice of one candidate (or none) per entry: the
+/// highest total score, each entry's place after the one before it.
+fn best_chain(cands: &[Vec<Cand>]) -> Vec<Option<Cand>> {
+    // (entry, candidate, total, back-pointer into `nodes`).
+    let mut nodes: Vec<(usize, Cand, i32, Option<usize>)> = Vec::new();
+    for (e, cs) in cands.iter().enumerate() {
+        let before = nodes.len();
+        for c in cs {
+            let prev = (0..before)
+                .filter(|&n| nodes[n].1.index + nodes[n].1.len <= c.index)
+                .max_by_key(|&n| (nodes[n].2, std::cmp::Reverse(nodes[n].1.index)));
+            let total = c.score + prev.map_or(0, |n| nodes[n].2);
+            nodes.push((e, *c, total, prev));
+        }
+    }
+    let mut out = vec![None; cands.len()];
+    let mut at =
+        (0..nodes.len()).max_by_key(|&n| (nodes[n].2, std::cmp::Reverse(nodes[n].1.index)));
+    while let Some(n) = at {
+        out[nodes[n].0] = Some(nodes[n].1);
+        at = nodes[n].3;
+    }
+    out
+}
+
+/// Match the entries `keys` (with their printed pages) to lines after
+/// `from`, in order. A first pass finds what the titles alone say; when it
+/// fixes the offset between printed pages and the input's pages (three
+/// entries or more agreeing), a second pass prefers places on the page the
+/// list gives.
+fn align(lines: &[Line<'_>], entries: &[Wanted], from: usize) -> Vec<Option<Cand>> {
+    let keyed = Keyed::new(lines);
+    let mut cands: Vec<Vec<Cand>> = entries
+        .iter()
+        .map(|w| candidates(lines, &keyed, w, from))
+        .collect();
+    let first = best_chain(&cands);
+    let mut offsets: HashMap<i64, usize> = HashMap::new();
+    for (c, w) in first.iter().zip(entries) {
+        if let (Some(c), Some(p)) = (c, w.page) {
+            *offsets
+                .entry(i64::from(lines[c.index].page) - i64::from(p))
+                .or_default() += 1;
+        }
+    }
+    let found = first.iter().flatten().count();
+    let Some((&offset, &n)) = offsets.iter().max_by_key(|&(d, n)| (*n, -d.abs())) else {
+        return first;
+    };
+    if n < 3 || n * 2 < found {
+        return first;
+    }
+    for (cs, w) in cands.iter_mut().zip(entries) {
+        let Some(p) = w.page else { continue };
+        for c in cs {
+            let off = (i64::from(lines[c.index].page) - i64::from(p) - offset).abs();
+            c.score += match off {
+                0 => 2,
+                1 => 1,
+                2 => 0,
+                _ => -2,
+            };
+        }
+    }
+    best_chain(&cands)
+}
+
+/// Find the contents list and where its items start, if the issue has one.
+/// A list is taken when at least two of its items are found; a list guessed
+/// from its shape (no heading) needs most of them, and entries that each
+/// head several places (every chapter's "Background") make it none.
+pub(crate) fn read(lines: &[Line<'_>]) -> Option<Toc> {
+    let front = front_end(lines);
+    let mut best: Option<Toc> = None;
+    for (raws, end, headed) in candidate_lists(lines, front) {
+        let entries = levels(raws, lines);
+        let items: Vec<&Entry> = entries.iter().filter(|e| e.level == Level::Item).collect();
+        let wanted: Vec<Wanted> = items
+            .iter()
+            .map(|e| Wanted::new(&e.title, e.page))
+            .collect();
+        let placed = align(lines, &wanted, end);
+        let found = placed.iter().flatten().count();
+        if found < 2 || (!headed && found * 10 < items.len() * 6) {
+            continue;
+        }
+        if !headed {
+            let keys: Vec<String> = lines.iter().map(|l| title_key(l.text())).collect();
+            let repeated = wanted
+                .iter()
+                .filter(|w| keys[end..].iter().filter(|l| **l == w.key).count() > 1)
+                .count();
+            if repeated * 2 > found {
+                continue;
+            }
+        }
+        let starts: Vec<Option<Start>> = placed
+            .iter()
+            .zip(&items)
+            .map(|(c, e)| c.map(|c| start_at(lines, &c, e.section.clone())))
+            .collect();
+        let toc = Toc {
+            entries: entries.clone(),
+            found: starts,
+            headed,
+        };
+        let better = best.as_ref().is_none_or(|b| {
+            let (n, m) = (
+                toc.found.iter().flatten().count(),
+                b.found.iter().flatten().count(),
+            );
+            n > m || (n == m && headed && !b.headed)
+        });
+        if better {
+            best = Some(toc);
+        }
+    }
+    best
+}
+
+/// Where each title as printed (a PDF outline's, say) heads a line after
+/// line `from`: the one place that carries it best, or `None` when several
+/// do equally well (a sub-section's title that every chapter repeats).
 pub(crate) fn locate_titles(
     lines: &[Line<'_>],
     titles: &[&str],
     from: usize,
 ) -> Vec<Option<Start>> {
-    let keys: Vec<String> = titles.iter().map(|t| title_key(t)).collect();
-    locate(lines, &keys, from)
-}
-
-fn locate(lines: &[Line<'_>], entries: &[String], from: usize) -> Vec<Option<Start>> {
-    let keys: Vec<String> = lines.iter().map(|l| title_key(l.text())).collect();
-    let heading_at = |i: usize, key: &str| -> Option<usize> {
-        // A contents entry itself is not where its article starts.
-        if display_width(lines[i].text()) > 100 || LEADER.is_match(lines[i].text()) {
-            return None;
-        }
-        let here = &keys[i];
-        if matches(key, here) {
-            return Some(1);
-        }
-        // A title wrapped over two lines.
-        let next = keys.get(i + 1)?;
-        (here.chars().count() >= 2
-            && key.starts_with(here.as_str())
-            && matches(key, &format!("{here}{next}")))
-        .then_some(2)
-    };
-    let mut out = Vec::new();
-    let mut pos = from;
-    for key in entries {
-        let mut hits: Vec<(usize, usize)> = (pos..lines.len())
-            .filter_map(|i| heading_at(i, key).map(|len| (i, len)))
-            .collect();
-        // A body line may share a title's beginning (`55.4% 연구개발 연구개발`
-        // for `연구개발 연구개발 과제`): the title found whole, once, wins over
-        // lines shorter than it. (A longer line may be the real heading of a
-        // title the contents page shortened: then it stays ambiguous.)
-        if hits.len() > 1 {
-            let text = |&(i, len): &(usize, usize)| keys[i..i + len].concat();
-            let whole = |h: &(usize, usize)| text(h) == *key;
-            let others_shorter = hits
-                .iter()
-                .filter(|h| !whole(h))
-                .all(|h| text(h).chars().count() < key.chars().count());
-            if others_shorter && hits.iter().filter(|h| whole(h)).count() == 1 {
-                hits.retain(whole);
+    let keyed = Keyed::new(lines);
+    titles
+        .iter()
+        .map(|t| {
+            let cands = candidates(lines, &keyed, &Wanted::new(t, None), from);
+            let top = cands.iter().map(|c| c.score).max()?;
+            let mut best = cands.iter().filter(|c| c.score == top);
+            match (best.next(), best.next()) {
+                (Some(c), None) => Some(start_at(lines, c, None)),
+                _ => None,
             }
-        }
-        match hits.as_slice() {
-            [(i, len)] => {
-                let (i, len) = (*i, *len);
-                let title = lines[i..i + len]
-                    .iter()
-                    .map(|l| l.text())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                out.push(Some(Start {
-                    index: i,
-                    len,
-                    title,
-                }));
-                pos = i + len;
-            }
-            _ => out.push(None),
-        }
-    }
-    out
+        })
+        .collect()
 }
 
-/// A trailing page number after a numbered entry: `1. 연구 배경 3`.
-static TRAILING_PAGE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s+\d{1,3}$").expect("static regex"));
-
-/// The title of the `k`th entry of `list` (at line `i`): without its dot
-/// leader or page number, and with the line above it when a long title
-/// wrapped there (a line between two entries that is no entry itself).
-fn entry_title(lines: &[Line<'_>], list: &[usize], k: usize, i: usize) -> String {
-    let t = lines[i].text();
-    let Some(c) = LEADER.captures(t) else {
-        return TRAILING_PAGE.replace(t, "").into_owned();
-    };
-    let title = c.get(1).map_or(t, |m| m.as_str());
-    let wrapped = k > 0 && list[k - 1] + 2 == i && i > 0 && {
-        let above = lines[i - 1].text();
-        !LEADER.is_match(above) && is_heading_text(above) && display_width(above) <= 80
-    };
-    if wrapped {
-        format!("{} {title}", lines[i - 1].text())
-    } else {
-        title.to_string()
-    }
-}
-
-/// Find the contents list and the article starts it gives, if the issue has one.
-pub(crate) fn find(lines: &[Line<'_>]) -> Option<Contents> {
-    let front = front_end(lines);
-    let mut best: Option<Contents> = None;
-    for list in candidate_lists(lines, front) {
-        let entries: Vec<String> = list
+/// The start of an article at candidate `c`.
+fn start_at(lines: &[Line<'_>], c: &Cand, section: Option<String>) -> Start {
+    Start {
+        index: c.index,
+        len: c.len,
+        title: lines[c.index..c.index + c.len]
             .iter()
-            .enumerate()
-            .map(|(k, &i)| title_key(&entry_title(lines, &list, k, i)))
-            .collect();
-        let end = list.last().map_or(0, |&i| i + 1);
-        let located = locate(lines, &entries, end);
-        let found = located.iter().flatten().count();
-        // Most of the list must be found, or it was not a list of the articles.
-        if found < 2 || found * 10 < entries.len() * 6 {
-            continue;
-        }
-        let texts: Vec<&str> = list.iter().map(|&i| lines[i].text()).collect();
-        let starts = outer_level(lines, &texts, located);
-        if best.as_ref().is_none_or(|b| starts.len() > b.starts.len()) {
-            best = Some(Contents { starts });
-        }
+            .map(|l| l.text())
+            .collect::<Vec<_>>()
+            .join(" "),
+        section,
     }
-    best
+}
+
+/// The contents check: which items of the list head an article, judged by
+/// the articles' titles (`titles`, in order), whatever rule found them.
+pub(crate) fn check(toc: &Toc, titles: &[&str]) -> ContentsCheck {
+    let heads: Vec<Wanted> = titles.iter().map(|t| Wanted::new(t, None)).collect();
+    let entries: Vec<ContentsEntry> = toc
+        .items()
+        .map(|e| {
+            let w = Wanted::new(&e.title, e.page);
+            ContentsEntry {
+                title: e.title.clone(),
+                page: e.page,
+                section: e.section.clone(),
+                found: heads
+                    .iter()
+                    .any(|h| matches(&w.key, &h.key) || matches(&w.numbered, &h.numbered)),
+            }
+        })
+        .collect();
+    ContentsCheck {
+        found: entries.iter().filter(|e| e.found).count(),
+        entries,
+    }
+}
+/// A title without its number or list marker.
+fn strip_number(title: &str) -> String {
+    let t = BULLET.replace(title.trim(), "");
+    match parse_number(&t) {
+        Some(n) if n.scheme != Scheme::NumberLine => n.rest,
+        _ => t.into_owned(),
+    }
+}
+
+/// For an unnumbered list, which entries are the outer level: those set
+/// furthest left (PDF), else, in a long list, those whose leaders are
+/// longer than their width explains (see [`longest_leaders`]). `None`
+/// keeps them all.
+fn outer_indent(raws: &[Raw], lines: &[Line<'_>]) -> Option<Vec<bool>> {
+    let xs: Vec<f32> = raws.iter().filter_map(|r| r.x).collect();
+    if xs.len() == raws.len() && raws.len() > 2 {
+        let left = xs.iter().copied().fold(f32::MAX, f32::min);
+        let outer: Vec<bool> = xs.iter().map(|&x| x - left < 4.0).collect();
+        let n = outer.iter().filter(|&&o| o).count();
+        if n >= 2 && n < raws.len() {
+            return Some(outer);
+        }
+        return None;
+    }
+    if raws.len() <= 12 {
+        return None;
+    }
+    let texts: Vec<&str> = raws.iter().map(|r| lines[r.index].text()).collect();
+    longest_leaders(&texts)
 }
 
 /// The outer level of a long dot-leader list that has no numbering to tell
@@ -281,15 +848,16 @@ fn longest_leaders(entries: &[&str]) -> Option<Vec<bool>> {
         .iter()
         .map(|t| {
             let c = LEADER.captures(t)?;
-            if parse_number(&c["title"]).is_some() {
+            let title = c.name("title")?.as_str();
+            if parse_number(title).is_some() {
                 return None;
             }
             let whole = c.get(0)?.as_str();
-            let leader = whole[c["title"].len()..]
+            let leader = whole[title.len()..]
                 .chars()
                 .filter(|ch| !ch.is_whitespace() && !ch.is_ascii_digit())
                 .count();
-            Some((display_width(&c["title"]) as f64, leader as f64))
+            Some((display_width(title) as f64, leader as f64))
         })
         .collect::<Option<_>>()?;
     let n = measured.len() as f64;
@@ -313,43 +881,16 @@ fn longest_leaders(entries: &[&str]) -> Option<Vec<bool>> {
     (top > 0.0).then(|| residual.iter().map(|r| *r >= top / 2.0).collect())
 }
 
-/// A long list mixes sections and sub-sections; keep the sections. Numbered
-/// lists were cut to their outer scheme already; without numbers, the
-/// leaders tell (see [`longest_leaders`]), and failing that the place: a
-/// section opens a new page.
-fn outer_level(lines: &[Line<'_>], entries: &[&str], located: Vec<Option<Start>>) -> Vec<Start> {
-    const LONG: usize = 12;
-    let found = || located.iter().flatten().cloned().collect::<Vec<Start>>();
-    if located.iter().flatten().count() <= LONG {
-        return found();
-    }
-    if let Some(outer) = longest_leaders(entries) {
-        let kept: Vec<Start> = located
-            .iter()
-            .zip(outer)
-            .filter_map(|(s, keep)| s.clone().filter(|_| keep))
-            .collect();
-        if kept.len() >= 2 {
-            return kept;
-        }
-    }
-    let opens_page = |i: usize| i == 0 || lines[i - 1].page != lines[i].page;
-    let outer: Vec<Start> = found()
-        .into_iter()
-        .filter(|s| opens_page(s.index))
-        .collect();
-    if outer.len() >= 2 { outer } else { found() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::parse::tests::paged;
 
+    /// (line number, title) of each item found.
     fn starts(lines: &[Line<'_>]) -> Vec<(usize, String)> {
-        find(lines)
-            .map(|c| {
-                c.starts
+        read(lines)
+            .map(|t| {
+                t.starts()
                     .into_iter()
                     .map(|s| (lines[s.index].no, s.title))
                     .collect()
@@ -358,114 +899,146 @@ mod tests {
     }
 
     #[test]
-    fn a_title_found_whole_beats_a_line_sharing_its_beginning() {
-        let lines = paged(&[
-            &[
-                "목 차",
-                "연구개발 연구개발 과제 ........ 2",
-                "산업 과제 ........ 3",
-            ],
-            &["연구개발 연구개발 과제", "본문"],
-            &["산업 과제", "55.4% 연구개발 연구개발", "본문"],
-        ]);
-        let starts: Vec<String> = find(&lines)
-            .expect("a contents list")
-            .starts
-            .into_iter()
-            .map(|s| s.title)
-            .collect();
-        assert_eq!(starts, ["연구개발 연구개발 과제", "산업 과제"]);
-    }
-
-    #[test]
-    fn title_keys_ignore_numbering_spacing_and_punctuation() {
+    fn title_keys_ignore_numbering_spacing_punctuation_and_width() {
         assert_eq!(
             title_key("3. 2025 NTE 보고서: 쟁점"),
             title_key("2025 NTE보고서 쟁점")
         );
         assert_eq!(title_key("Ⅱ. 3D 콘텐츠"), "3d콘텐츠");
         assert_eq!(title_key("何以重估：对标"), title_key("何以重估，对标"));
+        assert_eq!(title_key("▹ ＡＩ 安全"), "ai安全");
+        assert_eq!(numbered_key("3.50ETF 期权"), numbered_key("3. 50ETF 期权"));
     }
 
     #[test]
-    fn numbered_contents_page_matches_unnumbered_and_renumbered_headings() {
+    fn bulleted_items_under_categories_with_leaders_on_the_next_line() {
+        // A newsletter: categories without pages, items with leaders (one
+        // wrapped onto its own line), the body opening each item with its title.
+        let lines = paged(&[
+            &[
+                "목 차",
+                "1. 정책/법제",
+                "▹ 미국, 행정명령 발표",
+                "··········· 1",
+                "▹ G7, 국제 행동강령에 합의 ········ 2",
+                "2. 기업/산업",
+                "▹ 코히어, 데이터 탐색기 공개 ········ 3",
+            ],
+            &[
+                "미국, 행정명령 발표",
+                "본문",
+                "G7, 국제 행동강령에 합의",
+                "본문",
+            ],
+            &["코히어, 데이터 탐색기 공개", "본문"],
+        ]);
+        let toc = read(&lines).expect("a contents list");
+        let items: Vec<(&str, Option<u32>, Option<&str>)> = toc
+            .items()
+            .map(|e| (e.title.as_str(), e.page, e.section.as_deref()))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                ("▹ 미국, 행정명령 발표", Some(1), Some("정책/법제")),
+                ("▹ G7, 국제 행동강령에 합의", Some(2), Some("정책/법제")),
+                ("▹ 코히어, 데이터 탐색기 공개", Some(3), Some("기업/산업")),
+            ]
+        );
+        let found: Vec<usize> = starts(&lines).into_iter().map(|(no, _)| no).collect();
+        assert_eq!(found, [8, 10, 12]);
+    }
+
+    #[test]
+    fn outer_numbering_gives_the_items_and_a_number_may_stand_alone() {
+        // Chapters `Ⅰ.` over numbered sub-entries; the body sets the
+        // numeral on its own line above the chapter's title.
+        let lines = paged(&[
+            &[
+                "목",
+                "차",
+                "Ⅰ. 사업 개요",
+                "1. 개요 ········ 1",
+                "2. 추진배경 ········ 2",
+                "Ⅱ. 제안 안내",
+                "1. 참여자격 ········ 3",
+            ],
+            &["Ⅰ", "사업 개요", "1. 개요", "본문", "2. 추진배경", "본문"],
+            &["Ⅱ", "제안 안내", "1. 참여자격", "본문"],
+        ]);
+        assert_eq!(
+            starts(&lines),
+            [(9, "사업 개요".to_string()), (15, "제안 안내".to_string())]
+        );
+    }
+
+    #[test]
+    fn dot_leaders_figure_lists_and_back_matter() {
+        let lines = paged(&[
+            &[
+                "目录",
+                "核心观点 ........ 2",
+                "市场 ........ 3",
+                "参考文献 ........ 4",
+                "图表目录",
+                "图 1. 市场规模 ........ 3",
+            ],
+            &["核心观点", "正文", "市场", "正文", "图 1. 市场规模"],
+            &["参考文献", "正文"],
+        ]);
+        let s: Vec<String> = starts(&lines).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(s, ["核心观点", "市场"]);
+    }
+
+    #[test]
+    fn a_shortened_entry_a_wrapped_title_and_a_renumbered_heading() {
         let lines = paged(&[
             &[
                 "차 례",
-                "1. 연구 배경",
-                "2. 기업의 불만",
-                "3. 정책 대응 방향",
+                "1. 연구 배경 3",
+                "2. 해외 주요국 공공부문 AI 도입 ········ 5",
+                "3. 정책 대응 방향 7",
             ],
-            &["Ⅰ. 연구 배경", "본문", "기업의", "불만", "본문"],
-            &["정책 대응방향", "본문"],
+            &["Ⅰ. 연구 배경", "본문"],
+            &["해외 주요국 공공부문 AI 도입 계획", "본문"],
+            &["정책 대응", "방향", "본문"],
         ]);
         assert_eq!(
             starts(&lines),
             [
                 (5, "Ⅰ. 연구 배경".to_string()),
-                (7, "기업의 불만".to_string()),
-                (10, "정책 대응방향".to_string())
+                (7, "해외 주요국 공공부문 AI 도입 계획".to_string()),
+                (9, "정책 대응 방향".to_string())
             ]
         );
     }
 
     #[test]
-    fn dot_leaders_and_figure_lists() {
+    fn printed_pages_choose_between_places_that_carry_a_title() {
+        // `전망` heads a line on page 4 (a sub-section of `과제`) and on
+        // page 6 (the chapter the list points to); the pages of the other
+        // entries fix the offset (+1).
         let lines = paged(&[
             &[
                 "목차",
-                "요약 ........ 2",
-                "시장 동향 ........ 3",
-                "전망 ·········· 4",
-                "그림 1. 시장 규모 ........ 3",
+                "배경 ........ 1",
+                "현황 ........ 2",
+                "과제 ........ 3",
+                "전망 ........ 5",
             ],
-            &["요약", "본문", "시장 동향", "본문", "그림 1. 시장 규모"],
+            &["배경", "본문"],
+            &["현황", "본문"],
+            &["과제", "본문", "전망", "본문"],
+            &["본문"],
             &["전망", "본문"],
         ]);
-        let s: Vec<String> = starts(&lines).into_iter().map(|(_, t)| t).collect();
-        assert_eq!(s, ["요약", "시장 동향", "전망"]);
-    }
-
-    #[test]
-    fn entries_with_page_numbers_or_wrapped_over_two_lines() {
-        let lines = paged(&[
-            &[
-                "차례",
-                "1. 연구 배경 3",
-                "2. 디지털 통상 쟁점 7",
-                "목차",
-                "요약 ........ 2",
-                "해외 주요국 공공부문 AI 도입 계획 및 전략",
-                "비교 ........ 9",
-                "전망 ........ 12",
-            ],
-            &["연구 배경", "본문", "디지털 통상 쟁점", "본문"],
-            &[
-                "요약",
-                "본문",
-                "해외 주요국 공공부문 AI 도입 계획 및 전략 비교",
-                "본문",
-            ],
-            &["전망", "본문"],
-        ]);
-        let lists = candidate_lists(&lines, lines.len());
-        let titles: Vec<Vec<String>> = lists
-            .iter()
-            .map(|l| {
-                (0..l.len())
-                    .map(|k| entry_title(&lines, l, k, l[k]))
-                    .collect()
-            })
+        let pages: Vec<u32> = read(&lines)
+            .expect("a contents list")
+            .starts()
+            .into_iter()
+            .map(|s| lines[s.index].page)
             .collect();
-        assert!(titles.contains(&vec![
-            "1. 연구 배경".to_string(),
-            "2. 디지털 통상 쟁점".to_string()
-        ]));
-        assert!(titles.contains(&vec![
-            "요약".to_string(),
-            "해외 주요국 공공부문 AI 도입 계획 및 전략 비교".to_string(),
-            "전망".to_string()
-        ]));
+        assert_eq!(pages, [2, 3, 4, 6]);
     }
 
     #[test]
@@ -509,6 +1082,44 @@ mod tests {
             &["본문"],
             &["본문"],
         ]);
-        assert!(find(&lines).is_none());
+        assert!(read(&lines).is_none());
+    }
+
+    #[test]
+    fn the_check_counts_entries_that_head_an_article() {
+        let lines = paged(&[
+            &[
+                "CONTENTS",
+                "• Markets ........ 1",
+                "• Energy outlook ........ 2",
+                "• Shipping rates ........ 3",
+            ],
+            &["Markets", "text"],
+        ]);
+        let toc = read(&lines);
+        assert!(toc.is_none(), "one entry found is no list");
+        let toc = Toc {
+            entries: ["Markets", "Energy outlook", "Shipping rates"]
+                .iter()
+                .map(|t| Entry {
+                    title: t.to_string(),
+                    page: None,
+                    level: Level::Item,
+                    section: None,
+                })
+                .collect(),
+            found: Vec::new(),
+            headed: true,
+        };
+        let c = check(&toc, &["Markets", "Shipping rates 2024"]);
+        assert_eq!(c.found, 2);
+        assert!(c.is_low());
+        assert!(
+            c.summary().contains("not found: \"Energy outlook\""),
+            "{}",
+            c.summary()
+        );
+        let all = check(&toc, &["Markets", "Energy outlook", "Shipping rates"]);
+        assert_eq!(all.summary(), "contents: 3 entries, 3 found");
     }
 }

@@ -99,6 +99,7 @@ pub(crate) fn font_headings(lines: &[Line<'_>]) -> Vec<Start> {
                 .map(|l| l.text())
                 .collect::<Vec<_>>()
                 .join(" "),
+            section: None,
         })
         .collect()
 }

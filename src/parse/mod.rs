@@ -106,9 +106,23 @@ pub fn parse(src: &SourceText) -> Issue {
     let artifact_lines = remove_artifacts(&mut lines);
     let kept = lines;
 
+    let toc = contents::read(&kept);
     let layout = titled::parse(&kept)
-        .or_else(|| sections::parse(&kept, &src.outline))
+        .or_else(|| sections::parse(&kept, &src.outline, toc.as_ref()))
         .unwrap_or_else(|| generic::parse(&kept));
+    let mut warnings = layout.warnings;
+    let contents = toc.map(|t| {
+        let titles: Vec<&str> = layout
+            .drafts
+            .iter()
+            .filter(|d| d.kind != ArticleKind::Front && !d.body.is_empty())
+            .map(|d| d.title.as_str())
+            .collect();
+        contents::check(&t, &titles)
+    });
+    if let Some(c) = contents.as_ref().filter(|c| c.is_low()) {
+        warnings.push(c.summary());
+    }
     let style = join_style(blank_lines_separate, &kept);
     let mut counters: HashMap<ArticleKind, usize> = HashMap::new();
     let articles = layout
@@ -123,7 +137,8 @@ pub fn parse(src: &SourceText) -> Issue {
         name: src.file_name.clone(),
         articles,
         dropped: dropped_lines(artifact_lines, layout.dropped, &kept),
-        warnings: layout.warnings,
+        warnings,
+        contents,
     }
 }
 

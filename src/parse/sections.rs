@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::contents::Start;
-use super::{Draft, Layout, Line, contents, layout, numbering};
+use super::contents::{Start, Toc};
+use super::{Draft, Layout, Line, layout, numbering};
 use crate::document::{ArticleKind, StartRule, display_width};
 use crate::load::OutlineEntry;
 
@@ -50,12 +50,18 @@ pub(crate) fn is_back_matter_heading(text: &str) -> bool {
 /// Read `lines` through the PDF's outline, the contents list, numbered
 /// headings or headings told by their font, in that order; `None` when none
 /// gives at least two articles.
-pub(super) fn parse(lines: &[Line<'_>], outline: &[OutlineEntry]) -> Option<Layout> {
+pub(super) fn parse(
+    lines: &[Line<'_>],
+    outline: &[OutlineEntry],
+    toc: Option<&Toc>,
+) -> Option<Layout> {
     if let Some(starts) = layout::outline_starts(lines, outline) {
         return Some(build(lines, starts, StartRule::Outline));
     }
-    if let Some(c) = contents::find(lines) {
-        return Some(build(lines, c.starts, StartRule::Contents));
+    // A list most of whose items were not found says little about where
+    // the articles start; the headings may say more.
+    if let Some(t) = toc.filter(|t| t.coverage() >= 60) {
+        return Some(build(lines, t.starts(), StartRule::Contents));
     }
     let headings = numbering::top_level(lines);
     if headings.len() >= 2 {
@@ -65,6 +71,7 @@ pub(super) fn parse(lines: &[Line<'_>], outline: &[OutlineEntry]) -> Option<Layo
                 index: h.index,
                 len: h.len,
                 title: h.title,
+                section: None,
             })
             .collect();
         return Some(build(lines, starts, StartRule::Numbering));
@@ -85,6 +92,7 @@ fn build(lines: &[Line<'_>], starts: Vec<Start>, rule: StartRule) -> Layout {
         let end = starts.get(k + 1).map_or(lines.len(), |n| n.index);
         let mut draft = Draft::new(ArticleKind::Article, s.title.clone());
         draft.start = rule;
+        draft.section.clone_from(&s.section);
         draft.head = lines[s.index..s.index + s.len]
             .iter()
             .map(|l| l.no)
@@ -177,7 +185,7 @@ mod tests {
     fn front_articles_and_back_matter() {
         let text = "보고서 표지\n1. 서론\n본문 하나\n2. 결론\n본문 둘\n부록 1\n표\n참고문헌\n김, 2023\n부록 2. 통계\n표 둘";
         let l = lines(text);
-        let layout = parse(&l, &[]).expect("two numbered headings");
+        let layout = parse(&l, &[], None).expect("two numbered headings");
         let shape: Vec<(ArticleKind, StartRule, &str, Vec<usize>)> = layout
             .drafts
             .iter()

@@ -19,6 +19,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// The line of a template that separates the system message from the user
+/// message. Defined with the checks that read templates, which the prompts
+/// build on (`crate::prompts` re-exports it).
+pub const USER_MARKER: &str = "<<<USER>>>";
+
 /// Words in a row that make an instruction phrase: long enough that
 /// ordinary prose does not share it with a prompt, short enough to catch a
 /// partial echo.
@@ -39,7 +44,7 @@ static PLACEHOLDER: LazyLock<Regex> =
 /// (`<takeaway 1>`, `<number with unit>`), in order, each once: an answer
 /// that still holds one repeats the template instead of filling it.
 pub fn placeholders(template: &str) -> Vec<String> {
-    let template = template.replace(crate::prompts::USER_MARKER, "");
+    let template = template.replace(USER_MARKER, "");
     let mut out: Vec<String> = Vec::new();
     for m in PLACEHOLDER.find_iter(&template) {
         if !out.iter().any(|p| p == m.as_str()) {
@@ -56,6 +61,9 @@ pub struct PromptText {
     phrases: HashMap<Vec<String>, String>,
     /// Label patterns, and whether the label is a single word.
     labels: Vec<(Regex, bool)>,
+    /// The figures written in digits in the templates' literal text (an
+    /// example such as `4억 2,700만 = 427 million`), small counts aside.
+    figures: Vec<super::numbers::Mention>,
 }
 
 /// Lower-case words (letters and digits) of `text`.
@@ -71,16 +79,18 @@ impl PromptText {
     pub fn from_templates<'a>(templates: impl IntoIterator<Item = &'a str>) -> Self {
         let mut phrases = HashMap::new();
         let mut labels = Vec::new();
+        let mut figures = Vec::new();
         for template in templates {
             // Block tags are structure, never text a model could copy.
             let text = TAG.replace_all(template, "\n");
             for line in text.lines() {
                 let line = line.trim();
-                if line == crate::prompts::USER_MARKER {
+                if line == USER_MARKER {
                     continue;
                 }
                 let pieces: Vec<&str> = EXPRESSION.split(line).collect();
                 for piece in &pieces {
+                    figures.extend(super::numbers::added("", piece));
                     // Figures (`1,000,000,000,000`) are the document's too.
                     let wordy = |w: &[String]| {
                         w.iter()
@@ -97,7 +107,30 @@ impl PromptText {
                 }
             }
         }
-        Self { phrases, labels }
+        Self {
+            phrases,
+            labels,
+            figures,
+        }
+    }
+
+    /// A figure of `translation` that the instructions write and `source`
+    /// does not account for: an example of the prompt taken for content
+    /// ("…equivalent to 427 million." in a sentence without the amount).
+    pub fn copied_figure(&self, source: &str, translation: &str) -> Option<String> {
+        super::numbers::added(source, translation)
+            .into_iter()
+            .find(|got| {
+                self.figures
+                    .iter()
+                    .any(|f| (f.value - got.value).abs() <= 1e-9 * f.value.abs().max(1.0))
+            })
+            .map(|m| m.text)
+    }
+
+    /// The figures of the templates' literal text.
+    pub fn figures(&self) -> &[super::numbers::Mention] {
+        &self.figures
     }
 
     /// The prompt text `translation` repeats, if any. Phrases that `source`
@@ -169,6 +202,42 @@ mod tests {
     }
 
     const SRC: &str = "혁신과학경제개발부(ISED) 지원금이 총 4억 2,700만 캐나다 달러에 육박";
+
+    #[test]
+    fn the_builtin_prompts_write_no_figures() {
+        assert_eq!(builtin().figures(), &[]);
+    }
+
+    #[test]
+    fn a_figure_copied_from_the_instructions_is_found() {
+        // The prompts of before: their examples came back as content.
+        let echo = PromptText::from_templates([
+            "Convert units (4억 2,700만 = 427 million). Years written ’30년 mean 2030.",
+            "Translate these {{ count }} segments, marked [1] to [{{ count }}]:",
+        ]);
+        let source = "이는 6개 도서관 규모에 해당한다.";
+        assert_eq!(
+            echo.copied_figure(source, "…6 book libraries, equivalent to 427 million."),
+            Some("427 million".to_string())
+        );
+        assert_eq!(
+            echo.copied_figure(source, "The plan runs to 2030."),
+            Some("2030".to_string())
+        );
+        // Small counts and the figures of the source are not the prompt's.
+        assert_eq!(
+            echo.copied_figure(source, "It is the size of 6 libraries."),
+            None
+        );
+        assert_eq!(
+            echo.copied_figure(SRC, "ISED funding nears CAD 427 million"),
+            None
+        );
+        assert_eq!(
+            echo.copied_figure("’30년까지 추진", "It runs until 2030."),
+            None
+        );
+    }
 
     #[test]
     fn echoed_instructions_and_labels_are_found() {

@@ -104,24 +104,29 @@ mod tests {
     }
 
     /// Every figure rewritten keeps its value as the number checks read it,
-    /// so a translation that copies the rewritten figure passes them.
+    /// so a translation that copies the rewritten figure passes them. The
+    /// values are written out: a reader that finds nothing fails.
     #[test]
     fn rewritten_figures_keep_their_values() {
-        for source in [
-            "지원금이 총 4억 2,700만 캐나다 달러",
-            "’21년 6,000만 달러가 추가",
-            "5,500억 달러 규모 보조금",
-            "’30년경 매출액 200억 위안 돌파",
-        ] {
-            let want: Vec<f64> = korean_numbers(source).iter().map(|m| m.value).collect();
-            let got: Vec<f64> = english_numbers(&english_figures(source))
+        let cases: [(&str, &[f64]); 4] = [
+            ("지원금이 총 4억 2,700만 캐나다 달러", &[427e6]),
+            ("’21년 6,000만 달러가 추가", &[2021.0, 60e6]),
+            ("5,500억 달러 규모 보조금", &[550e9]),
+            ("’30년경 매출액 200억 위안 돌파", &[2030.0, 20e9]),
+        ];
+        for (source, values) in cases {
+            let read: Vec<f64> = korean_numbers(source).iter().map(|m| m.value).collect();
+            let rewritten = english_figures(source);
+            let back: Vec<f64> = english_numbers(&rewritten)
                 .iter()
                 .map(|m| m.value)
                 .collect();
-            for v in &want {
+            for v in values {
+                let near = |got: &f64| (got - v).abs() <= v * 0.005;
+                assert!(read.iter().any(near), "{source}: {v} not read, {read:?}");
                 assert!(
-                    got.iter().any(|g| (g - v).abs() <= v * 0.005),
-                    "{source}: {v} not in {got:?}"
+                    back.iter().any(near),
+                    "{source} → {rewritten}: {v} not in {back:?}"
                 );
             }
         }

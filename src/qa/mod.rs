@@ -143,6 +143,13 @@ pub fn check_reply(
             detail: format!("the reply repeats the prompt (\"{phrase}\")"),
         });
     }
+    if let Some(figure) = prompt.copied_figure(source, translation) {
+        flags.push(Flag {
+            term: None,
+            kind: FlagKind::Prompt,
+            detail: format!("\"{figure}\" is copied from the instructions, not the source"),
+        });
+    }
     flags
 }
 
@@ -341,7 +348,8 @@ fn untranslated(source: &str, t: &str) -> Option<Flag> {
 }
 
 /// A `number` flag for each source number missing from `t` and, for Korean
-/// sources, each number of `t` the source does not have.
+/// sources, each number of `t` the source does not have and each repeated
+/// figure `t` renders fewer times while holding a stray one.
 fn number_flags(source: &str, t: &str) -> Vec<Flag> {
     let mut flags: Vec<Flag> = numbers::missing(source, t)
         .into_iter()
@@ -358,6 +366,18 @@ fn number_flags(source: &str, t: &str) -> Vec<Flag> {
             flag(
                 FlagKind::Number,
                 format!("\"{}\" is not in the source", m.text),
+            )
+        }));
+        flags.extend(numbers::miscounted(source, t).into_iter().map(|m| {
+            flag(
+                FlagKind::Number,
+                format!(
+                    "\"{}\" (= {}) is written {} times in the source, {} in the translation",
+                    m.mention.text,
+                    describe(&m.mention),
+                    m.in_source,
+                    m.in_translation
+                ),
             )
         }));
     }
@@ -523,6 +543,22 @@ mod tests {
         assert!(
             flags[0].detail.contains("25%") && flags[1].detail.contains("2035"),
             "{flags:?}"
+        );
+    }
+
+    #[test]
+    fn a_corrupted_copy_of_a_repeated_figure_is_flagged() {
+        let src = "’23년 상반기 수출은 늘었고 ’23년 하반기에는 줄었다.";
+        let wrong = "Exports rose in the first half of 2023 and fell in the second half of 2026.";
+        let flags = check(src, wrong, &[], KO);
+        assert_eq!(kinds(&flags), vec![FlagKind::Number]);
+        assert_eq!(
+            flags[0].detail,
+            "\"’23년\" (= 2023) is written 2 times in the source, 1 in the translation"
+        );
+        assert_passes(
+            src,
+            "Exports rose in the first half of 2023 and fell in the second half of 2023.",
         );
     }
 

@@ -17,13 +17,13 @@ use super::escape::{model_blocks, model_inline, text};
 use super::{Format, html};
 use crate::brief::Brief;
 use crate::error::Result;
-use crate::many::{IssueOutcome, IssueStatus};
+use crate::outcome::{IssueResult, IssueStatus};
 
 /// Write the index and the cross-issue brief in `formats` (md, html, json;
 /// the translation-only formats have no index) into `out`. Returns the files.
 pub fn write(
     out: &Path,
-    issues: &[IssueOutcome],
+    issues: &[IssueResult],
     cross: Option<&Brief>,
     formats: &[Format],
 ) -> Result<Vec<PathBuf>> {
@@ -59,7 +59,7 @@ pub fn write(
 
 /// One issue as the index shows it.
 struct Entry<'a> {
-    issue: &'a IssueOutcome,
+    issue: &'a IssueResult,
     /// The output folder's name, which citations name.
     stem: &'a str,
     /// Its files, relative to the output folder.
@@ -69,7 +69,7 @@ struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    fn of(issue: &'a IssueOutcome, out: &Path) -> Self {
+    fn of(issue: &'a IssueResult, out: &Path) -> Self {
         let files: Vec<String> = issue
             .files
             .iter()

@@ -27,6 +27,7 @@
 #![allow(dead_code)]
 
 pub mod batch_mock;
+pub mod figures;
 pub mod workspace;
 
 use std::collections::VecDeque;
@@ -752,59 +753,9 @@ pub fn romanize(text: &str) -> String {
     out
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// One number of a Korean source as an English text would write it, so that
-/// `gloss::qa::numbers::english_numbers` reads it back with the same value
-/// and kind.
-pub fn english_number(m: &gloss::qa::numbers::Mention) -> String {
-    use gloss::qa::numbers::Kind;
-    match m.kind {
-        Kind::Percent => format!("{}%", m.value),
-        Kind::Year => format!("{}", m.value as i64),
-        Kind::Date => {
-            let (month, day) = (m.value as usize / 100, m.value as usize % 100);
-            let name = MONTHS.get(month.wrapping_sub(1)).copied().unwrap_or("?");
-            if day == 0 {
-                name.to_string()
-            } else {
-                format!("{name} {day}")
-            }
-        }
-        Kind::Money => {
-            let currency = [
-                ("위안", "yuan"),
-                ("유로", "euros"),
-                ("파운드", "pounds"),
-                ("루피", "rupees"),
-                ("엔", "yen"),
-                ("원", "won"),
-            ]
-            .iter()
-            .find(|(ko, _)| m.text.contains(ko))
-            .map_or("dollars", |(_, en)| en);
-            format!("{} {currency}", gloss::qa::english_amount(m.value))
-        }
-        Kind::Plain => gloss::qa::english_amount(m.value),
-    }
-}
-
 /// The mock's default translation of a segment: `EN: ` + the source
-/// romanized, plus — when the source has numbers — each of them in English
-/// (`{427,000,000 dollars; 2030; 40%}`), so that it passes every quality
+/// romanized, plus — when the source has figures — each of them in English by
+/// the tests' own reader (`{427,000,000 dollars; 2030; 40%}`, figures.rs), so that it passes every quality
 /// check of gloss (no Hangul left, no number lost, plausible length).
 pub fn mock_translation(source: &str) -> String {
     translate_with_terms(source, &[])
@@ -824,10 +775,10 @@ pub fn translate_with_terms(source: &str, terms: &[(String, String)]) -> String 
         }
     }
     let mut out = format!("EN: {}", romanize(&text));
-    let numbers = gloss::qa::numbers::korean_numbers(source);
-    if !numbers.is_empty() {
-        let rendered: Vec<String> = numbers.iter().map(english_number).collect();
-        out.push_str(&format!(" {{{}}}", rendered.join("; ")));
+    // The figures by the tests' own reader, not gloss's (figures.rs).
+    let figures = figures::english_figures_of(source);
+    if !figures.is_empty() {
+        out.push_str(&format!(" {{{}}}", figures.join("; ")));
     }
     out
 }

@@ -276,9 +276,10 @@ pub fn parse_json(ws: &Workspace, input: &Path) -> Value {
 }
 
 /// The mock's translation of `source` as the translation prompt shows it:
-/// Korean amounts and short years as English figures (`english_figures`).
+/// Korean amounts and short years as English figures, by the tests' own
+/// reader ([`super::figures::prompt_form`]), not gloss's.
 pub fn expected_translation(source: &str) -> String {
-    mock_translation(&gloss::qa::figures::english_figures(source))
+    mock_translation(&super::figures::prompt_form(source))
 }
 
 /// Segments per chunk, per article, from a run's manifest.

@@ -123,7 +123,7 @@ fn no_batch_api(client: &LlmClient, url: Redacted, message: Redacted) -> LlmErro
         message,
         hint: format!(
             "no Batch API at profile {:?}'s endpoint; run without --batch, or use `gloss batch export` for an engine that runs batch files offline",
-            client.profile.name
+            client.settings.name
         ),
     }
 }
@@ -136,7 +136,7 @@ impl LlmClient {
         url: &str,
     ) -> Result<String, LlmError> {
         let shown = self.scrub(&redact_url(url));
-        let request = match self.profile.api_key() {
+        let request = match self.settings.api_key() {
             Some(key) => request.bearer_auth(key),
             None => request,
         };
@@ -171,7 +171,7 @@ impl LlmClient {
         if e.is_timeout() {
             LlmError::Timeout {
                 url: url.clone(),
-                secs: self.profile.timeout_secs,
+                secs: self.settings.timeout_secs,
             }
         } else {
             LlmError::Connect {
@@ -193,7 +193,7 @@ impl LlmClient {
 
     /// Upload a batch input file (`POST /files`, purpose `batch`); its id.
     pub(super) async fn upload_batch_file(&self, jsonl: Vec<u8>) -> Result<String, LlmError> {
-        let url = endpoint_url(&self.profile.base_url, "/files");
+        let url = endpoint_url(&self.settings.base_url, "/files");
         // multipart/form-data by hand: two parts, a boundary that cannot
         // occur in JSON lines (they hold no raw line breaks).
         let boundary = format!("gloss-{:016x}", rand::random::<u64>());
@@ -220,7 +220,7 @@ impl LlmClient {
 
     /// Create a batch of the uploaded file (`POST /batches`, 24 h window).
     pub(super) async fn create_batch(&self, file_id: &str) -> Result<WireBatch, LlmError> {
-        let url = endpoint_url(&self.profile.base_url, "/batches");
+        let url = endpoint_url(&self.settings.base_url, "/batches");
         let body = serde_json::json!({
             "input_file_id": file_id,
             "endpoint": CHAT_PATH,
@@ -241,7 +241,7 @@ impl LlmClient {
     /// A batch's state (`GET /batches/{id}`); a batch the server does not
     /// know (404) comes back with status `not_found`.
     pub(super) async fn get_batch(&self, id: &str) -> Result<WireBatch, LlmError> {
-        let url = endpoint_url(&self.profile.base_url, &format!("/batches/{id}"));
+        let url = endpoint_url(&self.settings.base_url, &format!("/batches/{id}"));
         match self.batch_call(self.http().get(&url), &url).await {
             Ok(text) => serde_json::from_str::<WireBatch>(&text)
                 .map_err(|e| self.malformed(&url, &e.to_string(), &text)),
@@ -257,8 +257,8 @@ impl LlmClient {
     /// A file's content (`GET /files/{id}/content`), with a longer timeout:
     /// output files can be large.
     pub(super) async fn file_content(&self, id: &str) -> Result<String, LlmError> {
-        let url = endpoint_url(&self.profile.base_url, &format!("/files/{id}/content"));
-        let timeout = Duration::from_secs(self.profile.timeout_secs.max(600));
+        let url = endpoint_url(&self.settings.base_url, &format!("/files/{id}/content"));
+        let timeout = Duration::from_secs(self.settings.timeout_secs.max(600));
         let request = self.http().get(&url).timeout(timeout);
         self.batch_call(request, &url).await
     }

@@ -11,7 +11,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::Result;
+/// A record or an answer that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct StoreError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Request counts of a batch, as the server last reported them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,7 +107,7 @@ impl Store {
     /// Write a record or an answer: atomically, and private (0600) like
     /// cache entries, since answers are model output.
     fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-        let failed = |source| crate::error::GlossError::Output {
+        let failed = |source| StoreError {
             path: path.to_path_buf(),
             source,
         };

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::outcome::RequestReport;
 use crate::render::Digest;
-use crate::stage::{RequestReport, Traffic};
 use crate::translate::ChunkReport;
 
 use super::Prepared;
@@ -36,53 +36,10 @@ pub struct Manifest {
     pub totals: Totals,
 }
 
-/// Totals of a run, also printed as the final line.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Totals {
-    pub chunks: usize,
-    pub requests: u64,
-    pub cache_hits: u64,
-    pub attempts: u64,
-    pub tokens_in: u64,
-    pub tokens_out: u64,
-    /// True when every sent request's usage came from the server.
-    pub usage_from_server: bool,
-    pub estimated_cost_usd: Option<f64>,
-    pub failed_segments: usize,
-    /// Segments still flagged by a quality check, by check.
-    pub flagged_segments: BTreeMap<String, usize>,
-    /// Segments re-requested after a failed check, and how many then passed.
-    pub repair_requests: u64,
-    pub repaired: u64,
-    pub wall_ms: u64,
-    /// Segments taken from the translation memory instead of a request
-    /// (a reviewer's corrections, paragraphs translated before).
-    pub memory_reused: usize,
-    /// Segments whose translation is a reviewer's.
-    pub human_segments: usize,
-    /// Requests answered by each endpoint (redacted base URL).
-    pub requests_by_endpoint: BTreeMap<String, u64>,
-}
+pub use crate::outcome::Totals;
 
+/// The totals of a run from its reports and digest.
 impl Totals {
-    /// Count one chunk's or one request's traffic.
-    fn add(&mut self, t: &Traffic) {
-        self.requests += t.requests as u64;
-        self.cache_hits += t.cache_hit as u64;
-        self.attempts += t.attempts as u64;
-        self.tokens_in += t.tokens_in;
-        self.tokens_out += t.tokens_out;
-        if t.requests > 0 && !t.usage_reported {
-            self.usage_from_server = false;
-        }
-        for (endpoint, n) in &t.endpoints {
-            *self
-                .requests_by_endpoint
-                .entry(endpoint.clone())
-                .or_default() += *n as u64;
-        }
-    }
-
     /// The totals of `requests` and `chunks`, and the digest's segment counts.
     fn of(requests: &[RequestReport], chunks: &[ChunkReport], digest: &Digest) -> Totals {
         let mut totals = Totals {
@@ -92,12 +49,12 @@ impl Totals {
             ..Default::default()
         };
         for r in requests {
-            totals.add(&r.traffic);
+            totals += &r.traffic;
         }
         for r in chunks {
             totals.repair_requests += r.repair_requests as u64;
             totals.repaired += r.repaired as u64;
-            totals.add(&r.traffic);
+            totals += &r.traffic;
         }
         for flag in digest
             .articles

@@ -69,14 +69,14 @@ impl Stage {
     }
 
     /// Expected output tokens of one request, for ordering (a chunk's come
-    /// from the chunk: [`crate::plan::chunk_output_tokens`]).
+    /// from the chunk: [`super::plan::chunk_output_tokens`]).
     fn expected_output(self) -> u64 {
         match self {
             // A term list answers a few names (those recurring in the issue).
-            Stage::Terms => crate::plan::TERM_LINE_OUTPUT_TOKENS * 8,
+            Stage::Terms => super::plan::TERM_LINE_OUTPUT_TOKENS * 8,
             Stage::Translate => 0,
-            Stage::Summary => crate::plan::SUMMARY_OUTPUT_TOKENS,
-            Stage::Brief => crate::plan::BRIEF_OUTPUT_TOKENS,
+            Stage::Summary => super::plan::SUMMARY_OUTPUT_TOKENS,
+            Stage::Brief => super::plan::BRIEF_OUTPUT_TOKENS,
         }
     }
 }
@@ -403,7 +403,7 @@ pub fn build(
     let section_nodes: Vec<NodeId> = super::section_chunks(run.p)
         .into_iter()
         .map(|c| {
-            let weight = crate::plan::chunk_output_tokens(&c);
+            let weight = super::plan::chunk_output_tokens(&c);
             g.add(ix, Stage::Translate, Task::Sections(c), weight, &[])
         })
         .collect();
@@ -478,7 +478,7 @@ fn add_chunk_nodes(
                 article,
                 chunk: c.clone(),
             };
-            let weight = crate::plan::chunk_output_tokens(c);
+            let weight = super::plan::chunk_output_tokens(c);
             g.add(ix, Stage::Translate, task, weight, needs)
         })
         .collect()
@@ -563,9 +563,15 @@ impl Answer {
 /// Send one node's work (or answer it from the cache); `t` carries the
 /// profile, prompts, cache and client, and for a chunk the glossary it may use.
 async fn perform(work: Work, t: &Translator) -> Result<Answer> {
+    let services = crate::stage::Services {
+        prompts: &t.prompts,
+        profile: &t.profile,
+        cache: &t.cache,
+        client: &*t.client,
+    };
     match work {
         Work::Terms(r) => {
-            let (list, report) = terms::extract(r, &t.profile, &t.cache, &t.client).await?;
+            let (list, report) = terms::extract(r, &services).await?;
             Ok(Answer::Terms(list, report))
         }
         Work::Chunk(title, chunk) => {
@@ -582,18 +588,9 @@ async fn perform(work: Work, t: &Translator) -> Result<Answer> {
             Ok(Answer::Sections(sections::names(&chunk, &map), report))
         }
         Work::Summary(r) => {
-            let (summary, report) =
-                crate::summarize::summarize(r, &t.profile, &t.cache, &t.client).await?;
+            let (summary, report) = crate::summarize::summarize(r, &services).await?;
             Ok(Answer::Summary(summary, report))
         }
-        Work::Brief(r) => {
-            let services = crate::brief::Services {
-                prompts: &t.prompts,
-                profile: &t.profile,
-                cache: &t.cache,
-                client: &t.client,
-            };
-            Ok(Answer::Brief(crate::brief::write(r, &services).await?))
-        }
+        Work::Brief(r) => Ok(Answer::Brief(crate::brief::write(r, &services).await?)),
     }
 }

@@ -17,14 +17,13 @@ use candidates::Candidate;
 
 use serde::Serialize;
 
-use crate::cache::{AnswerKind, Cache};
-use crate::config::Profile;
+use crate::cache::AnswerKind;
 use crate::document::{Article, ArticleKind};
 use crate::error::Result;
 use crate::glossary::{Glossary, Term, parse_terms};
-use crate::llm::{LazyClient, LlmError};
+use crate::llm::LlmError;
 use crate::prompts::Messages;
-use crate::stage::{AnswerSpec, RequestReport, complete_cached, lookup};
+use crate::stage::{AnswerSpec, RequestReport, Services, lookup};
 
 use super::Prepared;
 
@@ -183,9 +182,7 @@ pub fn requests(p: &Prepared) -> Result<(Vec<TermRequest>, Vec<TermList>)> {
 /// terms (none when the request failed) and its report.
 pub async fn extract(
     request: TermRequest,
-    profile: &Profile,
-    cache: &Cache,
-    client: &LazyClient,
+    s: &Services<'_>,
 ) -> std::result::Result<(TermList, RequestReport), LlmError> {
     let item = format!("terms {}", request.article);
     let spec = AnswerSpec {
@@ -194,16 +191,15 @@ pub async fn extract(
         line_list: true,
         sentences: false,
     };
-    let (answer, report) =
-        complete_cached(&item, spec, &request.messages, profile, cache, client).await?;
+    let (answer, report) = s.complete(&item, spec, &request.messages).await?;
     let terms = answer.as_deref().map(parse_terms).unwrap_or_default();
     Ok(((request.article, terms), report))
 }
 
 /// What the selected articles' term requests send, counted with `count`
 /// (tokens of a text), for `gloss plan`.
-pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<crate::plan::StagePlan> {
-    let mut stage = crate::plan::StagePlan {
+pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<super::plan::StagePlan> {
+    let mut stage = super::plan::StagePlan {
         stage: "termbase".into(),
         ..Default::default()
     };
@@ -218,7 +214,7 @@ pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<crate::plan::
             .iter()
             .map(|m| count(m) as u64 + 4)
             .sum::<u64>();
-        stage.output_tokens += names.len() as u64 * crate::plan::TERM_LINE_OUTPUT_TOKENS;
+        stage.output_tokens += names.len() as u64 * super::plan::TERM_LINE_OUTPUT_TOKENS;
     }
     Ok(stage)
 }

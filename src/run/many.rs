@@ -13,19 +13,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
+use super::{Manifest, RunOptions, Totals, TranslateResult};
 use crate::brief::Brief;
 use crate::cache::Cache;
 use crate::config::{Config, Profile};
-use crate::cross_brief::{self, IssueHeadlines};
+use crate::cross_brief;
 use crate::document::ArticleKind;
 use crate::error::{GlossError, Result};
 use crate::llm::LazyClient;
-use crate::pipeline::{self, Manifest, RunOptions, Totals, TranslateResult};
+use crate::outcome::RequestReport;
+use crate::outcome::{IssueHeadlines, IssueResult, IssueStatus};
 use crate::prompts::Prompts;
 use crate::render::Digest;
-use crate::stage::RequestReport;
 
 /// The client the issues of one run share (see [`RunOptions::shared_client`]).
 #[derive(Clone)]
@@ -37,41 +36,11 @@ impl std::fmt::Debug for SharedClient {
     }
 }
 
-/// How one issue ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IssueStatus {
-    Ok,
-    Failed,
-}
-
-/// One issue of the run: what `--json` and the summary lines report of it,
-/// and what the index and the cross-issue brief need. The digest itself is
-/// not kept, so memory does not grow with the number of issues.
-#[derive(Debug, Clone, Serialize)]
-pub struct IssueOutcome {
-    /// The input as given.
-    pub input: String,
-    pub out_dir: PathBuf,
-    pub status: IssueStatus,
-    /// Why it failed, one line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    pub files: Vec<PathBuf>,
-    pub totals: Totals,
-    /// Segments left flagged by a quality check (for `--strict`).
-    #[serde(skip)]
-    pub flagged: usize,
-    /// Title, date, headlines and summaries, for the index and the cross brief.
-    #[serde(skip)]
-    pub headlines: IssueHeadlines,
-}
-
 /// What a run of several issues produced.
 #[derive(Debug)]
 pub struct Many {
     /// Every issue, in the order of the inputs.
-    pub issues: Vec<IssueOutcome>,
+    pub issues: Vec<IssueResult>,
     /// The cross-issue brief (commands that brief, when an issue has one).
     pub cross: Option<Brief>,
     /// The cross-issue brief's requests.
@@ -88,14 +57,16 @@ pub struct Many {
 pub async fn run(
     base: &RunOptions,
     files: &[PathBuf],
-    observe: impl FnMut(&IssueOutcome, Option<&Manifest>),
+    observe: impl FnMut(&IssueResult, Option<&Manifest>),
 ) -> Result<Many> {
     let started = Instant::now();
     let out = base.out_dir.clone().unwrap_or_else(|| PathBuf::from("out"));
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = Config::load_with(&cwd, base.overrides.trust_workspace)?;
     let (profile, _) = config.profile(&base.overrides)?;
-    let client = Arc::new(LazyClient::new(&profile));
+    let client = Arc::new(
+        LazyClient::new(profile.client_settings()).with_batch_events(base.batch_events.clone()),
+    );
     let issues = run_issues(base, files, &out, &profile, &client, observe).await;
     let (cross, cross_requests) = match base.stages.brief {
         true => cross_issue_brief(base, &config, &profile, &client, &issues).await?,
@@ -121,13 +92,13 @@ async fn run_issues(
     out: &Path,
     profile: &Profile,
     client: &Arc<LazyClient>,
-    mut observe: impl FnMut(&IssueOutcome, Option<&Manifest>),
-) -> Vec<IssueOutcome> {
+    mut observe: impl FnMut(&IssueResult, Option<&Manifest>),
+) -> Vec<IssueResult> {
     let overall = crate::progress::stage_bar("issues", "requests", 0, base.progress);
     overall.set_message(format!("0/{} issues done", files.len()));
     let gathering = crate::progress::gather_stage_bars();
     let (mut set, position) = spawn_issues(base, files, out, profile, client);
-    let mut slots: Vec<Option<IssueOutcome>> = vec![None; files.len()];
+    let mut slots: Vec<Option<IssueResult>> = vec![None; files.len()];
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     let mut done = 0;
     loop {
@@ -183,11 +154,11 @@ fn spawn_issues(
         let open = open.clone();
         let handle = set.spawn(async move {
             let _turn = open.acquire_owned().await;
-            let prepared = pipeline::prepare(&opts)?;
+            let prepared = super::prepare(&opts)?;
             for w in &prepared.warnings {
                 crate::progress::warn(w);
             }
-            pipeline::run(&opts, prepared).await
+            super::run(&opts, prepared).await
         });
         position.insert(handle.id(), n);
     }
@@ -201,7 +172,7 @@ async fn cross_issue_brief(
     config: &Config,
     profile: &Profile,
     client: &LazyClient,
-    issues: &[IssueOutcome],
+    issues: &[IssueResult],
 ) -> Result<(Option<Brief>, Vec<RequestReport>)> {
     let with_headlines: Vec<IssueHeadlines> = issues
         .iter()
@@ -216,20 +187,20 @@ async fn cross_issue_brief(
         None => Prompts::builtin(),
     };
     let cache = Cache::new(&config.cache_dir(&base.overrides), base.cache_mode);
-    let service = cross_brief::Service {
+    let services = crate::stage::Services {
         prompts: &prompts,
         profile,
         cache: &cache,
         client,
-        target_language: &base.target_language,
     };
-    let (brief, reports) = cross_brief::make(&service, &with_headlines).await?;
+    let (brief, reports) =
+        cross_brief::make(&services, &base.target_language, &with_headlines).await?;
     Ok((Some(brief), reports))
 }
 
 /// Every issue's totals and the cross brief's requests (the wall time is
 /// the caller's).
-fn run_totals(profile: &Profile, issues: &[IssueOutcome], cross: &[RequestReport]) -> Totals {
+fn run_totals(profile: &Profile, issues: &[IssueResult], cross: &[RequestReport]) -> Totals {
     let mut totals = Totals {
         usage_from_server: true,
         // Some(0) when the profile has prices: issues that sent nothing add nothing.
@@ -237,23 +208,12 @@ fn run_totals(profile: &Profile, issues: &[IssueOutcome], cross: &[RequestReport
         ..Default::default()
     };
     for i in issues {
-        add_totals(&mut totals, &i.totals);
+        totals += &i.totals;
     }
     for r in cross {
-        let t = &r.traffic;
-        add_totals(
-            &mut totals,
-            &Totals {
-                requests: t.requests as u64,
-                cache_hits: t.cache_hit as u64,
-                attempts: t.attempts as u64,
-                tokens_in: t.tokens_in,
-                tokens_out: t.tokens_out,
-                usage_from_server: t.requests == 0 || t.usage_reported,
-                estimated_cost_usd: profile.cost(t.tokens_in, t.tokens_out),
-                ..Default::default()
-            },
-        );
+        let mut request = Totals::from(&r.traffic);
+        request.estimated_cost_usd = profile.cost(request.tokens_in, request.tokens_out);
+        totals += &request;
     }
     totals
 }
@@ -266,38 +226,15 @@ fn issues_at_once(profile: &Profile) -> usize {
     profile.concurrency.max(2)
 }
 
-/// Add `t` to `sum`: the cost is unknown once a part that sent requests
-/// has none; wall times do not add.
-fn add_totals(sum: &mut Totals, t: &Totals) {
-    sum.chunks += t.chunks;
-    sum.requests += t.requests;
-    sum.cache_hits += t.cache_hits;
-    sum.attempts += t.attempts;
-    sum.tokens_in += t.tokens_in;
-    sum.tokens_out += t.tokens_out;
-    sum.usage_from_server &= t.usage_from_server;
-    match t.estimated_cost_usd {
-        Some(c) => sum.estimated_cost_usd = sum.estimated_cost_usd.map(|s| s + c),
-        None if t.requests > 0 => sum.estimated_cost_usd = None,
-        None => {}
-    }
-    sum.failed_segments += t.failed_segments;
-    for (k, n) in &t.flagged_segments {
-        *sum.flagged_segments.entry(k.clone()).or_default() += n;
-    }
-    sum.repair_requests += t.repair_requests;
-    sum.repaired += t.repaired;
-}
-
 /// What one issue's run came to; its manifest for the caller's run log.
 fn outcome(
     file: &Path,
     out: &Path,
     base: &RunOptions,
     result: Result<TranslateResult>,
-) -> (IssueOutcome, Option<Manifest>) {
+) -> (IssueResult, Option<Manifest>) {
     let stem = crate::inputs::output_folder(file);
-    let mut o = IssueOutcome {
+    let mut o = IssueResult {
         input: file.display().to_string(),
         out_dir: out.join(&stem),
         status: IssueStatus::Failed,

@@ -71,7 +71,7 @@ pub struct GraphStage {
 fn graph(stages: &[StagePlan]) -> Vec<GraphStage> {
     stages
         .iter()
-        .zip(crate::pipeline::Stage::ALL)
+        .zip(super::Stage::ALL)
         .map(|(s, stage)| GraphStage {
             stage: stage.name(),
             nodes: s.requests,

@@ -9,6 +9,8 @@ use std::time::Instant;
 
 mod graph;
 pub mod manifest;
+pub mod many;
+pub mod plan;
 pub mod qa;
 pub mod schedule;
 pub mod sections;
@@ -51,7 +53,10 @@ pub struct RunOptions {
     pub repair: bool,
     /// The client of a run of several issues, shared so that one
     /// concurrency limit holds over all of them; `None`: the run's own.
-    pub shared_client: Option<crate::many::SharedClient>,
+    pub shared_client: Option<many::SharedClient>,
+    /// Where the run's client reports what happens to batches (the command
+    /// line prints them and counts them for its summary).
+    pub batch_events: crate::llm::batch::BatchEvents,
     /// The translation memory's folder (`--memory`); `None`: `<cache>/memory`.
     pub memory_dir: Option<PathBuf>,
 }
@@ -83,6 +88,8 @@ pub struct Prepared {
     pub glossary: crate::glossary::Glossary,
     /// When preparing began: a run's wall time counts from here.
     pub started: Instant,
+    /// Where the run's client reports what happens to batches.
+    pub batch_events: crate::llm::batch::BatchEvents,
     /// Human corrections and remembered segments for this issue.
     pub memory: crate::memory::Memory,
 }
@@ -118,12 +125,13 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         &memory_dir,
         &src.stem,
         &opts.target_language,
+        &profile.model,
         opts.cache_mode,
     );
     // Names a reviewer fixed in other issues, after the user's own terms.
     glossary.terms.extend(memory.names());
     let languages = Languages {
-        source: crate::translate::detect_language(&src.text).to_string(),
+        source: crate::script::detect_language(&src.text).to_string(),
         target: opts.target_language.clone(),
     };
     Ok(Prepared {
@@ -139,6 +147,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         warnings: src.warnings.iter().cloned().chain(warning).collect(),
         glossary,
         started,
+        batch_events: opts.batch_events.clone(),
         memory,
     })
 }
@@ -215,7 +224,9 @@ pub fn translator(p: &Prepared, repair: bool, glossary: crate::glossary::Glossar
         prompts: p.prompts.clone(),
         cache: p.cache.clone(),
         languages: p.languages.clone(),
-        client: std::sync::Arc::new(LazyClient::new(&p.profile)),
+        client: std::sync::Arc::new(
+            LazyClient::new(p.profile.client_settings()).with_batch_events(p.batch_events.clone()),
+        ),
         glossary,
         repair: repair && p.profile.repair,
         article_order: article_order(&p.issue),

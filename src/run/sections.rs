@@ -100,6 +100,7 @@ mod tests {
             articles: sections.iter().map(|(id, s)| article(id, *s)).collect(),
             dropped: vec![],
             warnings: vec![],
+            contents: None,
         }
     }
 

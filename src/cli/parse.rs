@@ -1,0 +1,108 @@
+//! `gloss parse`: the articles found, as a table or JSON.
+
+use super::*;
+
+pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
+    let src = crate::load::load(file)?;
+    for w in &src.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
+    let issue = crate::parse::parse(&src);
+    if json {
+        // Streamed, with the input's text gone: a 50 MB issue's JSON is
+        // twice its size, and need not be held next to it.
+        drop(src);
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        // A closed pipe is not an error worth a message (see stdout_line).
+        let _ = serde_json::to_writer_pretty(&mut out, &issue)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush());
+        return Ok(0);
+    }
+    let counter = crate::tokens::TokenCounter::for_model("gpt-4o");
+    stdout_line(&format!(
+        "{:<4} {} {} {} {} {:>5} {:>6} {} pages",
+        "id",
+        fit("section", 16),
+        fit("title", 44),
+        fit("source", 18),
+        fit("date", 6),
+        "paras",
+        "tokens",
+        fit("start", 14),
+    ));
+    for a in &issue.articles {
+        stdout_line(&format!(
+            "{:<4} {} {} {} {} {:>5} {:>6} {} {}",
+            a.id,
+            fit(a.section.as_deref().unwrap_or("-"), 16),
+            fit(
+                &match &a.category {
+                    Some(c) => format!("({c}) {}", a.title),
+                    None => a.title.clone(),
+                },
+                44
+            ),
+            fit(a.source.as_deref().unwrap_or("-"), 18),
+            fit(a.date.as_deref().unwrap_or("-"), 6),
+            a.paragraphs.len(),
+            counter.count(&a.full_text()),
+            // How the start was found, and where the article stands.
+            fit(a.start.label(), 14),
+            match a.pages.as_slice() {
+                [first, last] if first != last => format!("{first}-{last}"),
+                [page, ..] => page.to_string(),
+                [] => "-".to_string(),
+            }
+        ));
+    }
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for d in &issue.dropped {
+        *reasons.entry(d.reason.as_str()).or_default() += 1;
+    }
+    let kinds = |k| issue.articles.iter().filter(|a| a.kind == k).count();
+    use crate::document::ArticleKind::*;
+    eprintln!(
+        "{}: {} front, {} articles, {} clippings; dropped {} lines ({}); encoding {}",
+        src.name,
+        kinds(Front),
+        kinds(Article),
+        kinds(Clipping),
+        issue.dropped.len(),
+        reasons
+            .iter()
+            .map(|(r, n)| format!("{n} {r}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        src.encoding
+    );
+    // The contents check; below 80 % it is one of the warnings below.
+    if let Some(c) = issue.contents.as_ref().filter(|c| !c.is_low()) {
+        eprintln!("{}", c.summary());
+    }
+    for w in &issue.warnings {
+        eprintln!("gloss: warning: {w}");
+    }
+    Ok(0)
+}
+
+/// Truncate to `width` terminal columns and pad to exactly that width
+/// (format!'s padding counts chars, and Hangul takes two columns).
+pub(super) fn fit(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let total = crate::document::display_width(text);
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if total > width && used + w + 1 > width {
+            out.push('…');
+            used += 1;
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out + &" ".repeat(width.saturating_sub(used))
+}
