@@ -26,16 +26,13 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::Mode;
-use crate::chunk::{Chunk, Segment};
+use crate::chunk::Chunk;
 use crate::document::Article;
 use crate::error::{GlossError, Result};
 use crate::glossary::Term;
-use crate::translate::{Translated, TranslationMap};
 
 mod import;
-mod recall;
 pub use import::Corrections;
-pub use recall::recall;
 
 /// The memory's file in its folder.
 pub const FILE: &str = "memory.jsonl";
@@ -181,6 +178,16 @@ impl Store {
     }
 }
 
+/// A translation the memory gives (or is given) for one segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remembered {
+    pub text: String,
+    pub flags: Vec<crate::qa::Flag>,
+    pub repaired: bool,
+    /// A reviewer's (flags are then empty).
+    pub human: bool,
+}
+
 /// What the memory would answer of an issue (`gloss plan`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Coverage {
@@ -244,69 +251,44 @@ impl Memory {
         Some(r.target.as_str())
     }
 
-    /// What the memory gives `segment`: a human's translation, else (unless
-    /// `--refresh`) one that this run's model gave the same text in another
-    /// issue and that passed every check. Not this issue's own: a rerun after
-    /// a glossary or prompt edit asks again for what the edit touches. The
-    /// bool: a human's.
-    fn recall_one(&self, segment: &Segment) -> Option<(Translated, bool)> {
+    /// What the memory gives a segment of text `source`: a human's
+    /// translation, else (unless `--refresh`) one that this run's model gave
+    /// the same text in another issue and that passed every check. Not this
+    /// issue's own: a rerun after a glossary or prompt edit asks again for
+    /// what the edit touches.
+    pub fn recall_one(&self, source: &str) -> Option<Remembered> {
         let store = self.store.as_ref()?;
-        let key = text_key(&self.lang, &segment.text);
-        let (record, human) = match store.humans.get(&key) {
-            Some(r) => (r, true),
-            None if self.models => {
-                let of_text = store.models.get(&format!("{key}\u{1f}{}", self.model))?;
-                (of_text.iter().rev().find(|r| r.issue != self.issue)?, false)
-            }
-            None => return None,
-        };
-        let t = Translated {
-            id: segment.id.clone(),
-            text: record.target.clone(),
-            flags: if human {
-                Vec::new()
-            } else {
-                record.flags.clone()
-            },
-            repaired: !human && record.repaired,
-        };
-        Some((t, human))
+        let key = text_key(&self.lang, source);
+        if let Some(r) = store.humans.get(&key) {
+            return Some(Remembered {
+                text: r.target.clone(),
+                flags: Vec::new(),
+                repaired: false,
+                human: true,
+            });
+        }
+        if !self.models {
+            return None;
+        }
+        let of_text = store.models.get(&format!("{key}\u{1f}{}", self.model))?;
+        let r = of_text.iter().rev().find(|r| r.issue != self.issue)?;
+        Some(Remembered {
+            text: r.target.clone(),
+            flags: r.flags.clone(),
+            repaired: r.repaired,
+            human: false,
+        })
     }
 
     /// Whether the memory holds anything this run could use.
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.store
             .as_ref()
             .is_none_or(|s| s.humans.is_empty() && (!self.models || s.models.is_empty()))
     }
 
-    /// `values` (a chunk's translations, in the order of `segments`) with
-    /// every human translation put over the model's, flags cleared.
-    pub fn overlay(&self, segments: &[Segment], values: Vec<Translated>) -> Vec<Translated> {
-        let mut used = self.used();
-        segments
-            .iter()
-            .zip(values)
-            .map(|(s, t)| match self.human(&s.text) {
-                Some(text) => {
-                    used.human.insert(s.id.clone());
-                    Translated {
-                        id: s.id.clone(),
-                        text: text.to_string(),
-                        flags: Vec::new(),
-                        repaired: false,
-                    }
-                }
-                None => Translated {
-                    id: s.id.clone(),
-                    ..t
-                },
-            })
-            .collect()
-    }
-
     /// Count `reused` segments taken from the memory, `human` of them a human's.
-    fn note(&self, reused: usize, human: Vec<String>) {
+    pub fn note(&self, reused: usize, human: Vec<String>) {
         let mut used = self.used();
         used.reused += reused;
         used.human.extend(human);
@@ -328,7 +310,7 @@ impl Memory {
             let found = chunk
                 .segments
                 .iter()
-                .filter(|s| self.recall_one(s).is_some())
+                .filter(|s| self.recall_one(&s.text).is_some())
                 .count();
             coverage.segments += found;
             coverage.whole_chunks += (found == chunk.segments.len() && found > 0) as usize;
@@ -390,7 +372,7 @@ impl Memory {
     pub fn record_run(
         &self,
         articles: &[(Article, Vec<Chunk>)],
-        translations: &TranslationMap,
+        translation: impl Fn(&str) -> Option<Remembered>,
     ) -> Result<()> {
         let Some(store) = self.store.as_ref().filter(|_| self.writes) else {
             return Ok(());
@@ -405,7 +387,8 @@ impl Memory {
             if human.contains(&s.id) {
                 continue;
             }
-            let t = translations.get(&s.id);
+            let t = translation(&s.id);
+            let t = t.as_ref();
             let record = Record {
                 v: VERSION,
                 kind: RecordKind::Segment,
@@ -492,22 +475,6 @@ pub fn folder(given: Option<&Path>, cache_dir: &Path) -> PathBuf {
     given.map_or_else(|| cache_dir.join("memory"), Path::to_path_buf)
 }
 
-/// Mark the digest's segments whose translation (or a piece of it) is a
-/// human's (`human`: segment ids, `A01.p03` or `A01.p03#2`).
-pub fn mark_human(digest: &mut crate::render::Digest, human: &BTreeSet<String>) {
-    if human.is_empty() {
-        return;
-    }
-    for s in digest.articles.iter_mut().flat_map(|a| &mut a.segments) {
-        let piece = format!("{}#", s.id);
-        s.human = human.contains(&s.id)
-            || human
-                .range(piece.clone()..)
-                .next()
-                .is_some_and(|h| h.starts_with(&piece));
-    }
-}
-
 /// Append `records` to `path` as JSON lines, in one write (the file is
 /// opened for appending, so two runs never overwrite each other's lines).
 pub fn append(path: &Path, records: &[Record]) -> Result<()> {
@@ -537,15 +504,6 @@ pub fn append(path: &Path, records: &[Record]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn segment(id: &str, text: &str) -> Segment {
-        Segment {
-            id: id.into(),
-            paragraph: id.split('#').next().unwrap_or(id).into(),
-            text: text.into(),
-            tokens: 3,
-        }
-    }
 
     fn record(origin: Origin, issue: &str, id: &str, source: &str, target: &str) -> Record {
         Record {
@@ -584,16 +542,16 @@ mod tests {
             .write_all(b"{\"v\":1,\"kind\"\n")
             .unwrap();
         let m = Memory::open(dir.path(), "b", "English", "m", Mode::Normal);
-        let one = m.recall_one(&segment("B01.p01", "안녕")).unwrap();
-        assert_eq!((one.0.text.as_str(), one.1), ("Hello", false));
-        let two = m.recall_one(&segment("B01.p09", " 세계 ")).unwrap();
-        assert_eq!((two.0.text.as_str(), two.1), ("The world", true));
+        let one = m.recall_one("안녕").unwrap();
+        assert_eq!((one.text.as_str(), one.human), ("Hello", false));
+        let two = m.recall_one(" 세계 ").unwrap();
+        assert_eq!((two.text.as_str(), two.human), ("The world", true));
         let refresh = Memory::open(dir.path(), "b", "English", "m", Mode::Refresh);
-        assert!(refresh.recall_one(&segment("B01.p01", "안녕")).is_none());
+        assert!(refresh.recall_one("안녕").is_none());
         assert_eq!(refresh.human("세계"), Some("The world"));
         // Another target language shares nothing.
         let german = Memory::open(dir.path(), "b", "German", "m", Mode::Normal);
-        assert!(german.recall_one(&segment("B01.p01", "안녕")).is_none());
+        assert!(german.recall_one("안녕").is_none());
     }
 
     #[test]
@@ -607,7 +565,7 @@ mod tests {
         });
         append(&dir.path().join(FILE), &[flagged]).unwrap();
         let m = Memory::open(dir.path(), "b", "English", "m", Mode::Normal);
-        assert!(m.recall_one(&segment("B01.p01", "3억 원")).is_none());
+        assert!(m.recall_one("3억 원").is_none());
         assert_eq!(m.segment("a", "A01.p01").unwrap().target, "3 won");
     }
 

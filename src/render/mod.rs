@@ -177,6 +177,22 @@ impl Digest {
             .count()
     }
 
+    /// Mark the digest's segments whose translation (or a piece of it) is a
+    /// human's (`human`: segment ids, `A01.p03` or `A01.p03#2`).
+    pub fn mark_human(&mut self, human: &std::collections::BTreeSet<String>) {
+        if human.is_empty() {
+            return;
+        }
+        for s in self.articles.iter_mut().flat_map(|a| &mut a.segments) {
+            let piece = format!("{}#", s.id);
+            s.human = human.contains(&s.id)
+                || human
+                    .range(piece.clone()..)
+                    .next()
+                    .is_some_and(|h| h.starts_with(&piece));
+        }
+    }
+
     /// Segments with a translation that a quality check still flags.
     pub fn flagged(&self) -> usize {
         self.articles

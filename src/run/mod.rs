@@ -287,7 +287,15 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
     // that cannot be written costs only that (told once).
     let memory_failure = p
         .memory
-        .record_run(&articles, &outcome.translations)
+        .record_run(&articles, |id| {
+            let t = outcome.translations.get(id)?;
+            Some(crate::memory::Remembered {
+                text: t.text.clone(),
+                flags: t.flags.clone(),
+                repaired: t.repaired,
+                human: false,
+            })
+        })
         .err()
         .map(|e| format!("translation memory not updated: {e}"));
     let digest = digest(&p, &mut outcome);
@@ -332,7 +340,7 @@ fn digest(p: &Prepared, outcome: &mut IssueOutcome) -> Digest {
     }
     digest.brief = outcome.brief.take();
     digest.section_translations = std::mem::take(&mut outcome.section_names);
-    crate::memory::mark_human(&mut digest, &p.memory.human_ids());
+    digest.mark_human(&p.memory.human_ids());
     digest
 }
 

@@ -13,6 +13,7 @@
 //! segments is cached apart as partial: a rerun replays their replies and
 //! asks again only for what got no answer (all of them with --retry-failed).
 
+mod recall;
 mod repair;
 mod reply;
 mod split;
@@ -290,7 +291,7 @@ impl Translator {
             }
         };
         let key = self.checked_key(CheckedKind::Complete, &request);
-        if let Some(recalled) = crate::memory::recall(self, title, chunk, &key).await? {
+        if let Some(recalled) = recall::recall(self, title, chunk, &key).await? {
             return Ok(recalled);
         }
         let partial_key = self.checked_key(CheckedKind::Partial, &request);

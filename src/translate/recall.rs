@@ -1,14 +1,16 @@
-//! The translate stage's one call into the memory: before a chunk is
-//! translated, its human corrections and remembered segments are put in,
-//! and only the segments the memory does not hold are asked for.
+//! The translate stage's use of the translation memory ([`crate::memory`]):
+//! before a chunk is translated, its human corrections and remembered
+//! segments are put in, and only the segments the memory does not hold are
+//! asked for.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
 use crate::cache::CacheKey;
-use crate::chunk::Chunk;
+use crate::chunk::{Chunk, Segment};
 use crate::llm::LlmError;
+use crate::memory::Memory;
 use crate::translate::{ChunkReport, Translated, Translator};
 
 /// What [`recall`] answers: `None` when the memory holds nothing for the
@@ -38,7 +40,17 @@ pub fn recall<'a>(
         let found: Vec<Option<(Translated, bool)>> = chunk
             .segments
             .iter()
-            .map(|s| memory.recall_one(s))
+            .map(|s| {
+                memory.recall_one(&s.text).map(|r| {
+                    let t = Translated {
+                        id: s.id.clone(),
+                        text: r.text,
+                        flags: r.flags,
+                        repaired: r.repaired,
+                    };
+                    (t, r.human)
+                })
+            })
             .collect();
         if found.iter().all(Option::is_none) {
             return Ok(None);
@@ -57,7 +69,7 @@ pub fn recall<'a>(
         {
             report.traffic.cache_hit = true;
             report.traffic.usage_reported = false;
-            let value = memory.overlay(&chunk.segments, entry.value);
+            let value = overlay(memory, &chunk.segments, entry.value);
             count_flags(&mut report, &value);
             return Ok(Some((Some(value), report)));
         }
@@ -117,6 +129,33 @@ pub fn recall<'a>(
         }
         Ok(Some((Some(value), report)))
     })
+}
+
+/// `values` (a chunk's translations, in the order of `segments`) with
+/// every human translation put over the model's, flags cleared.
+pub fn overlay(memory: &Memory, segments: &[Segment], values: Vec<Translated>) -> Vec<Translated> {
+    let mut human = Vec::new();
+    let out = segments
+        .iter()
+        .zip(values)
+        .map(|(s, t)| match memory.human(&s.text) {
+            Some(text) => {
+                human.push(s.id.clone());
+                Translated {
+                    id: s.id.clone(),
+                    text: text.to_string(),
+                    flags: Vec::new(),
+                    repaired: false,
+                }
+            }
+            None => Translated {
+                id: s.id.clone(),
+                ..t
+            },
+        })
+        .collect();
+    memory.note(0, human);
+    out
 }
 
 fn count_flags(report: &mut ChunkReport, value: &[Translated]) {
