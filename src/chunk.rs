@@ -9,8 +9,6 @@
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::cache::{Cache, CacheKey, PlanKey};
-use crate::config::Profile;
 use crate::document::Article;
 use crate::tokens::TokenCounter;
 
@@ -36,14 +34,15 @@ pub struct Chunk {
     pub tokens: usize,
 }
 
-// Chunking results are cached too, so a rerun from cache never builds the
-// tokenizer. One entry holds the whole selection's layout (where each
-// segment's text starts and ends, and its count), not its text: a 50 MB
-// issue then writes one small file instead of one file per article holding
-// its text again. An edit re-chunks the whole selection, which costs the
-// tokenizer's start and a count of the text, nothing sent. The keys carry
-// the chunker's version (`cache::PlanKey`), derived from this file and
-// tokens.rs by build.rs: any change to the chunker redoes cached plans.
+// Chunking results are cached too (by the run, `run::selected_chunks`), so
+// a rerun from cache never builds the tokenizer. One entry holds the whole
+// selection's layouts (where each segment's text starts and ends, and its
+// count), not its text: a 50 MB issue then writes one small file instead of
+// one file per article holding its text again. An edit re-chunks the whole
+// selection, which costs the tokenizer's start and a count of the text,
+// nothing sent. The keys carry the chunker's version (`cache::PlanKey`),
+// derived from this file and tokens.rs by build.rs: any change to the
+// chunker redoes cached plans.
 
 /// How one article was cut, enough to cut its text again without counting:
 /// each chunk's segments in order.
@@ -61,21 +60,27 @@ struct Cut {
     tokens: usize,
 }
 
-/// Chunks of the selected articles, from the cache where the same text was
-/// chunked before.
-pub struct Chunker<'a> {
-    cache: &'a Cache,
+/// The layouts of a selection of articles, in order: what a chunking
+/// leaves to keep (the caller caches it), enough to cut the same text again
+/// without the tokenizer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Layouts(Vec<Layout>);
+
+/// Chunks of the selected articles for one model and budget, from the
+/// layouts of an earlier chunking when they still fit the text.
+pub struct Chunker {
     model: String,
     budget: usize,
     counter: Option<TokenCounter>,
 }
 
-impl<'a> Chunker<'a> {
-    pub fn new(cache: &'a Cache, profile: &Profile) -> Self {
+impl Chunker {
+    /// A chunker for `model`'s tokens, `budget` source tokens a chunk.
+    pub fn new(model: &str, budget: usize) -> Self {
         Self {
-            cache,
-            model: profile.model.clone(),
-            budget: profile.chunk_tokens,
+            model: model.to_string(),
+            budget,
             counter: None,
         }
     }
@@ -99,44 +104,41 @@ impl<'a> Chunker<'a> {
 
     /// Each of `articles` with its chunks, one article at a time: only the
     /// layouts (a few numbers per segment) are held for the whole selection.
+    /// `earlier`: the layouts of an earlier chunking of the same selection
+    /// (from the cache), used when they still fit. Returns the new layouts
+    /// when they were made here, for the caller to keep.
     pub fn chunk_all<'x>(
         mut self,
         articles: Vec<&'x Article>,
-    ) -> impl Iterator<Item = (&'x Article, Vec<Chunk>)> + use<'x, 'a> {
-        let (encoding, budget) = self.effective();
-        let keys: Vec<CacheKey> = articles
-            .iter()
-            .map(|a| CacheKey::plan_article(&PlanKey::new(encoding, budget, a)))
-            .collect();
-        let key = CacheKey::plan(&keys);
-        // A cached layout is checked against the articles before it is used:
-        // pieces that do not cover the text exactly, or counts over the
-        // budget, and the whole selection is chunked again.
-        let cached = self
-            .cache
-            .get::<Vec<Layout>>(&key)
-            .map(|e| e.value)
-            .filter(|layouts| {
-                layouts.len() == articles.len()
-                    && articles
-                        .iter()
-                        .zip(layouts)
-                        .all(|(a, l)| cut_pieces(a, l, budget).is_some())
-            });
-        let layouts = match cached {
-            Some(layouts) => layouts,
+        earlier: Option<Layouts>,
+    ) -> (
+        Option<Layouts>,
+        impl Iterator<Item = (&'x Article, Vec<Chunk>)> + use<'x>,
+    ) {
+        let (_, budget) = self.effective();
+        // Earlier layouts are checked against the articles before they are
+        // used: pieces that do not cover the text exactly, or counts over
+        // the budget, and the whole selection is chunked again.
+        let earlier = earlier.map(|l| l.0).filter(|layouts| {
+            layouts.len() == articles.len()
+                && articles
+                    .iter()
+                    .zip(layouts)
+                    .all(|(a, l)| cut_pieces(a, l, budget).is_some())
+        });
+        let (made, layouts) = match earlier {
+            Some(layouts) => (None, layouts),
             None => {
                 let layouts = layouts(&articles, budget, self.counter());
-                // A plan that cannot be cached is only slower next time.
-                let _ = self.cache.put(&key, None, None, &layouts);
-                layouts
+                (Some(Layouts(layouts.clone())), layouts)
             }
         };
-        articles.into_iter().zip(layouts).map(move |(a, layout)| {
+        let chunks = articles.into_iter().zip(layouts).map(move |(a, layout)| {
             let chunks = rebuild(a, &layout, budget)
                 .unwrap_or_else(|| chunk_article(a, budget, self.counter()));
             (a, chunks)
-        })
+        });
+        (made, chunks)
     }
 }
 
@@ -690,18 +692,22 @@ pub(crate) mod tests {
     #[test]
     fn a_cached_layout_is_used_and_a_wrong_one_redone() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(dir.path(), crate::cache::Mode::Normal);
-        let chunker = || Chunker {
-            cache: &cache,
-            model: "gpt-4o".into(),
-            budget: 40,
-            counter: None,
+        let cache = crate::cache::Cache::new(dir.path(), crate::cache::Mode::Normal);
+        let key = crate::cache::CacheKey::plan(&[]);
+        // What the run does: the layouts from the cache, new ones kept there.
+        let chunker = || Chunker::new("gpt-4o", 40);
+        let chunk_all = |articles: Vec<&Article>| -> Vec<Vec<Chunk>> {
+            let earlier = cache.get::<Layouts>(&key).map(|e| e.value);
+            let (made, chunks) = chunker().chunk_all(articles, earlier);
+            if let Some(layouts) = made {
+                cache.put(&key, None, None, &layouts).unwrap();
+            }
+            chunks.map(|(_, c)| c).collect()
         };
         let long = "배터리 가격이 원자재 비용에 취약하다. ".repeat(12);
         let (a, mut b) = (article(&[&long, "짧은 문단"]), article(&["둘째 기사"]));
         b.id = "A02".into();
-        let run =
-            || -> Vec<Vec<Chunk>> { chunker().chunk_all(vec![&a, &b]).map(|(_, c)| c).collect() };
+        let run = || chunk_all(vec![&a, &b]);
         let fresh = run();
         let counter = TokenCounter::for_model("gpt-4o");
         assert_eq!(fresh[0], chunk_article(&a, 40, &counter));

@@ -29,8 +29,10 @@ pub mod redact;
 pub mod render;
 pub mod run;
 pub mod script;
+pub mod sections;
 pub mod stage;
 pub mod summarize;
+pub mod terms;
 pub mod tokens;
 pub mod translate;
 

@@ -173,7 +173,7 @@ impl SegmentCounts {
             .manifest
             .chunks
             .iter()
-            .filter(|c| c.article != crate::run::sections::ARTICLE)
+            .filter(|c| c.article != crate::sections::ARTICLE)
             .map(|c| c.repaired as u64)
             .sum();
         let repaired_total = result

@@ -5,7 +5,7 @@ use super::*;
 pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     let src = crate::load::load(file)?;
     for w in &src.warnings {
-        eprintln!("gloss: warning: {w}");
+        crate::progress::warn(w);
     }
     let issue = crate::parse::parse(&src);
     if json {
@@ -65,7 +65,7 @@ pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     use crate::document::ArticleKind::*;
     eprintln!(
         "{}: {} front, {} articles, {} clippings; dropped {} lines ({}); encoding {}",
-        src.name,
+        crate::progress::escape_controls(&src.name),
         kinds(Front),
         kinds(Article),
         kinds(Clipping),
@@ -82,7 +82,7 @@ pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
         eprintln!("{}", c.summary());
     }
     for w in &issue.warnings {
-        eprintln!("gloss: warning: {w}");
+        crate::progress::warn(w);
     }
     Ok(0)
 }
@@ -91,6 +91,8 @@ pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
 /// (format!'s padding counts chars, and Hangul takes two columns).
 pub(super) fn fit(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
+    // A name with control characters must not forge rows or move the cursor.
+    let text = &*crate::progress::escape_controls(text);
     let total = crate::document::display_width(text);
     let mut out = String::new();
     let mut used = 0;

@@ -60,7 +60,7 @@ pub(super) fn make_plan(
         .iter()
         .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
-    let terms = run::terms::plan(&p, |text| counter.count(text))?;
+    let terms = run::plan::terms(&p, |text| counter.count(text))?;
     let mut memory = crate::memory::Coverage::default();
     let articles = run::selected_chunks(&p).inspect(|(_, c)| p.memory.cover(&mut memory, c));
     let sections = run::section_chunks(&p);

@@ -13,15 +13,13 @@ pub mod many;
 pub mod plan;
 pub mod qa;
 pub mod schedule;
-pub mod sections;
-pub mod terms;
 
 pub use manifest::{Manifest, Totals};
 pub use qa::{QaArticle, QaReport, cached_translator, qa_report};
 pub use schedule::{IssueOutcome, Stage, Wanted};
 
-use crate::cache::{Cache, Mode};
-use crate::chunk::Chunk;
+use crate::cache::{Cache, CacheKey, Mode, PlanKey};
+use crate::chunk::{Chunk, Layouts};
 use crate::config::{Config, Overrides, Profile};
 use crate::document::{Article, Issue};
 use crate::error::{GlossError, Result};
@@ -29,6 +27,7 @@ use crate::llm::LazyClient;
 use crate::prompts::Prompts;
 use crate::render::{Digest, Format};
 use crate::translate::{Languages, Translator};
+use crate::{sections, terms};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -98,6 +97,19 @@ impl Prepared {
     /// Whether the run processes article `id`.
     pub fn is_selected(&self, id: &str) -> bool {
         self.selected_set.contains(id)
+    }
+
+    /// What the term stage reads of this run.
+    pub fn term_scope(&self) -> terms::Scope<'_> {
+        terms::Scope {
+            issue: &self.issue,
+            selected: &self.selected_set,
+            languages: &self.languages,
+            glossary: &self.glossary,
+            prompts: &self.prompts,
+            profile: &self.profile,
+            cache: &self.cache,
+        }
     }
 }
 
@@ -203,8 +215,26 @@ pub fn chunk_selected(p: &Prepared) -> Vec<(Article, Vec<Chunk>)> {
 /// The selected articles with their chunks, one article at a time, so that a
 /// caller that only sums them (`plan`) never holds the whole issue's chunks.
 pub fn selected_chunks(p: &Prepared) -> impl Iterator<Item = (&Article, Vec<Chunk>)> {
-    let selected = p.issue.articles.iter().filter(|a| p.is_selected(&a.id));
-    crate::chunk::Chunker::new(&p.cache, &p.profile).chunk_all(selected.collect())
+    let selected: Vec<&Article> = p
+        .issue
+        .articles
+        .iter()
+        .filter(|a| p.is_selected(&a.id))
+        .collect();
+    let chunker = crate::chunk::Chunker::new(&p.profile.model, p.profile.chunk_tokens);
+    let (encoding, budget) = chunker.effective();
+    let keys: Vec<CacheKey> = selected
+        .iter()
+        .map(|a| CacheKey::plan_article(&PlanKey::new(encoding, budget, a)))
+        .collect();
+    let key = CacheKey::plan(&keys);
+    let earlier = p.cache.get::<Layouts>(&key).map(|e| e.value);
+    let (made, chunks) = chunker.chunk_all(selected, earlier);
+    if let Some(layouts) = made {
+        // A plan that cannot be cached is only slower next time.
+        let _ = p.cache.put(&key, None, None, &layouts);
+    }
+    chunks
 }
 
 /// The chunks of the selected articles' section names, when the profile
@@ -263,7 +293,9 @@ pub async fn extract_terms(
     };
     let translator = translator(p, false, p.glossary.clone());
     let out = run_issue(p, &[], translator, wanted, progress).await?;
-    let termbase = out.termbase.unwrap_or_else(|| terms::merge(p, Vec::new()));
+    let termbase = out
+        .termbase
+        .unwrap_or_else(|| terms::merge(&p.term_scope(), Vec::new()));
     Ok((termbase, out.term_reports))
 }
 

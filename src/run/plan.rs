@@ -67,6 +67,18 @@ pub struct GraphStage {
     pub needs: &'static str,
 }
 
+/// The term stage's plan: its requests, their input tokens, and a line of
+/// output per name asked about.
+pub fn terms(p: &super::Prepared, count: impl Fn(&str) -> usize) -> crate::Result<StagePlan> {
+    let (requests, input_tokens, names) = crate::terms::counts(&p.term_scope(), count)?;
+    Ok(StagePlan {
+        stage: "termbase".into(),
+        requests,
+        input_tokens,
+        output_tokens: names * TERM_LINE_OUTPUT_TOKENS,
+    })
+}
+
 /// The graph's stages from the stages' plans (in the graph's stage order).
 fn graph(stages: &[StagePlan]) -> Vec<GraphStage> {
     stages

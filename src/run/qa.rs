@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-use super::{Prepared, RunOptions, chunk_selected, prepare, terms};
+use super::{Prepared, RunOptions, chunk_selected, prepare};
+use crate::terms;
 use crate::translate::Translator;
 
 /// One article's line of the QA report.
@@ -42,7 +43,7 @@ pub struct QaReport {
 /// with the termbase read from the cache (sends nothing).
 pub fn cached_translator(opts: &RunOptions, p: &Prepared) -> Result<Translator> {
     let termbase = if opts.termbase && p.profile.termbase {
-        terms::cached(p)?
+        terms::cached(&p.term_scope())?
     } else {
         terms::Termbase {
             glossary: p.glossary.clone(),

@@ -29,8 +29,8 @@ use crate::translate::{ChunkReport, Translated, TranslationMap, Translator};
 
 use super::Prepared;
 use super::graph::{Graph, NodeId};
-use super::sections;
-use super::terms::{self, TermList, TermRequest, Termbase};
+use crate::sections;
+use crate::terms::{self, TermList, TermRequest, Termbase};
 
 /// The stages a node can belong to, in the order a run needs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -196,7 +196,7 @@ impl<'a> IssueRun<'a> {
             Task::Chunk { article, chunk } => {
                 // Every term list this chunk may use is in `found` now.
                 let mut t = (*self.translator).clone();
-                t.glossary = terms::merge(self.p, self.found.clone()).glossary;
+                t.glossary = terms::merge(&self.p.term_scope(), self.found.clone()).glossary;
                 let title = self.articles[article].title.clone();
                 return Ok(Some((Work::Chunk(title, chunk), Arc::new(t))));
             }
@@ -332,7 +332,7 @@ impl<'a> IssueRun<'a> {
     /// What the issue's nodes produced, reports in item order.
     fn finish(mut self, with_terms: bool) -> IssueOutcome {
         if with_terms {
-            self.out.termbase = Some(terms::merge(self.p, self.found));
+            self.out.termbase = Some(terms::merge(&self.p.term_scope(), self.found));
         }
         self.out.term_reports.sort_by(|a, b| a.item.cmp(&b.item));
         self.out.summary_reports.sort_by(|a, b| a.item.cmp(&b.item));
@@ -451,7 +451,7 @@ fn add_term_nodes(
     run: &mut IssueRun<'_>,
     order: &HashMap<String, usize>,
 ) -> Result<Vec<(usize, NodeId)>> {
-    let (to_send, cached) = terms::requests(run.p)?;
+    let (to_send, cached) = terms::requests(&run.p.term_scope())?;
     run.found.extend(cached);
     Ok(to_send
         .into_iter()

@@ -189,6 +189,7 @@ impl Translator {
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
         let key = CacheKey::repair_reply(&request);
+        let _claim = self.cache.claim(&key).await;
         let reply = match self.cache.get_answer::<String>(&key) {
             Some(Cached::Usable(entry)) => entry.value,
             // The repair came back cut or filtered before: the same again.

@@ -581,7 +581,7 @@ pub enum RequestKind {
     Repair,
     /// prompts/translate.md: `[n] ` segment lines.
     Translation,
-    /// prompts/translate.md for the issue's section names (src/pipeline/sections.rs),
+    /// prompts/translate.md for the issue's section names (src/sections.rs),
     /// `Article: Section headings of the newsletter issue`.
     SectionNames,
     /// prompts/summarize.md: the user message starts `Article A01: `.
@@ -614,7 +614,7 @@ impl RequestKind {
     }
 }
 
-/// How a section-names request starts (the chunk title in src/pipeline/sections.rs).
+/// How a section-names request starts (the chunk title in src/sections.rs).
 const SECTION_NAMES_TITLE: &str = "Article: Section headings of the newsletter issue";
 
 /// `Article A01: …`.

@@ -17,15 +17,37 @@ use candidates::Candidate;
 
 use serde::Serialize;
 
-use crate::cache::AnswerKind;
-use crate::document::{Article, ArticleKind};
+use std::collections::HashSet;
+
+use crate::cache::{AnswerKind, Cache};
+use crate::config::Profile;
+use crate::document::{Article, ArticleKind, Issue};
 use crate::error::Result;
 use crate::glossary::{Glossary, Term, parse_terms};
 use crate::llm::LlmError;
-use crate::prompts::Messages;
+use crate::prompts::{Messages, Prompts};
 use crate::stage::{AnswerSpec, RequestReport, Services, lookup};
+use crate::translate::Languages;
 
-use super::Prepared;
+/// What the term stage reads of a run: the issue and which of its
+/// articles are selected, the languages, the user's glossary, the prompts,
+/// and the profile and cache its cached lists are looked up with.
+pub struct Scope<'a> {
+    pub issue: &'a Issue,
+    pub selected: &'a HashSet<String>,
+    pub languages: &'a Languages,
+    pub glossary: &'a Glossary,
+    pub prompts: &'a Prompts,
+    pub profile: &'a Profile,
+    pub cache: &'a Cache,
+}
+
+impl Scope<'_> {
+    /// Whether the run processes article `id`.
+    fn is_selected(&self, id: &str) -> bool {
+        self.selected.contains(id)
+    }
+}
 
 /// Room for a term list.
 const TERMS_MAX_TOKENS: u32 = 500;
@@ -45,7 +67,7 @@ struct NameLine {
     context: Option<String>,
 }
 
-fn messages(p: &Prepared, article: &Article, names: &[Candidate]) -> Result<Messages> {
+fn messages(p: &Scope<'_>, article: &Article, names: &[Candidate]) -> Result<Messages> {
     let names: Vec<NameLine> = names
         .iter()
         .map(|c| NameLine {
@@ -68,7 +90,7 @@ fn messages(p: &Prepared, article: &Article, names: &[Candidate]) -> Result<Mess
 /// the last selected one; only the selected ones are requested), each with
 /// its candidate names. Candidates are found over the whole issue, since a
 /// name needs a fixed form when any later paragraph mentions it again.
-fn articles(p: &Prepared) -> Vec<(&Article, Vec<Candidate>)> {
+fn articles<'a>(p: &Scope<'a>) -> Vec<(&'a Article, Vec<Candidate>)> {
     let all: Vec<&Article> = p
         .issue
         .articles
@@ -93,7 +115,7 @@ fn articles(p: &Prepared) -> Vec<(&Article, Vec<Candidate>)> {
 }
 
 /// An article's position in the issue, for ordering.
-fn position(p: &Prepared, id: &str) -> usize {
+fn position(p: &Scope<'_>, id: &str) -> usize {
     p.issue
         .articles
         .iter()
@@ -108,14 +130,14 @@ pub struct Termbase {
 }
 
 /// Merge the lists in article order, whatever order the answers came in.
-pub fn merge(p: &Prepared, mut found: Vec<TermList>) -> Termbase {
+pub fn merge(p: &Scope<'_>, mut found: Vec<TermList>) -> Termbase {
     found.sort_by_key(|(id, _)| position(p, id));
     if p.languages.target.eq_ignore_ascii_case("English") {
         for (_, terms) in &mut found {
             terms.retain(is_english_form);
         }
     }
-    let (glossary, conflicts) = Glossary::merge(&p.glossary, &found);
+    let (glossary, conflicts) = Glossary::merge(p.glossary, &found);
     Termbase {
         glossary,
         conflicts,
@@ -158,7 +180,7 @@ impl TermRequest {
 /// and the lists of the earlier unselected ones that the cache already
 /// holds (those are never sent). An article without candidates has no
 /// request and adds no terms.
-pub fn requests(p: &Prepared) -> Result<(Vec<TermRequest>, Vec<TermList>)> {
+pub fn requests(p: &Scope<'_>) -> Result<(Vec<TermRequest>, Vec<TermList>)> {
     let mut to_send = Vec::new();
     let mut found = Vec::new();
     for (article, names) in articles(p) {
@@ -197,35 +219,33 @@ pub async fn extract(
 }
 
 /// What the selected articles' term requests send, counted with `count`
-/// (tokens of a text), for `gloss plan`.
-pub fn plan(p: &Prepared, count: impl Fn(&str) -> usize) -> Result<super::plan::StagePlan> {
-    let mut stage = super::plan::StagePlan {
-        stage: "termbase".into(),
-        ..Default::default()
-    };
+/// (tokens of a text), for `gloss plan`: the requests, their input tokens
+/// (each chat message its text and a few tokens of framing), and the names
+/// asked about.
+pub fn counts(p: &Scope<'_>, count: impl Fn(&str) -> usize) -> Result<(u64, u64, u64)> {
+    let (mut requests, mut input_tokens, mut names_asked) = (0, 0, 0);
     for (article, names) in articles(p) {
         if names.is_empty() || !p.is_selected(&article.id) {
             continue;
         }
         let messages = messages(p, article, &names)?;
-        stage.requests += 1;
-        // Each chat message costs its text and a few tokens of framing.
-        stage.input_tokens += [&messages.system, &messages.user]
+        requests += 1;
+        input_tokens += [&messages.system, &messages.user]
             .iter()
             .map(|m| count(m) as u64 + 4)
             .sum::<u64>();
-        stage.output_tokens += names.len() as u64 * super::plan::TERM_LINE_OUTPUT_TOKENS;
+        names_asked += names.len() as u64;
     }
-    Ok(stage)
+    Ok((requests, input_tokens, names_asked))
 }
 
 /// An article's term list if the cache holds it, else none.
-fn cached_terms(p: &Prepared, messages: &Messages) -> Vec<Term> {
+fn cached_terms(p: &Scope<'_>, messages: &Messages) -> Vec<Term> {
     lookup(
         AnswerKind::Terms,
         messages,
-        &p.profile,
-        &p.cache,
+        p.profile,
+        p.cache,
         TERMS_MAX_TOKENS,
     )
     .map(|a| parse_terms(&a))
@@ -233,7 +253,7 @@ fn cached_terms(p: &Prepared, messages: &Messages) -> Vec<Term> {
 }
 
 /// The termbase from the cache alone; articles not extracted yet add nothing.
-pub fn cached(p: &Prepared) -> Result<Termbase> {
+pub fn cached(p: &Scope<'_>) -> Result<Termbase> {
     let mut found = Vec::new();
     for (article, names) in articles(p) {
         if names.is_empty() {

@@ -1,14 +1,18 @@
-//! What a run produced and what it cost, as plain data: a request's traffic
-//! and report, a run's totals, one issue's result in a run of several. The
-//! stages fill these in, the orchestration adds them up, and the manifest,
-//! the index and the command line read them, so none of those depends on
-//! another for its types.
+//! What a run produced and what it cost, as plain data: a segment's
+//! translation and its quality flags, an article's summary, the brief; a
+//! request's traffic and report, a run's totals, one issue's result in a
+//! run of several. The stages fill these in, the orchestration adds them
+//! up, and the renderers, the manifest, the index and the command line read
+//! them, so none of those depends on another for its types.
 
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+
+mod translation;
+pub use translation::{Flag, FlagKind, Translated, TranslationMap};
 
 /// What a piece of work cost on the wire, for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -195,6 +199,32 @@ pub struct IssueResult {
     /// Title, date, headlines and summaries, for the index and the cross brief.
     #[serde(skip)]
     pub headlines: IssueHeadlines,
+}
+
+/// An article's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: String,
+    pub text: String,
+    pub key_points: Vec<String>,
+}
+
+/// The finished brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Brief {
+    /// Markdown body with checked citations.
+    pub markdown: String,
+    /// Article ids cited.
+    pub cited: Vec<String>,
+    /// Citations removed because no such article exists.
+    pub removed_citations: Vec<String>,
+    /// Requests the reduction took (1 when everything fit).
+    pub stages: usize,
+    /// `model`, or why the brief was assembled from the summaries instead.
+    pub origin: String,
+    /// Key figures left out because none of their articles holds them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_figures: Vec<String>,
 }
 
 #[cfg(test)]
