@@ -142,12 +142,12 @@ mod tests {
     use super::*;
 
     fn key() -> CacheKey {
-        let profile = crate::config::Config::load_from(None, None)
-            .unwrap()
-            .profile(&crate::config::Overrides::default())
-            .unwrap()
-            .0;
-        CacheKey::reply(&crate::llm::ChatRequest::new(&profile, Vec::new()))
+        CacheKey::reply(&crate::llm::ChatRequest::new(
+            "a-model",
+            0.0,
+            100,
+            Vec::new(),
+        ))
     }
 
     #[tokio::test]
