@@ -100,6 +100,11 @@ pub struct Totals {
     pub repair_requests: u64,
     pub repaired: u64,
     pub wall_ms: u64,
+    /// Segments taken from the translation memory instead of a request
+    /// (a reviewer's corrections, paragraphs translated before).
+    pub memory_reused: usize,
+    /// Segments whose translation is a reviewer's.
+    pub human_segments: usize,
     /// Requests answered by each endpoint (redacted base URL).
     pub requests_by_endpoint: BTreeMap<String, u64>,
 }

@@ -32,6 +32,9 @@ pub struct DigestSegment {
     pub flags: Vec<crate::outcome::Flag>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub repaired: bool,
+    /// The translation is a reviewer's correction (`gloss import`), not the model's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub human: bool,
 }
 
 /// One article of the digest.
@@ -109,6 +112,7 @@ impl DigestArticle {
                 status: status.to_string(),
                 flags: found.as_ref().map(|t| t.flags.clone()).unwrap_or_default(),
                 repaired: found.as_ref().is_some_and(|t| t.repaired),
+                human: false,
                 translation: found.map(|t| t.text),
             }
         };
@@ -171,6 +175,22 @@ impl Digest {
             .flat_map(|a| &a.segments)
             .filter(|s| s.translation.is_none())
             .count()
+    }
+
+    /// Mark the digest's segments whose translation (or a piece of it) is a
+    /// human's (`human`: segment ids, `A01.p03` or `A01.p03#2`).
+    pub fn mark_human(&mut self, human: &std::collections::BTreeSet<String>) {
+        if human.is_empty() {
+            return;
+        }
+        for s in self.articles.iter_mut().flat_map(|a| &mut a.segments) {
+            let piece = format!("{}#", s.id);
+            s.human = human.contains(&s.id)
+                || human
+                    .range(piece.clone()..)
+                    .next()
+                    .is_some_and(|h| h.starts_with(&piece));
+        }
     }
 
     /// Segments with a translation that a quality check still flags.

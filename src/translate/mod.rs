@@ -13,6 +13,7 @@
 //! segments is cached apart as partial: a rerun replays their replies and
 //! asks again only for what got no answer (all of them with --retry-failed).
 
+mod recall;
 mod repair;
 mod reply;
 mod split;
@@ -88,6 +89,8 @@ pub struct Translator {
     /// Each article id's position in the issue: a chunk gets terms from its
     /// own and earlier articles only.
     pub article_order: HashMap<String, usize>,
+    /// Human corrections and remembered segments ([`crate::memory`]).
+    pub memory: crate::memory::Memory,
 }
 
 /// The prompt context for a list of segments.
@@ -277,6 +280,9 @@ impl Translator {
             }
         };
         let key = self.checked_key(CheckedKind::Complete, &request);
+        if let Some(recalled) = recall::recall(self, title, chunk, &key).await? {
+            return Ok(recalled);
+        }
         let partial_key = self.checked_key(CheckedKind::Partial, &request);
         if let Some(value) = self.cached_checked(&key, segments) {
             report.status = "ok".into();
