@@ -13,6 +13,7 @@
 //! Lossless by construction: every non-blank line is assigned to exactly one
 //! article (as a heading line or a body line) or dropped with a reason.
 
+mod align;
 pub mod artifacts;
 mod contents;
 pub mod furniture;
