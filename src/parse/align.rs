@@ -288,7 +288,7 @@ pub(super) fn start_at(lines: &[Line<'_>], c: &Cand, section: Option<String>) ->
 }
 
 /// Most candidate heading lines shown to a model (a few thousand tokens).
-const MAX_CANDIDATES: usize = 160;
+const MAX_CANDIDATES: usize = 80;
 
 /// Lines after the list that could head an article, as indices: short,
 /// heading-like, no leader. When there are too many, those that open a page

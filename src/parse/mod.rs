@@ -132,7 +132,7 @@ pub fn structure_query(src: &SourceText) -> Option<StructureQuery> {
         entries: toc.items().map(|e| e.title.clone()).collect(),
         lines: contents::candidate_lines(&kept, &toc)
             .into_iter()
-            .map(|i| (kept[i].no, kept[i].text().chars().take(60).collect()))
+            .map(|i| (kept[i].no, kept[i].text().chars().take(40).collect()))
             .collect(),
     })
 }
