@@ -98,6 +98,11 @@ impl Prompts {
         env.add_filter("english_figures", |text: String| {
             crate::qa::figures::english_figures(&text)
         });
+        // `{% for f in source | figure_forms %}`: the same figures as
+        // `source form = English form` lines, beside a source shown as written.
+        env.add_filter("figure_forms", |text: String| {
+            crate::qa::figures::figure_forms(&text)
+        });
         let text = env
             .render_named_str(
                 name,
@@ -120,6 +125,33 @@ impl Prompts {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn repair_template_lists_the_sources_own_figures() {
+        let render = |source: &str| {
+            Prompts::builtin()
+                .render(
+                    "repair.md",
+                    json!({
+                        "source_language": "Korean", "target_language": "English",
+                        "title": "제목", "source": source, "translation": "x",
+                        "problems": ["number"], "glossary": [],
+                    }),
+                )
+                .unwrap()
+                .user
+        };
+        let user = render("지원금 4억 2,700만 캐나다 달러");
+        assert!(
+            user.contains("Source:\n지원금 4억 2,700만 캐나다 달러\n"),
+            "{user}"
+        );
+        assert!(
+            user.contains("Its figures in English:\n- 4억 2,700만 = 427 million\n"),
+            "{user}"
+        );
+        assert!(!render("지원금 증가").contains("figures in English"));
+    }
 
     #[test]
     fn translate_template_renders_numbered_segments() {

@@ -2,19 +2,13 @@
 //! made from its English translation (so a cached translation is reused and
 //! an edit to one article re-summarizes only that article).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::document::Article;
 use crate::error::Result;
 use crate::prompts::{Messages, Prompts};
 
-/// An article's summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub id: String,
-    pub text: String,
-    pub key_points: Vec<String>,
-}
+pub use crate::outcome::Summary;
 
 #[derive(Serialize)]
 struct Context<'a> {

@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::Result;
 
@@ -24,23 +24,7 @@ pub struct BriefInput {
     pub text: String,
 }
 
-/// The finished brief.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Brief {
-    /// Markdown body with checked citations.
-    pub markdown: String,
-    /// Article ids cited.
-    pub cited: Vec<String>,
-    /// Citations removed because no such article exists.
-    pub removed_citations: Vec<String>,
-    /// Requests the reduction took (1 when everything fit).
-    pub stages: usize,
-    /// `model`, or why the brief was assembled from the summaries instead.
-    pub origin: String,
-    /// Key figures left out because none of their articles holds them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub removed_figures: Vec<String>,
-}
+pub use crate::outcome::Brief;
 
 /// Why a model's brief cannot be used, if it cannot: it must have the
 /// headline section, cite at least one real article and fill the template

@@ -9,7 +9,7 @@ pub(super) fn parse(
 ) -> Result<i32> {
     let src = crate::load::load(file)?;
     for w in &src.warnings {
-        eprintln!("gloss: warning: {w}");
+        crate::progress::warn(w);
     }
     let mut issue = crate::parse::parse(&src);
     if let Some(endpoint) = model {
@@ -76,7 +76,7 @@ pub(super) fn parse(
     use crate::document::ArticleKind::*;
     eprintln!(
         "{}: {} front, {} articles, {} clippings; dropped {} lines ({}); encoding {}",
-        src.name,
+        crate::progress::escape_controls(&src.name),
         kinds(Front),
         kinds(Article),
         kinds(Clipping),
@@ -97,7 +97,7 @@ pub(super) fn parse(
         eprintln!("{}", c.summary());
     }
     for w in &issue.warnings {
-        eprintln!("gloss: warning: {w}");
+        crate::progress::warn(w);
     }
     Ok(0)
 }
@@ -154,6 +154,8 @@ fn model_structure(
 /// (format!'s padding counts chars, and Hangul takes two columns).
 pub(super) fn fit(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
+    // A name with control characters must not forge rows or move the cursor.
+    let text = &*crate::progress::escape_controls(text);
     let total = crate::document::display_width(text);
     let mut out = String::new();
     let mut used = 0;

@@ -41,6 +41,30 @@ pub fn english_figures(text: &str) -> String {
         .into_owned()
 }
 
+/// The figures of `text` that [`english_figures`] rewrites, each as
+/// `source form = English form` (`4억 2,700만 = 427 million`, `’30년 =
+/// 2030년`), in order, each once: a prompt that shows the source as written
+/// lists them so the model has the text's own figures, not an example's.
+pub fn figure_forms(text: &str) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for m in SHORT_YEAR.find_iter(text) {
+        found.push((m.start(), m.as_str().to_string()));
+    }
+    for m in MYRIAD.find_iter(text) {
+        found.push((m.start(), m.as_str().trim_end().to_string()));
+    }
+    found.sort();
+    let mut out: Vec<String> = Vec::new();
+    for (_, figure) in found {
+        let english = english_figures(&figure);
+        let line = format!("{figure} = {english}");
+        if english != figure && !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
+}
+
 /// The value of `4억 2,700만`, `1만 3,500`; `None` when a part does not read.
 fn myriad_value(text: &str) -> Option<f64> {
     let mut total = 0.0;
@@ -101,6 +125,19 @@ mod tests {
         for (source, want) in cases {
             assert_eq!(english_figures(source), want, "{source}");
         }
+    }
+
+    #[test]
+    fn figure_forms_list_the_texts_own_figures() {
+        assert_eq!(
+            figure_forms("’23년 지원금 4억 2,700만 캐나다 달러, ’23년 40% 증가, 1만 3,500개"),
+            vec![
+                "’23년 = 2023년".to_string(),
+                "4억 2,700만 = 427 million".to_string(),
+                "1만 3,500 = 13,500".to_string(),
+            ]
+        );
+        assert_eq!(figure_forms("CO2 배출량을 40% 감축"), Vec::<String>::new());
     }
 
     /// Every figure rewritten keeps its value as the number checks read it,

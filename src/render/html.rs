@@ -461,10 +461,10 @@ mod tests {
 
     use std::collections::BTreeMap;
 
-    use crate::brief::Brief;
     use crate::document::ArticleKind;
+    use crate::outcome::Brief;
+    use crate::outcome::Summary;
     use crate::render::DigestSegment;
-    use crate::summarize::Summary;
 
     /// `n` articles per section name, each with two paragraphs (the second
     /// untranslated in every third article), a summary on the odd ones, and

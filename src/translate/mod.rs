@@ -39,18 +39,7 @@ pub struct Languages {
     pub target: String,
 }
 
-/// One segment's translation as cached.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Translated {
-    pub id: String,
-    pub text: String,
-    /// Quality problems left after the repair attempt; empty when it passed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flags: Vec<crate::qa::Flag>,
-    /// Whether a repair request fixed (or tried to fix) this segment.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub repaired: bool,
-}
+pub use crate::outcome::{Translated, TranslationMap};
 
 /// What happened to one chunk, for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -403,9 +392,6 @@ pub fn output_cap(segments: &[Segment]) -> u32 {
     let source: usize = segments.iter().map(|s| s.tokens).sum();
     (source * 2 + 16 * segments.len() + 64) as u32
 }
-
-/// Collected translations by segment id.
-pub type TranslationMap = HashMap<String, Translated>;
 
 #[cfg(test)]
 mod fake_tests;
