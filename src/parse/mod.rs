@@ -13,6 +13,7 @@
 //! Lossless by construction: every non-blank line is assigned to exactly one
 //! article (as a heading line or a body line) or dropped with a reason.
 
+mod align;
 pub mod artifacts;
 mod contents;
 pub mod furniture;
@@ -131,7 +132,7 @@ pub fn structure_query(src: &SourceText) -> Option<StructureQuery> {
         entries: toc.items().map(|e| e.title.clone()).collect(),
         lines: contents::candidate_lines(&kept, &toc)
             .into_iter()
-            .map(|i| (kept[i].no, kept[i].text().chars().take(60).collect()))
+            .map(|i| (kept[i].no, kept[i].text().chars().take(40).collect()))
             .collect(),
     })
 }
