@@ -21,8 +21,8 @@ const GROUPS: [(&str, &str, &[&str]); 2] = [
     ),
     (
         "QA",
-        "Version of the quality checks and reply handling (checked translations): `src/qa/`, `src/translate/`.",
-        &["src/qa", "src/translate"],
+        "Version of the quality checks and reply handling (checked translations): `src/qa/`, `src/translate/`, and the entries' shape `src/outcome/translation.rs`.",
+        &["src/qa", "src/translate", "src/outcome/translation.rs"],
     ),
 ];
 

@@ -8,7 +8,9 @@ mod args;
 mod batch;
 mod cache;
 mod doctor;
+mod export;
 mod glossary;
+mod import;
 mod many;
 mod one;
 mod parse;
@@ -38,7 +40,12 @@ pub use runs::{RunRecord, data_dir};
 pub fn run(cli: Cli) -> Result<i32> {
     progress::Console::new(cli.quiet, cli.verbose, cli.color).install();
     match cli.command {
-        Command::Parse { file, json } => parse::parse(&file, json),
+        Command::Parse {
+            file,
+            json,
+            model_structure,
+            endpoint,
+        } => parse::parse(&file, json, model_structure.then_some(&endpoint)),
         Command::Plan {
             file,
             more,
@@ -88,6 +95,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Glossary(args) => glossary::glossary(args),
         Command::Qa(args) => qa::qa(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
         Command::Cache {
             action,
             cache_dir,
@@ -140,6 +149,7 @@ fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
         repair: true,
         shared_client: None,
         batch_events: batch::batch_events(),
+        memory_dir: source.memory.clone(),
     }
 }
 

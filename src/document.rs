@@ -43,6 +43,9 @@ pub enum StartRule {
     BackMatter,
     /// No structure found: the whole document is one article.
     WholeDocument,
+    /// A contents entry that a model placed (`--model-structure`), its
+    /// answer checked.
+    Model,
 }
 
 impl StartRule {
@@ -60,6 +63,7 @@ impl StartRule {
             Self::ClippingTable => "clipping-table",
             Self::BackMatter => "back-matter",
             Self::WholeDocument => "whole-document",
+            Self::Model => "model",
         }
     }
 }
@@ -291,6 +295,7 @@ mod tests {
             StartRule::FrontMatter,
             StartRule::HeadingFont,
             StartRule::WholeDocument,
+            StartRule::Model,
         ] {
             assert_eq!(serde_json::to_value(rule).ok(), Some(rule.label().into()));
         }

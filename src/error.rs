@@ -64,6 +64,36 @@ pub enum GlossError {
     )]
     PdfDamaged { name: String, detail: String },
 
+    /// The PDF's structure comes back to itself (page tree, forms).
+    #[error(
+        "{name}: the PDF is damaged or hostile: a loop in its {detail}; gloss stopped reading it"
+    )]
+    PdfLoop { name: String, detail: String },
+
+    /// The PDF nests objects deeper than gloss reads.
+    #[error("{name}: the PDF is damaged or hostile: too deep ({detail})")]
+    PdfTooDeep { name: String, detail: String },
+
+    /// The PDF decodes to more than gloss reads from a file of its size.
+    #[error("{name}: the PDF is too large to read: {detail}")]
+    PdfTooLarge { name: String, detail: String },
+
+    /// The PDF ends before its end marker and no text could be read.
+    #[error(
+        "{name}: the PDF is truncated (it ends before its %%EOF marker) and no text could be read; download or export it again"
+    )]
+    PdfTruncated { name: String },
+
+    /// The PDF's pages hold neither text nor images.
+    #[error("{name}: no text in the PDF: its {pages} pages are empty (no text, no images)")]
+    PdfEmpty { name: String, pages: usize },
+
+    /// Reading the PDF took longer than gloss allows one file.
+    #[error(
+        "{name}: reading the PDF took over {seconds} s and was stopped (a loop in the file, or far more pages than an issue has; GLOSS_PDF_TIME_LIMIT=seconds allows more)"
+    )]
+    PdfTimedOut { name: String, seconds: f64 },
+
     /// The file is named `.pdf` but its content is not a PDF.
     #[error("{name}: named .pdf but not a PDF (no %PDF- header); if it is text, rename it to .txt")]
     NotPdf { name: String },

@@ -18,7 +18,7 @@ use crate::error::{GlossError, Result};
 const ISSUE_EXTENSIONS: [&str; 3] = ["txt", "pdf", "md"];
 
 /// The expanded inputs of one command.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Inputs {
     /// Every issue file, in the order given (folders and patterns sorted).
     pub files: Vec<PathBuf>,
@@ -26,6 +26,9 @@ pub struct Inputs {
     /// the run writes an index and a cross-issue brief. One plain file (or
     /// `-`) is a single run, exactly as before.
     pub several: bool,
+    /// Links in a folder or pattern that lead outside it, left out (each
+    /// was shown as a warning).
+    pub skipped: Vec<PathBuf>,
 }
 
 /// Expand `args` (files, folders, patterns, or a lone `-`).
@@ -36,11 +39,12 @@ pub fn expand(args: &[PathBuf]) -> Result<Inputs> {
         ));
     }
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     let mut several = args.len() > 1;
     for arg in args {
         if arg.is_dir() {
             several = true;
-            let found = issue_files_in(arg)?;
+            let found = inside(arg, issue_files_in(arg)?, &mut skipped);
             if found.is_empty() {
                 return Err(GlossError::Usage(format!(
                     "{}: no .txt, .pdf or .md files in this folder",
@@ -50,7 +54,7 @@ pub fn expand(args: &[PathBuf]) -> Result<Inputs> {
             files.extend(found);
         } else if !arg.exists() && is_pattern(&arg.to_string_lossy()) {
             several = true;
-            let found = glob(arg);
+            let found = inside(&fixed_prefix(arg), glob(arg), &mut skipped);
             if found.is_empty() {
                 return Err(GlossError::Usage(format!(
                     "{}: no file matches this pattern",
@@ -63,7 +67,54 @@ pub fn expand(args: &[PathBuf]) -> Result<Inputs> {
         }
     }
     refuse_duplicates(&files)?;
-    Ok(Inputs { files, several })
+    Ok(Inputs {
+        files,
+        several,
+        skipped,
+    })
+}
+
+/// The `found` files that stay inside `root` once links are followed; the
+/// others are moved to `skipped`, each with a warning. A folder or pattern
+/// names what is in it: a link in it to `/etc/passwd` would send that file
+/// to the endpoint. (A link named on the command line is the user's choice.)
+fn inside(root: &Path, found: Vec<PathBuf>, skipped: &mut Vec<PathBuf>) -> Vec<PathBuf> {
+    let Ok(root_real) = std::fs::canonicalize(root) else {
+        return found;
+    };
+    found
+        .into_iter()
+        .filter(|file| {
+            let real = std::fs::canonicalize(file);
+            let within = real.as_ref().is_ok_and(|r| r.starts_with(&root_real));
+            if !within {
+                crate::progress::warn(&format!(
+                    "{}: skipped: a link that leads outside {} (name it on the command line to read it)",
+                    file.display(),
+                    root.display()
+                ));
+                skipped.push(file.clone());
+            }
+            within
+        })
+        .collect()
+}
+
+/// The folder a pattern's matches must stay in: its components before the
+/// first wildcard (`.` when it starts with one).
+fn fixed_prefix(pattern: &Path) -> PathBuf {
+    let mut prefix = PathBuf::new();
+    for component in pattern.components() {
+        if is_pattern(&component.as_os_str().to_string_lossy()) {
+            break;
+        }
+        prefix.push(component);
+    }
+    if prefix.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        prefix
+    }
 }
 
 /// The folder's issue files, sorted by name.
@@ -290,5 +341,33 @@ mod tests {
         assert!(matches!(clash, Err(GlossError::Usage(m)) if m.contains("OUT/b/")));
         assert!(expand(&[d.join("*.xyz")]).is_err());
         assert!(expand(&[PathBuf::from("-"), d.join("b.txt")]).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_leading_out_of_a_folder_or_pattern_are_skipped() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.txt");
+        std::fs::write(&secret, "private").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(&secret, d.join("x.txt")).unwrap();
+        // A link that stays inside the folder is kept.
+        std::fs::create_dir(d.join("sub")).unwrap();
+        std::fs::write(d.join("sub/real.txt"), "y").unwrap();
+        std::os::unix::fs::symlink(d.join("sub/real.txt"), d.join("b.txt")).unwrap();
+        let got = expand(&[d.to_path_buf()]).unwrap();
+        assert_eq!(got.files, vec![d.join("a.txt"), d.join("b.txt")]);
+        assert_eq!(got.skipped, vec![d.join("x.txt")]);
+        let got = expand(&[d.join("*.txt")]).unwrap();
+        assert_eq!(got.files, vec![d.join("a.txt"), d.join("b.txt")]);
+        assert_eq!(got.skipped, vec![d.join("x.txt")]);
+        // Named on the command line, it is read.
+        let got = expand(&[d.join("x.txt")]).unwrap();
+        assert_eq!(got.files, vec![d.join("x.txt")]);
+        assert!(got.skipped.is_empty());
+        assert_eq!(fixed_prefix(Path::new("a/b/*.txt")), PathBuf::from("a/b"));
+        assert_eq!(fixed_prefix(Path::new("*/x.txt")), PathBuf::from("."));
     }
 }

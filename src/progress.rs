@@ -200,8 +200,28 @@ impl Console {
     }
 }
 
-/// One `gloss: <kind>: message` line, the kind coloured when enabled.
+/// `text` with each control character shown escaped (`\n`, `\t`,
+/// `\u{1b}`), as Rust writes it: a file name holding ESC, BEL or a newline
+/// must not move the cursor, ring, recolour or forge lines on a terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// One `gloss: <kind>: message` line, the kind coloured when enabled;
+/// control characters in the message escaped.
 fn line(kind: &str, ansi: &str, message: &str) -> String {
+    let message = escape_controls(message);
     if Console::get().color {
         format!("gloss: \x1b[{ansi}m{kind}:\x1b[0m {message}")
     } else {
@@ -241,7 +261,7 @@ pub fn note(message: &str) {
 /// A plain `gloss: message` line on stderr (hidden by `-q`).
 pub fn info(message: &str) {
     if !Console::get().quiet {
-        eprintln!("gloss: {message}");
+        eprintln!("gloss: {}", escape_controls(message));
     }
 }
 
@@ -249,6 +269,24 @@ pub fn info(message: &str) {
 pub fn detail(message: &str) {
     let c = Console::get();
     if c.verbose && !c.quiet {
-        eprintln!("gloss: {message}");
+        eprintln!("gloss: {}", escape_controls(message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_names_are_shown_escaped() {
+        let name = "evil\u{1b}[2J\u{7}\nfake row.txt";
+        let shown = escape_controls(name);
+        assert_eq!(shown, "evil\\u{1b}[2J\\u{7}\\nfake row.txt");
+        assert!(!line("warning", "1;33", name).chars().any(char::is_control));
+        // Plain names, Hangul included, are not copied.
+        assert!(matches!(
+            escape_controls("보고서 2025.pdf"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

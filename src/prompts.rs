@@ -19,6 +19,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("terms.md", include_str!("../prompts/terms.md")),
     ("repair.md", include_str!("../prompts/repair.md")),
     ("week.md", include_str!("../prompts/week.md")),
+    ("structure.md", include_str!("../prompts/structure.md")),
 ];
 
 /// The rendered messages of one request.

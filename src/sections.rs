@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::chunk::{Chunk, Segment};
 use crate::document::Issue;
-use crate::translate::TranslationMap;
+use crate::outcome::TranslationMap;
 
 /// The chunk's title in the prompt: context for the model. (tests/common
 /// recognizes the request by it: keep the two in step.)

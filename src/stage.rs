@@ -112,6 +112,8 @@ async fn complete_cached(
         item: item.to_string(),
         ..Default::default()
     };
+    // Another run on this cache may be asking the same: wait for its answer.
+    let _claim = cache.claim(&key).await;
     match cache.get_answer::<String>(&key) {
         Some(Cached::Usable(entry)) => {
             report.status = "ok".into();

@@ -9,9 +9,46 @@
 //! (tested below against tiktoken-rs), but 2–4× faster and linear on a long
 //! run of text without spaces, and with a count that stops at a limit. On a
 //! 50 MB issue counting was most of `gloss plan`'s time.
+//!
+//! bpe-openai's tables come precomputed (32 MB for o200k_base, 15 MB for
+//! cl100k_base), most of the binary's size. Only o200k_base's is linked:
+//! cl100k_base (older OpenAI models only) is built on first use from
+//! tiktoken-rs's table, which costs about a second of CPU. Building
+//! o200k_base that way too would shrink the binary by 28 MB more but cost
+//! every run that counts tokens that second (the tests ran 5–20× slower).
+
+use std::sync::LazyLock;
 
 use bpe_openai::Tokenizer as Bpe;
+use bpe_openai::byte_pair_encoding::BytePairEncoding;
+use tiktoken_rs::CoreBPE;
 use tiktoken_rs::tokenizer::{Tokenizer, get_tokenizer};
+
+/// The hash factor bpe-openai builds its tables with (collision-free for
+/// these encodings).
+const HASH_FACTOR: u64 = 17_846_336_922_010_275_747;
+
+/// cl100k_base from tiktoken-rs's table, with bpe-openai 0.3's
+/// pre-tokenization: tiktoken's pattern with its negative look-ahead
+/// `\s+(?!\S)` written as a pattern whose last character is dropped (the
+/// `true` below).
+static CL100K: LazyLock<Bpe> = LazyLock::new(|| {
+    let core = tiktoken_rs::cl100k_base().expect("tiktoken-rs's built-in encoding loads");
+    // The ordinary tokens have the ranks 0..n; the first rank without bytes
+    // ends them (the special tokens come after a gap).
+    let tokens: Vec<Vec<u8>> = (0..)
+        .map_while(|rank| core.decode_bytes(&[rank]).ok())
+        .collect();
+    drop::<CoreBPE>(core);
+    let bpe = BytePairEncoding::from_dictionary(tokens, Some(HASH_FACTOR));
+    let words = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+$";
+    let patterns = [(words, false), ("\\s+\\s", true), ("\\s+", false)];
+    Bpe::new_lookahead(bpe, &patterns, false).expect("valid pre-tokenization patterns")
+});
+
+fn cl100k() -> &'static Bpe {
+    &CL100K
+}
 
 /// A token counter for one model.
 pub struct TokenCounter {
@@ -31,7 +68,7 @@ impl TokenCounter {
     pub fn for_model(model: &str) -> Self {
         let (encoding, exact) = Self::encoding_for(model);
         let bpe: fn() -> &'static Bpe = if encoding == "cl100k_base" {
-            bpe_openai::cl100k_base
+            cl100k
         } else {
             bpe_openai::o200k_base
         };

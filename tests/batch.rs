@@ -333,6 +333,12 @@ fn answer_offline(ws: &Workspace, cache: &Path, edit: &dyn Fn(&Value, &mut Value
             let out = json!({"id": "x", "custom_id": line["custom_id"], "response": {"status_code": 200, "request_id": "r", "body": body}, "error": null});
             answered.push_str(&format!("{out}\n"));
         }
+        // An answer for a request gloss never made: refused.
+        let (stray, _) = chat_answer(&lines[0]["body"], &MockConfig::default(), None);
+        answered.push_str(&format!(
+            "{}\n",
+            json!({"custom_id": "e".repeat(64), "response": {"status_code": 200, "body": stray}})
+        ));
         // One line that is an error: not stored, so not answered.
         answered.push_str(&format!(
             "{}\n",
@@ -349,6 +355,7 @@ fn answer_offline(ws: &Workspace, cache: &Path, edit: &dyn Fn(&Value, &mut Value
         assert_ok(&out);
         let imported = stdout_json(&out);
         assert_eq!(imported["stored"], lines.len() as u64);
+        assert_eq!(imported["unknown"], 1);
         assert_eq!(imported["errors"], 1);
     }
 }

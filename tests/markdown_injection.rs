@@ -33,9 +33,10 @@ const SUMMARY: &str = "SUMMARY: ## Sum <iframe src=x></iframe> | c | d |\n\
     - > quote [x](data:text/html,hi)";
 
 /// A brief in the requested shape (so it is the model's, not the fallback)
-/// with a top-level heading, raw HTML, an image, a script link and one table.
+/// with a top-level heading inside a part (words outside the parts the
+/// prompt asks for are not shown at all), raw HTML, an image, a script link and one table.
 fn brief_reply() -> String {
-    "# Takeover\n\n## Headlines\n\
+    "## Headlines\n# Takeover\n\n\
      - Exports grew <script>alert(8)</script> [A01]\n\
      - See ![x](https://evil.example/b.png) and [y](javascript:alert(9)) [A02]\n\n\
      <div onclick=alert(10)>block html</div>\n\n\
@@ -172,8 +173,8 @@ fn hostile_input_and_model_output_keep_the_markdown_structure() {
     let want: Vec<(HeadingLevel, String)> = vec![
         (HeadingLevel::H1, "Bilingual digest — hostile.md".into()),
         (HeadingLevel::H2, "Executive brief".into()),
-        (HeadingLevel::H3, "Takeover".into()),
         (HeadingLevel::H3, "Headlines".into()),
+        (HeadingLevel::H3, "Takeover".into()),
         (HeadingLevel::H3, "Key figures".into()),
         (HeadingLevel::H3, "What to watch".into()),
         (HeadingLevel::H3, title(&articles[0])),
@@ -226,8 +227,8 @@ fn hostile_input_and_model_output_keep_the_markdown_structure() {
     let seen = read(&brief_md);
     let want: Vec<(HeadingLevel, String)> = vec![
         (HeadingLevel::H1, "Executive brief — hostile.md".into()),
-        (HeadingLevel::H2, "Takeover".into()),
         (HeadingLevel::H2, "Headlines".into()),
+        (HeadingLevel::H2, "Takeover".into()),
         (HeadingLevel::H2, "Key figures".into()),
         (HeadingLevel::H2, "What to watch".into()),
         (HeadingLevel::H2, "Articles".into()),

@@ -1317,19 +1317,20 @@ fn run_with_brief(env: &Env, brief: &str) -> Output {
 #[test]
 fn key_figures_that_no_cited_article_holds_are_left_out() {
     let env = Env::new();
-    let brief = "## Headlines\n- Security robots patrol homes [C01]\n- **Takeaway 3** [C01]\n- Battery films last longer [C03]\n\n## Key figures\n| Figure | What it measures | Article |\n| --- | --- | --- |\n| 5,000 square feet | area a robot covers | [C01] |\n| 200 days | charge test | [C03] |\n| 10% | invented share | [C01] |\n| 464 m² | area covered | [C03] |\n\n## By section\n- **Tech** — robots and batteries [C01]\n";
+    let brief = "## Headlines\n- Security robots patrol homes [C01]\n- **What happened, with its figure or actor** [C01]\n- Battery films last longer [C03]\n\n## Key figures\n| Figure | What it measures | Article |\n| --- | --- | --- |\n| 5,000 square feet | area a robot covers | [C01] |\n| 200 days | charge test | [C03] |\n| 10% | invented share | [C01] |\n| 464 m² | area covered | [C03] |\n\n## By section\n- **Tech** — robots and batteries [C01]\n";
     let out = run_with_brief(&env, brief);
     assert_ok(&out);
     let stderr = text(&out.stderr);
     assert!(stderr.contains("key figures 10%, 464 m²"), "{stderr}");
-    // The template's `<takeaway 3>` copied without its brackets.
+    // The template's `<what happened, with its figure or actor>` copied
+    // without its brackets.
     assert!(stderr.contains("template's own words (1)"), "{stderr}");
     let md = env.read("brief.md");
     assert!(md.contains("| 5,000 square feet |"), "{md}");
     assert!(md.contains("| 200 days |"), "{md}");
     // Invented, and real but cited to the wrong article.
     assert!(!md.contains("10%") && !md.contains("464"), "{md}");
-    assert!(!md.contains("Takeaway"), "{md}");
+    assert!(!md.contains("What happened"), "{md}");
     let json = env.json("brief.json");
     assert_eq!(json["brief"]["origin"], "model");
     assert_eq!(json["brief"]["removed_figures"], json!(["10%", "464 m²"]));
@@ -1340,7 +1341,7 @@ fn key_figures_that_no_cited_article_holds_are_left_out() {
 #[test]
 fn a_brief_left_without_headlines_gives_way_to_the_summaries() {
     let env = Env::new();
-    let brief = "## Headlines\n- **Takeaway 1** [C01]\n- Takeaway 2 [C03]\n\n## By section\n- **Tech** — robots and batteries [C01]\n";
+    let brief = "## Headlines\n- **What happened, with its figure or actor** [C01]\n- What happened, with its figure or actor. [C03]\n\n## By section\n- **Tech** — robots and batteries [C01]\n";
     assert_ok(&run_with_brief(&env, brief));
     let origin = env.json("brief.json")["brief"]["origin"].clone();
     assert_eq!(
@@ -1348,7 +1349,7 @@ fn a_brief_left_without_headlines_gives_way_to_the_summaries() {
         "{origin}"
     );
     let md = env.read("brief.md");
-    assert!(!md.contains("Takeaway"), "{md}");
+    assert!(!md.contains("What happened"), "{md}");
     assert!(md.contains("[C01]") && md.contains("[C03]"), "{md}");
 }
 

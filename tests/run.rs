@@ -207,6 +207,57 @@ fn article<'a>(digest: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no article {id} in the digest"))
 }
 
+/// The sections of the parse, in issue order (front matter aside).
+fn sections_of(parsed: &Value) -> Vec<&str> {
+    let mut sections: Vec<&str> = Vec::new();
+    for a in articles(parsed).iter().filter(|a| a["kind"] != "front") {
+        if let Some(s) = a["section"].as_str()
+            && !sections.contains(&s)
+        {
+            sections.push(s);
+        }
+    }
+    sections
+}
+
+/// The brief's "By section" is the parse: one line per section (its name
+/// as the mock translates it), in issue order, holding exactly the ids of
+/// that section's articles, in order; brief.json says it came from the
+/// parse.
+fn assert_grouped_as_parsed(parsed: &Value, brief_json: &Value) {
+    let markdown = brief_json["brief"]["markdown"].as_str().expect("markdown");
+    let by_section = markdown
+        .split_once("## By section\n")
+        .expect("a By section part")
+        .1
+        .split("\n## ")
+        .next()
+        .unwrap_or_default();
+    let lines: Vec<&str> = by_section.lines().filter(|l| !l.is_empty()).collect();
+    let sections = sections_of(parsed);
+    assert_eq!(lines.len(), sections.len(), "{by_section}");
+    for (line, name) in lines.iter().zip(&sections) {
+        let english = expected_translation(name);
+        assert!(
+            line.starts_with(&format!("- **{english}** — ")),
+            "{name}: {line}"
+        );
+        let want: Vec<String> = articles(parsed)
+            .iter()
+            .filter(|a| a["kind"] != "front" && a["section"].as_str() == Some(name))
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(citations(line), want, "{line}");
+    }
+    let part = brief_json["brief"]["parts"]
+        .as_array()
+        .expect("brief.json parts")
+        .iter()
+        .find(|p| p["heading"] == "By section")
+        .expect("a By section part in brief.json");
+    assert_eq!(part["from"], "parse");
+}
+
 /// A realistic one-page brief in the shape prompts/brief.md asks for (6
 /// headlines, a key-figures table of 6 rows, one line per section, 3 items
 /// to watch) about the sample's articles, citing the issue's ids (taken from
@@ -386,20 +437,11 @@ fn run_writes_digest_and_brief_with_checked_citations() {
     let brief_html = env.read("brief.html");
 
     // The section names, translated once, head the digest's sections and
-    // list the brief's "By section" lines, in issue order.
-    let mut sections: Vec<&str> = Vec::new();
-    for a in articles(&parsed) {
-        if let Some(name) = a["section"].as_str()
-            && !sections.contains(&name)
-        {
-            sections.push(name);
-        }
-    }
+    // the brief's "By section" lines, in issue order; gloss writes those
+    // from the parse, so the brief request no longer asks for them.
+    let sections = sections_of(&parsed);
     assert!(sections.len() > 1, "the sample has several sections");
-    let by_section = req.brief[0]
-        .split_once("## By section")
-        .expect("the brief prompt's By section")
-        .1;
+    assert!(!req.brief[0].contains("## By section"), "{}", req.brief[0]);
     for name in &sections {
         let english = expected_translation(name);
         assert_eq!(digest["section_translations"][*name], english.as_str());
@@ -407,11 +449,8 @@ fn run_writes_digest_and_brief_with_checked_citations() {
             digest_md.contains(&format!("## {english} ({name})")),
             "digest.md heads {name} without its translation"
         );
-        assert!(
-            by_section.contains(&format!("- **{english}**")) && !by_section.contains(*name),
-            "the brief request lists {name} untranslated:\n{by_section}"
-        );
     }
+    assert_grouped_as_parsed(&parsed, &brief_json);
 
     // Each summary is made from the article's English translation and lands
     // in the digest (all formats) and in brief.json / brief.md.
@@ -503,9 +542,12 @@ fn run_writes_digest_and_brief_with_checked_citations() {
         assert!(!markdown.contains(f), "{f} survived in the brief");
         assert!(!brief_md.contains(f) && !brief_html.contains(f) && !digest_html.contains(f));
     }
+    // The reply's real citations, and every summarized article ("By
+    // section" lists them all).
     let expected_cited: Vec<String> = citations(&reply)
         .into_iter()
         .filter(|c| ids.contains(c))
+        .chain(summarized.iter().cloned())
         .collect();
     let mut got_cited: Vec<String> = brief["cited"]
         .as_array()
@@ -1049,10 +1091,18 @@ fn brief_and_summaries_are_escaped_in_all_formats() {
             .iter()
             .all(|s| s["summary"] == summary)
     );
-    assert_eq!(
-        brief_json["brief"]["markdown"].as_str().unwrap().trim(),
-        reply.trim()
+    // The reply as written, with the parse's "By section" before its last
+    // part.
+    let (head, watch) = reply.split_once("## What to watch").unwrap();
+    let markdown = brief_json["brief"]["markdown"].as_str().unwrap();
+    let (shown_head, by_section) = markdown.split_once("## By section").unwrap();
+    assert_eq!(shown_head.trim(), head.trim());
+    assert!(
+        by_section
+            .trim_end()
+            .ends_with(&format!("## What to watch{}", watch.trim_end()))
     );
+    assert_grouped_as_parsed(&parsed, &brief_json);
 
     // Markdown: no raw tag survives either.
     for name in ["brief.md", "digest.md"] {
@@ -1147,4 +1197,200 @@ fn run_on_a_pdf_sends_its_text_and_writes_the_outputs() {
         );
     }
     assert!(!req.brief.is_empty(), "no brief request");
+}
+
+// ---------------------------------------------------------------------------
+// 8. What gloss knows it writes; the model writes the prose
+// ---------------------------------------------------------------------------
+
+/// A summarized article's id, translated title (as the mock translates it)
+/// and section, by its place among the summarized articles.
+fn nth_article(parsed: &Value, n: usize) -> (String, String, String) {
+    let a = articles(parsed)
+        .iter()
+        .filter(|a| a["kind"] != "front")
+        .nth(n)
+        .expect("so many articles");
+    (
+        a["id"].as_str().unwrap().to_string(),
+        expected_translation(a["title"].as_str().unwrap()),
+        a["section"]
+            .as_str()
+            .map(expected_translation)
+            .unwrap_or_default(),
+    )
+}
+
+/// The items of the brief's `## heading` part.
+fn items_of<'a>(markdown: &'a str, heading: &str) -> Vec<&'a str> {
+    markdown
+        .split_once(&format!("## {heading}\n"))
+        .map(|(_, rest)| rest.split("\n## ").next().unwrap_or_default())
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("- "))
+        .collect()
+}
+
+#[test]
+fn a_brief_answer_that_groups_wrongly_is_not_shown() {
+    let env = Env::new();
+    let parsed = parse_json(&env, &sample());
+    let sections = sections_of(&parsed);
+    let (first, _, first_section) = nth_article(&parsed, 0);
+    let (last, last_title, last_section) = nth_article(&parsed, summarized_ids(&parsed).len() - 1);
+    assert_ne!(first_section, last_section);
+    // The 1.5B's grouping: one article per section, the last article's
+    // title under the first's id; a headline labelled with a section that
+    // cites an article of another one.
+    let mut reply = format!(
+        "## Headlines\n- **{first_section}** — Spending on clusters triples [{last}]\n- Battery cells get cheaper as plants scale up [{first}]\n\n## By section\n"
+    );
+    for (n, name) in sections.iter().enumerate() {
+        let (id, _, _) = nth_article(&parsed, n);
+        reply.push_str(&format!("- **{}** — {id}\n", expected_translation(name)));
+    }
+    reply.push_str(&format!(
+        "- {last_title} [{first}]\n\n## What to watch\n- Whether plants reach volume production [{first}]\n"
+    ));
+    env.brief_reply(&reply);
+    let out = env.run();
+    assert_ok(&out);
+    let brief_json = env.json("brief.json");
+    let brief = &brief_json["brief"];
+    let markdown = brief["markdown"].as_str().unwrap();
+    assert_eq!(brief["origin"], "model");
+    assert_grouped_as_parsed(&parsed, &brief_json);
+    assert_eq!(
+        items_of(markdown, "Headlines"),
+        [format!("- Battery cells get cheaper as plants scale up [{first}]").as_str()]
+    );
+    assert!(
+        !markdown.contains(&format!("{last_title} [{first}]")),
+        "{markdown}"
+    );
+    let from: Vec<(&str, &str)> = brief["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["heading"].as_str().unwrap(), p["from"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        from,
+        [
+            ("Headlines", "model"),
+            ("By section", "parse"),
+            ("What to watch", "model")
+        ]
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("\"By section\" was left out"), "{stderr}");
+    assert!(stderr.contains("under another section"), "{stderr}");
+}
+
+#[test]
+fn a_title_only_summary_gives_way_to_its_key_points_or_a_second_answer() {
+    let env = Env::new();
+    let parsed = parse_json(&env, &sample());
+    let title_only = |n: usize| {
+        let a = articles(&parsed)
+            .iter()
+            .filter(|a| a["kind"] != "front")
+            .nth(n)
+            .unwrap();
+        let mut line = format!(
+            "SUMMARY: {}",
+            expected_translation(a["title"].as_str().unwrap())
+        );
+        if let Some(source) = a["source"].as_str() {
+            line.push_str(&format!(" ({source})"));
+        }
+        (a["id"].as_str().unwrap().to_string(), line)
+    };
+    let (points, points_reply) = title_only(3);
+    let (again, again_reply) = title_only(4);
+    let (none, none_reply) = title_only(5);
+    env.mock.configure(|c| {
+        c.summary_replies = vec![
+            // Asked once more, never gives more.
+            (format!("Article {none}: "), none_reply),
+            (
+                "only repeated the article's title".into(),
+                "SUMMARY: Output rose 12% as two plants opened.".into(),
+            ),
+            (
+                format!("Article {points}: "),
+                format!("{points_reply}\n- Sales reach 40 million by 2030\n- Cell prices fall 20%"),
+            ),
+            (format!("Article {again}: "), again_reply),
+        ]
+    });
+    let out = env.run();
+    assert_ok(&out);
+    let req = env.requests();
+    let asked = |id: &str| req.summary.get(id).map_or(0, Vec::len);
+    assert_eq!((asked(&points), asked(&again), asked(&none)), (1, 2, 2));
+    assert!(req.summary[&again][1].contains("only repeated the article's title"));
+    let digest = env.json("digest.json");
+    let summary = |id: &str| article(&digest, id)["summary"]["text"].clone();
+    assert_eq!(
+        summary(&points),
+        "Sales reach 40 million by 2030. Cell prices fall 20%."
+    );
+    assert_eq!(summary(&again), "Output rose 12% as two plants opened.");
+    assert_eq!(summary(&none), Value::Null);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{none}'s summary only repeated its title, also when asked once more"
+        )),
+        "{stderr}"
+    );
+    // Still listed under its section, from the parse.
+    assert_grouped_as_parsed(&parsed, &env.json("brief.json"));
+    // The second answer is cached: a rerun sends nothing.
+    env.mock.reset_counters();
+    totals(&env.run());
+    assert_eq!(env.mock.requests(), 0);
+}
+
+#[test]
+fn title_only_headlines_give_way_to_their_summaries() {
+    let env = Env::new();
+    let parsed = parse_json(&env, &sample());
+    let n = 5;
+    let mut replies = Vec::new();
+    let mut reply = String::from("## Headlines\n");
+    let mut want = Vec::new();
+    for i in 0..n {
+        let (id, title, _) = nth_article(&parsed, i);
+        replies.push((
+            format!("Article {id}: "),
+            format!(
+                "SUMMARY: Plant {i} doubled output to {i}00 units. It hired staff.\n- {i}00 units"
+            ),
+        ));
+        // The 1.5B's headlines: the titles translated, in order.
+        reply.push_str(&format!("- **{title}** [{id}]\n"));
+        want.push(format!("- Plant {i} doubled output to {i}00 units. [{id}]"));
+    }
+    reply.push_str("\n## What to watch\n- Whether plants keep hiring [A01]\n");
+    env.mock.configure(|c| c.summary_replies = replies);
+    env.brief_reply(&reply);
+    let out = env.run();
+    assert_ok(&out);
+    let brief = &env.json("brief.json")["brief"];
+    let markdown = brief["markdown"].as_str().unwrap();
+    assert_eq!(items_of(markdown, "Headlines"), want, "{markdown}");
+    let headlines = &brief["parts"][0];
+    assert_eq!(headlines["heading"], "Headlines");
+    assert_eq!(headlines["from"], "summary");
+    assert!(
+        headlines["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["from"] == "summary")
+    );
+    assert!(text(&out.stderr).contains("only repeated an article's title"));
 }

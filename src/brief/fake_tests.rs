@@ -19,13 +19,14 @@ fn request() -> BriefRequest {
         issue: "Trend Watch 22".into(),
         target_language: "English".into(),
         sections: Vec::new(),
-        known: vec!["A01".into(), "A02".into()],
+        known: ["A01".to_string(), "A02".to_string()].into(),
         inputs: vec![
             input("A01", "Batteries", "Battery makers added plants in Europe."),
             input("A02", "Chips", "Chip output rose in Korea."),
         ],
         key_points: vec![("A01".into(), vec!["new plants".into()])],
         sources: Vec::new(),
+        articles: Vec::new(),
     }
 }
 

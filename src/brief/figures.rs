@@ -4,7 +4,8 @@
 //! executive reads must come from the issue, so a row whose figure is in
 //! none of its articles is left out.
 
-use super::{cells, cited_ids, is_delimiter_row, section_span, without_lines};
+use super::markdown::{cells, is_delimiter_row, section_span, without_lines};
+use crate::citations::cited_ids;
 use crate::qa::numbers::{added, english_numbers};
 
 /// The section of the table checked.
@@ -53,7 +54,7 @@ pub fn check_figures(markdown: &str, sources: &[ArticleSource]) -> (String, Vec<
     if removed.len() == rows {
         drop[start..end].iter_mut().for_each(|d| *d = true);
     }
-    (without_lines(markdown, |i| drop[i]), removed)
+    (without_lines(markdown, &drop), removed)
 }
 
 /// The source text of the articles `row` cites, or of every article when it

@@ -62,6 +62,9 @@ pub enum AnswerKind {
     Terms,
     /// The cross-issue brief, or one part of it (`week`).
     Week,
+    /// Where an issue's contents entries start, asked when the rules fall
+    /// short (`structure`).
+    Structure,
 }
 
 impl Kind {
@@ -78,6 +81,7 @@ impl Kind {
             Kind::Answer(AnswerKind::Brief) => "brief",
             Kind::Answer(AnswerKind::Terms) => "terms",
             Kind::Answer(AnswerKind::Week) => "week",
+            Kind::Answer(AnswerKind::Structure) => "structure",
         }
     }
 

@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{GlossError, Result};
 
+mod claim;
 mod key;
+pub use claim::{CLAIM_TIMEOUT, Claim};
 pub use key::{AnswerKind, CacheKey, CheckedKey, CheckedKind, Kind, PlanKey, versions};
 
 /// Bumped when the entry format or the meaning of a key changes.

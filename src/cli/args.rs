@@ -70,6 +70,12 @@ pub enum Command {
         /// Print the parsed issue as JSON on stdout instead of a table.
         #[arg(long)]
         json: bool,
+        /// When the contents check is low, ask the profile's model once where
+        /// the contents entries start (cached; the answer is checked).
+        #[arg(long)]
+        model_structure: bool,
+        #[command(flatten)]
+        endpoint: EndpointArgs,
     },
     /// Dry run: chunks, requests, tokens and estimated cost (sends nothing).
     Plan {
@@ -100,6 +106,10 @@ pub enum Command {
     Glossary(GlossaryArgs),
     /// The quality report of an issue from the cache (sends nothing).
     Qa(QaArgs),
+    /// Write the issue's segments for post-editing in a CAT tool: XLIFF 1.2, TMX 1.4 or PO (sends nothing).
+    Export(super::export::ExportArgs),
+    /// Read a post-edited XLIFF/TMX/PO file back: changed targets become human translations.
+    Import(super::import::ImportArgs),
     /// Check an endpoint: reachable, lists the model, answers a one-token completion.
     Doctor {
         #[command(flatten)]
@@ -200,6 +210,10 @@ pub struct SourceArgs {
     /// Glossary file (CSV `source,target[,note]` or TOML `[[term]]`), e.g. one saved by `gloss glossary --save`.
     #[arg(long)]
     pub glossary: Option<PathBuf>,
+    /// Translation memory folder: reviewers' corrections and segments translated before, reused
+    /// without a request (default: memory/ in the cache folder); one per publication keeps their names apart.
+    #[arg(long, value_name = "DIR", env = "GLOSS_MEMORY_DIR")]
+    pub memory: Option<PathBuf>,
 }
 
 /// How the commands that send requests send them.
@@ -365,6 +379,7 @@ impl Command {
             }
             Command::Glossary(a) => Some(&mut a.source.endpoint),
             Command::Qa(a) => Some(&mut a.source.endpoint),
+            Command::Export(a) => Some(&mut a.source.endpoint),
             Command::Batch {
                 action: batch::BatchAction::Export { source, .. },
             } => Some(&mut source.endpoint),

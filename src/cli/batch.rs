@@ -245,6 +245,9 @@ struct ImportReport {
     errors: u64,
     /// Lines that are no batch output line or whose custom_id gloss did not make.
     skipped: u64,
+    /// Of those, the lines whose custom_id is well formed but was never
+    /// exported or submitted by gloss.
+    unknown: u64,
 }
 
 fn import(store: &Store, path: &Path, json: bool) -> Result<i32> {
@@ -253,6 +256,7 @@ fn import(store: &Store, path: &Path, json: bool) -> Result<i32> {
         source,
     })?;
     let mut report = ImportReport::default();
+    let made = store.made_ids();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let Ok(line) = serde_json::from_str::<WireLine>(line) else {
             report.skipped += 1;
@@ -263,6 +267,10 @@ fn import(store: &Store, path: &Path, json: bool) -> Result<i32> {
             continue;
         };
         match line.outcome() {
+            Ok(_) if !made.contains(&id) => {
+                report.skipped += 1;
+                report.unknown += 1;
+            }
             Ok(body) if store.put_result(&id, &body)? => report.stored += 1,
             Ok(_) => report.skipped += 1,
             Err(_) => report.errors += 1,
@@ -272,11 +280,12 @@ fn import(store: &Store, path: &Path, json: bool) -> Result<i32> {
         stdout_line(&serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         progress::info(&format!(
-            "stored {} answers from {} ({} error lines, {} lines skipped); the next run takes them instead of sending",
+            "stored {} answers from {} ({} error lines, {} lines skipped, {} of them for requests gloss never exported); the next run takes them instead of sending",
             report.stored,
             path.display(),
             report.errors,
-            report.skipped
+            report.skipped,
+            report.unknown
         ));
     }
     Ok(exit::OK)

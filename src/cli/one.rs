@@ -367,7 +367,7 @@ fn summary_line(t: &Totals, repaired_cached: u64, out_dir: &str) -> String {
         ),
     };
     format!(
-        "{} chunks: {} requests sent, {} cache hits, {} tokens in / {} out{}, est. cost {}{repairs}, {:.1} s → {out_dir}",
+        "{} chunks: {} requests sent, {} cache hits, {} tokens in / {} out{}, est. cost {}{repairs}{}, {:.1} s → {out_dir}",
         t.chunks,
         t.requests,
         t.cache_hits,
@@ -380,6 +380,7 @@ fn summary_line(t: &Totals, repaired_cached: u64, out_dir: &str) -> String {
         },
         t.estimated_cost_usd
             .map_or("unknown".to_string(), |c| format!("${c:.4}")),
+        crate::memory::summary(t.memory_reused, t.human_segments),
         t.wall_ms as f64 / 1000.0,
     )
 }

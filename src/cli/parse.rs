@@ -2,13 +2,24 @@
 
 use super::*;
 
-pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
+pub(super) fn parse(
+    file: &std::path::Path,
+    json: bool,
+    model: Option<&EndpointArgs>,
+) -> Result<i32> {
     let src = crate::load::load(file)?;
     for w in &src.warnings {
-        eprintln!("gloss: warning: {w}");
+        crate::progress::warn(w);
     }
-    let issue = crate::parse::parse(&src);
+    let mut issue = crate::parse::parse(&src);
+    if let Some(endpoint) = model {
+        issue = model_structure(&src, issue, endpoint)?;
+    }
     if json {
+        // The warnings (a low contents check among them) go to stderr.
+        for w in &issue.warnings {
+            eprintln!("gloss: warning: {w}");
+        }
         // Streamed, with the input's text gone: a 50 MB issue's JSON is
         // twice its size, and need not be held next to it.
         drop(src);
@@ -65,7 +76,7 @@ pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     use crate::document::ArticleKind::*;
     eprintln!(
         "{}: {} front, {} articles, {} clippings; dropped {} lines ({}); encoding {}",
-        src.name,
+        crate::progress::escape_controls(&src.name),
         kinds(Front),
         kinds(Article),
         kinds(Clipping),
@@ -81,16 +92,70 @@ pub(super) fn parse(file: &std::path::Path, json: bool) -> Result<i32> {
     if let Some(c) = issue.contents.as_ref().filter(|c| !c.is_low()) {
         eprintln!("{}", c.summary());
     }
+    // The contents check; below 80 % it is one of the warnings below.
+    if let Some(c) = issue.contents.as_ref().filter(|c| !c.is_low()) {
+        eprintln!("{}", c.summary());
+    }
     for w in &issue.warnings {
-        eprintln!("gloss: warning: {w}");
+        crate::progress::warn(w);
     }
     Ok(0)
+}
+
+/// `gloss parse --model-structure`: the issue as the model places its
+/// contents entries, when the check is low (or the profile says `model`).
+fn model_structure(
+    src: &crate::load::SourceText,
+    issue: crate::document::Issue,
+    endpoint: &EndpointArgs,
+) -> Result<crate::document::Issue> {
+    use crate::config::StructureMode;
+    let o = overrides(endpoint);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let config = Config::load_with(&cwd, o.trust_workspace)?;
+    let (profile, _) = config.profile(&o)?;
+    let mode = match profile.structure {
+        StructureMode::Model => StructureMode::Model,
+        _ => StructureMode::Auto,
+    };
+    if !crate::structure::wanted(&issue, mode) {
+        return Ok(issue);
+    }
+    let cache = Cache::new(&config.cache_dir(&o), Mode::Normal);
+    let client = crate::llm::LazyClient::new(profile.client_settings());
+    let prompts = crate::prompts::Prompts::builtin();
+    let services = crate::stage::Services {
+        prompts: &prompts,
+        profile: &profile,
+        cache: &cache,
+        client: &client,
+    };
+    let outcome = runtime()?
+        .block_on(crate::structure::ask(src, issue.clone(), services))
+        .map_err(GlossError::from)?;
+    Ok(match outcome {
+        Some(o) => {
+            eprintln!(
+                "{} ({})",
+                o.note,
+                if o.report.traffic.cache_hit {
+                    "cached"
+                } else {
+                    "1 request"
+                }
+            );
+            o.issue
+        }
+        None => issue,
+    })
 }
 
 /// Truncate to `width` terminal columns and pad to exactly that width
 /// (format!'s padding counts chars, and Hangul takes two columns).
 pub(super) fn fit(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
+    // A name with control characters must not forge rows or move the cursor.
+    let text = &*crate::progress::escape_controls(text);
     let total = crate::document::display_width(text);
     let mut out = String::new();
     let mut used = 0;

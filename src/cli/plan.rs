@@ -49,6 +49,7 @@ pub(super) fn make_plan(
         repair: true,
         shared_client: None,
         batch_events: Default::default(),
+        memory_dir: std::env::var_os("GLOSS_MEMORY_DIR").map(std::path::PathBuf::from),
     };
     let p = run::prepare(&opts)?;
     // The prompt's own tokens, measured on an empty chunk.
@@ -60,16 +61,20 @@ pub(super) fn make_plan(
         .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
     let terms = run::plan::terms(&p, |text| counter.count(text))?;
-    let articles = run::selected_chunks(&p);
+    let mut memory = crate::memory::Coverage::default();
+    let articles = run::selected_chunks(&p).inspect(|(_, c)| p.memory.cover(&mut memory, c));
     let sections = run::section_chunks(&p);
-    Ok(crate::run::plan::plan(
+    let mut plan = crate::run::plan::plan(
         &p.issue.name,
         &p.profile,
         articles,
         overhead,
         terms,
         &sections,
-    ))
+    );
+    plan.structure_requests = u64::from(crate::structure::wanted(&p.issue, p.profile.structure));
+    plan.memory = memory;
+    Ok(plan)
 }
 
 /// A plan as the table `gloss plan` prints.
@@ -117,7 +122,19 @@ pub(super) fn print_plan(plan: &crate::run::plan::Plan, batch: bool) {
             s.stage, s.requests, s.input_tokens, s.output_tokens
         ));
     }
+    if plan.structure_requests > 0 {
+        stdout_line(&format!(
+            "{:<10} {:>8}   (the contents check is low: the model is asked where the articles start)",
+            "structure", plan.structure_requests
+        ));
+    }
     print_cost_line(plan, batch);
+    if plan.memory.segments > 0 {
+        stdout_line(&format!(
+            "memory: {} segments from the translation memory ({} chunks need no request); the figures above count every chunk",
+            plan.memory.segments, plan.memory.whole_chunks
+        ));
+    }
     print_graph(plan);
 }
 

@@ -42,6 +42,12 @@ pub(super) fn qa(args: QaArgs) -> Result<i32> {
         for (id, why) in &report.flagged {
             stdout_line(&format!("  ⚠ {id}: {}", why.join("; ")));
         }
+        for (id, why) in &report.resolved {
+            stdout_line(&format!(
+                "  ✓ {id}: resolved by a reviewer (was {})",
+                why.join("; ")
+            ));
+        }
         let reasons: Vec<String> = report
             .reasons
             .iter()

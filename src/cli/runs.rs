@@ -161,7 +161,7 @@ pub(super) fn list(last: Option<usize>, json: bool) -> Result<i32> {
             r.requests,
             r.tokens_in + r.tokens_out,
             r.cost_usd.map_or("-".to_string(), |c| format!("${c:.4}")),
-            r.out_dir
+            crate::progress::escape_controls(&r.out_dir)
         ));
     }
     Ok(super::exit::OK)

@@ -123,7 +123,8 @@ pub(super) fn merge_profile(
         termbase,
         repair,
         section_names,
-        batch_discount
+        batch_discount,
+        structure
     );
 }
 

@@ -42,7 +42,7 @@ mod trust;
 pub use report::{KeyDestination, Report, Setting};
 use resolve::*;
 pub use resolve::{Profile, host_of};
-pub use schema::{ConfigFile, Origin, Price, ProfileFile, SourceFile};
+pub use schema::{ConfigFile, Origin, Price, ProfileFile, SourceFile, StructureMode};
 use trust::*;
 
 /// Everything a command needs from configuration.
@@ -207,6 +207,51 @@ mod tests {
             assert!(p.api_key().is_none());
             assert!(warnings[0].contains(&format!("profiles.x.api_key_env = \"{var}\"")));
         }
+    }
+
+    #[test]
+    fn an_untrusted_workspace_keeps_its_cache_inside_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir(&home).unwrap();
+        for outside in [
+            format!("cache_dir = {:?}\n", home.display().to_string()),
+            "cache_dir = \"../elsewhere\"\n".to_string(),
+            "cache_dir = \"inside/../../x\"\n".to_string(),
+        ] {
+            let (u, w) = files(dir.path(), "", &outside);
+            let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+            assert_ne!(c.cache_dir(&Overrides::default()), home, "{outside}");
+            assert!(
+                !c.cache_dir(&Overrides::default()).starts_with(dir.path()),
+                "{outside}"
+            );
+            let refusals = c.refusals().unwrap_or_default();
+            assert!(refusals.contains("cache_dir"), "{outside}: {refusals}");
+        }
+        // A link inside the workspace that leads out is outside too.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&home, dir.path().join("ws/link")).unwrap();
+            let (u, w) = files(dir.path(), "", "cache_dir = \"link/cache\"\n");
+            let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+            assert!(c.refusals().unwrap_or_default().contains("cache_dir"));
+        }
+        // Inside its folder (existing or not) it applies.
+        let (u, w) = files(dir.path(), "", "cache_dir = \"cache\"\n");
+        let c = Config::load_from(Some(&u), Some(&w)).unwrap();
+        assert_eq!(
+            c.cache_dir(&Overrides::default()),
+            dir.path().join("ws/cache")
+        );
+        assert!(c.refusals().is_none());
+        // The user may trust the workspace, or set the cache in their own file.
+        let (u, w) = files(dir.path(), "", "cache_dir = \"../elsewhere\"\n");
+        let trusted = Config::load_layers(Some(&u), Some(&w), true).unwrap();
+        assert_eq!(
+            trust::real_path(&trusted.cache_dir(&Overrides::default())),
+            trust::real_path(&dir.path().join("elsewhere"))
+        );
     }
 
     #[test]

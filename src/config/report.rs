@@ -106,6 +106,7 @@ impl Config {
             ("repair", p.repair.to_string()),
             ("section_names", p.section_names.to_string()),
             ("batch_discount", p.batch_discount.to_string()),
+            ("structure", format!("{:?}", p.structure).to_lowercase()),
         ];
         let settings = values
             .into_iter()

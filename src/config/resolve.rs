@@ -35,6 +35,8 @@ pub struct Profile {
     pub batch_discount: f64,
     /// Batch mode of the run and where batch results wait (see `llm::batch`).
     pub batch: crate::llm::batch::BatchOptions,
+    /// When to ask the model where the articles start.
+    pub structure: super::StructureMode,
 }
 
 impl Profile {
@@ -168,6 +170,7 @@ impl Config {
             repair: file.repair.unwrap_or(true),
             section_names: file.section_names.unwrap_or(true),
             batch_discount: file.batch_discount.unwrap_or(1.0),
+            structure: file.structure.unwrap_or_default(),
             batch,
             model,
         };

@@ -35,6 +35,22 @@ pub struct ProfileFile {
     pub section_names: Option<bool>,
     /// Price factor of the provider's Batch API (`--batch`); built-in openai: 0.5.
     pub batch_discount: Option<f64>,
+    /// When to ask the model where the articles start (default auto).
+    pub structure: Option<StructureMode>,
+}
+
+/// When a run or `gloss parse` asks the model about an issue's structure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StructureMode {
+    /// When the contents check is below 80 % and an endpoint is configured
+    /// (`run`; `parse` only with `--model-structure`).
+    #[default]
+    Auto,
+    /// Never: the rules alone.
+    Rules,
+    /// Whenever the issue has a contents list.
+    Model,
 }
 
 /// Price of a model in US dollars per million tokens.

@@ -14,6 +14,17 @@ impl Config {
                 .push("trusted_workspaces (only your user config can trust a workspace)".into());
             file.trusted_workspaces.clear();
         }
+        // The cache is written to: a workspace may keep it only in its folder.
+        let home = real_path(path.parent().unwrap_or(Path::new(".")));
+        if let Some(dir) = &file.cache_dir
+            && !real_path(dir).starts_with(&home)
+        {
+            self.refused.push(format!(
+                "cache_dir = {:?} (outside the workspace: gloss would write its cache there)",
+                dir.display().to_string()
+            ));
+            file.cache_dir = None;
+        }
         for (name, profile) in &mut file.profiles {
             let current = self.profiles.get(name);
             let current_var = current.and_then(|p| p.api_key_env.clone());
@@ -77,6 +88,39 @@ impl Config {
 /// does not exist (it then matches nothing real).
 pub(super) fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Where `path` really is, even before it exists: `.` and `..` resolved in
+/// the text, then links resolved in the longest part that exists.
+pub(super) fn real_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut lexical = PathBuf::new();
+    for c in std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .components()
+    {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut base = lexical.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(base) {
+            return rest.iter().rev().fold(real, |p, r| p.join(r));
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return lexical,
+        }
+    }
 }
 
 /// The first of `new` endpoints on a host none of `old` is on, if any: a

@@ -110,6 +110,27 @@ impl Completion {
     }
 }
 
+/// The most characters an answer may hold per token of its request's
+/// output budget: real tokens are a few characters (1–2 in Korean and
+/// Chinese, about 4 in English); 16 leaves room for any tokenizer.
+pub const MAX_CHARS_PER_TOKEN: usize = 16;
+
+impl Completion {
+    /// The completion within the output budget of `max_tokens` tokens: an
+    /// answer longer than any such budget allows (a server or proxy sending
+    /// megabytes) is cut there and marked cut at the limit, so it is
+    /// treated like any answer cut at the limit (repaired, or cached as
+    /// unusable), never processed or stored whole.
+    pub fn within(mut self, max_tokens: u32) -> Self {
+        let limit = (max_tokens as usize).max(256) * MAX_CHARS_PER_TOKEN;
+        if let Some((cut, _)) = self.text.char_indices().nth(limit) {
+            self.text.truncate(cut);
+            self.finish = Finish::CutAtLimit;
+        }
+        self
+    }
+}
+
 /// A completion plus what it took to get it.
 #[derive(Debug, Clone)]
 pub struct Outcome {

@@ -338,10 +338,12 @@ impl LlmClient {
             endpoint.client.chat().create_byot(request).await;
         let response = response.map_err(|e| self.classify(e, &url))?;
         let key = self.settings.api_key();
-        Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
-            url,
-            message: self.scrub("response has no choices"),
-        })
+        Completion::from_wire(response, key.as_deref())
+            .map(|c| c.within(request.max_tokens))
+            .ok_or_else(|| LlmError::Malformed {
+                url,
+                message: self.scrub("response has no choices"),
+            })
     }
 
     pub(super) fn classify(&self, error: OpenAIError, url: &Redacted) -> LlmError {

@@ -135,6 +135,20 @@ mod tests {
         );
         assert_eq!(c.unwrap().text, format!("the key is {REDACTED}"));
         assert!(Completion::from_wire(WireResponse::default(), None).is_none());
+        // An answer far over its budget is cut there and marked cut.
+        let huge = "[A01]".repeat(200_000);
+        let c = Completion::from_wire(answer(&huge, Some("stop")), None)
+            .unwrap()
+            .within(1000);
+        assert_eq!(c.text.chars().count(), 16_000);
+        assert_eq!(c.finish, Finish::CutAtLimit);
+        let small = Completion::from_wire(answer("short", Some("stop")), None)
+            .unwrap()
+            .within(1000);
+        assert_eq!(
+            (small.text.as_str(), small.finish),
+            ("short", Finish::Complete)
+        );
     }
 
     #[test]

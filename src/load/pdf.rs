@@ -6,6 +6,8 @@
 //! spaces and columns do not depend on the library. See docs/pdf-reader.md
 //! for the choice of library.
 
+pub mod child;
+pub mod guard;
 pub mod lines;
 mod reader;
 
@@ -26,9 +28,48 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
 
 /// Read a PDF's text, layout and outline. `name` is for messages; `stem`
 /// and `file_name` as in [`SourceText`].
+/// In the gloss binary the reading happens in a child process
+/// ([`child`]); a file that is empty of text says why: truncated, a scan
+/// (images only), or empty pages.
 pub fn load_pdf(name: &str, stem: &str, file_name: &str, bytes: &[u8]) -> Result<SourceText> {
-    let doc = reader::read(name, bytes)?;
-    from_pages(name, stem, file_name, &doc.pages, doc.outline)
+    let doc = child::read(name, bytes)?;
+    let mut src = match from_pages(name, stem, file_name, &doc.pages, doc.outline) {
+        Err(GlossError::PdfNoText { .. }) if doc.truncated => {
+            return Err(GlossError::PdfTruncated {
+                name: name.to_string(),
+            });
+        }
+        Err(GlossError::PdfNoText { pages, .. }) if doc.image_pages == 0 => {
+            return Err(GlossError::PdfEmpty {
+                name: name.to_string(),
+                pages,
+            });
+        }
+        other => other?,
+    };
+    let mut warnings: Vec<String> = doc
+        .warnings
+        .iter()
+        .map(|w| format!("{name}: {w}"))
+        .collect();
+    if doc.truncated {
+        warnings.push(format!(
+            "{name}: the PDF ends before its %%EOF marker (truncated); pages or text may be missing"
+        ));
+    }
+    warnings.append(&mut src.warnings);
+    src.warnings = warnings;
+    Ok(src)
+}
+
+/// The one-line error for a [`guard::Problem`] in file `name`.
+pub fn problem_error(name: &str, problem: guard::Problem) -> GlossError {
+    let name = name.to_string();
+    match problem {
+        guard::Problem::Loop(detail) => GlossError::PdfLoop { name, detail },
+        guard::Problem::TooDeep(detail) => GlossError::PdfTooDeep { name, detail },
+        guard::Problem::TooLarge(detail) => GlossError::PdfTooLarge { name, detail },
+    }
 }
 
 /// The [`SourceText`] of a PDF's pages of glyphs and its outline; public so

@@ -1,29 +1,24 @@
-//! The issue's own list of its articles: a contents page (a heading such as
-//! 목차/CONTENTS/目录, or a block of entries with dot leaders or page
-//! numbers) or a summary box of numbered items, near the front.
-//!
-//! Its entries are read with their page numbers and their level (an *item*
-//! heads an article, a *category* names a section), then matched to body
-//! lines by one monotonic alignment ([`align`]): the order of the entries is
-//! kept, titles are compared without spacing, punctuation, numbering or
-//! width, a shortened entry matches the start of its heading, and once a few
-//! entries fix the offset between printed and actual pages, the printed page
-//! is a hint. Where entries are found, articles start; the list itself stays
-//! in the front matter. How many entries were found is the user's check on
-//! the parse ([`check`]).
+//! The issue's own list of its articles — a contents page (a heading such
+//! as 목차/CONTENTS/目录, or entries with dot leaders or page numbers) or a
+//! summary box near the front — read with page numbers and levels (an
+//! *item* heads an article, a *category* names a section), then placed in
+//! the body by [`super::align`]; the list stays in the front matter.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::Line;
+pub(crate) use super::align::{
+    Start, candidate_lines, check, locate_titles, title_key, with_starts,
+};
+use super::align::{Wanted, align, start_at};
 use super::numbering::{Scheme, is_heading_text, parse_number};
 use super::sections::is_back_matter_heading;
-use crate::document::{ContentsCheck, ContentsEntry, display_width};
+use crate::document::display_width;
 
 /// An entry with a dot leader and, usually, a page number: `核心观点 ..... 5`.
-static LEADER: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static LEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<title>.*?[^\s.·‥…・ㆍ∙])?\s*(?:[.·‥…・ㆍ∙]\s?){3,}\s*(?P<page>\d{1,4})?\s*$")
         .expect("static regex")
 });
@@ -42,7 +37,7 @@ static NUMBER_ONLY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A list marker before an item: `▹ title`, `∙ title`, `• title`.
-static BULLET: LazyLock<Regex> =
+pub(super) static BULLET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[▹▸►▶▷•∙◦○●■□◆◇▪▫◼❍]\s*").expect("static regex"));
 
 /// Lists of figures and tables, not of articles.
@@ -71,19 +66,6 @@ static FIGURE_LIST: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// An article start found through the contents.
-#[derive(Debug, Clone)]
-pub(crate) struct Start {
-    /// Index of the heading's first line in the slice given to [`find`].
-    pub index: usize,
-    /// How many lines the heading takes.
-    pub len: usize,
-    /// The heading as the body prints it.
-    pub title: String,
-    /// The category the contents list puts it under.
-    pub section: Option<String>,
-}
-
 /// What an entry of the list is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Level {
@@ -111,6 +93,8 @@ pub(crate) struct Entry {
 #[derive(Debug, Clone)]
 pub(crate) struct Toc {
     pub entries: Vec<Entry>,
+    /// Index of the first line after the list.
+    pub end: usize,
     /// Where each [`Level::Item`] entry was found (same order as the items).
     pub found: Vec<Option<Start>>,
     /// Found under a contents heading (rather than guessed from its shape).
@@ -133,62 +117,6 @@ impl Toc {
         let n = self.found.len().max(1);
         self.found.iter().flatten().count() * 100 / n
     }
-}
-
-/// A title reduced to its letters and digits, number, case and width
-/// dropped, for matching a contents entry against the body's heading.
-pub(crate) fn title_key(text: &str) -> String {
-    let t = BULLET.replace(text.trim(), "");
-    match parse_number(&t) {
-        Some(n) if n.scheme != Scheme::NumberLine => fold(&n.rest),
-        _ => fold(&t),
-    }
-}
-
-/// [`title_key`] with the number kept: `3.50ETF` reads as section 3.50 to
-/// the number reader, as `3. 50ETF` to its contents entry.
-fn numbered_key(text: &str) -> String {
-    fold(&BULLET.replace(text.trim(), ""))
-}
-
-/// Letters and digits only, lower case, full-width forms as ASCII.
-fn fold(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// How well a body line (or two) carries the entry's title: 3 for the whole
-/// title, 2 for a long enough common beginning (contents pages shorten long
-/// titles; headings run on), 0 for none.
-fn quality(entry: &str, line: &str) -> u32 {
-    if entry.is_empty() || line.is_empty() {
-        return 0;
-    }
-    if entry == line {
-        return 3;
-    }
-    let (short, long) = if entry.len() < line.len() {
-        (entry, line)
-    } else {
-        (line, entry)
-    };
-    let (ns, nl) = (short.chars().count(), long.chars().count());
-    if long.starts_with(short) && ns >= 6 && ns * 10 >= nl * 7 {
-        2
-    } else {
-        0
-    }
-}
-
-/// Whether an entry's key matches a heading's (whole or shortened).
-pub(crate) fn matches(entry: &str, heading: &str) -> bool {
-    quality(entry, heading) > 0
 }
 
 /// The lines near the front: the first quarter of the pages (at least two),
@@ -289,6 +217,13 @@ fn read_block(lines: &[Line<'_>], from: usize, to: usize) -> (Vec<Raw>, usize) {
             break;
         }
         let (title, page, paged) = split_entry(t);
+        // A list with page numbers ends where a page turns to a line without one.
+        if !paged
+            && raws.iter().filter(|r| r.paged).count() >= 2
+            && raws.last().is_some_and(|r| lines[r.index].page < l.page)
+        {
+            break;
+        }
         if title.is_empty() || PAGE_ONLY.is_match(t) {
             // A leader or page number under a wrapped entry.
             if let Some(last) = raws.last_mut().filter(|r| !r.paged && r.index + 2 >= i) {
@@ -524,181 +459,21 @@ fn candidate_lists(lines: &[Line<'_>], front: usize) -> Vec<(Vec<Raw>, usize, bo
     lists
 }
 
-/// A candidate place for an entry: line index, lines taken, score.
-#[derive(Debug, Clone, Copy)]
-struct Cand {
-    index: usize,
-    len: usize,
-    score: i32,
-}
-
-/// A title looked for: its keys without and with its number, and its printed page.
-#[derive(Debug, Clone)]
-struct Wanted {
-    key: String,
-    numbered: String,
-    page: Option<u32>,
-}
-
-impl Wanted {
-    fn new(title: &str, page: Option<u32>) -> Self {
-        Self {
-            key: title_key(title),
-            numbered: numbered_key(title),
-            page,
-        }
-    }
-}
-
-/// The lines' keys (without and with numbers), and the lines by the first
-/// letter of either key.
-struct Keyed {
-    keys: Vec<String>,
-    numbered: Vec<String>,
-    by_first: HashMap<char, Vec<usize>>,
-}
-
-impl Keyed {
-    fn new(lines: &[Line<'_>]) -> Self {
-        let keys: Vec<String> = lines.iter().map(|l| title_key(l.text())).collect();
-        let numbered: Vec<String> = lines.iter().map(|l| numbered_key(l.text())).collect();
-        let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
-        for (i, (k, n)) in keys.iter().zip(&numbered).enumerate() {
-            for c in [k.chars().next(), n.chars().next()].into_iter().flatten() {
-                let at = by_first.entry(c).or_default();
-                if at.last() != Some(&i) {
-                    at.push(i);
-                }
-            }
-        }
-        Self {
-            keys,
-            numbered,
-            by_first,
-        }
-    }
-
-    /// How well line `i` (and the next, for a title wrapped over two lines)
-    /// carries `want`: (score, lines taken).
-    fn score(&self, want: &Wanted, i: usize) -> Option<(u32, usize)> {
-        let pairs = [(&want.key, &self.keys), (&want.numbered, &self.numbered)];
-        let one = pairs.iter().map(|(w, k)| quality(w, &k[i])).max()?;
-        if one > 0 {
-            return Some((one, 1));
-        }
-        pairs
-            .iter()
-            .filter_map(|(w, k)| {
-                let next = k.get(i + 1)?;
-                (k[i].chars().count() >= 2 && w.starts_with(k[i].as_str()))
-                    .then(|| quality(w, &format!("{}{next}", k[i])))
-            })
-            .max()
-            .filter(|&q| q > 0)
-            .map(|q| (q, 2))
-    }
-}
-
-/// The places in `lines[from..]` that carry `want`. A contents entry
-/// itself is not where its article starts.
-fn candidates(lines: &[Line<'_>], keyed: &Keyed, want: &Wanted, from: usize) -> Vec<Cand> {
-    let mut at: Vec<usize> = [want.key.chars().next(), want.numbered.chars().next()]
-        .into_iter()
-        .flatten()
-        .filter_map(|c| keyed.by_first.get(&c))
-        .flatten()
-        .copied()
-        .filter(|&i| i >= from)
-        .collect();
-    at.sort_unstable();
-    at.dedup();
-    at.into_iter()
-        .filter(|&i| {
-            let t = lines[i].text();
-            display_width(t) <= 100 && !LEADER.is_match(t)
-        })
-        .filter_map(|i| {
-            keyed.score(want, i).map(|(q, len)| Cand {
-                index: i,
-                len,
-                score: q as i32,
-            })
-        })
-        .collect()
-}
-
-/// The best order-keeping choice of one candidate (or none) per entry: the
-/// highest total score, each entry's place after the one before it.
-fn best_chain(cands: &[Vec<Cand>]) -> Vec<Option<Cand>> {
-    // (entry, candidate, total, back-pointer into `nodes`).
-    let mut nodes: Vec<(usize, Cand, i32, Option<usize>)> = Vec::new();
-    for (e, cs) in cands.iter().enumerate() {
-        let before = nodes.len();
-        for c in cs {
-            let prev = (0..before)
-                .filter(|&n| nodes[n].1.index + nodes[n].1.len <= c.index)
-                .max_by_key(|&n| (nodes[n].2, std::cmp::Reverse(nodes[n].1.index)));
-            let total = c.score + prev.map_or(0, |n| nodes[n].2);
-            nodes.push((e, *c, total, prev));
-        }
-    }
-    let mut out = vec![None; cands.len()];
-    let mut at =
-        (0..nodes.len()).max_by_key(|&n| (nodes[n].2, std::cmp::Reverse(nodes[n].1.index)));
-    while let Some(n) = at {
-        out[nodes[n].0] = Some(nodes[n].1);
-        at = nodes[n].3;
-    }
-    out
-}
-
-/// Match the entries `keys` (with their printed pages) to lines after
-/// `from`, in order. A first pass finds what the titles alone say; when it
-/// fixes the offset between printed pages and the input's pages (three
-/// entries or more agreeing), a second pass prefers places on the page the
-/// list gives.
-fn align(lines: &[Line<'_>], entries: &[Wanted], from: usize) -> Vec<Option<Cand>> {
-    let keyed = Keyed::new(lines);
-    let mut cands: Vec<Vec<Cand>> = entries
-        .iter()
-        .map(|w| candidates(lines, &keyed, w, from))
-        .collect();
-    let first = best_chain(&cands);
-    let mut offsets: HashMap<i64, usize> = HashMap::new();
-    for (c, w) in first.iter().zip(entries) {
-        if let (Some(c), Some(p)) = (c, w.page) {
-            *offsets
-                .entry(i64::from(lines[c.index].page) - i64::from(p))
-                .or_default() += 1;
-        }
-    }
-    let found = first.iter().flatten().count();
-    let Some((&offset, &n)) = offsets.iter().max_by_key(|&(d, n)| (*n, -d.abs())) else {
-        return first;
-    };
-    if n < 3 || n * 2 < found {
-        return first;
-    }
-    for (cs, w) in cands.iter_mut().zip(entries) {
-        let Some(p) = w.page else { continue };
-        for c in cs {
-            let off = (i64::from(lines[c.index].page) - i64::from(p) - offset).abs();
-            c.score += match off {
-                0 => 2,
-                1 => 1,
-                2 => 0,
-                _ => -2,
-            };
-        }
-    }
-    best_chain(&cands)
-}
-
 /// Find the contents list and where its items start, if the issue has one.
 /// A list is taken when at least two of its items are found; a list guessed
 /// from its shape (no heading) needs most of them, and entries that each
 /// head several places (every chapter's "Background") make it none.
 pub(crate) fn read(lines: &[Line<'_>]) -> Option<Toc> {
+    read_found(lines, 2)
+}
+
+/// The contents list under a contents heading even when few of its items
+/// are found (for a model to place them), else [`read`]'s.
+pub(crate) fn read_all(lines: &[Line<'_>]) -> Option<Toc> {
+    read_found(lines, 0).filter(|t| t.headed || t.found.iter().flatten().count() >= 2)
+}
+
+fn read_found(lines: &[Line<'_>], min_found: usize) -> Option<Toc> {
     let front = front_end(lines);
     let mut best: Option<Toc> = None;
     for (raws, end, headed) in candidate_lists(lines, front) {
@@ -710,7 +485,7 @@ pub(crate) fn read(lines: &[Line<'_>]) -> Option<Toc> {
             .collect();
         let placed = align(lines, &wanted, end);
         let found = placed.iter().flatten().count();
-        if found < 2 || (!headed && found * 10 < items.len() * 6) {
+        if items.is_empty() || found < min_found || (!headed && found * 10 < items.len() * 6) {
             continue;
         }
         if !headed {
@@ -730,6 +505,7 @@ pub(crate) fn read(lines: &[Line<'_>]) -> Option<Toc> {
             .collect();
         let toc = Toc {
             entries: entries.clone(),
+            end,
             found: starts,
             headed,
         };
@@ -747,66 +523,6 @@ pub(crate) fn read(lines: &[Line<'_>]) -> Option<Toc> {
     best
 }
 
-/// Where each title as printed (a PDF outline's, say) heads a line after
-/// line `from`: the one place that carries it best, or `None` when several
-/// do equally well (a sub-section's title that every chapter repeats).
-pub(crate) fn locate_titles(
-    lines: &[Line<'_>],
-    titles: &[&str],
-    from: usize,
-) -> Vec<Option<Start>> {
-    let keyed = Keyed::new(lines);
-    titles
-        .iter()
-        .map(|t| {
-            let cands = candidates(lines, &keyed, &Wanted::new(t, None), from);
-            let top = cands.iter().map(|c| c.score).max()?;
-            let mut best = cands.iter().filter(|c| c.score == top);
-            match (best.next(), best.next()) {
-                (Some(c), None) => Some(start_at(lines, c, None)),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-/// The start of an article at candidate `c`.
-fn start_at(lines: &[Line<'_>], c: &Cand, section: Option<String>) -> Start {
-    Start {
-        index: c.index,
-        len: c.len,
-        title: lines[c.index..c.index + c.len]
-            .iter()
-            .map(|l| l.text())
-            .collect::<Vec<_>>()
-            .join(" "),
-        section,
-    }
-}
-
-/// The contents check: which items of the list head an article, judged by
-/// the articles' titles (`titles`, in order), whatever rule found them.
-pub(crate) fn check(toc: &Toc, titles: &[&str]) -> ContentsCheck {
-    let heads: Vec<Wanted> = titles.iter().map(|t| Wanted::new(t, None)).collect();
-    let entries: Vec<ContentsEntry> = toc
-        .items()
-        .map(|e| {
-            let w = Wanted::new(&e.title, e.page);
-            ContentsEntry {
-                title: e.title.clone(),
-                page: e.page,
-                section: e.section.clone(),
-                found: heads
-                    .iter()
-                    .any(|h| matches(&w.key, &h.key) || matches(&w.numbered, &h.numbered)),
-            }
-        })
-        .collect();
-    ContentsCheck {
-        found: entries.iter().filter(|e| e.found).count(),
-        entries,
-    }
-}
 /// A title without its number or list marker.
 fn strip_number(title: &str) -> String {
     let t = BULLET.replace(title.trim(), "");
@@ -907,6 +623,7 @@ mod tests {
         assert_eq!(title_key("Ⅱ. 3D 콘텐츠"), "3d콘텐츠");
         assert_eq!(title_key("何以重估：对标"), title_key("何以重估，对标"));
         assert_eq!(title_key("▹ ＡＩ 安全"), "ai安全");
+        let numbered_key = super::super::align::numbered_key;
         assert_eq!(numbered_key("3.50ETF 期权"), numbered_key("3. 50ETF 期权"));
     }
 
@@ -1108,6 +825,7 @@ mod tests {
                     section: None,
                 })
                 .collect(),
+            end: 0,
             found: Vec::new(),
             headed: true,
         };

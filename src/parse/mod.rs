@@ -13,6 +13,7 @@
 //! Lossless by construction: every non-blank line is assigned to exactly one
 //! article (as a heading line or a body line) or dropped with a reason.
 
+mod align;
 pub mod artifacts;
 mod contents;
 pub mod furniture;
@@ -29,6 +30,7 @@ use crate::document::{
     Article, ArticleKind, DroppedLine, Issue, Paragraph, StartRule, line_ranges,
 };
 use crate::load::{LineLayout, SourceText};
+use contents::Toc;
 use paragraphs::{BodyLine, JoinStyle};
 
 /// A non-blank input line.
@@ -100,16 +102,69 @@ pub(crate) struct Layout {
 /// (borrowed from `src`), artifacts leave that list in place, and lines are
 /// found again by number through a binary search rather than a map.
 pub fn parse(src: &SourceText) -> Issue {
+    let read = parse_with(src, |kept, toc| {
+        let layout = titled::parse(kept)
+            .or_else(|| sections::parse(kept, &src.outline, toc.as_ref()))
+            .unwrap_or_else(|| generic::parse(kept));
+        Ok::<_, std::convert::Infallible>((layout, toc))
+    });
+    match read {
+        Ok(issue) => issue,
+        Err(never) => match never {},
+    }
+}
+
+/// What to ask a model about an issue's structure: the article-level
+/// entries of its contents list and the lines that could head them, by line
+/// number. `None` when the issue has no contents list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructureQuery {
+    pub entries: Vec<String>,
+    pub lines: Vec<(usize, String)>,
+}
+
+/// The [`StructureQuery`] of `src`, if it has a contents list.
+pub fn structure_query(src: &SourceText) -> Option<StructureQuery> {
+    let (mut kept, _) = non_blank_lines(src);
+    remove_artifacts(&mut kept);
+    let toc = contents::read_all(&kept)?;
+    Some(StructureQuery {
+        entries: toc.items().map(|e| e.title.clone()).collect(),
+        lines: contents::candidate_lines(&kept, &toc)
+            .into_iter()
+            .map(|i| (kept[i].no, kept[i].text().chars().take(40).collect()))
+            .collect(),
+    })
+}
+
+/// Parse `src` with the contents entries placed where a model said
+/// (`starts`: a line number or none per entry of [`structure_query`]).
+/// `Err` says why the answer was not used; the issue is then as [`parse`]
+/// gives it.
+pub fn parse_guided(src: &SourceText, starts: &[Option<usize>]) -> Result<Issue, String> {
+    parse_with(src, |kept, _| {
+        let listed = contents::read_all(kept).ok_or("the issue has no contents list")?;
+        let placed = contents::with_starts(kept, &listed, starts)?;
+        Ok((sections::placed(kept, &placed), Some(placed)))
+    })
+}
+
+/// Parse `src`, the articles laid out by `layout` from the kept lines and
+/// the contents list (which it may replace).
+fn parse_with<E>(
+    src: &SourceText,
+    layout: impl FnOnce(&[Line<'_>], Option<Toc>) -> Result<(Layout, Option<Toc>), E>,
+) -> Result<Issue, E> {
     let (mut lines, blank) = non_blank_lines(src);
     // Read from all non-blank lines, before the artifacts leave them.
     let blank_lines_separate = blank_lines_separate(&lines);
     let artifact_lines = remove_artifacts(&mut lines);
     let kept = lines;
 
-    let toc = contents::read(&kept);
-    let layout = titled::parse(&kept)
-        .or_else(|| sections::parse(&kept, &src.outline, toc.as_ref()))
-        .unwrap_or_else(|| generic::parse(&kept));
+    let (layout, toc) = layout(&kept, contents::read(&kept))?;
+    // A contents page none of whose entries the rules could place is still
+    // the user's check.
+    let toc = toc.or_else(|| contents::read_all(&kept));
     let mut warnings = layout.warnings;
     let contents = toc.map(|t| {
         let titles: Vec<&str> = layout
@@ -133,13 +188,13 @@ pub fn parse(src: &SourceText) -> Issue {
             article(draft, id, &kept, style, src, &blank)
         })
         .collect();
-    Issue {
+    Ok(Issue {
         name: src.file_name.clone(),
         articles,
         dropped: dropped_lines(artifact_lines, layout.dropped, &kept),
         warnings,
         contents,
-    }
+    })
 }
 
 /// Find the page artifacts and furniture among `lines` and take them out;

@@ -80,6 +80,12 @@ pub(super) fn parse(
     (by_font.len() >= 2).then(|| build(lines, by_font, StartRule::HeadingFont))
 }
 
+/// Articles where a model placed the contents entries ([`Toc`] checked by
+/// [`super::contents::with_starts`]).
+pub(super) fn placed(lines: &[Line<'_>], toc: &Toc) -> Layout {
+    build(lines, toc.starts(), StartRule::Model)
+}
+
 fn build(lines: &[Line<'_>], starts: Vec<Start>, rule: StartRule) -> Layout {
     let mut layout = Layout::default();
     let Some(first) = starts.first() else {

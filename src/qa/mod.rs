@@ -10,80 +10,15 @@ pub mod numbers;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use crate::glossary::Term;
 use crate::script::is_cjk;
 
-/// What a check found wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlagKind {
-    /// Source script (Hangul, kana, Han) left in the translation.
-    Untranslated,
-    /// A number of the source is missing or has another magnitude.
-    Number,
-    /// Nothing came back.
-    Empty,
-    /// The translation is the source text.
-    Echo,
-    /// Far shorter or longer than a translation of this language pair is.
-    Length,
-    /// A glossary term was not rendered as the glossary says.
-    Glossary,
-    /// A name that mixes letters and digits (`LC3`, `GPT-4`, `E.O. 14110`)
-    /// is not in the translation as written.
-    Identifier,
-    /// The reply repeats the prompt's own text (instructions, labels).
-    Prompt,
-}
-
-impl FlagKind {
-    /// The name used in reports and the manifest.
-    pub fn name(self) -> &'static str {
-        match self {
-            FlagKind::Untranslated => "untranslated",
-            FlagKind::Number => "number",
-            FlagKind::Empty => "empty",
-            FlagKind::Echo => "echo",
-            FlagKind::Length => "length",
-            FlagKind::Glossary => "glossary",
-            FlagKind::Identifier => "identifier",
-            FlagKind::Prompt => "prompt",
-        }
-    }
-
-    /// How much worse a segment with this flag is than a clean one, for
-    /// choosing the better of two answers: a reply that is not a
-    /// translation at all (empty, the source, the prompt) outweighs any
-    /// number of detail problems.
-    pub fn weight(self) -> u32 {
-        match self {
-            FlagKind::Empty | FlagKind::Echo | FlagKind::Prompt => 100,
-            _ => 1,
-        }
-    }
-}
+pub use crate::outcome::{Flag, FlagKind};
 
 /// The total weight of `flags`: lower is better.
 pub fn badness(flags: &[Flag]) -> u32 {
     flags.iter().map(|f| f.kind.weight()).sum()
-}
-
-/// One problem of one segment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flag {
-    pub kind: FlagKind,
-    pub detail: String,
-    /// The glossary term (its source form) a `glossary` flag is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub term: Option<String>,
-}
-
-impl std::fmt::Display for Flag {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind.name(), self.detail)
-    }
 }
 
 /// Plausible translation length: target characters per source character

@@ -82,7 +82,7 @@ a{color:#0b57a4}.orig{color:#666;font-weight:normal;font-size:.8em;margin-left:.
 .row{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem;padding:.35rem 0;border-top:1px solid #eee}
 .row.head{font-size:.8rem;font-weight:600;color:#555;text-transform:uppercase;letter-spacing:.04em;position:sticky;top:0;background:#fff;border-top:0;border-bottom:1px solid #aaa}
 .src{color:#444}.summary{background:#f5f7fa;padding:.5rem .8rem;margin:.4rem 0}
-.brief table{border-collapse:collapse}.brief td,.brief th{border:1px solid #ccc;padding:.2rem .5rem}.missing{color:#a40}
+.brief table{border-collapse:collapse}.brief td,.brief th{border:1px solid #ccc;padding:.2rem .5rem}.missing{color:#a40}.reviewed{color:#063;font-size:.85em}
 article{margin-bottom:1.5rem}.row{break-inside:avoid}h2,h3{break-after:avoid}
 @media (min-width:900px){.toc>ol{columns:2;column-gap:2rem}}
 @media (max-width:700px){body{margin:1rem auto;padding:0 .6rem}.row{grid-template-columns:1fr;gap:.2rem}.row.head{display:none}.src{border-left:3px solid #ccd;padding-left:.5rem}table{display:block;overflow-x:auto}}
@@ -216,6 +216,10 @@ fn article(out: &mut String, d: &Digest, a: &DigestArticle, source_lang: &str) {
                     escape(&why.join("; "))
                 )
             }
+            Some(t) if s.human => format!(
+                "<div class=\"human\">{}<div class=\"reviewed\">✎ corrected by a reviewer</div></div>",
+                escape(t)
+            ),
             Some(t) => format!("<div>{}</div>", escape(t)),
             None => format!(
                 "<div class=\"missing\">⚠ not translated ({})</div>",
@@ -461,10 +465,10 @@ mod tests {
 
     use std::collections::BTreeMap;
 
-    use crate::brief::Brief;
     use crate::document::ArticleKind;
+    use crate::outcome::Brief;
+    use crate::outcome::Summary;
     use crate::render::DigestSegment;
-    use crate::summarize::Summary;
 
     /// `n` articles per section name, each with two paragraphs (the second
     /// untranslated in every third article), a summary on the odd ones, and
@@ -484,6 +488,7 @@ mod tests {
                         status: "ok".into(),
                         flags: vec![],
                         repaired: false,
+                        human: false,
                     })
                     .collect();
                 articles.push(DigestArticle {
@@ -521,6 +526,7 @@ mod tests {
                 stages: 1,
                 origin: "model".into(),
                 removed_figures: vec![],
+                parts: vec![],
             }),
             section_translations: BTreeMap::new(),
             articles,

@@ -15,8 +15,8 @@ use regex::Regex;
 
 use super::escape::{model_blocks, model_inline, text};
 use super::{Format, html};
-use crate::brief::Brief;
 use crate::error::Result;
+use crate::outcome::Brief;
 use crate::outcome::{IssueResult, IssueStatus};
 
 /// Write the index and the cross-issue brief in `formats` (md, html, json;

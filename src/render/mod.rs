@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{ArticleKind, Issue};
 use crate::error::{GlossError, Result};
-use crate::translate::TranslationMap;
+use crate::outcome::TranslationMap;
 
 pub use html::escape as escape_html;
 
@@ -29,9 +29,12 @@ pub struct DigestSegment {
     /// `ok`, `flagged` (a quality check failed; see `flags`) or `failed` (no translation).
     pub status: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flags: Vec<crate::qa::Flag>,
+    pub flags: Vec<crate::outcome::Flag>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub repaired: bool,
+    /// The translation is a reviewer's correction (`gloss import`), not the model's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub human: bool,
 }
 
 /// One article of the digest.
@@ -48,7 +51,7 @@ pub struct DigestArticle {
     pub date: Option<String>,
     /// The article's summary, when the summarize stage ran.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub summary: Option<crate::summarize::Summary>,
+    pub summary: Option<crate::outcome::Summary>,
     pub segments: Vec<DigestSegment>,
 }
 
@@ -62,7 +65,7 @@ pub struct Digest {
     pub model: String,
     /// The executive brief, when the brief stage ran.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub brief: Option<crate::brief::Brief>,
+    pub brief: Option<crate::outcome::Brief>,
     /// The sections' names in the target language (source name →
     /// translation), where known.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -74,18 +77,18 @@ impl DigestArticle {
     /// One article with the translations found for it; split paragraphs
     /// (`A01.p03#1`, `#2`) are joined back, their flags too.
     pub fn build(a: &crate::document::Article, translations: &TranslationMap) -> Self {
-        let lookup = |id: &str| -> Option<crate::translate::Translated> {
+        let lookup = |id: &str| -> Option<crate::outcome::Translated> {
             if let Some(t) = translations.get(id) {
                 return Some(t.clone());
             }
-            let mut parts: Vec<&crate::translate::Translated> = Vec::new();
+            let mut parts: Vec<&crate::outcome::Translated> = Vec::new();
             for n in 1.. {
                 match translations.get(&format!("{id}#{n}")) {
                     Some(t) => parts.push(t),
                     None => break,
                 }
             }
-            (!parts.is_empty()).then(|| crate::translate::Translated {
+            (!parts.is_empty()).then(|| crate::outcome::Translated {
                 id: id.to_string(),
                 text: parts
                     .iter()
@@ -109,6 +112,7 @@ impl DigestArticle {
                 status: status.to_string(),
                 flags: found.as_ref().map(|t| t.flags.clone()).unwrap_or_default(),
                 repaired: found.as_ref().is_some_and(|t| t.repaired),
+                human: false,
                 translation: found.map(|t| t.text),
             }
         };
@@ -171,6 +175,22 @@ impl Digest {
             .flat_map(|a| &a.segments)
             .filter(|s| s.translation.is_none())
             .count()
+    }
+
+    /// Mark the digest's segments whose translation (or a piece of it) is a
+    /// human's (`human`: segment ids, `A01.p03` or `A01.p03#2`).
+    pub fn mark_human(&mut self, human: &std::collections::BTreeSet<String>) {
+        if human.is_empty() {
+            return;
+        }
+        for s in self.articles.iter_mut().flat_map(|a| &mut a.segments) {
+            let piece = format!("{}#", s.id);
+            s.human = human.contains(&s.id)
+                || human
+                    .range(piece.clone()..)
+                    .next()
+                    .is_some_and(|h| h.starts_with(&piece));
+        }
     }
 
     /// Segments with a translation that a quality check still flags.

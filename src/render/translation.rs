@@ -101,6 +101,7 @@ mod tests {
             status: if t.is_some() { "ok" } else { "failed" }.into(),
             flags: vec![],
             repaired: false,
+            human: false,
         };
         Digest {
             input: "issue".into(),

@@ -30,6 +30,12 @@ pub struct Manifest {
     pub term_conflicts: Vec<String>,
     /// Per glossary term, the segments whose translation did not follow it.
     pub glossary_misses: BTreeMap<String, Vec<String>>,
+    /// The issue's contents list and which entries head an article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contents: Option<crate::document::ContentsCheck>,
+    /// Segments whose translation is a reviewer's correction (`gloss import`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub human: Vec<String>,
     pub totals: Totals,
 }
 
@@ -93,6 +99,9 @@ pub fn build(p: &Prepared, digest: &Digest, outcome: IssueOutcome) -> Manifest {
     let mut totals = Totals::of(&requests, &outcome.chunk_reports, digest);
     totals.estimated_cost_usd = p.profile.cost(totals.tokens_in, totals.tokens_out);
     totals.wall_ms = p.started.elapsed().as_millis() as u64;
+    totals.memory_reused = p.memory.reused();
+    let human = p.memory.human_ids().into_iter().collect::<Vec<_>>();
+    totals.human_segments = human.len();
     Manifest {
         gloss_version: env!("CARGO_PKG_VERSION"),
         input: p.issue.name.clone(),
@@ -104,6 +113,8 @@ pub fn build(p: &Prepared, digest: &Digest, outcome: IssueOutcome) -> Manifest {
         chunks: outcome.chunk_reports,
         term_conflicts: outcome.termbase.map(|t| t.conflicts).unwrap_or_default(),
         glossary_misses: glossary_misses(digest),
+        contents: p.issue.contents.clone(),
+        human,
         totals,
     }
 }

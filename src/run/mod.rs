@@ -15,7 +15,7 @@ pub mod qa;
 pub mod schedule;
 
 pub use manifest::{Manifest, Totals};
-pub use qa::{QaArticle, QaReport, qa_report};
+pub use qa::{QaArticle, QaReport, cached_translator, qa_report};
 pub use schedule::{IssueOutcome, Stage, Wanted};
 
 use crate::cache::{Cache, CacheKey, Mode, PlanKey};
@@ -56,6 +56,8 @@ pub struct RunOptions {
     /// Where the run's client reports what happens to batches (the command
     /// line prints them and counts them for its summary).
     pub batch_events: crate::llm::batch::BatchEvents,
+    /// The translation memory's folder (`--memory`); `None`: `<cache>/memory`.
+    pub memory_dir: Option<PathBuf>,
 }
 
 /// The stages a command runs.
@@ -87,6 +89,8 @@ pub struct Prepared {
     pub started: Instant,
     /// Where the run's client reports what happens to batches.
     pub batch_events: crate::llm::batch::BatchEvents,
+    /// Human corrections and remembered segments for this issue.
+    pub memory: crate::memory::Memory,
 }
 
 impl Prepared {
@@ -115,7 +119,8 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = Config::load_with(&cwd, opts.overrides.trust_workspace)?;
     let (profile, warning) = config.profile(&opts.overrides)?;
-    let cache = Cache::new(&config.cache_dir(&opts.overrides), opts.cache_mode);
+    let cache_dir = config.cache_dir(&opts.overrides);
+    let cache = Cache::new(&cache_dir, opts.cache_mode);
     let prompts = match &opts.prompts_dir {
         Some(dir) => Prompts::with_overrides(dir)?,
         None => Prompts::builtin(),
@@ -123,10 +128,20 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
     let src = crate::load::load(&opts.input)?;
     let issue = crate::parse::parse(&src);
     let selected = select(&issue, opts.articles.as_deref())?;
-    let glossary = match &opts.glossary {
+    let mut glossary: crate::glossary::Glossary = match &opts.glossary {
         Some(path) => crate::glossary::Glossary::load(path)?,
         None => Default::default(),
     };
+    let memory_dir = crate::memory::folder(opts.memory_dir.as_deref(), &cache_dir);
+    let memory = crate::memory::Memory::open(
+        &memory_dir,
+        &src.stem,
+        &opts.target_language,
+        &profile.model,
+        opts.cache_mode,
+    );
+    // Names a reviewer fixed in other issues, after the user's own terms.
+    glossary.terms.extend(memory.names());
     let languages = Languages {
         source: crate::script::detect_language(&src.text).to_string(),
         target: opts.target_language.clone(),
@@ -145,6 +160,7 @@ pub fn prepare(opts: &RunOptions) -> Result<Prepared> {
         glossary,
         started,
         batch_events: opts.batch_events.clone(),
+        memory,
     })
 }
 
@@ -244,6 +260,7 @@ pub fn translator(p: &Prepared, repair: bool, glossary: crate::glossary::Glossar
         glossary,
         repair: repair && p.profile.repair,
         article_order: article_order(&p.issue),
+        memory: p.memory.clone(),
     }
 }
 
@@ -286,6 +303,7 @@ pub async fn extract_terms(
 /// the caller shows first, so they are seen even when the run fails), then
 /// summarize and brief, if asked, and write the outputs and the manifest.
 pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
+    let (p, structure) = structure_step(opts, p).await?;
     let articles = chunk_selected(&p);
     let wanted = Wanted {
         terms: opts.termbase && p.profile.termbase,
@@ -298,19 +316,51 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
         translator.client = shared.0.clone();
     }
     let mut outcome = run_issue(&p, &articles, translator, wanted, opts.progress).await?;
+    // What was translated goes into the memory for the next issue; a memory
+    // that cannot be written costs only that (told once).
+    let memory_failure = p
+        .memory
+        .record_run(&articles, |id| {
+            let t = outcome.translations.get(id)?;
+            Some(crate::memory::Remembered {
+                text: t.text.clone(),
+                flags: t.flags.clone(),
+                repaired: t.repaired,
+                human: false,
+            })
+        })
+        .err()
+        .map(|e| format!("translation memory not updated: {e}"));
     let digest = digest(&p, &mut outcome);
     let out_dir = out_dir(opts, &p)?;
     let mut files = write_outputs(opts, &digest, &out_dir)?;
-    let notes: Vec<String> = outcome
-        .termbase
-        .iter()
-        .flat_map(|t| &t.conflicts)
-        .map(|c| format!("termbase: {c}"))
+    // The contents check, and what the model said about the structure.
+    let mut structure_notes: Vec<String> = Vec::new();
+    if let Some((note, report)) = structure {
+        structure_notes.push(note);
+        outcome.term_reports.insert(0, report);
+    }
+    match &p.issue.contents {
+        Some(c) if c.is_low() => outcome.warnings.push(c.summary()),
+        Some(c) => structure_notes.push(c.summary()),
+        None => {}
+    }
+    let notes: Vec<String> = structure_notes
+        .into_iter()
+        .chain(
+            outcome
+                .termbase
+                .iter()
+                .flat_map(|t| &t.conflicts)
+                .map(|c| format!("termbase: {c}")),
+        )
         .collect();
     // The stages' warnings, then a cache that cannot be written.
     let warnings: Vec<String> = std::mem::take(&mut outcome.warnings)
         .into_iter()
         .chain(p.cache.write_failure().map(str::to_string))
+        .chain(memory_failure)
+        .chain(p.memory.stale(&articles))
         .collect();
     let manifest = manifest::build(&p, &digest, outcome);
     files.push(manifest::write(&manifest, &out_dir)?);
@@ -322,6 +372,41 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
         warnings,
         notes,
     })
+}
+
+/// Under `structure = "auto"` (or `"model"`), an issue whose contents check
+/// is low is shown to the model once (see [`crate::structure`]); a usable
+/// answer re-parses it and the articles are selected again. Returns the
+/// note and the request's report when it asked.
+async fn structure_step(
+    opts: &RunOptions,
+    mut p: Prepared,
+) -> Result<(Prepared, Option<(String, crate::stage::RequestReport)>)> {
+    // Standard input cannot be read twice.
+    if !crate::structure::wanted(&p.issue, p.profile.structure) || opts.input.as_os_str() == "-" {
+        return Ok((p, None));
+    }
+    let src = crate::load::load(&opts.input)?;
+    let client = match &opts.shared_client {
+        Some(shared) => shared.0.clone(),
+        None => std::sync::Arc::new(LazyClient::new(p.profile.client_settings())),
+    };
+    let services = crate::stage::Services {
+        prompts: &p.prompts,
+        profile: &p.profile,
+        cache: &p.cache,
+        client: client.as_ref(),
+    };
+    let asked = crate::structure::ask(&src, p.issue.clone(), services).await?;
+    let Some(o) = asked else {
+        return Ok((p, None));
+    };
+    if let Ok(selected) = select(&o.issue, opts.articles.as_deref()) {
+        p.selected_set = selected.iter().cloned().collect();
+        p.selected = selected;
+        p.issue = o.issue;
+    }
+    Ok((p, Some((o.note, o.report))))
 }
 
 /// The digest of a run: the translations, and the summaries and brief.
@@ -338,6 +423,7 @@ fn digest(p: &Prepared, outcome: &mut IssueOutcome) -> Digest {
     }
     digest.brief = outcome.brief.take();
     digest.section_translations = std::mem::take(&mut outcome.section_names);
+    digest.mark_human(&p.memory.human_ids());
     digest
 }
 

@@ -112,6 +112,13 @@ pub struct Plan {
     pub output_tokens: u64,
     /// `None` when the model's price is not configured.
     pub estimated_cost_usd: Option<f64>,
+    /// Requests asking the model where the articles start (0 or 1: the
+    /// contents check is low and the profile's `structure` allows it).
+    pub structure_requests: u64,
+    /// Segments the translation memory holds (a reviewer's or translated
+    /// before), and chunks it holds whole: sent without them, or not at all.
+    /// The figures above count every chunk.
+    pub memory: crate::memory::Coverage,
 }
 
 /// Count what a full run (termbase, translate, summarize, brief) would send;
@@ -185,5 +192,7 @@ pub fn plan<'a>(
         input_tokens,
         output_tokens,
         estimated_cost_usd: profile.cost(input_tokens, output_tokens),
+        structure_requests: 0,
+        memory: Default::default(),
     }
 }

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-use super::{RunOptions, chunk_selected, prepare};
+use super::{Prepared, RunOptions, chunk_selected, prepare};
 use crate::terms;
+use crate::translate::Translator;
 
 /// One article's line of the QA report.
 #[derive(Debug, Serialize)]
@@ -32,13 +33,15 @@ pub struct QaReport {
     pub reasons: BTreeMap<String, usize>,
     /// Flagged segment id → reasons.
     pub flagged: Vec<(String, Vec<String>)>,
+    /// Segments a check flagged that a reviewer has since corrected or
+    /// approved (`gloss import`): id → the reasons they were flagged for.
+    pub resolved: Vec<(String, Vec<String>)>,
     pub articles: Vec<QaArticle>,
 }
 
-/// Build the QA report from cached translations; sends nothing.
-pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
-    let p = prepare(opts)?;
-    let articles = chunk_selected(&p);
+/// The translator whose cache keys are those of the run `opts` describes,
+/// with the termbase read from the cache (sends nothing).
+pub fn cached_translator(opts: &RunOptions, p: &Prepared) -> Result<Translator> {
     let termbase = if opts.termbase && p.profile.termbase {
         terms::cached(&p.term_scope())?
     } else {
@@ -47,13 +50,21 @@ pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
             conflicts: Vec::new(),
         }
     };
-    let translator = super::translator(&p, opts.repair, termbase.glossary);
+    Ok(super::translator(p, opts.repair, termbase.glossary))
+}
+
+/// Build the QA report from cached translations; sends nothing.
+pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
+    let p = prepare(opts)?;
+    let articles = chunk_selected(&p);
+    let translator = cached_translator(opts, &p)?;
     let mut report = QaReport {
         segments: 0,
         checked: 0,
         repaired: 0,
         reasons: Default::default(),
         flagged: Vec::new(),
+        resolved: Vec::new(),
         articles: Vec::new(),
     };
     for (article, chunks) in &articles {
@@ -72,6 +83,14 @@ pub fn qa_report(opts: &RunOptions) -> Result<QaReport> {
             };
             for t in done {
                 line.checked += 1;
+                let source = chunk.segments.iter().find(|s| s.id == t.id);
+                if !t.flags.is_empty()
+                    && source.is_some_and(|s| translator.memory.human(&s.text).is_some())
+                {
+                    let why = t.flags.iter().map(|f| f.to_string()).collect();
+                    report.resolved.push((t.id.clone(), why));
+                    continue;
+                }
                 // Repaired: the repair's answer passed every check.
                 line.repaired += (t.repaired && t.flags.is_empty()) as usize;
                 if !t.flags.is_empty() {

@@ -18,13 +18,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::brief::{ArticleSource, BriefInput, BriefOutcome, BriefRequest};
+use crate::brief::{ArticleSource, BriefArticle, BriefInput, BriefOutcome, BriefRequest};
 use crate::chunk::Chunk;
 use crate::document::{Article, ArticleKind};
 use crate::error::{GlossError, Result};
 use crate::render::DigestArticle;
 use crate::stage::RequestReport;
-use crate::summarize::{Summary, SummaryRequest};
+use crate::summarize::{Summary, SummaryOutcome, SummaryRequest};
 use crate::translate::{ChunkReport, Translated, TranslationMap, Translator};
 
 use super::Prepared;
@@ -134,7 +134,7 @@ enum Answer {
     Chunk(Option<Vec<Translated>>, ChunkReport),
     /// Section name → its translation (the usable answers only).
     Sections(BTreeMap<String, String>, ChunkReport),
-    Summary(Option<Summary>, RequestReport),
+    Summary(SummaryOutcome),
     Brief(BriefOutcome),
 }
 
@@ -227,7 +227,13 @@ impl<'a> IssueRun<'a> {
             a,
             translated.title_translation.as_deref(),
             &paragraphs,
+            self.known(),
         )
+    }
+
+    /// Every article id of the issue: what a summary or the brief may cite.
+    fn known(&self) -> std::collections::BTreeSet<String> {
+        self.p.issue.articles.iter().map(|a| a.id.clone()).collect()
     }
 
     /// The brief's inputs: the summaries in issue order; `None` without any.
@@ -274,7 +280,7 @@ impl<'a> IssueRun<'a> {
             issue: self.p.issue.name.clone(),
             target_language: self.p.languages.target.clone(),
             sections,
-            known: self.p.issue.articles.iter().map(|a| a.id.clone()).collect(),
+            known: self.known(),
             inputs,
             key_points: summarized()
                 .map(|(a, s)| (a.id.clone(), s.key_points.clone()))
@@ -285,6 +291,19 @@ impl<'a> IssueRun<'a> {
                 .map(|a| ArticleSource {
                     id: a.id.clone(),
                     text: a.full_text(),
+                })
+                .collect(),
+            // What the parse knows, for the brief's "By section" (the front
+            // matter is no article of a section).
+            articles: articles
+                .iter()
+                .filter(|a| a.kind != crate::document::ArticleKind::Front)
+                .map(|a| BriefArticle {
+                    id: a.id.clone(),
+                    title: a.display_title(),
+                    section: name(&a.section),
+                    source: a.source.clone(),
+                    date: a.date.clone(),
                 })
                 .collect(),
         })
@@ -315,11 +334,12 @@ impl<'a> IssueRun<'a> {
                 out.section_names.extend(names);
                 out.chunk_reports.push(report);
             }
-            Answer::Summary(summary, report) => {
-                if let Some(s) = summary {
+            Answer::Summary(outcome) => {
+                if let Some(s) = outcome.summary {
                     out.summaries.insert(s.id.clone(), s);
                 }
-                out.summary_reports.push(report);
+                out.summary_reports.extend(outcome.reports);
+                out.warnings.extend(outcome.warnings);
             }
             Answer::Brief(b) => {
                 out.brief = Some(b.brief);
@@ -553,7 +573,8 @@ impl Answer {
                 .fold((0, 0), |(i, o), t| (i + t.tokens_in, o + t.tokens_out))
         };
         match self {
-            Answer::Terms(_, r) | Answer::Summary(_, r) => sum(&[&r.traffic]),
+            Answer::Terms(_, r) => sum(&[&r.traffic]),
+            Answer::Summary(o) => sum(&o.reports.iter().map(|r| &r.traffic).collect::<Vec<_>>()),
             Answer::Chunk(_, r) | Answer::Sections(_, r) => sum(&[&r.traffic]),
             Answer::Brief(b) => sum(&b.reports.iter().map(|r| &r.traffic).collect::<Vec<_>>()),
         }
@@ -587,10 +608,9 @@ async fn perform(work: Work, t: &Translator) -> Result<Answer> {
                 .collect();
             Ok(Answer::Sections(sections::names(&chunk, &map), report))
         }
-        Work::Summary(r) => {
-            let (summary, report) = crate::summarize::summarize(r, &services).await?;
-            Ok(Answer::Summary(summary, report))
-        }
+        Work::Summary(r) => Ok(Answer::Summary(
+            crate::summarize::summarize(r, &services).await?,
+        )),
         Work::Brief(r) => Ok(Answer::Brief(crate::brief::write(r, &services).await?)),
     }
 }

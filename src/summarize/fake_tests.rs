@@ -26,6 +26,7 @@ fn request(prompts: &Prompts) -> SummaryRequest {
         &article,
         Some("Company news"),
         &paragraphs,
+        BTreeSet::from(["A01".to_string()]),
     )
     .unwrap()
     .unwrap()
@@ -38,7 +39,53 @@ async fn twice(chat: &FakeChat) -> [(Option<Summary>, crate::stage::RequestRepor
     let s = t.with(chat);
     let first = summarize(request(&t.prompts), &s).await.unwrap();
     let second = summarize(request(&t.prompts), &s).await.unwrap();
-    [first, second]
+    [pair(first), pair(second)]
+}
+
+/// The summary and the first request's report of an outcome.
+fn pair(o: SummaryOutcome) -> (Option<Summary>, crate::stage::RequestReport) {
+    (o.summary, o.reports.into_iter().next().unwrap_or_default())
+}
+
+/// A summary that only repeats the title is asked once more; the second
+/// answer serves, and both are cached (a second run sends nothing).
+#[tokio::test]
+async fn a_title_only_summary_is_asked_once_more() {
+    let chat = FakeChat::new(|r| {
+        let again = r
+            .messages
+            .iter()
+            .any(|m| m.content.contains("only repeated the article's title"));
+        let text = match again {
+            true => "SUMMARY: The company hired 20 people.",
+            false => "SUMMARY: Company news.",
+        };
+        Ok(completion(text, Finish::Complete))
+    });
+    let t = TestServices::default();
+    let s = t.with(&chat);
+    let first = summarize(request(&t.prompts), &s).await.unwrap();
+    let items: Vec<&str> = first.reports.iter().map(|r| r.item.as_str()).collect();
+    assert_eq!(items, ["summary A01", "summary A01 again"]);
+    assert_eq!(
+        first.summary.map(|s| s.text).as_deref(),
+        Some("The company hired 20 people.")
+    );
+    assert!(first.warnings.is_empty());
+    let second = summarize(request(&t.prompts), &s).await.unwrap();
+    assert!(second.reports.iter().all(|r| r.traffic.cache_hit));
+    // Never better: no summary, and a warning.
+    let chat = FakeChat::always("SUMMARY: Company news", Finish::Complete);
+    let t = TestServices::default();
+    let out = summarize(request(&t.prompts), &t.with(&chat))
+        .await
+        .unwrap();
+    assert_eq!((out.summary, out.reports.len()), (None, 2));
+    assert!(
+        out.warnings[0].contains("only repeated its title"),
+        "{:?}",
+        out.warnings
+    );
 }
 
 #[tokio::test]
@@ -149,9 +196,11 @@ async fn a_fatal_endpoint_error_stops_the_stage() {
     assert!(matches!(err, LlmError::MissingKey { .. }), "{err}");
     // A failure that is not fatal ends in the report instead.
     let chat = FakeChat::new(|_| Ok(completion("", Finish::Complete)));
-    let (summary, report) = summarize(request(&t.prompts), &t.with(&chat))
-        .await
-        .unwrap();
+    let (summary, report) = pair(
+        summarize(request(&t.prompts), &t.with(&chat))
+            .await
+            .unwrap(),
+    );
     assert!(summary.is_none());
     assert_eq!(report.error.as_deref(), Some("empty answer"));
 }

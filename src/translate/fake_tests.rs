@@ -53,6 +53,7 @@ fn translator(dir: &std::path::Path, chat: Arc<FakeChat>) -> Translator {
         glossary: Glossary::default(),
         repair: false,
         article_order: HashMap::new(),
+        memory: Default::default(),
     }
 }
 

@@ -13,6 +13,7 @@
 //! segments is cached apart as partial: a rerun replays their replies and
 //! asks again only for what got no answer (all of them with --retry-failed).
 
+mod recall;
 mod repair;
 mod reply;
 mod split;
@@ -39,18 +40,7 @@ pub struct Languages {
     pub target: String,
 }
 
-/// One segment's translation as cached.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Translated {
-    pub id: String,
-    pub text: String,
-    /// Quality problems left after the repair attempt; empty when it passed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flags: Vec<crate::qa::Flag>,
-    /// Whether a repair request fixed (or tried to fix) this segment.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub repaired: bool,
-}
+pub use crate::outcome::{Translated, TranslationMap};
 
 /// What happened to one chunk, for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -99,6 +89,8 @@ pub struct Translator {
     /// Each article id's position in the issue: a chunk gets terms from its
     /// own and earlier articles only.
     pub article_order: HashMap<String, usize>,
+    /// Human corrections and remembered segments ([`crate::memory`]).
+    pub memory: crate::memory::Memory,
 }
 
 /// The prompt context for a list of segments.
@@ -288,6 +280,9 @@ impl Translator {
             }
         };
         let key = self.checked_key(CheckedKind::Complete, &request);
+        if let Some(recalled) = recall::recall(self, title, chunk, &key).await? {
+            return Ok(recalled);
+        }
         let partial_key = self.checked_key(CheckedKind::Partial, &request);
         if let Some(value) = self.cached_checked(&key, segments) {
             report.status = "ok".into();
@@ -403,9 +398,6 @@ pub fn output_cap(segments: &[Segment]) -> u32 {
     let source: usize = segments.iter().map(|s| s.tokens).sum();
     (source * 2 + 16 * segments.len() + 64) as u32
 }
-
-/// Collected translations by segment id.
-pub type TranslationMap = HashMap<String, Translated>;
 
 #[cfg(test)]
 mod fake_tests;

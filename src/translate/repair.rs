@@ -26,13 +26,7 @@ struct RepairContext<'a> {
 impl ChunkReport {
     /// Add the traffic and repair counts of `part` (one segment's checks).
     fn add_repairs(&mut self, part: &ChunkReport) {
-        let (t, p) = (&mut self.traffic, &part.traffic);
-        t.requests += p.requests;
-        t.attempts += p.attempts;
-        t.tokens_in += p.tokens_in;
-        t.tokens_out += p.tokens_out;
-        t.latency_ms += p.latency_ms;
-        t.usage_reported &= p.usage_reported;
+        self.traffic += &part.traffic;
         self.repair_requests += part.repair_requests;
         self.repaired += part.repaired;
         self.repair_sent += part.repair_sent;
@@ -189,6 +183,7 @@ impl Translator {
             .max_tokens
             .min(output_cap(std::slice::from_ref(segment)));
         let key = CacheKey::repair_reply(&request);
+        let _claim = self.cache.claim(&key).await;
         let reply = match self.cache.get_answer::<String>(&key) {
             Some(Cached::Usable(entry)) => entry.value,
             // The repair came back cut or filtered before: the same again.

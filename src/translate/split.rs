@@ -106,6 +106,12 @@ impl Translator {
         use_cache: bool,
     ) -> Result<(String, bool), PartError> {
         let key = CacheKey::reply(request);
+        // Another run on this cache may be asking the same: wait for it.
+        let _claim = if use_cache {
+            self.cache.claim(&key).await
+        } else {
+            None
+        };
         match self.cache.get_answer::<String>(&key).filter(|_| use_cache) {
             Some(Cached::Usable(entry)) => return Ok((entry.value, true)),
             Some(Cached::Unusable(u)) => return Err(PartError::Unusable(u.problem)),

@@ -112,6 +112,9 @@ pub struct MockConfig {
     /// (first match wins) instead of `NONE`. The user message is `Article:
     /// <title>` and the article's paragraphs, so the title is a good needle.
     pub term_replies: Vec<(String, String)>,
+    /// Summary requests whose user message contains the needle get the text
+    /// (first match wins) instead of `default_reply`.
+    pub summary_replies: Vec<(String, String)>,
 }
 
 /// State shared between the test and the server's handlers.
@@ -683,6 +686,11 @@ fn reply_content(
                 })
                 .unwrap_or_else(|| translate_with_terms(source, &terms));
             return (half(text), finish);
+        }
+        RequestKind::Summary => {
+            if let Some(text) = first_match(&cfg.summary_replies, user) {
+                return (half(text.to_string()), finish);
+            }
         }
         _ => {}
     }

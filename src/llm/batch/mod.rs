@@ -323,8 +323,9 @@ impl Batcher {
                 message: self.direct.scrub(&e.to_string()),
             })?;
         let key = self.direct.settings.api_key();
-        let completion =
-            Completion::from_wire(response, key.as_deref()).ok_or_else(|| LlmError::Malformed {
+        let completion = Completion::from_wire(response, key.as_deref())
+            .map(|c| c.within(self.direct.settings.max_output_tokens))
+            .ok_or_else(|| LlmError::Malformed {
                 url,
                 message: self.direct.scrub("response has no choices"),
             })?;
@@ -434,6 +435,12 @@ impl Batcher {
             text.push('\n');
         }
         let requests = batch.len() as u64;
+        // An import takes answers only for these (and submitted) ids.
+        if let Some(store) = &self.store
+            && let Err(e) = store.note_exported(batch.iter().map(|(id, _)| id.as_str()))
+        {
+            self.events.emit(BatchEvent::Error(e.to_string()));
+        }
         if path == std::path::Path::new("-") {
             self.events.emit(BatchEvent::Exported {
                 requests,

@@ -138,6 +138,34 @@ impl Store {
         out
     }
 
+    /// Note the custom ids `gloss batch export` wrote out, so that an import
+    /// takes answers only for requests gloss made (an empty marker file each,
+    /// `exported/<custom_id>`).
+    pub fn note_exported<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        for id in ids.into_iter().filter(|id| is_custom_id(id)) {
+            Self::write(&self.dir.join("exported").join(id), b"")?;
+        }
+        Ok(())
+    }
+
+    /// The custom ids gloss made: exported, or in a submitted batch.
+    pub fn made_ids(&self) -> std::collections::HashSet<String> {
+        let mut ids: std::collections::HashSet<String> = self
+            .records()
+            .into_iter()
+            .flat_map(|r| r.requests)
+            .collect();
+        if let Ok(entries) = std::fs::read_dir(self.dir.join("exported")) {
+            ids.extend(
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|id| is_custom_id(id)),
+            );
+        }
+        ids
+    }
+
     /// Remove a record (only the file its id names).
     pub fn remove_record(&self, id: &str) {
         let _ = std::fs::remove_file(self.dir.join(record_name(id)));

@@ -6,6 +6,7 @@ use pdf_oxide::PdfDocument;
 use pdf_oxide::layout::TextChar;
 use pdf_oxide::outline::{Destination, OutlineItem};
 
+use super::guard;
 use super::lines::{Glyph, PageGlyphs};
 use crate::error::{GlossError, Result};
 use crate::load::OutlineEntry;
@@ -16,18 +17,26 @@ pub struct PdfContent {
     pub pages: Vec<PageGlyphs>,
     /// The outline, flattened in reading order.
     pub outline: Vec<OutlineEntry>,
+    /// What the user should know about how the file was read.
+    pub warnings: Vec<String>,
+    /// How many pages draw an image: with no text anywhere, a scan.
+    pub image_pages: usize,
+    /// The file ends before its `%%EOF` marker.
+    pub truncated: bool,
 }
 
 /// How deep an outline is followed: deeper entries are sub-sub-sections at
 /// best, and a malformed outline may nest without end.
 const MAX_OUTLINE_DEPTH: u8 = 8;
 
-/// Open and read a PDF held in memory.
+/// Open and read a PDF held in memory, after [`guard`]'s checks.
 pub fn read(name: &str, bytes: &[u8]) -> Result<PdfContent> {
     let damaged = |detail: String| GlossError::PdfDamaged {
         name: name.to_string(),
         detail,
     };
+    let problem = |p| super::problem_error(name, p);
+    guard::check_file(bytes).map_err(problem)?;
     let doc = PdfDocument::from_bytes(bytes.to_vec()).map_err(|e| match e {
         pdf_oxide::Error::EncryptedPdf => GlossError::PdfEncrypted {
             name: name.to_string(),
@@ -43,7 +52,19 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<PdfContent> {
             });
         }
     }
-    let count = doc.page_count().map_err(|e| damaged(describe(bytes, &e)))?;
+    let mut count = doc.page_count().map_err(|e| damaged(describe(bytes, &e)))?;
+    // A `/Count` may promise more pages than the tree holds.
+    if let Some(walked) = guard::count_pages(&doc).map_err(problem)?
+        && walked > 0
+    {
+        count = count.min(walked);
+    }
+    let mut budget = guard::Budget::new(&doc, guard::decoded_budget(bytes.len()));
+    for index in 0..count {
+        budget.page(index).map_err(problem)?;
+    }
+    let survey = budget.finish();
+    let mut warnings = survey.warnings;
     let mut pages = Vec::with_capacity(count);
     for index in 0..count {
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
@@ -72,14 +93,33 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<PdfContent> {
             glyphs,
         });
     }
-    // A broken outline is no reason to refuse the text.
-    let outline = doc
-        .get_outline()
-        .ok()
-        .flatten()
-        .map(|items| flatten_outline(&items))
-        .unwrap_or_default();
-    Ok(PdfContent { pages, outline })
+    // A broken outline is no reason to refuse the text; one that loops is
+    // not read at all (the library would follow it for ever).
+    let outline = match guard::check_outline(&doc) {
+        Ok(()) => doc
+            .get_outline()
+            .ok()
+            .flatten()
+            .map(|items| flatten_outline(&items))
+            .unwrap_or_default(),
+        Err(p) => {
+            warnings.push(format!("{}; the outline (bookmarks) is left out", p.what()));
+            Vec::new()
+        }
+    };
+    Ok(PdfContent {
+        pages,
+        outline,
+        warnings,
+        image_pages: survey.image_pages,
+        truncated: !ends_with_eof(bytes),
+    })
+}
+
+/// Whether `%%EOF` stands in the file's last KiB.
+fn ends_with_eof(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    tail.windows(5).any(|w| w == b"%%EOF")
 }
 
 /// A library character as a [`Glyph`] in top-left page coordinates.
@@ -170,8 +210,7 @@ fn flatten_outline(items: &[OutlineItem]) -> Vec<OutlineEntry> {
 /// short says so (the commonest cause: an interrupted download); anything
 /// else gives the library's reason.
 fn describe(bytes: &[u8], error: &pdf_oxide::Error) -> String {
-    let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    if !tail.windows(5).any(|w| w == b"%%EOF") {
+    if !ends_with_eof(bytes) {
         return "it ends before its %%EOF marker".to_string();
     }
     one_line(&error.to_string())
@@ -179,7 +218,7 @@ fn describe(bytes: &[u8], error: &pdf_oxide::Error) -> String {
 
 /// Text from the file, made safe for a one-line message: control
 /// characters become spaces, runs of space collapse, long text is cut.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let clean: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

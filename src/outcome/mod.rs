@@ -1,14 +1,18 @@
-//! What a run produced and what it cost, as plain data: a request's traffic
-//! and report, a run's totals, one issue's result in a run of several. The
-//! stages fill these in, the orchestration adds them up, and the manifest,
-//! the index and the command line read them, so none of those depends on
-//! another for its types.
+//! What a run produced and what it cost, as plain data: a segment's
+//! translation and its quality flags, an article's summary, the brief; a
+//! request's traffic and report, a run's totals, one issue's result in a
+//! run of several. The stages fill these in, the orchestration adds them
+//! up, and the renderers, the manifest, the index and the command line read
+//! them, so none of those depends on another for its types.
 
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+
+mod translation;
+pub use translation::{Flag, FlagKind, Translated, TranslationMap};
 
 /// What a piece of work cost on the wire, for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -41,6 +45,24 @@ impl Traffic {
                 self.tokens_out += u.completion_tokens;
             }
             None => self.usage_reported = false,
+        }
+    }
+}
+
+/// Add the traffic of more work done for the same item (a chunk's repair
+/// requests): requests, attempts, tokens and latency add, usage is reported
+/// only when both parts' was, and the endpoints' counts merge. Whether the
+/// item was served from the cache stays the item's own.
+impl AddAssign<&Traffic> for Traffic {
+    fn add_assign(&mut self, t: &Traffic) {
+        self.requests += t.requests;
+        self.attempts += t.attempts;
+        self.tokens_in += t.tokens_in;
+        self.tokens_out += t.tokens_out;
+        self.latency_ms += t.latency_ms;
+        self.usage_reported &= t.usage_reported;
+        for (endpoint, n) in &t.endpoints {
+            *self.endpoints.entry(endpoint.clone()).or_default() += n;
         }
     }
 }
@@ -78,6 +100,11 @@ pub struct Totals {
     pub repair_requests: u64,
     pub repaired: u64,
     pub wall_ms: u64,
+    /// Segments taken from the translation memory instead of a request
+    /// (a reviewer's corrections, paragraphs translated before).
+    pub memory_reused: usize,
+    /// Segments whose translation is a reviewer's.
+    pub human_segments: usize,
     /// Requests answered by each endpoint (redacted base URL).
     pub requests_by_endpoint: BTreeMap<String, u64>,
 }
@@ -192,6 +219,65 @@ pub struct IssueResult {
     pub headlines: IssueHeadlines,
 }
 
+/// An article's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: String,
+    pub text: String,
+    pub key_points: Vec<String>,
+}
+
+/// The finished brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Brief {
+    /// Markdown body with checked citations.
+    pub markdown: String,
+    /// Article ids cited.
+    pub cited: Vec<String>,
+    /// Citations removed because no such article exists.
+    pub removed_citations: Vec<String>,
+    /// Requests the reduction took (1 when everything fit).
+    pub stages: usize,
+    /// `model`, or why the brief was assembled from the summaries instead.
+    pub origin: String,
+    /// Key figures left out because none of their articles holds them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_figures: Vec<String>,
+    /// Each `## ` part and where its lines came from: the parse, the model
+    /// or a summary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
+}
+
+/// Where a part of the brief, or one of its lines, came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Written by gloss from the parse (sections, titles, sources, dates).
+    Parse,
+    /// The model's brief answer.
+    Model,
+    /// An article's summary (a headline replaced by its first sentence,
+    /// or the brief assembled from the summaries).
+    Summary,
+}
+
+/// One line of a brief's part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartLine {
+    pub text: String,
+    pub from: Origin,
+}
+
+/// One `## ` section of the brief and where its lines came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub heading: String,
+    /// Where most of its lines came from.
+    pub from: Origin,
+    pub lines: Vec<PartLine>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +310,21 @@ mod tests {
         assert!(!t.usage_from_server, "a request without usage spoils it");
         assert_eq!(t.requests_by_endpoint.get("http://a/v1"), Some(&2));
         assert_eq!(t.requests_by_endpoint.get("http://b/v1"), Some(&1));
+    }
+
+    #[test]
+    fn traffic_adds_with_its_endpoints() {
+        let mut chunk = traffic(1, 100, true, "http://a/v1");
+        chunk += &traffic(2, 40, false, "http://b/v1");
+        chunk += &traffic(1, 10, true, "http://a/v1");
+        assert_eq!(
+            (chunk.requests, chunk.attempts, chunk.tokens_in),
+            (4, 4, 150)
+        );
+        assert!(!chunk.usage_reported);
+        assert_eq!(chunk.endpoints.get("http://a/v1"), Some(&2));
+        assert_eq!(chunk.endpoints.get("http://b/v1"), Some(&2));
+        assert!(!chunk.cache_hit);
     }
 
     #[test]
