@@ -13,10 +13,12 @@ pub mod many;
 pub mod plan;
 pub mod qa;
 pub mod schedule;
+mod stages;
 
 pub use manifest::{Manifest, Totals};
 pub use qa::{QaArticle, QaReport, cached_translator, qa_report};
-pub use schedule::{IssueOutcome, Stage, Wanted};
+pub use schedule::{IssueOutcome, Wanted};
+pub use stages::Stage;
 
 use crate::cache::{Cache, CacheKey, Mode, PlanKey};
 use crate::chunk::{Chunk, Layouts};
