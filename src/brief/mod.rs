@@ -124,9 +124,11 @@ pub fn fallback(headlines: &[(String, String)], key_points: &[(String, Vec<Strin
             m.as_str().chars().any(|c| c.is_ascii_digit()) && m.as_str().trim().len() > 1
         });
         if let Some(m) = figure.filter(|_| rows.len() < 8) {
+            // The figure pattern takes a separator that ends a clause
+            // ("By 2030, the market…") as part of a figure; it is not one.
             rows.push(format!(
                 "| {} | {} | [{id}] |\n",
-                m.as_str().trim(),
+                m.as_str().trim().trim_end_matches([',', '.']),
                 point.replace('|', "/")
             ));
         }
@@ -474,6 +476,15 @@ mod tests {
         );
         // Without figures there is no table.
         assert!(!fallback(&headlines, &[]).contains("Key figures"));
+        let points = vec![(
+            "A04".to_string(),
+            vec!["By 2030, the market reaches 44 million cars.".to_string()],
+        )];
+        assert!(
+            fallback(&headlines, &points).contains("| 2030 | By 2030, the market"),
+            "{}",
+            fallback(&headlines, &points)
+        );
         assert_eq!(first_sentence("One. Two.\nThree."), "One.");
     }
 
