@@ -17,16 +17,7 @@ use common::{RequestKind, mock_translation};
 use serde_json::Value;
 
 fn config_toml(url: &str) -> String {
-    format!(
-        r#"[profiles.mock]
-base_url = "{url}"
-model = "mock-model"
-timeout_secs = 5
-max_attempts = 2
-context_window = 128000
-section_names = false
-"#
-    )
+    common::workspace::mock_profile_toml(url, "section_names = false\n")
 }
 
 fn gloss(ws: &Workspace, args: &[&str], input: &Path) -> Output {
