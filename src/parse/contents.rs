@@ -141,6 +141,16 @@ fn squash(text: &str) -> String {
         .collect()
 }
 
+/// Whether a line belongs to a list rather than the body: a contents or
+/// figure-list heading, an entry with a dot leader, a figure or table caption.
+pub(crate) fn is_list_line(text: &str) -> bool {
+    let key = squash(text);
+    HEADINGS.contains(&key.as_str())
+        || FIGURE_LIST.is_match(&key)
+        || LEADER.is_match(text)
+        || FIGURE_ENTRY.is_match(text)
+}
+
 /// Where a contents heading stands: (index, lines it takes), also when its
 /// letters are split over two lines (`목` / `차`).
 fn heading_at(lines: &[Line<'_>], i: usize) -> Option<usize> {

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use super::Line;
-use super::contents::{Start, locate_titles};
+use super::contents::{Start, is_list_line, locate_titles, title_key};
+use super::numbering::is_heading_text;
 use crate::document::display_width;
 use crate::load::OutlineEntry;
 
@@ -43,65 +44,128 @@ fn size_key(size: f32) -> i32 {
     (size * 2.0).round() as i32
 }
 
-/// Headings told by their font: lines set clearly larger than the body
-/// text (the size most characters are set in), short, and not sentences.
-/// The outer level is the largest size used for two headings or more (the
-/// cover title stands alone); a heading wrapped over lines of the same size
-/// is one heading.
-pub(crate) fn font_headings(lines: &[Line<'_>]) -> Vec<Start> {
+/// The body text's font size in half points: the size most characters are
+/// set in (the smaller of equals); `None` without a layout.
+fn body_size(lines: &[Line<'_>]) -> Option<i32> {
     let mut chars_by_size: HashMap<i32, usize> = HashMap::new();
     for l in lines {
         if let Some(lay) = l.layout {
             *chars_by_size.entry(size_key(lay.font_size)).or_default() += l.text().chars().count();
         }
     }
-    let Some(body) = chars_by_size
-        .iter()
-        .max_by_key(|&(size, n)| (*n, -size))
-        .map(|(s, _)| *s)
-    else {
+    chars_by_size
+        .into_iter()
+        .max_by_key(|&(size, n)| (n, -size))
+        .map(|(s, _)| s)
+}
+
+/// Whether a line stands out from the body text: set at least 10 % larger,
+/// or bold. Every line does where the input carries no layout (text).
+pub(crate) fn set_apart(lines: &[Line<'_>]) -> impl Fn(&Line<'_>) -> bool + use<> {
+    let body = body_size(lines);
+    move |l: &Line<'_>| match (body, l.layout) {
+        (Some(b), Some(lay)) => size_key(lay.font_size) * 20 >= b * 22 || lay.bold,
+        _ => true,
+    }
+}
+
+/// Whether `starts` cut `lines` into a plausible sequence of articles, by
+/// the document's own proportions: at least two starts, titles that do not
+/// repeat (a table's labels), most with a body of a few lines (not one
+/// start per paragraph), and the text not left in one part (a list inside
+/// a page): counting what comes before the first start as a part, the
+/// parts' effective number (Σ size)² / Σ size² is at least 1.8.
+pub(crate) fn plausible(lines: &[Line<'_>], starts: &[Start]) -> bool {
+    let mut titles: Vec<String> = starts.iter().map(|s| title_key(&s.title)).collect();
+    titles.sort_unstable();
+    titles.dedup();
+    if starts.len() < 2 || titles.len() * 5 < starts.len() * 4 {
+        return false;
+    }
+    let size = |from: usize, to: usize| -> f64 {
+        lines[from..to]
+            .iter()
+            .map(|l| l.text().chars().count() as f64)
+            .sum()
+    };
+    let mut parts = vec![size(0, starts[0].index)];
+    let mut thin = 0;
+    for (k, s) in starts.iter().enumerate() {
+        let end = starts
+            .get(k + 1)
+            .map_or(lines.len(), |n| n.index)
+            .max(s.index);
+        thin += usize::from(end < s.index + s.len + 2);
+        parts.push(size(s.index, end));
+    }
+    let total: f64 = parts.iter().sum();
+    let squares: f64 = parts.iter().map(|p| p * p).sum();
+    thin * 2 < starts.len() && squares > 0.0 && total * total >= 1.8 * squares
+}
+
+/// A line set apart from the body: its size key and how many lines it takes.
+struct Candidate {
+    index: usize,
+    len: usize,
+    size: i32,
+}
+
+/// Headings told by layout statistics of the document itself: lines set
+/// clearly larger than the body text (the size most characters are set
+/// in), short, and not sentences, contents entries or list headings; a
+/// heading wrapped over lines of the same size on one page is one heading.
+/// Each size is a level, the largest first. A level most of whose headings
+/// are followed at once by a smaller heading names sections (category
+/// pages) — unless that heading is numbered as their sub-section (`2.1`); the articles are the first level below whose headings form a
+/// [`plausible`] sequence, each under the section heading above it.
+pub(crate) fn font_headings(lines: &[Line<'_>]) -> Vec<Start> {
+    let Some(body) = body_size(lines) else {
         return Vec::new();
     };
-    // Candidates, with wrapped lines merged: (index, len, size).
-    let mut heads: Vec<(usize, usize, i32)> = Vec::new();
+    let mut heads: Vec<Candidate> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let Some(lay) = l.layout else { continue };
         let size = size_key(lay.font_size);
         let t = l.text();
-        let big = size * 20 >= body * 23;
-        if !big || display_width(t) > 80 || t.ends_with(['.', '。']) {
+        if size * 20 < body * 23 || display_width(t) > 80 || !is_heading_text(t) || is_list_line(t)
+        {
             continue;
         }
         match heads.last_mut() {
-            Some((at, len, s)) if *at + *len == i && *s == size && lines[*at].page == l.page => {
-                *len += 1;
+            Some(h) if h.index + h.len == i && h.size == size && lines[h.index].page == l.page => {
+                h.len += 1;
             }
-            _ => heads.push((i, 1, size)),
+            _ => heads.push(Candidate {
+                index: i,
+                len: 1,
+                size,
+            }),
         }
     }
-    let mut sizes: Vec<i32> = heads.iter().map(|h| h.2).collect();
+    let mut sizes: Vec<i32> = heads.iter().map(|h| h.size).collect();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     sizes.dedup();
-    let Some(level) = sizes
-        .into_iter()
-        .find(|s| heads.iter().filter(|h| h.2 == *s).count() >= 2)
-    else {
-        return Vec::new();
+    let start = |h: &Candidate| Start {
+        index: h.index,
+        len: h.len,
+        title: lines[h.index..h.index + h.len]
+            .iter()
+            .map(|l| l.text())
+            .collect::<Vec<_>>()
+            .join(" "),
+        section: None,
     };
-    heads
+    sizes
         .into_iter()
-        .filter(|h| h.2 == level)
-        .map(|(index, len, _)| Start {
-            index,
-            len,
-            title: lines[index..index + len]
+        .map(|level| -> Vec<Start> {
+            heads
                 .iter()
-                .map(|l| l.text())
-                .collect::<Vec<_>>()
-                .join(" "),
-            section: None,
+                .filter(|h| h.size == level)
+                .map(&start)
+                .collect()
         })
-        .collect()
+        .find(|starts| plausible(lines, starts))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -132,21 +196,106 @@ mod tests {
             .collect()
     }
 
+    /// `n` body lines of one page, set at 10 pt.
+    fn body(n: usize, page: u32) -> Vec<(&'static str, u32, f32)> {
+        vec![("본문 문장이 이어지고 다음 줄로 넘어간다", page, 10.0); n]
+    }
+
     #[test]
-    fn the_largest_size_used_twice_or_more_is_the_outer_level() {
-        let lines = laid_out(&[
-            ("국가별 공공부문 AI 전략", 1, 24.0),
-            ("연구 목적", 2, 16.0),
-            ("본문 문장이 이어진다", 2, 10.0),
-            ("배경", 2, 12.5),
-            ("본문 문장이 또 이어진다", 2, 10.0),
-            ("해외 주요국의", 3, 16.0),
-            ("도입 전략", 3, 16.0),
-            ("본문 문장", 3, 10.0),
-            ("본문 문장 둘", 3, 10.0),
-        ]);
+    fn the_largest_size_whose_headings_cut_the_issue_plausibly_is_the_level() {
+        // A cover title (24 pt) and a back-page line set alike; chapters at
+        // 16 pt, one wrapped over two lines; a 12.5 pt sub-heading.
+        let mut rows = vec![("국가별 공공부문 AI 전략", 1, 24.0)];
+        rows.extend(body(3, 1));
+        rows.push(("연구 목적", 2, 16.0));
+        rows.extend(body(6, 2));
+        rows.push(("배경", 2, 12.5));
+        rows.extend(body(6, 2));
+        rows.push(("해외 주요국의", 3, 16.0));
+        rows.push(("도입 전략", 3, 16.0));
+        rows.extend(body(12, 3));
+        rows.push(("한국행정연구원", 4, 24.0));
+        let lines = laid_out(&rows);
         let titles: Vec<String> = font_headings(&lines).into_iter().map(|s| s.title).collect();
         assert_eq!(titles, ["연구 목적", "해외 주요국의 도입 전략"]);
+    }
+
+    #[test]
+    fn contents_entries_and_captions_are_no_headings() {
+        let mut rows = vec![
+            ("목 차", 1, 16.0),
+            ("1. 서론 ........ 2", 1, 14.0),
+            ("2. 결론 ........ 3", 1, 14.0),
+        ];
+        rows.extend(body(2, 1));
+        rows.push(("서론", 2, 14.0));
+        rows.extend(body(8, 2));
+        rows.push(("图表 1：연도별 추이", 2, 14.0));
+        rows.push(("결론", 3, 14.0));
+        rows.extend(body(8, 3));
+        let lines = laid_out(&rows);
+        let titles: Vec<String> = font_headings(&lines).into_iter().map(|s| s.title).collect();
+        assert_eq!(titles, ["서론", "결론"]);
+    }
+
+    #[test]
+    fn a_sequence_is_plausible_by_the_documents_own_proportions() {
+        let lines = laid_out(&body(40, 1));
+        let at = |idx: &[usize]| -> Vec<Start> {
+            idx.iter()
+                .enumerate()
+                .map(|(k, &index)| Start {
+                    index,
+                    len: 1,
+                    title: format!("제목 {}", ["가", "나", "다", "라"][k]),
+                    section: None,
+                })
+                .collect()
+        };
+        // Four parts of ten lines.
+        assert!(plausible(&lines, &at(&[10, 20, 30])));
+        // A list of three items on consecutive lines: one per line.
+        assert!(!plausible(&lines, &at(&[30, 31, 32])));
+        // Three items of three lines after a long front: one part holds
+        // 31 of 40 lines (effective number of parts 1.6).
+        assert!(!plausible(&lines, &at(&[31, 34, 37])));
+        // One start is no sequence.
+        assert!(!plausible(&lines, &at(&[10])));
+        // The same title again and again is a table's label.
+        let mut same = at(&[10, 20, 30]);
+        for s in &mut same {
+            s.title = "개선 횟수".to_string();
+        }
+        assert!(!plausible(&lines, &same));
+    }
+
+    #[test]
+    fn a_numbered_list_in_body_type_yields_to_headings_set_apart() {
+        // Findings numbered `1、` `2、` in body type across two pages; the
+        // chapters are unnumbered, set at 15 pt.
+        let mut rows = vec![("前景理论与处置效应", 1, 15.0)];
+        rows.extend(body(10, 1));
+        rows.push(("1、使用指标进行分组时区分度更优", 1, 10.0));
+        rows.extend(body(3, 1));
+        rows.push(("2、未实现收益为正的股票被高估", 2, 10.0));
+        rows.extend(body(3, 2));
+        rows.push(("处置效应对投资的启发", 2, 15.0));
+        rows.extend(body(12, 2));
+        let lines = laid_out(&rows);
+        let layout = crate::parse::sections::parse(&lines, &[], None).expect("headings");
+        let starts: Vec<(&str, crate::document::StartRule)> = layout
+            .drafts
+            .iter()
+            .map(|d| (d.title.as_str(), d.start))
+            .collect();
+        use crate::document::StartRule::HeadingFont;
+        assert_eq!(
+            starts,
+            [
+                ("前景理论与处置效应", HeadingFont),
+                ("处置效应对投资的启发", HeadingFont)
+            ]
+        );
     }
 
     #[test]

@@ -70,7 +70,7 @@ static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)^(?:
             (?P<dotted>\d{1,2}(?:\.\d{1,2})+)\.?\s*
-          | (?P<arabic>\d{1,2})(?:\.\s*|\s+)
+          | (?P<arabic>\d{1,2})(?:[.、]\s*|\s+)
           | (?P<aparen>\d{1,2})\)\s*
           | [(（](?P<parena>\d{1,2})[)）]\s*
           | (?P<roman>[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ]|[IVX]{1,5})[.．]?\s+
@@ -326,13 +326,13 @@ fn delimiter(title: &str) -> char {
         .map_or(' ', |c| if c.is_whitespace() { ' ' } else { c })
 }
 
-/// The document's top-level numbered headings, or none when no scheme
-/// counts at least two in sequence.
-pub(crate) fn top_level(lines: &[Line<'_>]) -> Vec<Heading> {
+/// The document's candidate top-level numbered headings, one sequence per
+/// numbering scheme that counts at least two in order, the longest first
+/// (ties to the higher-ranked scheme).
+pub(crate) fn top_level(lines: &[Line<'_>]) -> Vec<Vec<Heading>> {
     let all = candidates(lines);
-    let mut best: Option<(i64, u8, Vec<Heading>)> = None;
+    let mut ranked: Vec<(i64, u8, Vec<Heading>)> = Vec::new();
     let mut schemes: Vec<Scheme> = all.iter().map(|(s, _)| *s).collect();
-    schemes.dedup();
     schemes.sort_by_key(|s| s.rank());
     schemes.dedup();
     for scheme in schemes {
@@ -357,18 +357,13 @@ pub(crate) fn top_level(lines: &[Line<'_>]) -> Vec<Heading> {
             .filter(|(k, h)| h.value == 1 && h.index > first && !picked.contains(k))
             .count();
         let score = picked.len() as i64 - 2 * restarts as i64;
-        if score < 2 {
-            continue;
-        }
-        let better = best
-            .as_ref()
-            .is_none_or(|(s, r, _)| score > *s || (score == *s && scheme.rank() < *r));
-        if better {
+        if score >= 2 {
             let chosen = picked.iter().map(|&k| of_scheme[k].clone()).collect();
-            best = Some((score, scheme.rank(), chosen));
+            ranked.push((score, scheme.rank(), chosen));
         }
     }
-    best.map(|(_, _, h)| h).unwrap_or_default()
+    ranked.sort_by_key(|(score, rank, _)| (-score, *rank));
+    ranked.into_iter().map(|(_, _, h)| h).collect()
 }
 
 #[cfg(test)]
@@ -395,6 +390,7 @@ mod tests {
                     3 자동화된 정책결정\n설명입니다.\n\n4 인력 전략\n설명입니다.\n\n\
                     5. 미국\n본문입니다.\n";
         let titles: Vec<String> = top_level(&lines(text))
+            .swap_remove(0)
             .into_iter()
             .map(|h| h.title)
             .collect();
@@ -415,6 +411,7 @@ mod tests {
         let cases = [
             ("1. 연구 배경", Scheme::Arabic, 1),
             ("12 Conclusion", Scheme::Arabic, 12),
+            ("2、 2019年原始因子表现不佳", Scheme::Arabic, 2),
             ("3) 결론", Scheme::ArabicParen, 3),
             ("(2) 방법", Scheme::ParenArabic, 2),
             ("Ⅳ. 영상기반 동작인식", Scheme::Roman, 4),
@@ -459,7 +456,11 @@ mod tests {
         let text = "Ⅰ. 서론\n본문\nⅡ. 생성\n1. 국내 동향\n본문\n2. 전망\n본문\n\
                     Ⅲ. 홀로그래피\n1. 국내 동향\n본문\n2. 전망\n본문\nⅣ. 결론\n본문";
         let l = lines(text);
-        let top: Vec<String> = top_level(&l).into_iter().map(|h| h.title).collect();
+        let top: Vec<String> = top_level(&l)
+            .swap_remove(0)
+            .into_iter()
+            .map(|h| h.title)
+            .collect();
         assert_eq!(top, ["Ⅰ. 서론", "Ⅱ. 생성", "Ⅲ. 홀로그래피", "Ⅳ. 결론"]);
     }
 
@@ -470,6 +471,7 @@ mod tests {
                     1. 가격\n본문\n2. 공급\n본문\n1. 개요\n2. 기술\n3. 절차\n본문\n3. 수요\n본문";
         let l = lines(text);
         let top: Vec<(usize, String)> = top_level(&l)
+            .swap_remove(0)
             .into_iter()
             .map(|h| (l[h.index].no, h.title))
             .collect();
@@ -487,7 +489,11 @@ mod tests {
     fn a_number_above_its_title() {
         let text = "표지\n1\n검토배경\n본문\n- 1 -\n2\n주요 이슈\n본문\n3\n시사점\n본문";
         let l = lines(text);
-        let top: Vec<String> = top_level(&l).into_iter().map(|h| h.title).collect();
+        let top: Vec<String> = top_level(&l)
+            .swap_remove(0)
+            .into_iter()
+            .map(|h| h.title)
+            .collect();
         assert_eq!(top, ["검토배경", "주요 이슈", "시사점"]);
     }
 }

@@ -63,21 +63,40 @@ pub(super) fn parse(
     if let Some(t) = toc.filter(|t| t.coverage() >= 60) {
         return Some(build(lines, t.starts(), StartRule::Contents));
     }
-    let headings = numbering::top_level(lines);
-    if headings.len() >= 2 {
-        let starts = headings
-            .into_iter()
+    // The numbered headings, else the headings told by their font, when
+    // they cut the document into a plausible sequence of articles; else the
+    // numbered headings all the same.
+    let as_starts = |hs: &[numbering::Heading]| -> Vec<Start> {
+        hs.iter()
             .map(|h| Start {
                 index: h.index,
                 len: h.len,
-                title: h.title,
+                title: h.title.clone(),
                 section: None,
             })
-            .collect();
-        return Some(build(lines, starts, StartRule::Numbering));
+            .collect()
+    };
+    // Where the input shows how lines are set, most numbered headings
+    // stand out from the body (a numbered list in the text does not).
+    let set_apart = layout::set_apart(lines);
+    let numbered = numbering::top_level(lines);
+    let plausible = numbered.iter().find(|hs| {
+        let apart = hs
+            .iter()
+            .filter(|h| set_apart(&lines[h.index + h.len - 1]))
+            .count();
+        apart * 5 >= hs.len() * 3 && layout::plausible(lines, &as_starts(hs))
+    });
+    if let Some(hs) = plausible {
+        return Some(build(lines, as_starts(hs), StartRule::Numbering));
     }
     let by_font = layout::font_headings(lines);
-    (by_font.len() >= 2).then(|| build(lines, by_font, StartRule::HeadingFont))
+    if by_font.len() >= 2 {
+        return Some(build(lines, by_font, StartRule::HeadingFont));
+    }
+    numbered
+        .first()
+        .map(|hs| build(lines, as_starts(hs), StartRule::Numbering))
 }
 
 /// Articles where a model placed the contents entries ([`Toc`] checked by
