@@ -9,10 +9,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Line;
+use super::align::{Cand, Wanted, align, start_at};
 pub(crate) use super::align::{
     Start, candidate_lines, check, locate_titles, title_key, with_starts,
 };
-use super::align::{Wanted, align, start_at};
+use super::layout::plausible;
 use super::numbering::{Scheme, is_heading_text, parse_number};
 use super::sections::is_back_matter_heading;
 use crate::document::display_width;
@@ -313,20 +314,34 @@ fn read_block(lines: &[Line<'_>], from: usize, to: usize) -> (Vec<Raw>, usize) {
     (raws, end)
 }
 
-/// Give each entry its level: bulleted entries are the items when there are
-/// any (numbered or plain lines above them are categories); else the outer
-/// numbering scheme gives the items, with unnumbered entries before the
-/// first of them (a summary); an unnumbered list keeps its outer
+/// The list's marker kinds from the outside in: numbering schemes and
+/// bullets in the order they first appear (sub-section numbers such as
+/// `2.1` never mark articles).
+fn marker_depths(raws: &[Raw]) -> Vec<Marker> {
+    let mut depths: Vec<Marker> = Vec::new();
+    for r in raws {
+        if !matches!(r.marker, Marker::Plain | Marker::Number(Scheme::Dotted))
+            && !depths.contains(&r.marker)
+        {
+            depths.push(r.marker);
+        }
+    }
+    depths
+}
+
+/// Give each entry its level, the items being the entries marked as the
+/// `depth`-th marker kind from the outside ([`marker_depths`]): entries of
+/// outer kinds are categories, and so are unmarked lines over bulleted
+/// items; unmarked entries with a page before the first item are items (a
+/// summary); anything else is no article. An unmarked list keeps its outer
 /// indentation.
-fn levels(raws: Vec<Raw>, lines: &[Line<'_>]) -> Vec<Entry> {
-    let bullets = raws.iter().filter(|r| r.marker == Marker::Bullet).count();
-    let top = raws.iter().find_map(|r| match r.marker {
-        Marker::Number(s) if s != Scheme::Dotted => Some(s),
-        _ => None,
-    });
-    let first_top = raws
+fn levels(raws: Vec<Raw>, lines: &[Line<'_>], depth: usize) -> Vec<Entry> {
+    let depths = marker_depths(&raws);
+    let item = depths.get(depth).copied();
+    let outer_kinds = &depths[..depth.min(depths.len())];
+    let first_item = raws
         .iter()
-        .position(|r| top.is_some_and(|s| r.marker == Marker::Number(s)))
+        .position(|r| Some(r.marker) == item)
         .unwrap_or(0);
     // References, ratings and disclaimers listed after the chapters are
     // no articles.
@@ -334,7 +349,7 @@ fn levels(raws: Vec<Raw>, lines: &[Line<'_>]) -> Vec<Entry> {
         .iter()
         .position(|r| is_back_matter_heading(&strip_number(&r.title)))
         .unwrap_or(raws.len());
-    let outer = if top.is_none() && bullets < 2 {
+    let outer = if item.is_none() {
         outer_indent(&raws[..back], lines)
     } else {
         None
@@ -345,17 +360,17 @@ fn levels(raws: Vec<Raw>, lines: &[Line<'_>]) -> Vec<Entry> {
         .map(|(k, r)| {
             let level = if k >= back {
                 Level::Other
-            } else if bullets >= 2 {
-                if r.marker == Marker::Bullet {
+            } else if let Some(m) = item {
+                if r.marker == m {
+                    Level::Item
+                } else if outer_kinds.contains(&r.marker)
+                    || (r.marker == Marker::Plain && m == Marker::Bullet)
+                {
+                    Level::Category
+                } else if r.marker == Marker::Plain && k < first_item && r.paged {
                     Level::Item
                 } else {
-                    Level::Category
-                }
-            } else if let Some(s) = top {
-                match r.marker {
-                    Marker::Number(m) if m == s => Level::Item,
-                    Marker::Plain if k < first_top && r.paged => Level::Item,
-                    _ => Level::Other,
+                    Level::Other
                 }
             } else if outer.as_ref().is_none_or(|o| o.get(k) == Some(&true)) {
                 Level::Item
@@ -483,17 +498,46 @@ pub(crate) fn read_all(lines: &[Line<'_>]) -> Option<Toc> {
     read_found(lines, 0).filter(|t| t.headed || t.found.iter().flatten().count() >= 2)
 }
 
-fn read_found(lines: &[Line<'_>], min_found: usize) -> Option<Toc> {
-    let front = front_end(lines);
-    let mut best: Option<Toc> = None;
-    for (raws, end, headed) in candidate_lists(lines, front) {
-        let entries = levels(raws, lines);
+/// The entries of a list with their levels, and where its items stand in
+/// the body (from the line `end` on): the items are the outermost kind of
+/// entry whose places cut the issue into a plausible sequence of articles
+/// (a part or category heading over most of the issue does not), else the
+/// kind of which most entries are found (the outermost of equals).
+fn placed_level(lines: &[Line<'_>], raws: Vec<Raw>, end: usize) -> (Vec<Entry>, Vec<Option<Cand>>) {
+    let mut most: Option<(usize, Vec<Entry>, Vec<Option<Cand>>)> = None;
+    for depth in 0..marker_depths(&raws).len().max(1) {
+        let entries = levels(raws.clone(), lines, depth);
         let items: Vec<&Entry> = entries.iter().filter(|e| e.level == Level::Item).collect();
         let wanted: Vec<Wanted> = items
             .iter()
             .map(|e| Wanted::new(&e.title, e.page))
             .collect();
         let placed = align(lines, &wanted, end);
+        let starts: Vec<Start> = placed
+            .iter()
+            .flatten()
+            .map(|c| start_at(lines, c, None))
+            .collect();
+        if plausible(lines, &starts) {
+            return (entries, placed);
+        }
+        if most.as_ref().is_none_or(|(n, _, _)| starts.len() > *n) {
+            most = Some((starts.len(), entries, placed));
+        }
+    }
+    most.map(|(_, e, p)| (e, p)).unwrap_or_default()
+}
+
+fn read_found(lines: &[Line<'_>], min_found: usize) -> Option<Toc> {
+    let front = front_end(lines);
+    let mut best: Option<Toc> = None;
+    for (raws, end, headed) in candidate_lists(lines, front) {
+        let (entries, placed) = placed_level(lines, raws, end);
+        let items: Vec<&Entry> = entries.iter().filter(|e| e.level == Level::Item).collect();
+        let wanted: Vec<Wanted> = items
+            .iter()
+            .map(|e| Wanted::new(&e.title, e.page))
+            .collect();
         let found = placed.iter().flatten().count();
         if items.is_empty() || found < min_found || (!headed && found * 10 < items.len() * 6) {
             continue;
@@ -674,6 +718,48 @@ mod tests {
         );
         let found: Vec<usize> = starts(&lines).into_iter().map(|(no, _)| no).collect();
         assert_eq!(found, [8, 10, 12]);
+    }
+
+    #[test]
+    fn an_outer_part_over_most_of_the_issue_gives_way_to_the_entries_inside() {
+        // A part `Ⅰ.` holds every news item, a short `Ⅱ.` closes the issue:
+        // both are found in the body, but the items are the bullets.
+        let body = "본문 문장이 이어지고 다음 줄로 넘어간다";
+        let lines = paged(&[
+            &[
+                "목 차",
+                "Ⅰ. 산업 동향 브리프",
+                "▹ 미국, 행정명령 발표 ········ 2",
+                "▹ G7, 국제 행동강령에 합의 ········ 3",
+                "▹ 코히어, 데이터 탐색기 공개 ········ 4",
+                "Ⅱ. 주요 행사 ········ 5",
+            ],
+            &[
+                "Ⅰ. 산업 동향 브리프",
+                "미국, 행정명령 발표",
+                body,
+                body,
+                body,
+            ],
+            &["G7, 국제 행동강령에 합의", body, body, body],
+            &["코히어, 데이터 탐색기 공개", body, body, body],
+            &["Ⅱ. 주요 행사", "행사 일정"],
+        ]);
+        let toc = read(&lines).expect("a contents list");
+        let items: Vec<(&str, Option<&str>)> = toc
+            .items()
+            .map(|e| (e.title.as_str(), e.section.as_deref()))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                ("▹ 미국, 행정명령 발표", Some("산업 동향 브리프")),
+                ("▹ G7, 국제 행동강령에 합의", Some("산업 동향 브리프")),
+                ("▹ 코히어, 데이터 탐색기 공개", Some("산업 동향 브리프")),
+            ]
+        );
+        let found: Vec<usize> = starts(&lines).into_iter().map(|(no, _)| no).collect();
+        assert_eq!(found, [8, 12, 16]);
     }
 
     #[test]
