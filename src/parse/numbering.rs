@@ -87,6 +87,10 @@ static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
 static BARE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:0?[1-9]|[1-4][0-9])$").expect("static regex"));
 
+/// A Roman numeral alone on its line, the title on the next one: `Ⅲ`.
+static ROMAN_ALONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ])[.．]?$").expect("static regex"));
+
 /// A date or a figure in brackets at the end: a reference or footnote, not a title.
 static CITATION_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[(（][^()（）]*\d[^()（）]*[)）]$").expect("static regex"));
@@ -215,16 +219,26 @@ pub(crate) struct Heading {
     /// The heading as printed, number included.
     pub title: String,
     pub value: u32,
+    /// How its number is written: the character after it (`.` in `1. 서론`,
+    /// a space in `Ⅱ 개요`), or a line break for a number alone above its title.
+    pub form: char,
 }
 
 /// The candidates of every scheme, in document order.
 fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        let Some(n) = parse_number(l.text()) else {
+        let alone = ROMAN_ALONE.captures(l.text()).and_then(|c| {
+            Some(Number {
+                scheme: Scheme::Roman,
+                value: roman_value(&c[1])?,
+                rest: String::new(),
+            })
+        });
+        let Some(n) = alone.or_else(|| parse_number(l.text())) else {
             continue;
         };
-        if n.scheme == Scheme::NumberLine {
+        if n.rest.is_empty() {
             // The title is the next line: short, not itself a number or sentence.
             let Some(next) = lines.get(i + 1) else {
                 continue;
@@ -238,6 +252,7 @@ fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
                         len: 2,
                         title: t.to_string(),
                         value: n.value,
+                        form: '\n',
                     },
                 ));
             }
@@ -252,6 +267,7 @@ fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
                     len: 1,
                     title: l.text().to_string(),
                     value: n.value,
+                    form: delimiter(l.text()),
                 },
             ));
         }
@@ -306,23 +322,24 @@ fn chain(headings: &[&Heading]) -> Vec<usize> {
                 .filter(|&k| headings[k].value == value)
         };
         let k = next_form
-            .and_then(|f| copies().find(|&k| delimiter(&headings[k].title) == f))
+            .and_then(|f| copies().find(|&k| headings[k].form == f))
             .or_else(|| copies().next())
             .unwrap_or(firsts[n]);
         picked[n] = k;
         limit = k;
-        next_form = Some(delimiter(&headings[k].title));
+        next_form = Some(headings[k].form);
     }
     picked
 }
 
 /// The character after a heading's leading number (`.` in `1. 서론`, a
-/// space in `1 서론`, `)` in `1) 서론`): how the document writes that level.
+/// space in `1 서론` or `Ⅱ 개요`, `)` in `1) 서론`): how the document writes
+/// that level.
 fn delimiter(title: &str) -> char {
     title
         .trim_start()
         .chars()
-        .find(|c| !c.is_ascii_digit())
+        .find(|c| !c.is_ascii_digit() && !('Ⅰ'..='Ⅻ').contains(c) && !"IVX".contains(*c))
         .map_or(' ', |c| if c.is_whitespace() { ' ' } else { c })
 }
 
@@ -483,6 +500,44 @@ mod tests {
                 (14, "3. 수요".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn a_roman_numeral_above_its_title_and_the_copies_written_alike() {
+        // Chapters set as `Ⅲ` above the title (text) or `Ⅲ 제안요청` (PDF);
+        // a table inside chapter Ⅳ lists `Ⅱ.`–`Ⅳ.` evaluation items.
+        for (one, two, three, four, five) in [
+            (
+                "Ⅰ\n사업 개요",
+                "Ⅱ\n추진계획",
+                "Ⅲ\n제안요청 내용",
+                "Ⅳ\n작성요령",
+                "Ⅴ\n제안 안내",
+            ),
+            (
+                "Ⅰ 사업 개요",
+                "Ⅱ 추진계획",
+                "Ⅲ 제안요청 내용",
+                "Ⅳ 작성요령",
+                "Ⅴ 제안 안내",
+            ),
+        ] {
+            let text = format!(
+                "표지\n{one}\n본문\n{two}\n본문\n{three}\n본문\n{four}\n본문\n\
+                 Ⅱ. 제안업체 현황\n배점\nⅢ. 기술 부문\n배점\nⅣ. 사업관리 부문\n배점\n{five}\n본문"
+            );
+            let l = lines(&text);
+            let top: Vec<String> = top_level(&l)
+                .swap_remove(0)
+                .into_iter()
+                .map(|h| l[h.index + h.len - 1].text().to_string())
+                .collect();
+            let want: Vec<String> = [one, two, three, four, five]
+                .iter()
+                .map(|h| h.split('\n').next_back().unwrap_or_default().to_string())
+                .collect();
+            assert_eq!(top, want, "{text}");
+        }
     }
 
     #[test]
