@@ -87,6 +87,11 @@ static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
 static BARE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:0?[1-9]|[1-4][0-9])$").expect("static regex"));
 
+/// A two-part number glued to a title (`3.50ETF`), which may also be a
+/// one-part number before a title that starts with digits.
+static GLUED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2})\.\d{1,3}[^\d.\s%％]").expect("static regex"));
+
 /// A Roman numeral alone on its line, the title on the next one: `Ⅲ`.
 static ROMAN_ALONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ])[.．]?$").expect("static regex"));
@@ -259,6 +264,8 @@ fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
         } else if is_heading_text(&n.rest)
             // "20 boats were …": a wrapped sentence, not a heading.
             && !(n.scheme == Scheme::Arabic && n.rest.starts_with(char::is_lowercase))
+            // `1 𝐹`: a formula's index, not a title.
+            && n.rest.chars().filter(|c| c.is_alphabetic()).nth(1).is_some()
         {
             out.push((
                 n.scheme,
@@ -270,6 +277,20 @@ fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
                     form: delimiter(l.text()),
                 },
             ));
+            // `3.50ETF 期权` glued like `1.引言`: section 3 titled `50ETF…`
+            // or section 3.50; the sequence decides.
+            if let Some(c) = GLUED.captures(l.text()) {
+                out.push((
+                    Scheme::Arabic,
+                    Heading {
+                        index: i,
+                        len: 1,
+                        title: l.text().to_string(),
+                        value: c[1].parse().unwrap_or(0),
+                        form: '.',
+                    },
+                ));
+            }
         }
     }
     // Numbered lines straight after one another are a list (or a contents
@@ -538,6 +559,29 @@ mod tests {
                 .collect();
             assert_eq!(top, want, "{text}");
         }
+    }
+
+    #[test]
+    fn numbers_glued_to_titles_that_start_with_digits_and_formula_indices() {
+        // `3.50ETF` is section 3 (or 3.50: the sequence decides); `1 𝐹`
+        // inside a formula starts nothing over.
+        let text = "1.引言\n正文\n2.VIX 的构建\n2.1.计算方法\n1 𝐹\n2 𝑒\n正文\n\
+                    3.50ETF 期权回顾\n3.1.行情回顾\n正文\n4.50ETF 期权分析\n正文";
+        let l = lines(text);
+        let top: Vec<String> = top_level(&l)
+            .swap_remove(0)
+            .into_iter()
+            .map(|h| h.title)
+            .collect();
+        assert_eq!(
+            top,
+            [
+                "1.引言",
+                "2.VIX 的构建",
+                "3.50ETF 期权回顾",
+                "4.50ETF 期权分析"
+            ]
+        );
     }
 
     #[test]
