@@ -409,6 +409,15 @@ mod tests {
     use super::*;
     use crate::parse::tests::lines_of as lines;
 
+    /// The titles of the best-ranked numbered sequence of `text`.
+    fn top_titles(text: &str) -> Vec<String> {
+        top_level(&lines(text))
+            .swap_remove(0)
+            .into_iter()
+            .map(|h| h.title)
+            .collect()
+    }
+
     #[test]
     fn a_figure_opening_a_line_is_no_heading_number() {
         assert_eq!(parse_number("55.4% 연구개발 연구개발"), None);
@@ -427,13 +436,8 @@ mod tests {
                     1 공공부문 내 AI 도입\n설명입니다.\n\n2 투명성 보고서\n설명입니다.\n\n\
                     3 자동화된 정책결정\n설명입니다.\n\n4 인력 전략\n설명입니다.\n\n\
                     5. 미국\n본문입니다.\n";
-        let titles: Vec<String> = top_level(&lines(text))
-            .swap_remove(0)
-            .into_iter()
-            .map(|h| h.title)
-            .collect();
         assert_eq!(
-            titles,
+            top_titles(text),
             [
                 "1. 연구 목적",
                 "2. 국내 전략",
@@ -493,12 +497,7 @@ mod tests {
     fn top_level_wins_over_sub_sections_that_start_over() {
         let text = "Ⅰ. 서론\n본문\nⅡ. 생성\n1. 국내 동향\n본문\n2. 전망\n본문\n\
                     Ⅲ. 홀로그래피\n1. 국내 동향\n본문\n2. 전망\n본문\nⅣ. 결론\n본문";
-        let l = lines(text);
-        let top: Vec<String> = top_level(&l)
-            .swap_remove(0)
-            .into_iter()
-            .map(|h| h.title)
-            .collect();
+        let top = top_titles(text);
         assert_eq!(top, ["Ⅰ. 서론", "Ⅱ. 생성", "Ⅲ. 홀로그래피", "Ⅳ. 결론"]);
     }
 
@@ -567,12 +566,7 @@ mod tests {
         // inside a formula starts nothing over.
         let text = "1.引言\n正文\n2.VIX 的构建\n2.1.计算方法\n1 𝐹\n2 𝑒\n正文\n\
                     3.50ETF 期权回顾\n3.1.行情回顾\n正文\n4.50ETF 期权分析\n正文";
-        let l = lines(text);
-        let top: Vec<String> = top_level(&l)
-            .swap_remove(0)
-            .into_iter()
-            .map(|h| h.title)
-            .collect();
+        let top = top_titles(text);
         assert_eq!(
             top,
             [
@@ -587,12 +581,7 @@ mod tests {
     #[test]
     fn a_number_above_its_title() {
         let text = "표지\n1\n검토배경\n본문\n- 1 -\n2\n주요 이슈\n본문\n3\n시사점\n본문";
-        let l = lines(text);
-        let top: Vec<String> = top_level(&l)
-            .swap_remove(0)
-            .into_iter()
-            .map(|h| h.title)
-            .collect();
+        let top = top_titles(text);
         assert_eq!(top, ["검토배경", "주요 이슈", "시사점"]);
     }
 }
