@@ -31,6 +31,8 @@ pub enum StartRule {
     Contents,
     /// A heading set in a larger font than the body text (PDF).
     HeadingFont,
+    /// A short line that opens a page (text without a layout).
+    PageOpener,
     /// A numbered heading of the document's top-level numbering scheme.
     Numbering,
     /// A Markdown or underlined heading.
@@ -57,6 +59,7 @@ impl StartRule {
             Self::Outline => "outline",
             Self::Contents => "contents",
             Self::HeadingFont => "heading-font",
+            Self::PageOpener => "page-opener",
             Self::Numbering => "numbering",
             Self::Heading => "heading",
             Self::TitleLine => "title-line",
@@ -294,6 +297,7 @@ mod tests {
         for rule in [
             StartRule::FrontMatter,
             StartRule::HeadingFont,
+            StartRule::PageOpener,
             StartRule::WholeDocument,
             StartRule::Model,
         ] {

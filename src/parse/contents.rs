@@ -513,12 +513,17 @@ fn placed_level(lines: &[Line<'_>], raws: Vec<Raw>, end: usize) -> (Vec<Entry>, 
             .map(|e| Wanted::new(&e.title, e.page))
             .collect();
         let placed = align(lines, &wanted, end);
+        // Measured after the list: the list itself is no front matter.
         let starts: Vec<Start> = placed
             .iter()
             .flatten()
-            .map(|c| start_at(lines, c, None))
+            .map(|c| {
+                let mut s = start_at(lines, c, None);
+                s.index -= end.min(s.index);
+                s
+            })
             .collect();
-        if plausible(lines, &starts) {
+        if plausible(&lines[end.min(lines.len())..], &starts) {
             return (entries, placed);
         }
         if most.as_ref().is_none_or(|(n, _, _)| starts.len() > *n) {

@@ -1,5 +1,6 @@
-//! The generic layout: Markdown headings, numbered sections (`1.`, `1.2`,
-//! `제1장`, `第一章`, `一、`), underlined headings, or else one article.
+//! The generic layout: Markdown headings and underlined headings (numbered
+//! ones are [`super::numbering`]'s), or else what a fallback finds, or else
+//! one article.
 
 use std::sync::LazyLock;
 
@@ -10,19 +11,6 @@ use crate::document::{ArticleKind, StartRule, display_width};
 
 static MD_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(\S.*?)\s*#*$").expect("static regex"));
-static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?P<num>\d{1,2}(?P<sub>(?:\.\d{1,2})+)?\.?|[IVX]{1,5}\.|제\s*\d{1,2}\s*[장절편]|第[一二三四五六七八九十百\d]{1,4}[章節节])\s+(?P<title>\S.*)$",
-    )
-    .expect("static regex")
-});
-/// Chinese section numbers: `一、概况` (level 1), `（一）材料` (level 2).
-static CJK_NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:(?P<top>[一二三四五六七八九十]{1,3}、)|[（(][一二三四五六七八九十]{1,3}[）)])\s*\S",
-    )
-    .expect("static regex")
-});
 static UNDERLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(={3,}|-{3,})$").expect("static regex"));
 
@@ -33,8 +21,6 @@ struct Heading {
     title: String,
     /// Extra lines the heading owns (an underline).
     extra: Option<usize>,
-    /// Numbered (`1.`, `제1장`) rather than marked up (`#`, underline).
-    numbered: bool,
 }
 
 fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
@@ -45,41 +31,13 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
             continue;
         }
         let text = l.text();
-        let looks_like_sentence = text.ends_with(['.', '。', ',', ';', ':']);
         if let Some(c) = MD_HEADING.captures(text) {
             out.push(Heading {
                 index: i,
                 level: c[1].len(),
                 title: c[2].to_string(),
                 extra: None,
-                numbered: false,
             });
-        } else if let Some(c) = NUMBERED.captures(text) {
-            // A bare number (`3 `, `2.5 `) before a lower-case word is a
-            // wrapped sentence ("20 boats were …"), not a heading.
-            let num = &c["num"];
-            let bare =
-                !num.ends_with('.') && num.chars().all(|ch| ch.is_ascii_digit() || ch == '.');
-            let lower = c["title"].starts_with(char::is_lowercase);
-            if display_width(text) <= 60 && !looks_like_sentence && !(bare && lower) {
-                out.push(Heading {
-                    index: i,
-                    level: if c.name("sub").is_some() { 2 } else { 1 },
-                    title: text.to_string(),
-                    extra: None,
-                    numbered: true,
-                });
-            }
-        } else if let Some(c) = CJK_NUMBERED.captures(text) {
-            if display_width(text) <= 60 && !looks_like_sentence {
-                out.push(Heading {
-                    index: i,
-                    level: if c.name("top").is_some() { 1 } else { 2 },
-                    title: text.to_string(),
-                    extra: None,
-                    numbered: true,
-                });
-            }
         } else if let Some(next) = lines.get(i + 1)
             && !UNDERLINE.is_match(text)
             && UNDERLINE.is_match(next.text())
@@ -91,15 +49,15 @@ fn find_headings(lines: &[Line<'_>]) -> Vec<Heading> {
                 level: if next.text().starts_with('=') { 1 } else { 2 },
                 title: text.to_string(),
                 extra: Some(i + 1),
-                numbered: false,
             });
         }
     }
     out
 }
 
-/// Read any document. Always succeeds.
-pub(super) fn parse(lines: &[Line<'_>]) -> Layout {
+/// Read any document. Always succeeds: without headings, `fallback` reads
+/// it, else it is one article.
+pub(super) fn parse(lines: &[Line<'_>], fallback: impl FnOnce() -> Option<Layout>) -> Layout {
     let mut layout = Layout::default();
     let headings = find_headings(lines);
     // Split at the highest level that occurs at least twice (a document title
@@ -112,8 +70,10 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Layout {
         None => Vec::new(),
     };
     if splits.is_empty() {
-        layout.drafts.push(single_article(lines));
-        return layout;
+        return fallback().unwrap_or_else(|| Layout {
+            drafts: vec![single_article(lines)],
+            ..Layout::default()
+        });
     }
 
     let first = splits[0].index;
@@ -146,11 +106,7 @@ pub(super) fn parse(lines: &[Line<'_>]) -> Layout {
     for (k, h) in splits.iter().enumerate() {
         let end = splits.get(k + 1).map_or(lines.len(), |n| n.index);
         let mut draft = Draft::new(ArticleKind::Article, h.title.clone());
-        draft.start = if h.numbered {
-            StartRule::Numbering
-        } else {
-            StartRule::Heading
-        };
+        draft.start = StartRule::Heading;
         draft.head.push(lines[h.index].no);
         let body_start = match h.extra {
             Some(u) => {

@@ -3,10 +3,13 @@
 //! loader filled [`crate::load::SourceText::outline`] or a line's layout.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::Line;
 use super::contents::{Start, is_list_line, locate_titles, title_key};
-use super::numbering::is_heading_text;
+use super::numbering::{full_line_width, is_heading_text, is_short};
 use crate::document::display_width;
 use crate::load::OutlineEntry;
 
@@ -69,38 +72,81 @@ pub(crate) fn set_apart(lines: &[Line<'_>]) -> impl Fn(&Line<'_>) -> bool + use<
     }
 }
 
+/// Whether `starts` form a sequence of articles at all: two starts or
+/// more, titles that do not repeat (a table's labels), most of them over
+/// more than contents entries (not a contents page), and what comes before
+/// the first at most half the text (not a list in the last chapter).
+pub(crate) fn is_sequence(lines: &[Line<'_>], starts: &[Start]) -> bool {
+    Cut::of(lines, starts).is_sequence()
+}
+
 /// Whether `starts` cut `lines` into a plausible sequence of articles, by
-/// the document's own proportions: at least two starts, titles that do not
-/// repeat (a table's labels), most with a body of a few lines (not one
-/// start per paragraph), and the text not left in one part (a list inside
-/// a page): counting what comes before the first start as a part, the
-/// parts' effective number (Σ size)² / Σ size² is at least 1.8.
+/// the document's own proportions: a sequence ([`is_sequence`]), most of
+/// its articles with a body of a few lines (not one start per paragraph),
+/// and the text not left in one part (a list inside a page, a part heading
+/// over most of an issue): counting what comes before the first start as a
+/// part, the parts' effective number (Σ size)² / Σ size² is at least 1.8.
 pub(crate) fn plausible(lines: &[Line<'_>], starts: &[Start]) -> bool {
-    let mut titles: Vec<String> = starts.iter().map(|s| title_key(&s.title)).collect();
-    titles.sort_unstable();
-    titles.dedup();
-    if starts.len() < 2 || titles.len() * 5 < starts.len() * 4 {
-        return false;
+    let cut = Cut::of(lines, starts);
+    cut.is_sequence() && cut.thin * 2 < starts.len() && cut.total * cut.total >= 1.8 * cut.squares
+}
+
+/// How starts cut a document: the sizes of the parts, in characters.
+struct Cut {
+    starts: usize,
+    distinct: usize,
+    /// Articles with fewer than two body lines.
+    thin: usize,
+    /// Articles before the last whose lines are mostly contents entries or
+    /// captions: a contents page or list of figures, not articles.
+    listed: usize,
+    front: f64,
+    total: f64,
+    squares: f64,
+}
+
+impl Cut {
+    fn of(lines: &[Line<'_>], starts: &[Start]) -> Self {
+        let mut titles: Vec<String> = starts.iter().map(|s| title_key(&s.title)).collect();
+        titles.sort_unstable();
+        titles.dedup();
+        let size = |from: usize, to: usize| -> f64 {
+            lines[from..to]
+                .iter()
+                .map(|l| l.text().chars().count() as f64)
+                .sum()
+        };
+        let mut parts = vec![size(0, starts.first().map_or(0, |s| s.index))];
+        let (mut thin, mut listed) = (0, 0);
+        for (k, s) in starts.iter().enumerate() {
+            let end = starts
+                .get(k + 1)
+                .map_or(lines.len(), |n| n.index)
+                .max(s.index);
+            thin += usize::from(end < s.index + s.len + 2);
+            let body = &lines[(s.index + s.len).min(end)..end];
+            let entries = body.iter().filter(|l| is_list_line(l.text())).count();
+            listed += usize::from(k + 1 < starts.len() && entries * 2 >= body.len().max(1));
+            parts.push(size(s.index, end));
+        }
+        Self {
+            starts: starts.len(),
+            distinct: titles.len(),
+            thin,
+            listed,
+            front: parts[0],
+            total: parts.iter().sum(),
+            squares: parts.iter().map(|p| p * p).sum(),
+        }
     }
-    let size = |from: usize, to: usize| -> f64 {
-        lines[from..to]
-            .iter()
-            .map(|l| l.text().chars().count() as f64)
-            .sum()
-    };
-    let mut parts = vec![size(0, starts[0].index)];
-    let mut thin = 0;
-    for (k, s) in starts.iter().enumerate() {
-        let end = starts
-            .get(k + 1)
-            .map_or(lines.len(), |n| n.index)
-            .max(s.index);
-        thin += usize::from(end < s.index + s.len + 2);
-        parts.push(size(s.index, end));
+
+    fn is_sequence(&self) -> bool {
+        self.starts >= 2
+            && self.distinct * 5 >= self.starts * 4
+            && self.listed * 2 < self.starts
+            && self.front * 2.0 <= self.total
+            && self.squares > 0.0
     }
-    let total: f64 = parts.iter().sum();
-    let squares: f64 = parts.iter().map(|p| p * p).sum();
-    thin * 2 < starts.len() && squares > 0.0 && total * total >= 1.8 * squares
 }
 
 /// A line set apart from the body: its size key and how many lines it takes.
@@ -167,6 +213,50 @@ pub(crate) fn font_headings(lines: &[Line<'_>]) -> Vec<Start> {
         .find(|starts| plausible(lines, starts))
         .unwrap_or_default()
 }
+
+/// Headings told by where they stand, for text without a layout: a short
+/// line that opens a page (chapters and news items that start on a new
+/// page) — not as wide as the body's full lines, not a sentence, contents
+/// entry or caption; a numeral alone on its line takes
+/// the title below it. Taken when they form a [`plausible`] sequence.
+pub(crate) fn page_openers(lines: &[Line<'_>]) -> Vec<Start> {
+    let full = full_line_width(lines);
+    let mut starts = Vec::new();
+    for (i, pair) in lines.windows(2).enumerate() {
+        let (before, l) = (&pair[0], &pair[1]);
+        if l.page == before.page {
+            continue;
+        }
+        let len = if NUMERAL_ALONE.is_match(l.text()) {
+            2
+        } else {
+            1
+        };
+        let Some(head) = lines.get(i + 1..i + 1 + len) else {
+            continue;
+        };
+        let title = head.iter().map(|l| l.text()).collect::<Vec<_>>().join(" ");
+        let last = head[len - 1].text();
+        if is_short(&title, full) && is_heading_text(last) && !is_list_line(last) {
+            starts.push(Start {
+                index: i + 1,
+                len,
+                title,
+                section: None,
+            });
+        }
+    }
+    if plausible(lines, &starts) {
+        starts
+    } else {
+        Vec::new()
+    }
+}
+
+/// A numeral alone on its line: `3`, `Ⅱ`, `2.`.
+static NUMERAL_ALONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\d{1,2}[.、]?|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ][.．]?)$").expect("static regex")
+});
 
 #[cfg(test)]
 mod tests {

@@ -105,7 +105,7 @@ pub fn parse(src: &SourceText) -> Issue {
     let read = parse_with(src, |kept, toc| {
         let layout = titled::parse(kept)
             .or_else(|| sections::parse(kept, &src.outline, toc.as_ref()))
-            .unwrap_or_else(|| generic::parse(kept));
+            .unwrap_or_else(|| generic::parse(kept, || sections::fallback(kept)));
         Ok::<_, std::convert::Infallible>((layout, toc))
     });
     match read {

@@ -207,11 +207,32 @@ pub(crate) fn is_heading_text(title: &str) -> bool {
     !t.is_empty()
         && display_width(t) <= 90
         && !t.ends_with(['.', '。', ',', '，', ';', ':', '：', '、'])
+        // A full stop inside the line ends a sentence that goes on.
+        && !t.contains('。')
         // Korean sentences end in a verb (`…했다`, `…확대함`, `…있음`) even
         // without a full stop; titles end in nouns.
         && !t.ends_with(['다', '함', '음', '됨'])
         && !CITATION_END.is_match(t)
         && t.chars().any(char::is_alphabetic)
+}
+
+/// How wide the body's full lines are: the display width of the widest
+/// tenth of the lines.
+pub(crate) fn full_line_width(lines: &[Line<'_>]) -> usize {
+    let mut widths: Vec<usize> = lines.iter().map(|l| display_width(l.text())).collect();
+    widths.sort_unstable();
+    widths
+        .get(widths.len() * 9 / 10)
+        .copied()
+        .unwrap_or(usize::MAX)
+}
+
+/// Whether a line stops short of the body's full lines (`full` from
+/// [`full_line_width`]): a line of 40 columns or more as wide as the
+/// body's opens a wrapped paragraph, not a heading.
+pub(crate) fn is_short(text: &str, full: usize) -> bool {
+    let width = display_width(text);
+    width < 40 || width.saturating_mul(20) <= full.saturating_mul(17)
 }
 
 /// A numbered heading found among the lines.
@@ -231,6 +252,7 @@ pub(crate) struct Heading {
 
 /// The candidates of every scheme, in document order.
 fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
+    let full = full_line_width(lines);
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let alone = ROMAN_ALONE.captures(l.text()).and_then(|c| {
@@ -262,6 +284,9 @@ fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
                 ));
             }
         } else if is_heading_text(&n.rest)
+            // In text, a line as wide as the body's opens a numbered
+            // paragraph (a PDF's heading line may run into the text beside it).
+            && (l.layout.is_some() || is_short(l.text(), full))
             // "20 boats were …": a wrapped sentence, not a heading.
             && !(n.scheme == Scheme::Arabic && n.rest.starts_with(char::is_lowercase))
             // `1 𝐹`: a formula's index, not a title.

@@ -49,7 +49,7 @@ pub(crate) fn is_back_matter_heading(text: &str) -> bool {
 
 /// Read `lines` through the PDF's outline, the contents list, numbered
 /// headings or headings told by their font, in that order; `None` when none
-/// gives at least two articles.
+/// gives a plausible sequence of articles.
 pub(super) fn parse(
     lines: &[Line<'_>],
     outline: &[OutlineEntry],
@@ -64,18 +64,7 @@ pub(super) fn parse(
         return Some(build(lines, t.starts(), StartRule::Contents));
     }
     // The numbered headings, else the headings told by their font, when
-    // they cut the document into a plausible sequence of articles; else the
-    // numbered headings all the same.
-    let as_starts = |hs: &[numbering::Heading]| -> Vec<Start> {
-        hs.iter()
-            .map(|h| Start {
-                index: h.index,
-                len: h.len,
-                title: h.title.clone(),
-                section: None,
-            })
-            .collect()
-    };
+    // they cut the document into a plausible sequence of articles.
     // Where the input shows how lines are set, most numbered headings
     // stand out from the body (a numbered list in the text does not).
     let set_apart = layout::set_apart(lines);
@@ -91,12 +80,45 @@ pub(super) fn parse(
         return Some(build(lines, as_starts(hs), StartRule::Numbering));
     }
     let by_font = layout::font_headings(lines);
-    if by_font.len() >= 2 {
-        return Some(build(lines, by_font, StartRule::HeadingFont));
+    (by_font.len() >= 2).then(|| build(lines, by_font, StartRule::HeadingFont))
+}
+
+/// Read `lines` when neither [`parse`] nor marked-up headings found
+/// articles: the numbered headings even where their proportions are not
+/// plausible (one long chapter and a short one), as long as they form a
+/// sequence; but short lines that open pages when they form a plausible
+/// sequence and every numbered heading opens a page too (parts over items).
+pub(super) fn fallback(lines: &[Line<'_>]) -> Option<Layout> {
+    let numbered = numbering::top_level(lines)
+        .into_iter()
+        .map(|hs| as_starts(&hs))
+        .find(|starts| layout::is_sequence(lines, starts));
+    let openers = layout::page_openers(lines);
+    let finer = |starts: &[Start]| {
+        starts
+            .iter()
+            .all(|s| openers.iter().any(|o| o.index == s.index))
+    };
+    match numbered {
+        Some(starts) if openers.len() < 2 || !finer(&starts) => {
+            Some(build(lines, starts, StartRule::Numbering))
+        }
+        _ if openers.len() >= 2 => Some(build(lines, openers, StartRule::PageOpener)),
+        _ => None,
     }
-    numbered
-        .first()
-        .map(|hs| build(lines, as_starts(hs), StartRule::Numbering))
+}
+
+/// Numbered headings as article starts.
+fn as_starts(headings: &[numbering::Heading]) -> Vec<Start> {
+    headings
+        .iter()
+        .map(|h| Start {
+            index: h.index,
+            len: h.len,
+            title: h.title.clone(),
+            section: None,
+        })
+        .collect()
 }
 
 /// Articles where a model placed the contents entries ([`Toc`] checked by
@@ -210,7 +232,9 @@ mod tests {
     fn front_articles_and_back_matter() {
         let text = "보고서 표지\n1. 서론\n본문 하나\n2. 결론\n본문 둘\n부록 1\n표\n참고문헌\n김, 2023\n부록 2. 통계\n표 둘";
         let l = lines(text);
-        let layout = parse(&l, &[], None).expect("two numbered headings");
+        let layout = parse(&l, &[], None)
+            .or_else(|| fallback(&l))
+            .expect("two numbered headings");
         let shape: Vec<(ArticleKind, StartRule, &str, Vec<usize>)> = layout
             .drafts
             .iter()
