@@ -216,7 +216,8 @@ pub(crate) fn font_headings(lines: &[Line<'_>]) -> Vec<Start> {
 
 /// Headings told by where they stand, for text without a layout: a short
 /// line that opens a page (chapters and news items that start on a new
-/// page) — not as wide as the body's full lines, not a sentence, contents
+/// page) after a page that ended a sentence, a list or a figure's source
+/// line — not as wide as the body's full lines, not a sentence, contents
 /// entry or caption; a numeral alone on its line takes
 /// the title below it. Taken when they form a [`plausible`] sequence.
 pub(crate) fn page_openers(lines: &[Line<'_>]) -> Vec<Start> {
@@ -224,7 +225,11 @@ pub(crate) fn page_openers(lines: &[Line<'_>]) -> Vec<Start> {
     let mut starts = Vec::new();
     for (i, pair) in lines.windows(2).enumerate() {
         let (before, l) = (&pair[0], &pair[1]);
-        if l.page == before.page {
+        // A page with nothing but a heading (a section's title page) closes too.
+        let after_heading = starts
+            .last()
+            .is_some_and(|s: &Start| s.index + s.len == i + 1);
+        if l.page == before.page || !(closes_block(before.text()) || after_heading) {
             continue;
         }
         let len = if NUMERAL_ALONE.is_match(l.text()) {
@@ -252,6 +257,20 @@ pub(crate) fn page_openers(lines: &[Line<'_>]) -> Vec<Start> {
         Vec::new()
     }
 }
+
+/// Whether a line can end what stands before a heading: a sentence, a
+/// contents entry or caption, or a figure's source line.
+fn closes_block(text: &str) -> bool {
+    text.ends_with(['.', '。', '!', '?', '！', '？', ')', '）'])
+        || is_list_line(text)
+        || SOURCE_LINE.is_match(text)
+}
+
+/// The source line under a figure or table: `资料来源：…`, `출처: …`, `Source: …`.
+static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[☞※*\s]*(?:资料来源|数据来源|來源|来源|출처|자료|source|sources)\s*[:：]")
+        .expect("static regex")
+});
 
 /// A numeral alone on its line: `3`, `Ⅱ`, `2.`.
 static NUMERAL_ALONE: LazyLock<Regex> = LazyLock::new(|| {
@@ -357,6 +376,46 @@ mod tests {
             s.title = "개선 횟수".to_string();
         }
         assert!(!plausible(&lines, &same));
+        // A sequence that starts after half the text is a list in the last
+        // chapter; one whose articles are contents entries is a contents page.
+        assert!(!is_sequence(&lines, &at(&[25, 30, 35])));
+        let toc = laid_out(&[
+            ("1. 정책", 1, 10.0),
+            ("▹ 행정명령 발표 ········ 3", 1, 10.0),
+            ("2. 기업", 1, 10.0),
+            ("▹ 탐색기 공개 ········ 4", 1, 10.0),
+            ("3. 기술", 1, 10.0),
+            ("본문 문장이 이어진다", 2, 10.0),
+            ("본문 문장이 이어진다", 2, 10.0),
+        ]);
+        assert!(!is_sequence(&toc, &at(&[0, 2, 4])));
+        assert!(is_sequence(&lines, &at(&[5, 30, 35])));
+    }
+
+    #[test]
+    fn short_lines_that_open_pages_in_plain_text() {
+        // Chapters start on a new page; other pages open mid-paragraph
+        // (a full line), with a caption, or with the end of a sentence.
+        // A page that ends mid-sentence goes on to the next (`그리고`).
+        let full = "본문 문장이 이어지고 다음 줄로 넘어가며 한 줄을 가득 채운다 그리고";
+        let end = "본문 문장이 이어지고 다음 줄로 넘어가며 한 줄을 가득 채웠다.";
+        let pages: Vec<Vec<&str>> = vec![
+            vec!["표지", full, end],
+            vec!["핵심 관점", full, full, end],
+            vec![full, full, full],
+            vec!["짧은 줄로 시작", full, full, "출처: 통계청"],
+            vec!["에너지 기술 기업", full, full, end],
+            vec!["그림 3: 연도별 추이", full, end],
+            vec!["끝나는 문장이다.", full, end],
+            vec!["저장 장치의 성장", full, full, end],
+        ];
+        let refs: Vec<&[&str]> = pages.iter().map(|p| p.as_slice()).collect();
+        let lines = crate::parse::tests::paged(&refs);
+        let titles: Vec<String> = page_openers(&lines).into_iter().map(|s| s.title).collect();
+        assert_eq!(
+            titles,
+            ["핵심 관점", "에너지 기술 기업", "저장 장치의 성장"]
+        );
     }
 
     #[test]

@@ -217,22 +217,26 @@ pub(crate) fn is_heading_text(title: &str) -> bool {
 }
 
 /// How wide the body's full lines are: the display width of the widest
-/// tenth of the lines.
+/// tenth of the lines that run on into the next one (no blank line
+/// between); unbounded when fewer than 20 lines do (text not wrapped).
 pub(crate) fn full_line_width(lines: &[Line<'_>]) -> usize {
-    let mut widths: Vec<usize> = lines.iter().map(|l| display_width(l.text())).collect();
+    let mut widths: Vec<usize> = lines
+        .windows(2)
+        .filter(|p| !p[1].after_blank && p[1].page == p[0].page)
+        .map(|p| display_width(p[0].text()))
+        .collect();
+    if widths.len() < 20 {
+        return usize::MAX;
+    }
     widths.sort_unstable();
-    widths
-        .get(widths.len() * 9 / 10)
-        .copied()
-        .unwrap_or(usize::MAX)
+    widths[widths.len() * 9 / 10]
 }
 
 /// Whether a line stops short of the body's full lines (`full` from
-/// [`full_line_width`]): a line of 40 columns or more as wide as the
-/// body's opens a wrapped paragraph, not a heading.
+/// [`full_line_width`]): a line as wide as the body's opens a wrapped
+/// paragraph, not a heading.
 pub(crate) fn is_short(text: &str, full: usize) -> bool {
-    let width = display_width(text);
-    width < 40 || width.saturating_mul(20) <= full.saturating_mul(17)
+    display_width(text).saturating_mul(20) <= full.saturating_mul(17)
 }
 
 /// A numbered heading found among the lines.
@@ -516,6 +520,7 @@ mod tests {
         assert!(!is_heading_text("정부는 반도체 지원을 확대함"));
         assert!(!is_heading_text("지원 대상이 늘었다"));
         assert!(!is_heading_text("AI타임스(’23.3.20.)"));
+        assert!(!is_heading_text("前瞻研究的产品化能力。研发自成立"));
     }
 
     #[test]
@@ -600,6 +605,29 @@ mod tests {
                 "3.50ETF 期权回顾",
                 "4.50ETF 期权分析"
             ]
+        );
+    }
+
+    #[test]
+    fn in_wrapped_text_a_numbered_line_as_wide_as_the_body_opens_a_paragraph() {
+        let full = "正文的句子一行一行地接下去直到版心的右边为止然后换行";
+        let mut text = String::from("1. 引言\n");
+        for _ in 0..12 {
+            text += &format!("{full}\n");
+        }
+        text += "1) 使用指标进行分组时区分度远优于原始指标的结果如下\n";
+        text += &format!("{full}\n");
+        text += "2) 未实现收益为正的股票会相对高估这一规律的解释为\n";
+        text += &format!("{full}\n");
+        text += "2. 结论\n";
+        for _ in 0..12 {
+            text += &format!("{full}\n");
+        }
+        assert_eq!(top_titles(&text), ["1. 引言", "2. 结论"]);
+        assert!(
+            top_level(&lines(&text))
+                .iter()
+                .all(|hs| hs.len() == 2 && hs[0].title == "1. 引言")
         );
     }
 

@@ -272,4 +272,54 @@ mod tests {
         let dropped: Vec<usize> = layout.dropped.iter().map(|(no, _)| *no).collect();
         assert_eq!(dropped, [8, 9]);
     }
+
+    #[test]
+    fn numbered_parts_over_items_that_open_pages_give_way_to_the_items() {
+        // `Ⅰ.` and `Ⅱ.` open pages, and so does every news item; a long
+        // first part and a short second one are no plausible sequence.
+        let full = "본문 문장이 이어지고 다음 줄로 넘어가며 한 줄을 가득 채운다 그리고";
+        let end = "본문 문장이 이어지고 다음 줄로 넘어가며 한 줄을 가득 채웠다.";
+        let mut pages: Vec<Vec<&str>> =
+            vec![vec!["표지", "발행 기관."], vec!["Ⅰ. 산업 동향", full, end]];
+        for title in [
+            "미국, 행정명령 발표",
+            "G7, 행동강령 합의",
+            "코히어, 탐색기 공개",
+        ] {
+            pages.push(vec![title, full, full, full, end]);
+        }
+        pages.push(vec!["Ⅱ. 주요 행사", end]);
+        let refs: Vec<&[&str]> = pages.iter().map(|p| p.as_slice()).collect();
+        let l = crate::parse::tests::paged(&refs);
+        assert!(parse(&l, &[], None).is_none());
+        let layout = fallback(&l).expect("page openers");
+        let titles: Vec<&str> = layout
+            .drafts
+            .iter()
+            .filter(|d| d.kind == ArticleKind::Article)
+            .map(|d| d.title.as_str())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Ⅰ. 산업 동향",
+                "미국, 행정명령 발표",
+                "G7, 행동강령 합의",
+                "코히어, 탐색기 공개",
+                "Ⅱ. 주요 행사"
+            ]
+        );
+        // Where a numbered heading stands mid-page, the numbering stays.
+        pages[4].insert(2, "Ⅱ. 주요 행사");
+        pages[5].remove(0);
+        let refs: Vec<&[&str]> = pages.iter().map(|p| p.as_slice()).collect();
+        let l = crate::parse::tests::paged(&refs);
+        let layout = fallback(&l).expect("numbered headings");
+        assert!(
+            layout
+                .drafts
+                .iter()
+                .all(|d| d.start != StartRule::PageOpener)
+        );
+    }
 }
