@@ -110,25 +110,35 @@ pub async fn ask(
     };
     let starts = read_answer(&answer, query.entries.len());
     let before = issue.contents.as_ref().map_or(0, |c| c.found);
+    // Under `structure = "model"` the user asked for the model's placement:
+    // a valid answer is used even when the rules found more (which is also
+    // how its accuracy is measured); under `auto` only when it finds more.
+    let model_first = s.profile.structure == StructureMode::Model;
     let (issue, note) = match crate::parse::parse_guided(src, &starts) {
-        Ok(placed) if placed.contents.as_ref().map_or(0, |c| c.found) > before => {
-            let note = format!(
-                "structure: the model placed the contents entries ({})",
-                placed
-                    .contents
-                    .as_ref()
-                    .map(|c| c.summary())
-                    .unwrap_or_default()
-            );
-            (placed, note)
+        Ok(placed) => {
+            let found = placed.contents.as_ref().map_or(0, |c| c.found);
+            let summary = placed
+                .contents
+                .as_ref()
+                .map(|c| c.summary())
+                .unwrap_or_default();
+            if found > before || model_first {
+                let note = format!(
+                    "structure: the model placed the contents entries ({summary}; the rules found {before})"
+                );
+                (placed, note)
+            } else {
+                let note = format!(
+                    "structure: the model's answer finds no more entries than the rules ({summary}; the rules found {before}); the rules' articles are kept"
+                );
+                (issue, note)
+            }
         }
-        Ok(_) => (
-            issue,
-            "structure: the model's answer finds no more entries than the rules; the rules' articles are kept".to_string(),
-        ),
         Err(why) => (
             issue,
-            format!("structure: the model's answer is ignored ({why}); the rules' articles are kept"),
+            format!(
+                "structure: the model's answer is ignored ({why}); the rules' articles are kept"
+            ),
         ),
     };
     Ok(Some(Outcome {

@@ -11,11 +11,13 @@
 //! 50 MB issue counting was most of `gloss plan`'s time.
 //!
 //! bpe-openai's tables come precomputed (32 MB for o200k_base, 15 MB for
-//! cl100k_base), most of the binary's size. Only o200k_base's is linked:
-//! cl100k_base (older OpenAI models only) is built on first use from
-//! tiktoken-rs's table, which costs about a second of CPU. Building
-//! o200k_base that way too would shrink the binary by 28 MB more but cost
-//! every run that counts tokens that second (the tests ran 5–20× slower).
+//! cl100k_base), which would be most of the binary's size, so neither of its
+//! copies is linked. o200k_base's tables are built by build.rs the same way
+//! and stored gzip-compressed (about 17 MB), inflated on first use in about
+//! 0.1 s. cl100k_base (older OpenAI models only) is built on first use from
+//! tiktoken-rs's table, which costs about a second of CPU; building
+//! o200k_base that way too would cost every run that counts tokens that
+//! second (the tests ran 5–20× slower).
 
 use std::sync::LazyLock;
 
@@ -50,6 +52,36 @@ fn cl100k() -> &'static Bpe {
     &CL100K
 }
 
+/// o200k_base from the compressed tables build.rs wrote, with bpe-openai
+/// 0.3's pre-tokenization for it (copied from its `o200k_base`).
+static O200K: LazyLock<Bpe> = LazyLock::new(|| {
+    use std::io::Read;
+    let packed = include_bytes!(concat!(env!("OUT_DIR"), "/o200k_base.bpe.gz"));
+    // Inflated whole first: rmp's reader makes many small reads, which cost
+    // more through the decoder than the inflating itself.
+    let mut tables = Vec::with_capacity(33 << 20);
+    flate2::read::GzDecoder::new(&packed[..])
+        .read_to_end(&mut tables)
+        .expect("build.rs wrote valid o200k_base tables");
+    let bpe: BytePairEncoding =
+        rmp_serde::from_slice(&tables).expect("build.rs wrote valid o200k_base tables");
+    let words = [
+        "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+        "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+        "\\p{N}{1,3}",
+        " ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*",
+        "\\s*[\\r\\n]+",
+        "\\s+$",
+    ]
+    .join("|");
+    let patterns = [(words.as_str(), false), ("\\s+\\s", true), ("\\s+", false)];
+    Bpe::new_lookahead(bpe, &patterns, false).expect("valid pre-tokenization patterns")
+});
+
+fn o200k() -> &'static Bpe {
+    &O200K
+}
+
 /// A token counter for one model.
 pub struct TokenCounter {
     /// Built on first use: a run served from the cache never pays for it.
@@ -70,7 +102,7 @@ impl TokenCounter {
         let bpe: fn() -> &'static Bpe = if encoding == "cl100k_base" {
             cl100k
         } else {
-            bpe_openai::o200k_base
+            o200k
         };
         Self {
             bpe,

@@ -1,8 +1,9 @@
 //! The model-assisted structure step (`gloss parse --model-structure`,
 //! `structure` in a profile) against the mock endpoint: a valid answer
 //! places the contents entries; an answer out of order or naming lines that
-//! were not shown changes nothing but a warning; the answer is cached; and
-//! `plan` counts the request.
+//! were not shown changes nothing but a warning; the answer is cached;
+//! `plan` counts the request; and under `structure = "model"` a valid
+//! answer is used even when the rules placed more.
 
 mod common;
 
@@ -184,4 +185,70 @@ fn plan_counts_the_structure_request() {
     );
     assert_eq!(plan["structure_requests"], 0, "{plan}");
     assert_eq!(mock.requests(), 0);
+}
+
+/// A contents page whose entries the body repeats word for word: the rules
+/// place all of them.
+const PLAIN_ISSUE: &str = "월간 산업 동향\n\n목 차\n\n\
+    1. 반도체 수출 동향 ........ 2\n\
+    2. 배터리 시장 전망 ........ 3\n\
+    3. 인공지능 규제 논의 ........ 4\n\
+    \u{c}1. 반도체 수출 동향\n\n\
+    메모리 반도체 수출이 석 달 연속 늘었다.\n\n\
+    \u{c}2. 배터리 시장 전망\n\n\
+    이차전지 업계는 내년 수요가 늘 것으로 본다.\n\n\
+    \u{c}3. 인공지능 규제 논의\n\n\
+    국회는 AI 기본법 논의를 이어 갔다.\n";
+
+#[test]
+fn model_mode_uses_a_valid_answer_even_when_the_rules_found_more() {
+    let line = |text: &str| {
+        PLAIN_ISSUE
+            .split('\n')
+            .position(|l| l.trim_start_matches('\u{c}') == text)
+            .map(|i| i + 1)
+            .expect("line in the fixture")
+    };
+    // The model places two of the three entries (valid, but fewer).
+    let reply = format!(
+        "E1: L{}\nE2: L{}\nE3: none",
+        line("1. 반도체 수출 동향"),
+        line("2. 배터리 시장 전망")
+    );
+    let (dir, mock) = setup(reply);
+    std::fs::write(dir.path().join("issue.txt"), PLAIN_ISSUE).expect("write issue");
+    let endpoint = [
+        "--base-url",
+        mock.base_url.as_str(),
+        "--model",
+        "mock-model",
+    ];
+    // Under the default `auto` the rules' 3 of 3 are not low: nothing is asked.
+    let mut args = vec!["parse", "issue.txt", "--json", "--model-structure"];
+    args.extend(endpoint);
+    let (rules, _) = gloss(dir.path(), &args);
+    assert_eq!(rules["contents"]["found"], 3);
+    assert_eq!(mock.requests(), 0);
+    // A profile with `structure = "model"` asks, and uses the answer.
+    let config = dir.path().join("config-home").join("gloss");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[profiles.m]\nbase_url = \"{}\"\nmodel = \"mock-model\"\nstructure = \"model\"\n",
+            mock.base_url
+        ),
+    )
+    .expect("write config");
+    args.extend(["--profile", "m"]);
+    let (issue, stderr) = gloss(dir.path(), &args);
+    assert_eq!(mock.requests(), 1, "{stderr}");
+    assert_eq!(issue["contents"]["found"], 2, "{stderr}");
+    assert!(
+        stderr.contains("the model placed the contents entries")
+            && stderr.contains("the rules found 3"),
+        "{stderr}"
+    );
+    let starts: Vec<String> = articles(&issue).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(starts, ["model", "model"], "{stderr}");
 }
