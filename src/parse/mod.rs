@@ -19,6 +19,7 @@ mod contents;
 pub mod furniture;
 mod generic;
 mod layout;
+mod levels;
 mod numbering;
 pub mod paragraphs;
 mod sections;
