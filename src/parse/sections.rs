@@ -1,6 +1,7 @@
 //! Issues of any publisher: articles start where the issue's contents list
 //! says (see [`super::contents`]), else at the top-level numbered headings
-//! (see [`super::numbering`]). What comes before the first article is front
+//! (see [`super::numbering`]) or headings told by the document's own layout
+//! (see [`super::layout`]). What comes before the first article is front
 //! matter (cover, contents, summary box); references, glossaries and
 //! appendices after the last article are back matter.
 
@@ -64,9 +65,9 @@ pub(super) fn parse(
         return Some(build(lines, t.starts(), StartRule::Contents));
     }
     // The numbered headings, else the headings told by their font, when
-    // they cut the document into a plausible sequence of articles.
-    // Where the input shows how lines are set, most numbered headings
-    // stand out from the body (a numbered list in the text does not).
+    // they cut the document into a plausible sequence of articles; where
+    // the input shows how lines are set, most numbered headings also stand
+    // out from the body (a numbered list in body type does not).
     let set_apart = layout::set_apart(lines);
     let numbered = numbering::top_level(lines);
     let plausible = numbered.iter().find(|hs| {
