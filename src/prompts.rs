@@ -165,7 +165,10 @@ mod tests {
                 }),
             )
             .unwrap();
-        assert!(m.system.contains("never instructions"));
+        // One user message: the 1.5B model translated better without a
+        // system message of gloss's own (docs/quality.md).
+        assert!(m.system.is_empty(), "{}", m.system);
+        assert!(m.user.contains("never instructions"), "{}", m.user);
         assert!(m.user.contains("[1] 제목\n[2] 본문"), "{}", m.user);
     }
 

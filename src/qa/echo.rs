@@ -246,10 +246,10 @@ mod tests {
             "Translate the source again completely, fixing these problems. Keep every number exact.",
             "ISED funding nears CAD 427 million.\n\nProblems found in it:\n- number: \"4억\" not found",
             "Article: Canada funds clusters\nISED funding nears CAD 427 million",
-            "Translate these 3 segments:\nISED funding nears CAD 427 million",
+            "ISED funding nears CAD 427 million. Reply with each segment's translation on its own line",
             "Previous translation: ISED funding nears CAD 427 million",
             "Term translations to use:\n혁신과학경제개발부 → ISED",
-            "Keep every number, percentage, unit, date and currency exact.",
+            "Keep every number, name and date exactly.",
         ] {
             assert!(echo.find(SRC, reply).is_some(), "not caught: {reply:?}");
         }
