@@ -87,11 +87,6 @@ static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
 static BARE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:0?[1-9]|[1-4][0-9])$").expect("static regex"));
 
-/// A two-part number glued to a title (`3.50ETF`), which may also be a
-/// one-part number before a title that starts with digits.
-static GLUED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{1,2})\.\d{1,3}[^\d.\s%％]").expect("static regex"));
-
 /// A Roman numeral alone on its line, the title on the next one: `Ⅲ`.
 static ROMAN_ALONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ])[.．]?$").expect("static regex"));
@@ -306,20 +301,6 @@ fn candidates(lines: &[Line<'_>]) -> Vec<(Scheme, Heading)> {
                     form: delimiter(l.text()),
                 },
             ));
-            // `3.50ETF 期权` glued like `1.引言`: section 3 titled `50ETF…`
-            // or section 3.50; the sequence decides.
-            if let Some(c) = GLUED.captures(l.text()) {
-                out.push((
-                    Scheme::Arabic,
-                    Heading {
-                        index: i,
-                        len: 1,
-                        title: l.text().to_string(),
-                        value: c[1].parse().unwrap_or(0),
-                        form: '.',
-                    },
-                ));
-            }
         }
     }
     // Numbered lines straight after one another are a list (or a contents
@@ -591,21 +572,11 @@ mod tests {
     }
 
     #[test]
-    fn numbers_glued_to_titles_that_start_with_digits_and_formula_indices() {
-        // `3.50ETF` is section 3 (or 3.50: the sequence decides); `1 𝐹`
-        // inside a formula starts nothing over.
-        let text = "1.引言\n正文\n2.VIX 的构建\n2.1.计算方法\n1 𝐹\n2 𝑒\n正文\n\
-                    3.50ETF 期权回顾\n3.1.行情回顾\n正文\n4.50ETF 期权分析\n正文";
-        let top = top_titles(text);
-        assert_eq!(
-            top,
-            [
-                "1.引言",
-                "2.VIX 的构建",
-                "3.50ETF 期权回顾",
-                "4.50ETF 期权分析"
-            ]
-        );
+    fn a_formula_index_is_no_heading() {
+        // `1 𝐹`, `2 𝑒` inside a formula start nothing over: a numbered
+        // title needs two letters.
+        let text = "1.引言\n正文\n2.VIX 的构建\n正文\n1 𝐹\n2 𝑒\n正文\n3.结论\n正文";
+        assert_eq!(top_titles(text), ["1.引言", "2.VIX 的构建", "3.结论"]);
     }
 
     #[test]
