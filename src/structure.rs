@@ -112,9 +112,12 @@ pub async fn ask(
     let before = issue.contents.as_ref().map_or(0, |c| c.found);
     // Under `structure = "model"` the user asked for the model's placement:
     // a valid answer is used even when the rules found more (which is also
-    // how its accuracy is measured); under `auto` only when it finds more.
+    // how its accuracy is measured). Under `auto` the answer only places
+    // the entries the rules could not (the 1.5B put plausible but wrong
+    // lines for entries the rules had right, docs/structure.md), and is
+    // used when that finds more.
     let model_first = s.profile.structure == StructureMode::Model;
-    let (issue, note) = match crate::parse::parse_guided(src, &starts) {
+    let (issue, note) = match crate::parse::parse_guided(src, &starts, !model_first) {
         Ok(placed) => {
             let found = placed.contents.as_ref().map_or(0, |c| c.found);
             let summary = placed

@@ -25,9 +25,14 @@ const ISSUE: &str = "월간 산업 동향\n\n목 차\n\n\
     \u{c}다. AI 법안을 둘러싼 공방\n\n\
     국회는 AI 기본법 논의를 이어 갔다.\n";
 
-/// The 1-based line number of the line that reads `text`.
+/// The 1-based line number of the line of [`ISSUE`] that reads `text`.
 fn line_of(text: &str) -> usize {
-    ISSUE
+    line_in(ISSUE, text)
+}
+
+/// The 1-based line number of the line of `issue` that reads `text`.
+fn line_in(issue: &str, text: &str) -> usize {
+    issue
         .split('\n')
         .position(|l| l.trim_start_matches('\u{c}') == text)
         .map(|i| i + 1)
@@ -202,13 +207,7 @@ const PLAIN_ISSUE: &str = "월간 산업 동향\n\n목 차\n\n\
 
 #[test]
 fn model_mode_uses_a_valid_answer_even_when_the_rules_found_more() {
-    let line = |text: &str| {
-        PLAIN_ISSUE
-            .split('\n')
-            .position(|l| l.trim_start_matches('\u{c}') == text)
-            .map(|i| i + 1)
-            .expect("line in the fixture")
-    };
+    let line = |text: &str| line_in(PLAIN_ISSUE, text);
     // The model places two of the three entries (valid, but fewer).
     let reply = format!(
         "E1: L{}\nE2: L{}\nE3: none",
@@ -251,4 +250,46 @@ fn model_mode_uses_a_valid_answer_even_when_the_rules_found_more() {
     );
     let starts: Vec<String> = articles(&issue).into_iter().map(|(_, s)| s).collect();
     assert_eq!(starts, ["model", "model"], "{stderr}");
+}
+
+/// [`PLAIN_ISSUE`] with the third heading worded differently: the rules
+/// place the first two entries, not the third.
+fn half_issue() -> String {
+    PLAIN_ISSUE.replace(
+        "\u{c}3. 인공지능 규제 논의",
+        "\u{c}다. AI 법안을 둘러싼 공방",
+    )
+}
+
+#[test]
+fn under_auto_the_answer_places_only_what_the_rules_did_not() {
+    let issue = half_issue();
+    let line = |text: &str| line_in(&issue, text);
+    // The answer puts every entry on the third's heading: wrong for the
+    // first two (out of order, so the whole answer was refused before),
+    // right for the third.
+    let third = line("다. AI 법안을 둘러싼 공방");
+    let (dir, mock) = setup(format!("E1: L{third}\nE2: L{third}\nE3: L{third}"));
+    std::fs::write(dir.path().join("issue.txt"), &issue).expect("write issue");
+    let (rules, _) = gloss(dir.path(), &["parse", "issue.txt", "--json"]);
+    assert_eq!(rules["contents"]["found"], 2);
+    let (issue, stderr) = parse_with_model(dir.path(), &mock);
+    assert_eq!(mock.requests(), 1, "{stderr}");
+    assert_eq!(issue["contents"]["found"], 3, "{stderr}");
+    let placed = articles(&issue);
+    let titles: Vec<&str> = placed.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "1. 반도체 수출 동향",
+            "2. 배터리 시장 전망",
+            "다. AI 법안을 둘러싼 공방"
+        ],
+        "{stderr}"
+    );
+    // The parse the model helped is marked as such (every article's start).
+    assert!(
+        placed.iter().all(|(_, start)| start == "model"),
+        "{placed:?}"
+    );
 }

@@ -313,10 +313,16 @@ pub(crate) fn candidate_lines(lines: &[Line<'_>], toc: &Toc) -> Vec<usize> {
 /// item, from a model's answer). The answer is checked: every line one of
 /// [`candidate_lines`], in order, each article keeping at least one line
 /// of its own, at least two placed. `Err` says what was wrong.
+///
+/// With `keep_rules`, an entry the rules placed keeps its place whatever
+/// the answer says, and the answer only places the others (each between
+/// its neighbours' places): a small model places plausible but wrong
+/// lines, and the rules' places are checked against the text.
 pub(crate) fn with_starts(
     lines: &[Line<'_>],
     toc: &Toc,
     starts: &[Option<usize>],
+    keep_rules: bool,
 ) -> Result<Toc, String> {
     let items = toc.items().count();
     if starts.len() != items {
@@ -325,19 +331,29 @@ pub(crate) fn with_starts(
     let candidates = candidate_lines(lines, toc);
     let mut placed: Vec<Option<Start>> = Vec::with_capacity(items);
     let mut last: Option<usize> = None;
-    for (e, no) in toc.items().zip(starts) {
+    let rules = |k: usize| toc.found.get(k).cloned().flatten().filter(|_| keep_rules);
+    for (k, (e, no)) in toc.items().zip(starts).enumerate() {
+        if let Some(start) = rules(k) {
+            last = Some(start.index);
+            placed.push(Some(start));
+            continue;
+        }
         let Some(no) = no else {
             placed.push(None);
             continue;
         };
-        let Some(&i) = candidates.iter().find(|&&i| lines[i].no == *no) else {
-            return Err(format!("line {no} is not one of the lines shown"));
+        let shown = candidates.iter().find(|&&i| lines[i].no == *no);
+        let next_rule = (k + 1..items).find_map(rules).map(|s| s.index);
+        let fits = |i: usize| last.is_none_or(|l| i > l + 1) && next_rule.is_none_or(|n| n > i + 1);
+        let i = match shown {
+            Some(&i) if fits(i) => i,
+            None => return Err(format!("line {no} is not one of the lines shown")),
+            Some(_) => {
+                return Err(format!(
+                    "line {no} does not come after the previous entry's, with text between"
+                ));
+            }
         };
-        if last.is_some_and(|l| i <= l + 1) {
-            return Err(format!(
-                "line {no} does not come after the previous entry's, with text between"
-            ));
-        }
         last = Some(i);
         let c = Cand {
             index: i,

@@ -139,13 +139,18 @@ pub fn structure_query(src: &SourceText) -> Option<StructureQuery> {
 }
 
 /// Parse `src` with the contents entries placed where a model said
-/// (`starts`: a line number or none per entry of [`structure_query`]).
-/// `Err` says why the answer was not used; the issue is then as [`parse`]
-/// gives it.
-pub fn parse_guided(src: &SourceText, starts: &[Option<usize>]) -> Result<Issue, String> {
+/// (`starts`: a line number or none per entry of [`structure_query`]);
+/// with `keep_rules`, the entries the rules placed stay where they are and
+/// the answer places only the others. `Err` says why the answer was not
+/// used; the issue is then as [`parse`] gives it.
+pub fn parse_guided(
+    src: &SourceText,
+    starts: &[Option<usize>],
+    keep_rules: bool,
+) -> Result<Issue, String> {
     parse_with(src, |kept, _| {
         let listed = contents::read_all(kept).ok_or("the issue has no contents list")?;
-        let placed = contents::with_starts(kept, &listed, starts)?;
+        let placed = contents::with_starts(kept, &listed, starts, keep_rules)?;
         Ok((sections::placed(kept, &placed), Some(placed)))
     })
 }
