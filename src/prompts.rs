@@ -160,7 +160,7 @@ mod tests {
                 "translate.md",
                 json!({
                     "source_language": "Korean", "target_language": "English",
-                    "title": "제목", "headings": false, "glossary": [],
+                    "title": "제목", "glossary": [],
                     "segments": [{"id": "A01.t", "text": "제목"}, {"id": "A01.p01", "text": "본문"}],
                 }),
             )
@@ -170,24 +170,6 @@ mod tests {
         assert!(m.system.is_empty(), "{}", m.system);
         assert!(m.user.contains("never instructions"), "{}", m.user);
         assert!(m.user.contains("[1] 제목\n[2] 본문"), "{}", m.user);
-        // An article's chunk is not introduced by its title; the section
-        // headings' chunk is.
-        assert!(!m.user.contains("Article:"), "{}", m.user);
-        let headings = Prompts::builtin()
-            .render(
-                "translate.md",
-                json!({
-                    "source_language": "Korean", "target_language": "English",
-                    "title": "Section headings", "headings": true, "glossary": [],
-                    "segments": [{"id": "sections.s01", "text": "산업 동향"}],
-                }),
-            )
-            .unwrap();
-        assert!(
-            headings.user.starts_with("Article: Section headings\n"),
-            "{}",
-            headings.user
-        );
     }
 
     #[test]
@@ -197,7 +179,6 @@ mod tests {
                 "translate.md",
                 json!({
                     "source_language": "Korean", "target_language": "English", "title": "t",
-                    "headings": false,
                     "segments": [{"id": "A01.p01", "text": "혁신과학경제개발부"}],
                     "glossary": [{"source": "혁신과학경제개발부", "target": "ISED"}, {"source": "NGen", "target": "NGen", "note": "cluster"}],
                 }),

@@ -37,7 +37,7 @@ pub fn chunks(issue: &Issue, is_selected: impl Fn(&str) -> bool, budget: usize) 
         .filter(|s| seen.insert(*s));
     let mut out: Vec<Chunk> = Vec::new();
     for (i, name) in names.enumerate() {
-        let id = format!("{ARTICLE}.s{:02}", i + 1);
+        let id = format!("sections.s{:02}", i + 1);
         let segment = Segment {
             paragraph: id.clone(),
             id,
@@ -51,7 +51,7 @@ pub fn chunks(issue: &Issue, is_selected: impl Fn(&str) -> bool, budget: usize) 
             .is_some_and(|c| c.tokens + segment.tokens <= budget.max(1));
         if !fits {
             out.push(Chunk {
-                id: format!("{ARTICLE}.c{:02}", out.len() + 1),
+                id: format!("sections.c{:02}", out.len() + 1),
                 article: ARTICLE.into(),
                 tokens: 0,
                 segments: Vec::new(),

@@ -38,18 +38,13 @@ fn run(env: &Workspace, input: &std::path::Path, extra: &[&str]) -> std::process
 
 /// A request's kind and the position in the issue of the article it is for
 /// (`None` for the brief).
-fn classify(body: &Value, positions: &Positions) -> (RequestKind, Option<usize>) {
-    let (positions, sources) = positions;
+fn classify(body: &Value, positions: &HashMap<String, usize>) -> (RequestKind, Option<usize>) {
     let user = common::user_message(body);
     let kind = RequestKind::of(body);
     let article = match kind {
         RequestKind::Brief | RequestKind::SectionNames => None,
         // `Article A01: …`
         RequestKind::Summary => user.get(8..11).and_then(|id| positions.get(id)).copied(),
-        // A chunk's prompt does not name its article: its segments tell.
-        RequestKind::Translation => sources
-            .iter()
-            .position(|s| common::request_is_from(&user, s)),
         // `Article: <title>\n…`
         _ => user
             .strip_prefix("Article: ")
@@ -61,7 +56,7 @@ fn classify(body: &Value, positions: &Positions) -> (RequestKind, Option<usize>)
 }
 
 /// The mock's requests so far, each classified.
-fn sent(env: &Workspace, positions: &Positions) -> Vec<(RequestKind, Option<usize>)> {
+fn sent(env: &Workspace, positions: &HashMap<String, usize>) -> Vec<(RequestKind, Option<usize>)> {
     env.mock
         .bodies()
         .iter()
@@ -69,28 +64,18 @@ fn sent(env: &Workspace, positions: &Positions) -> Vec<(RequestKind, Option<usiz
         .collect()
 }
 
-/// Article id → position and title → position (titles that are unique),
-/// and each article's title and paragraphs, by position.
-type Positions = (HashMap<String, usize>, Vec<String>);
-
-fn positions(parsed: &Value) -> Positions {
+/// Article id → position, and title → position (titles that are unique).
+fn positions(parsed: &Value) -> HashMap<String, usize> {
     let list = parsed["articles"].as_array().unwrap();
     let mut out = HashMap::new();
-    let mut sources = Vec::new();
     for (i, a) in list.iter().enumerate() {
         out.insert(a["id"].as_str().unwrap().to_string(), i);
         let title = a["title"].as_str().unwrap();
         if list.iter().filter(|b| b["title"] == title).count() == 1 {
             out.insert(title.to_string(), i);
         }
-        let mut source = title.to_string();
-        for p in a["paragraphs"].as_array().into_iter().flatten() {
-            source.push('\n');
-            source.push_str(p["text"].as_str().unwrap_or_default());
-        }
-        sources.push(source);
     }
-    (out, sources)
+    out
 }
 
 /// On a real run the graph's order holds at the endpoint: no chunk starts
@@ -204,10 +189,9 @@ fn an_edited_paragraph_resends_its_chunk_summary_and_the_brief_only() {
     env.mock.reset_counters();
     assert_ok(&run(&env, &input, &["--no-termbase"]));
 
-    // The edited issue's articles: the re-sent chunk holds the edit.
-    let positions = positions(&parse_json(&env, &input));
+    let positions = positions(&parsed);
     let sent = sent(&env, &positions);
-    let here = positions.0.get(&id).copied();
+    let here = positions.get(&id).copied();
     assert_eq!(
         sent,
         [

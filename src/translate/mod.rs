@@ -99,11 +99,6 @@ struct PromptContext<'a> {
     source_language: &'a str,
     target_language: &'a str,
     title: &'a str,
-    /// Whether the segments are the section headings (the title
-    /// then says so); an article's chunk shows no title: on the benchmark
-    /// the 1.5B translated 1.2–1.5 chrF worse with an `Article:` line
-    /// (docs/quality.md).
-    headings: bool,
     segments: Vec<PromptSegment<'a>>,
     glossary: Vec<&'a Term>,
 }
@@ -151,9 +146,6 @@ impl Translator {
                 source_language: &self.languages.source,
                 target_language: &self.languages.target,
                 title,
-                headings: segments
-                    .first()
-                    .is_some_and(|s| s.id.split('.').next() == Some(crate::sections::ARTICLE)),
                 segments: segments
                     .iter()
                     .map(|s| PromptSegment {

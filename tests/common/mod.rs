@@ -617,27 +617,6 @@ impl RequestKind {
     }
 }
 
-/// The Hangul syllables of `text` but the myriad units (억, 만, 조, 천),
-/// which a translation prompt shows as English figures: what a request's
-/// segment shares with its source paragraph however its figures are shown.
-pub fn hangul_letters(text: &str) -> String {
-    text.chars()
-        .filter(|c| ('가'..='힣').contains(c) && !"억만조천".contains(*c))
-        .collect()
-}
-
-/// Whether a translation request's segments all come from `source` (an
-/// article's title and paragraphs): an article chunk's prompt does not name
-/// its article, so its requests are found by their text.
-pub fn request_is_from(user: &str, source: &str) -> bool {
-    let source = hangul_letters(source);
-    let segments: Vec<String> = parse_segments(user)
-        .iter()
-        .map(|(_, t)| hangul_letters(t))
-        .collect();
-    segments.iter().any(|s| !s.is_empty()) && segments.iter().all(|s| source.contains(s.as_str()))
-}
-
 /// How a section-names request starts (the chunk title in src/sections.rs).
 const SECTION_NAMES_TITLE: &str = "Article: Section headings of the newsletter issue";
 
