@@ -80,6 +80,14 @@ fn write_o200k_tables(root: &Path, out_dir: &Path) {
     println!("cargo::rerun-if-changed={SOURCE}");
     let packed = std::fs::read(root.join(SOURCE))
         .unwrap_or_else(|e| panic!("build.rs: cannot read {SOURCE}: {e}"));
+    // The script reruns whenever a versioned source file changes; the
+    // tables only depend on the token list, so they are built once per list.
+    let dest = out_dir.join("o200k_base.bpe.gz");
+    let stamp_path = out_dir.join("o200k_base.bpe.stamp");
+    let stamp = format!("{:x} {HASH_FACTOR}", Sha256::digest(&packed));
+    if dest.is_file() && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) {
+        return;
+    }
     let mut tiktoken = String::new();
     flate2::read::GzDecoder::new(&packed[..])
         .read_to_string(&mut tiktoken)
@@ -90,12 +98,12 @@ fn write_o200k_tables(root: &Path, out_dir: &Path) {
     let mut tables = Vec::new();
     bpe.serialize(&mut rmp_serde::Serializer::new(&mut tables))
         .expect("bpe's tables serialize");
-    let dest = out_dir.join("o200k_base.bpe.gz");
     let file = std::fs::File::create(&dest)
         .unwrap_or_else(|e| panic!("build.rs: cannot write {}: {e}", dest.display()));
     let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::best());
     gz.write_all(&tables)
         .and_then(|()| gz.finish().map(drop))
+        .and_then(|()| std::fs::write(&stamp_path, &stamp))
         .unwrap_or_else(|e| panic!("build.rs: cannot write {}: {e}", dest.display()));
 }
 
