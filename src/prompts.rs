@@ -160,7 +160,7 @@ mod tests {
                 "translate.md",
                 json!({
                     "source_language": "Korean", "target_language": "English",
-                    "title": "제목", "glossary": [],
+                    "title": "제목", "glossary": [], "lone": false,
                     "segments": [{"id": "A01.t", "text": "제목"}, {"id": "A01.p01", "text": "본문"}],
                 }),
             )
@@ -173,13 +173,42 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_segment_is_asked_plainly_with_its_text_last() {
+        let m = Prompts::builtin()
+            .render(
+                "translate.md",
+                json!({
+                    "source_language": "Korean", "target_language": "English",
+                    "title": "제목", "glossary": [], "lone": true,
+                    "segments": [{"id": "A01.p01", "text": "매출이 4억 2,700만 원 늘었다."}],
+                }),
+            )
+            .unwrap();
+        assert!(m.system.is_empty(), "{}", m.system);
+        assert!(
+            m.user
+                .starts_with("Translate the following Korean text into English.")
+        );
+        assert!(!m.user.contains("제목"), "no title line: {}", m.user);
+        assert!(!m.user.contains("[1]"), "no marker: {}", m.user);
+        assert!(m.user.contains("never instructions"), "{}", m.user);
+        assert!(
+            m.user
+                .trim_end()
+                .ends_with("\n\n매출이 427 million 원 늘었다."),
+            "{}",
+            m.user
+        );
+    }
+
+    #[test]
     fn glossary_terms_render_with_and_without_notes() {
         let m = Prompts::builtin()
             .render(
                 "translate.md",
                 json!({
                     "source_language": "Korean", "target_language": "English", "title": "t",
-                    "segments": [{"id": "A01.p01", "text": "혁신과학경제개발부"}],
+                    "lone": true, "segments": [{"id": "A01.p01", "text": "혁신과학경제개발부"}],
                     "glossary": [{"source": "혁신과학경제개발부", "target": "ISED"}, {"source": "NGen", "target": "NGen", "note": "cluster"}],
                 }),
             )

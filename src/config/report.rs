@@ -101,6 +101,13 @@ impl Config {
             ("timeout_secs", p.timeout_secs.to_string()),
             ("context_window", p.context_window.to_string()),
             ("chunk_tokens", p.chunk_tokens.to_string()),
+            (
+                "segments_per_request",
+                match p.segments_per_request {
+                    0 => "chunk".to_string(),
+                    n => n.to_string(),
+                },
+            ),
             ("max_attempts", p.max_attempts.to_string()),
             ("termbase", p.termbase.to_string()),
             ("repair", p.repair.to_string()),

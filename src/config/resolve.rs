@@ -22,6 +22,8 @@ pub struct Profile {
     pub timeout_secs: u64,
     pub context_window: usize,
     pub chunk_tokens: usize,
+    /// Segments in one translation request; 0: the whole chunk.
+    pub segments_per_request: usize,
     pub max_attempts: u32,
     pub price: Option<Price>,
     /// Whether runs extract a termbase (the flag `--no-termbase` turns it off).
@@ -165,6 +167,7 @@ impl Config {
             timeout_secs: file.timeout_secs.unwrap_or(120),
             context_window: file.context_window.unwrap_or(8192),
             chunk_tokens: overrides.chunk_tokens.or(file.chunk_tokens).unwrap_or(600),
+            segments_per_request: file.segments_per_request.unwrap_or(0),
             max_attempts: file.max_attempts.unwrap_or(5).max(1),
             termbase: file.termbase.unwrap_or(true),
             repair: file.repair.unwrap_or(true),

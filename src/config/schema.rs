@@ -25,6 +25,10 @@ pub struct ProfileFile {
     pub context_window: Option<usize>,
     /// Chunk budget in source tokens.
     pub chunk_tokens: Option<usize>,
+    /// Segments sent in one translation request (default: the whole chunk).
+    /// The built-in local profiles send one: a small model translates a
+    /// segment alone better than amid its neighbours (docs/quality.md).
+    pub segments_per_request: Option<usize>,
     /// Maximum attempts per request (first try included).
     pub max_attempts: Option<u32>,
     /// Extract a termbase per article (default true).

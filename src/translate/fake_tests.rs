@@ -57,15 +57,23 @@ fn translator(dir: &std::path::Path, chat: Arc<FakeChat>) -> Translator {
     }
 }
 
-/// The segment lines (`[n] text`) of a translation request.
+/// The segment lines (`[n] text`) of a translation request; a request for
+/// one segment has no marker and ends with its text.
 fn segment_lines(request: &ChatRequest) -> Vec<(usize, String)> {
     let user = &request.messages.last().unwrap().content;
-    user.lines()
+    let marked: Vec<(usize, String)> = user
+        .lines()
         .filter_map(|l| {
             let (n, text) = l.strip_prefix('[')?.split_once("] ")?;
             Some((n.parse().ok()?, text.to_string()))
         })
-        .collect()
+        .collect();
+    if !marked.is_empty() {
+        return marked;
+    }
+    let last = user.lines().rev().find(|l| !l.trim().is_empty());
+    last.map(|l| vec![(1, l.trim().to_string())])
+        .unwrap_or_default()
 }
 
 /// A reply giving each segment of `request` its English.
@@ -169,4 +177,39 @@ async fn a_failed_request_fails_the_chunk_and_is_asked_again() {
     let sent = chat.sent().len();
     t.translate_chunk("회사 소식", &chunk()).await.unwrap();
     assert!(chat.sent().len() > sent, "a failure is not cached");
+}
+
+#[tokio::test]
+async fn one_segment_per_request_asks_each_segment_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    // Answers without a marker, as a model answers a plain request.
+    let chat = Arc::new(FakeChat::new(|r| {
+        let english: Vec<String> = segment_lines(r)
+            .iter()
+            .map(|(_, text)| {
+                ENGLISH
+                    .iter()
+                    .find(|(ko, _)| ko == text)
+                    .map_or("?", |(_, en)| en)
+                    .to_string()
+            })
+            .collect();
+        Ok(completion(&english.join("\n"), Finish::Complete))
+    }));
+    let mut t = translator(dir.path(), chat.clone());
+    t.profile.segments_per_request = 1;
+    let (translated, report) = t.translate_chunk("회사 소식", &chunk()).await.unwrap();
+    assert_eq!(texts(&translated.unwrap()), BOTH);
+    assert_eq!((report.status.as_str(), report.traffic.requests), ("ok", 2));
+    for request in chat.sent() {
+        let user = &request.messages.last().unwrap().content;
+        assert!(
+            !user.contains("[1]"),
+            "a lone segment has no marker: {user}"
+        );
+        assert!(!user.contains("회사 소식"), "nor the title: {user}");
+    }
+    let (_, cached) = t.translate_chunk("회사 소식", &chunk()).await.unwrap();
+    assert!(cached.traffic.cache_hit);
+    assert_eq!(chat.sent().len(), 2, "the rerun is a cache hit");
 }

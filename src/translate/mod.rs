@@ -98,6 +98,10 @@ pub struct Translator {
 struct PromptContext<'a> {
     source_language: &'a str,
     target_language: &'a str,
+    /// One segment of an article, asked alone: the plain shape, without
+    /// markers or the title (docs/quality.md). A list of section names
+    /// keeps its title, the only context a lone heading has.
+    lone: bool,
     title: &'a str,
     segments: Vec<PromptSegment<'a>>,
     glossary: Vec<&'a Term>,
@@ -145,6 +149,7 @@ impl Translator {
             PromptContext {
                 source_language: &self.languages.source,
                 target_language: &self.languages.target,
+                lone: segments.len() == 1 && title != crate::sections::TITLE,
                 title,
                 segments: segments
                     .iter()
@@ -182,7 +187,7 @@ impl Translator {
         let templates: Vec<String> = ["translate.md", "repair.md"]
             .into_iter()
             .filter_map(|name| self.prompts.source(name))
-            .chain([split::REASK])
+            .chain([split::REASK, split::REASK_ONE])
             .map(str::to_string)
             .collect();
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
@@ -299,7 +304,7 @@ impl Translator {
         let mut failures = Vec::new();
         if done.iter().all(Option::is_none) {
             let outcome = self
-                .translate_part(title, segments, &mut report, true)
+                .translate_in_requests(title, segments, &mut report)
                 .await?;
             let mut texts = Vec::new();
             for (i, text) in outcome.into_iter().enumerate() {

@@ -24,9 +24,23 @@ struct RepairContext<'a> {
 }
 
 impl ChunkReport {
-    /// Add the traffic and repair counts of `part` (one segment's checks).
-    fn add_repairs(&mut self, part: &ChunkReport) {
+    /// An empty report for one part of a chunk's work, added to the
+    /// chunk's report with [`ChunkReport::absorb`] when it is done.
+    pub(super) fn part() -> Self {
+        ChunkReport {
+            traffic: crate::stage::Traffic {
+                usage_reported: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Add the traffic, splits and repair counts of `part` (one segment's
+    /// checks, or one request's worth of a chunk's segments).
+    pub(super) fn absorb(&mut self, part: &ChunkReport) {
         self.traffic += &part.traffic;
+        self.splits += part.splits;
         self.repair_requests += part.repair_requests;
         self.repaired += part.repaired;
         self.repair_sent += part.repair_sent;
@@ -37,7 +51,7 @@ impl ChunkReport {
 
 /// Run `futures` side by side; their results in order, or the first error
 /// (the others are dropped then, so nothing more is sent).
-async fn try_join_all<T, F>(mut futures: Vec<F>) -> Result<Vec<T>, LlmError>
+pub(super) async fn try_join_all<T, F>(mut futures: Vec<F>) -> Result<Vec<T>, LlmError>
 where
     F: std::future::Future<Output = Result<T, LlmError>> + Unpin,
 {
@@ -77,14 +91,7 @@ impl Translator {
         echo: &PromptText,
         report: &mut ChunkReport,
     ) -> Result<Vec<(usize, Translated)>, LlmError> {
-        let fresh = || ChunkReport {
-            traffic: crate::stage::Traffic {
-                usage_reported: true,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let mut parts: Vec<ChunkReport> = texts.iter().map(|_| fresh()).collect();
+        let mut parts: Vec<ChunkReport> = texts.iter().map(|_| ChunkReport::part()).collect();
         let checks: Vec<_> = texts
             .into_iter()
             .zip(parts.iter_mut())
@@ -97,7 +104,7 @@ impl Translator {
             .collect();
         let checked = try_join_all(checks).await;
         for part in &parts {
-            report.add_repairs(part);
+            report.absorb(part);
         }
         checked
     }

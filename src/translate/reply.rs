@@ -10,10 +10,27 @@ pub(super) static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t]*\**\[(\d{1,4})\]\**[ \t]*:?[ \t]?").expect("static regex")
 });
 
-/// `Translation:`, `English translation:` before the text on the same line.
-static INLINE_PREAMBLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\**(?:english\s+)?(?:translation|english)\**\s*:\**\s*")
-        .expect("static regex")
+/// An announcement of the translation before it, on its own line or the
+/// same one: `Translation:`, `English translation:`, `Here is the English
+/// translation of the given Korean text:`, `The Korean text translates to:`.
+/// Models of every size write these, most often to a lone segment.
+static ANNOUNCEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^\s*\**(?:sure[,.!]?\s*)?(?:(?:here\s+is|here's|below\s+is)\s+)?",
+        r"(?:the\s+|an?\s+)?(?:english\s+)?(?:translation|english)",
+        r"(?:\s+(?:of|for)\b[^:\n]{0,80})?(?:\s+(?:is|reads))?\s*\**\s*:\**[ \t]*",
+        r"|^\s*[^:\n]{0,60}?\btranslates?\s+(?:in)?to(?:\s+english)?\s*:[ \t]*",
+    ))
+    .expect("static regex")
+});
+
+/// A note after the translation, in a paragraph of its own: `Note: …`,
+/// `(Note: …)`, `This sentence discusses …`.
+static TRAILING_NOTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[\s(*]*(?:note|explanation|this\s+(?:translation|sentence|text)|in\s+this\s+translation)\b",
+    )
+    .expect("static regex")
 });
 
 /// Why a reply could not be used.
@@ -50,18 +67,46 @@ impl std::fmt::Display for ReplyError {
     }
 }
 
-/// A one-segment reply without its marker is that segment; an obvious
-/// preamble (`Translation:`, `Here is the translation:` on a line of its
-/// own) is not part of it.
+/// A one-segment reply without its marker is that segment; an
+/// announcement before it (on its own line or the same one), the quotes
+/// the announcement put around it, and a note in a paragraph after it are
+/// not part of it. A reply that is only an announcement is the segment
+/// (`Translation:` is the English of `번역 :`).
 fn unmarked_segment(text: &str) -> String {
     let text = text.trim();
     let mut lines = text.lines();
     let first = lines.next().unwrap_or_default().trim();
     let rest = lines.collect::<Vec<_>>().join("\n");
-    let preamble_line =
-        first.ends_with(':') && first.split_whitespace().count() <= 6 && !rest.trim().is_empty();
-    let body = if preamble_line { rest.as_str() } else { text };
-    INLINE_PREAMBLE.replace(body, "").trim().to_string()
+    let own_line = first.ends_with(':')
+        && !rest.trim().is_empty()
+        && (first.split_whitespace().count() <= 6 || ANNOUNCEMENT.is_match(first));
+    let body = if own_line { rest.trim() } else { text };
+    let announced = own_line || ANNOUNCEMENT.is_match(body);
+    let mut body = ANNOUNCEMENT.replace(body, "").trim().to_string();
+    if body.is_empty() {
+        return text.trim_matches('*').trim().to_string();
+    }
+    let paragraphs: Vec<&str> = body.split("\n\n").collect();
+    if let Some(at) = (1..paragraphs.len()).find(|&i| TRAILING_NOTE.is_match(paragraphs[i])) {
+        body = paragraphs[..at].join("\n\n").trim().to_string();
+    }
+    if announced {
+        body = unquoted(&body).to_string();
+    }
+    body
+}
+
+/// `text` without the one pair of quotes around all of it.
+fn unquoted(text: &str) -> &str {
+    for (open, close) in [('"', '"'), ('“', '”')] {
+        if let Some(inner) = text.strip_prefix(open).and_then(|t| t.strip_suffix(close))
+            && !inner.contains([open, close])
+            && !inner.trim().is_empty()
+        {
+            return inner.trim();
+        }
+    }
+    text
 }
 
 /// Split a reply into `expected` segment texts by their `[n]` markers. A
@@ -301,6 +346,33 @@ mod tests {
             .unwrap(),
             ["Canada funds clusters.\nIn 2023."]
         );
+        assert_eq!(
+            parse_reply(
+                "Here is the English translation of the given Korean text: \"Markets fell. \"",
+                1
+            )
+            .unwrap(),
+            ["Markets fell."]
+        );
+        assert_eq!(
+            parse_reply(
+                "The Korean text translates to:\n\n\"Chen was sentenced.\"\n\nThis sentence discusses Chen.",
+                1
+            )
+            .unwrap(),
+            ["Chen was sentenced."]
+        );
+        assert_eq!(
+            parse_reply("Prices rose.\n\n(Note: the source says \"rose\".)", 1).unwrap(),
+            ["Prices rose."]
+        );
+        // A quoted translation without an announcement keeps its quotes.
+        assert_eq!(
+            parse_reply("\"An eye for an eye.\"", 1).unwrap(),
+            ["\"An eye for an eye.\""]
+        );
+        // A reply that is only an announcement is the translation.
+        assert_eq!(parse_reply("Translation:", 1).unwrap(), ["Translation:"]);
         // A sentence that ends in a colon is the segment, not a preamble.
         assert_eq!(
             parse_reply("The three goals:", 1).unwrap(),

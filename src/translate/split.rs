@@ -13,7 +13,53 @@ use super::{ChunkReport, PartOutcome, Translator};
 /// so that the prompt-echo check reads it like the prompt files.
 pub(super) const REASK: &str = "Your previous reply was unusable ({{ problem }}). Reply with exactly {{ count }} segments, each on a new line starting with its marker [1] to [{{ count }}].";
 
+/// The same for a request of one segment, which has no markers.
+pub(super) const REASK_ONE: &str =
+    "Your previous reply was unusable ({{ problem }}). Reply with the translation only.";
+
+/// `content` with `note` put before the text to translate (the first
+/// marker line, or a lone segment's last paragraph): a small model
+/// translates whatever comes last, and the 1.5B answered a note appended
+/// after a lone segment with the note itself.
+fn before_the_text(content: &str, note: &str) -> String {
+    let at = super::reply::MARKER
+        .find(content)
+        .map(|m| m.start())
+        .or_else(|| content.trim_end().rfind("\n\n").map(|i| i + 2))
+        .unwrap_or(0);
+    format!("{}{note}\n\n{}", &content[..at], &content[at..])
+}
+
 impl Translator {
+    /// A chunk's first asking: its segments `segments_per_request` at a
+    /// time (the whole chunk when the profile says 0). The chunk stays the
+    /// unit of caching and reporting; only the requests are smaller.
+    pub(super) async fn translate_in_requests(
+        &self,
+        title: &str,
+        segments: &[Segment],
+        report: &mut ChunkReport,
+    ) -> Result<PartOutcome, LlmError> {
+        let per_request = match self.profile.segments_per_request {
+            0 => segments.len().max(1),
+            n => n,
+        };
+        let groups: Vec<&[Segment]> = segments.chunks(per_request).collect();
+        let mut parts: Vec<ChunkReport> = groups.iter().map(|_| ChunkReport::part()).collect();
+        // Side by side: the client's concurrency limit decides how many are
+        // in flight, so a chunk's last request does not leave a slot idle.
+        let asks: Vec<_> = groups
+            .into_iter()
+            .zip(parts.iter_mut())
+            .map(|(group, part)| self.translate_part(title, group, part, true))
+            .collect();
+        let outcome = super::repair::try_join_all(asks).await;
+        for part in &parts {
+            report.absorb(part);
+        }
+        Ok(outcome?.into_iter().flatten().collect())
+    }
+
     /// Translate `segments`; on a bad reply, ask once more (when `reask`),
     /// then split in halves down to single segments, so a segment that fails
     /// costs only itself. Every complete reply is cached as text, and parsed
@@ -42,10 +88,15 @@ impl Translator {
                     }
                     if let Some(last) = request.messages.last_mut() {
                         let count = segments.len().to_string();
-                        let reask = REASK
+                        let template = if segments.len() == 1 {
+                            REASK_ONE
+                        } else {
+                            REASK
+                        };
+                        let reask = template
                             .replace("{{ problem }}", p)
                             .replace("{{ count }}", &count);
-                        last.content = format!("{}\n\n{reask}", last.content);
+                        last.content = before_the_text(&last.content, &reask);
                     }
                 }
                 // With --retry-failed, a one-segment reply from an earlier
@@ -197,5 +248,24 @@ fn span(segments: &[Segment]) -> String {
             let tail = last.id.rsplit('.').next().unwrap_or(&last.id);
             format!("{}…{tail}", first.id)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::before_the_text;
+
+    #[test]
+    fn a_note_goes_before_the_segments() {
+        let chunk = "Translate each segment ([1], [2], …).\n\n[1] 가\n[2] 나\n";
+        assert_eq!(
+            before_the_text(chunk, "NOTE"),
+            "Translate each segment ([1], [2], …).\n\nNOTE\n\n[1] 가\n[2] 나\n"
+        );
+        let one = "Translate the following text.\n\n가 나 다\n";
+        assert_eq!(
+            before_the_text(one, "NOTE"),
+            "Translate the following text.\n\nNOTE\n\n가 나 다\n"
+        );
     }
 }

@@ -617,6 +617,9 @@ impl RequestKind {
     }
 }
 
+/// How prompts/translate.md asks for a lone segment (no markers, no title).
+const LONE_SEGMENT: &str = "Translate the following ";
+
 /// How a section-names request starts (the chunk title in src/sections.rs).
 const SECTION_NAMES_TITLE: &str = "Article: Section headings of the newsletter issue";
 
@@ -793,6 +796,11 @@ pub fn translate_with_terms(source: &str, terms: &[(String, String)]) -> String 
 
 /// Extracts `(n, text)` from lines starting with `[n] ` (or a bare `[n]`).
 pub fn parse_segments(user: &str) -> Vec<(u32, String)> {
+    // prompts/translate.md for a lone segment: no marker, the text last.
+    if user.starts_with(LONE_SEGMENT) && !user.lines().any(|l| l.starts_with("[1]")) {
+        let text = user.trim_end().rsplit("\n\n").next().unwrap_or_default();
+        return vec![(1, text.trim().to_string())];
+    }
     user.lines()
         .filter_map(|line| {
             let rest = line.strip_prefix('[')?;
