@@ -183,6 +183,7 @@ mod tests {
                     text: text.into(),
                     flags,
                     repaired: false,
+                    fixed: Vec::new(),
                 },
             )
         };

@@ -156,7 +156,8 @@ fn text_of(value: &Value) -> &str {
 /// The eight failures: one segment each that drops its content (a stub
 /// answer; a reply missing a whole `[n]` line is a count mismatch, handled
 /// by re-asking — see tests/translate.rs), leaves Hangul, changes a
-/// magnitude (`4억 2,700만` as "4,270 million"), echoes the source, ignores
+/// figure (`4억 2,700만` as "4,720 million": a tenfold one, "4,270 million",
+/// gloss rewrites itself, see `qa::figures::fix_rescaled`), echoes the source, ignores
 /// a glossary term, changes a name's digit (`LC3` → `LC6`), adds a figure
 /// the source does not have, ends in the repair prompt's own text.
 fn cases() -> Vec<Case> {
@@ -180,10 +181,10 @@ fn cases() -> Vec<Case> {
         Case {
             segment: "A06.p01",
             kind: FlagKind::Number,
-            bad: good_number.replace("427,000,000 dollars", "4,270 million dollars"),
+            bad: good_number.replace("427,000,000 dollars", "4,720 million dollars"),
             flags: json!([
                 {"kind": "number", "detail": "\"4억 2,700만 캐나다 달러\" (= 427,000,000) not found"},
-                {"kind": "number", "detail": "\"4,270 million dollars\" is not in the source"},
+                {"kind": "number", "detail": "\"4,720 million dollars\" is not in the source"},
             ]),
         },
         Case {

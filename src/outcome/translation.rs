@@ -83,6 +83,10 @@ pub struct Translated {
     /// Whether a repair request fixed (or tried to fix) this segment.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub repaired: bool,
+    /// What gloss itself rewrote in the model's answer, and why (a figure
+    /// the checks proved mis-scaled: [`crate::qa::figures::fix_rescaled`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<String>,
 }
 
 /// Collected translations by segment id.

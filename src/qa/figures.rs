@@ -65,6 +65,65 @@ pub fn figure_forms(text: &str) -> Vec<String> {
     out
 }
 
+/// A figure of the answer with its scale word, if any (`130 million`, `5`).
+static ENGLISH_FIGURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\d[\d,]*(?:\.\d+)?(?:\s*(?:thousand|million|billion|trillion)\b)?")
+        .expect("static regex")
+});
+
+/// `translation` with a figure the checks prove mis-scaled written right,
+/// and a note saying what was changed; `None` when there is no such figure.
+///
+/// Proof, all of it required: the number checks find exactly one source
+/// figure missing and exactly one answer figure the source does not account
+/// for; they are of the same kind (an amount, or a percentage); the answer's
+/// is the source's times a power of ten (`1,300만` = 13 million answered
+/// as "130 million", `0.5 퍼센트` as "5%"); the answer writes it once; and
+/// after the rewrite both checks pass. A wrong figure of any other shape is
+/// only flagged: which source figure it stands for is a guess.
+pub fn fix_rescaled(source: &str, translation: &str) -> Option<(String, String)> {
+    use crate::qa::numbers::{Kind, added, missing};
+    if !source.chars().any(crate::script::is_hangul) {
+        return None;
+    }
+    let (wanted, got) = (missing(source, translation), added(source, translation));
+    let ([want], [got]) = (wanted.as_slice(), got.as_slice()) else {
+        return None;
+    };
+    let same_kind = matches!(
+        (want.kind, got.kind),
+        (Kind::Plain | Kind::Money, Kind::Plain | Kind::Money) | (Kind::Percent, Kind::Percent)
+    );
+    if !same_kind || want.value <= 0.0 || got.value <= 0.0 {
+        return None;
+    }
+    let shift = (got.value / want.value).log10();
+    let tenfold =
+        (shift - shift.round()).abs() < 1e-6 && (1.0..=6.0).contains(&shift.round().abs());
+    if !tenfold || translation.matches(got.text.as_str()).count() != 1 {
+        return None;
+    }
+    let figure = ENGLISH_FIGURE.find(&got.text)?;
+    let right = match want.kind {
+        Kind::Percent => super::english_amount(want.value),
+        _ => spoken(want.value),
+    };
+    let written = format!(
+        "{}{right}{}",
+        &got.text[..figure.start()],
+        &got.text[figure.end()..]
+    );
+    let fixed = translation.replacen(got.text.as_str(), &written, 1);
+    let consistent = missing(source, &fixed).is_empty() && added(source, &fixed).is_empty();
+    consistent.then(|| {
+        let note = format!(
+            "\"{}\" written as \"{written}\": the source's \"{}\" at its own scale",
+            got.text, want.text
+        );
+        (fixed, note)
+    })
+}
+
 /// The value of `4억 2,700만`, `1만 3,500`; `None` when a part does not read.
 fn myriad_value(text: &str) -> Option<f64> {
     let mut total = 0.0;
@@ -100,6 +159,35 @@ fn spoken(value: f64) -> String {
 mod tests {
     use super::*;
     use crate::qa::numbers::{english_numbers, korean_numbers};
+
+    #[test]
+    fn a_figure_proved_mis_scaled_is_written_at_the_source_scale() {
+        let fixed = |source: &str, answer: &str| fix_rescaled(source, answer).map(|f| f.0);
+        assert_eq!(
+            fixed(
+                "1,300만명의 승객을 다루게 될 것이다.",
+                "It will handle 130 million passengers."
+            )
+            .as_deref(),
+            Some("It will handle 13 million passengers.")
+        );
+        assert_eq!(
+            fixed(
+                "홍콩에서는 약 2.5 퍼센트 하락했다.",
+                "Hong Kong fell about 25%."
+            )
+            .as_deref(),
+            Some("Hong Kong fell about 2.5%.")
+        );
+        // Not a power of ten: which figure was meant is a guess.
+        assert_eq!(fixed("1,300만명의 승객", "120 million passengers"), None);
+        // Two source figures missing: not provable either.
+        assert_eq!(fixed("1,300만명과 65명", "130 million and 6 people"), None);
+        // A right answer is left alone.
+        assert_eq!(fixed("1,300만명의 승객", "13 million passengers"), None);
+        // A year is no amount.
+        assert_eq!(fixed("2004년에 개항", "opens in 20,040 days"), None);
+    }
 
     #[test]
     fn myriad_amounts_and_short_years_are_rewritten() {

@@ -226,6 +226,14 @@ fn article(out: &mut String, d: &Digest, a: &DigestArticle, source_lang: &str) {
                 escape(&s.status)
             ),
         };
+        // A rewrite by gloss shows under the answer, inside its cell.
+        let right = match right.strip_suffix("</div>") {
+            Some(open) if !s.fixed.is_empty() => format!(
+                "{open}<div class=\"reviewed\">✎ gloss rewrote {}</div></div>",
+                escape(&s.fixed.join("; "))
+            ),
+            _ => right,
+        };
         out.push_str(&format!(
             "<div class=\"row\" id=\"{}\"><div class=\"src\" lang=\"{source_lang}\">{}</div>{right}</div>\n",
             escape(&s.id),
@@ -488,6 +496,7 @@ mod tests {
                         status: "ok".into(),
                         flags: vec![],
                         repaired: false,
+                        fixed: Vec::new(),
                         human: false,
                     })
                     .collect();

@@ -99,6 +99,13 @@ pub(super) fn digest(d: &Digest) -> String {
                     text(&s.status)
                 )),
             }
+            if !s.fixed.is_empty() {
+                out.push_str(&format!(
+                    "✎ *{}: gloss rewrote {}*\n\n",
+                    text(&s.id),
+                    text(&s.fixed.join("; "))
+                ));
+            }
         }
     }
     out

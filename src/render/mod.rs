@@ -32,6 +32,9 @@ pub struct DigestSegment {
     pub flags: Vec<crate::outcome::Flag>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub repaired: bool,
+    /// What gloss rewrote in the model's answer (a figure proved mis-scaled).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<String>,
     /// The translation is a reviewer's correction (`gloss import`), not the model's.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub human: bool,
@@ -97,6 +100,7 @@ impl DigestArticle {
                     .join(" "),
                 flags: parts.iter().flat_map(|t| t.flags.clone()).collect(),
                 repaired: parts.iter().any(|t| t.repaired),
+                fixed: parts.iter().flat_map(|t| t.fixed.clone()).collect(),
             })
         };
         let segment = |id: &str, source: &str| {
@@ -112,6 +116,7 @@ impl DigestArticle {
                 status: status.to_string(),
                 flags: found.as_ref().map(|t| t.flags.clone()).unwrap_or_default(),
                 repaired: found.as_ref().is_some_and(|t| t.repaired),
+                fixed: found.as_ref().map(|t| t.fixed.clone()).unwrap_or_default(),
                 human: false,
                 translation: found.map(|t| t.text),
             }

@@ -101,6 +101,7 @@ mod tests {
             status: if t.is_some() { "ok" } else { "failed" }.into(),
             flags: vec![],
             repaired: false,
+            fixed: Vec::new(),
             human: false,
         };
         Digest {

@@ -213,3 +213,32 @@ async fn one_segment_per_request_asks_each_segment_alone() {
     assert!(cached.traffic.cache_hit);
     assert_eq!(chat.sent().len(), 2, "the rerun is a cache hit");
 }
+
+#[tokio::test]
+async fn a_figure_proved_mis_scaled_is_rewritten_and_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let chat = Arc::new(FakeChat::new(|_| {
+        Ok(completion(
+            "It expects 130 million passengers a year.",
+            Finish::Complete,
+        ))
+    }));
+    let t = translator(dir.path(), chat);
+    let mut one = chunk();
+    one.segments.truncate(1);
+    one.segments[0].text = "연간 1,300만명의 승객을 예상한다.".into();
+    let (translated, report) = t.translate_chunk("공항", &one).await.unwrap();
+    let translated = translated.unwrap();
+    assert_eq!(
+        translated[0].text,
+        "It expects 13 million passengers a year."
+    );
+    assert!(translated[0].flags.is_empty(), "{:?}", translated[0].flags);
+    assert_eq!(translated[0].fixed.len(), 1);
+    assert!(
+        translated[0].fixed[0].contains("130 million"),
+        "{:?}",
+        translated[0].fixed
+    );
+    assert!(report.flagged.is_empty());
+}

@@ -47,6 +47,7 @@ pub fn recall<'a>(
                         text: r.text,
                         flags: r.flags,
                         repaired: r.repaired,
+                        fixed: Vec::new(),
                     };
                     (t, r.human)
                 })
@@ -146,6 +147,7 @@ pub fn overlay(memory: &Memory, segments: &[Segment], values: Vec<Translated>) -
                     text: text.to_string(),
                     flags: Vec::new(),
                     repaired: false,
+                    fixed: Vec::new(),
                 }
             }
             None => Translated {

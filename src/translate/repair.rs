@@ -132,6 +132,12 @@ impl Translator {
                 echo,
             )
         };
+        // A figure the checks prove mis-scaled is rewritten before they
+        // judge the answer (the note says so); any other problem is flagged.
+        let (text, fixed) = match crate::qa::figures::fix_rescaled(&segment.text, &text) {
+            Some((rewritten, note)) => (rewritten, vec![note]),
+            None => (text, Vec::new()),
+        };
         let mut flags = check(&text);
         let mut text = text;
         let mut repaired = false;
@@ -156,6 +162,7 @@ impl Translator {
             text,
             flags,
             repaired,
+            fixed,
         })
     }
 
