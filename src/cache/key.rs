@@ -142,6 +142,14 @@ pub struct CheckedKey<'a> {
     repair: bool,
     /// The repair prompt: it shapes repairs and the prompt-echo check.
     repair_template: Option<&'a str>,
+    /// Segments a request (0, the whole chunk, leaves the key as it was):
+    /// the same chunk asked in other requests is another answer.
+    #[serde(skip_serializing_if = "is_zero")]
+    segments_per_request: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl<'a> CheckedKey<'a> {
@@ -153,6 +161,15 @@ impl<'a> CheckedKey<'a> {
             qa_version: versions::QA,
             repair,
             repair_template,
+            segments_per_request: 0,
+        }
+    }
+
+    /// The same, for a chunk asked `n` segments a request (0: all at once).
+    pub fn per_request(self, n: usize) -> Self {
+        Self {
+            segments_per_request: n,
+            ..self
         }
     }
 }
@@ -272,6 +289,7 @@ mod tests {
             qa_version: "fedcba9876543210",
             repair,
             repair_template: repair.then_some("Fix {{ source }}"),
+            segments_per_request: 0,
         }
     }
 
@@ -391,6 +409,12 @@ mod tests {
             CacheKey::checked(CheckedKind::Complete, &checked),
             CacheKey::checked(CheckedKind::Complete, &checked_key(&request, true))
         );
+        // Asked a segment at a time, another key; 0 (the whole chunk) keeps
+        // the key it always had.
+        let key = |k: CheckedKey| CacheKey::checked(CheckedKind::Complete, &k);
+        let new = || CheckedKey::new(&request, true, Some("Fix {{ source }}"));
+        assert_eq!(key(new().per_request(0)), key(new()));
+        assert_ne!(key(new().per_request(1)), key(new()));
         for v in [versions::CHUNKER, versions::QA] {
             assert_eq!(v.len(), 16, "{v}");
             assert!(v.bytes().all(|b| b.is_ascii_hexdigit()), "{v}");

@@ -206,7 +206,8 @@ impl Translator {
     /// src/qa/ and this file (build.rs): any change to the checks or the
     /// reply handling re-checks cached answers.
     fn checked_key(&self, kind: CheckedKind, request: &ChatRequest) -> CacheKey {
-        let inputs = CheckedKey::new(request, self.repair, self.prompts.source("repair.md"));
+        let inputs = CheckedKey::new(request, self.repair, self.prompts.source("repair.md"))
+            .per_request(self.profile.segments_per_request);
         CacheKey::checked(kind, &inputs)
     }
 
