@@ -556,6 +556,26 @@ mod tests {
     }
 
     #[test]
+    fn a_rewrite_by_gloss_shows_under_its_answer_escaped() {
+        let mut d = issue(&[None], 1, &[]);
+        d.articles[0].segments[0].fixed =
+            vec!["\"130 <million>\" written as \"13 million\"".into()];
+        let page = digest(&d);
+        let row = page
+            .lines()
+            .find(|l| l.contains("id=\"A01.p01\""))
+            .expect("the segment's row");
+        assert!(
+            row.contains(
+                "<div class=\"reviewed\">✎ gloss rewrote &quot;130 &lt;million&gt;&quot; written as &quot;13 million&quot;</div></div></div>"
+            ),
+            "{row}"
+        );
+        let md = crate::render::markdown::digest(&d);
+        assert!(md.contains("✎ *A01.p01: gloss rewrote"), "{md}");
+    }
+
+    #[test]
     fn contents_links_every_article_and_section() {
         let sections = [Some("경제"), None, Some("기술"), Some("경제")];
         let d = issue(&sections, 3, &["A01"]);
