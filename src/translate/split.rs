@@ -5,7 +5,9 @@ use crate::cache::{CacheKey, Cached};
 use crate::chunk::Segment;
 use crate::llm::{ChatRequest, LlmError};
 
-use super::reply::{ReplyError, drift, drop_copied_labels, parse_reply, untranslated};
+use super::reply::{
+    ReplyError, drift, drop_added_markup, drop_copied_labels, parse_reply, untranslated,
+};
 use super::{ChunkReport, PartOutcome, Translator};
 
 /// Added to the user message after an unusable reply: naming the problem,
@@ -215,6 +217,7 @@ impl Translator {
     fn align(&self, text: &str, segments: &[Segment]) -> Result<Vec<String>, ReplyError> {
         let sources: Vec<&str> = segments.iter().map(|s| s.text.as_str()).collect();
         let texts = drop_copied_labels(&sources, parse_reply(text, segments.len())?);
+        let texts = drop_added_markup(&sources, texts);
         if let Some(e) = untranslated(&sources, &texts, &self.languages.target) {
             return Err(e);
         }
