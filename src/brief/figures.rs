@@ -34,6 +34,10 @@ pub fn check_figures(markdown: &str, sources: &[ArticleSource]) -> (String, Vec<
     let mut rows = 0;
     let mut removed = Vec::new();
     let mut drop = vec![false; lines.len()];
+    // A row the model wrote again word for word says nothing new (the 1.5B
+    // repeated two of seven): only its first copy stays.
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    let mut repeated = 0;
     for (i, line) in lines.iter().enumerate().take(end).skip(start + 1) {
         if !line.trim_start().starts_with('|') || is_delimiter_row(line) {
             continue;
@@ -42,16 +46,23 @@ pub fn check_figures(markdown: &str, sources: &[ArticleSource]) -> (String, Vec<
             continue;
         }
         rows += 1;
-        let figure = cells(line).into_iter().next().unwrap_or_default();
+        let row = cells(line);
+        if seen.contains(&row) {
+            repeated += 1;
+            drop[i] = true;
+            continue;
+        }
+        seen.push(row.clone());
+        let figure = row.into_iter().next().unwrap_or_default();
         if !holds(&figure, &cited_sources(line, sources)) {
             removed.push(figure);
             drop[i] = true;
         }
     }
-    if removed.is_empty() {
+    if removed.is_empty() && repeated == 0 {
         return (markdown.to_string(), removed);
     }
-    if removed.len() == rows {
+    if removed.len() + repeated == rows {
         drop[start..end].iter_mut().for_each(|d| *d = true);
     }
     (without_lines(markdown, &drop), removed)
@@ -123,6 +134,19 @@ mod tests {
         let (text, removed) = check_figures(&markdown, &sources());
         assert_eq!(removed, ["77%"]);
         assert!(text.contains("| 35.2% |"), "{text}");
+    }
+
+    #[test]
+    fn a_row_written_twice_stays_once() {
+        let brief = "## Key figures\n\n| Figure | What | Article |\n| --- | --- | --- |\n| 427 million | funding | [A01] |\n| 427 million | funding | [A01] |\n| 427 million | a total | [A01] |\n\n## By section\n";
+        let (kept, removed) = check_figures(brief, &sources());
+        assert_eq!(
+            kept.matches("| 427 million | funding | [A01] |").count(),
+            1,
+            "{kept}"
+        );
+        assert!(kept.contains("| 427 million | a total | [A01] |"), "{kept}");
+        assert!(removed.is_empty(), "{removed:?}");
     }
 
     #[test]
