@@ -153,18 +153,25 @@ mod tests {
         assert!(!render("지원금 증가").contains("figures in English"));
     }
 
-    #[test]
-    fn translate_template_renders_numbered_segments() {
-        let m = Prompts::builtin()
+    /// translate.md for `segments` of an article titled `제목`, no glossary.
+    fn translate_prompt(lone: bool, segments: serde_json::Value) -> Messages {
+        Prompts::builtin()
             .render(
                 "translate.md",
                 json!({
                     "source_language": "Korean", "target_language": "English",
-                    "title": "제목", "glossary": [], "lone": false,
-                    "segments": [{"id": "A01.t", "text": "제목"}, {"id": "A01.p01", "text": "본문"}],
+                    "title": "제목", "glossary": [], "lone": lone, "segments": segments,
                 }),
             )
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn translate_template_renders_numbered_segments() {
+        let m = translate_prompt(
+            false,
+            json!([{"id": "A01.t", "text": "제목"}, {"id": "A01.p01", "text": "본문"}]),
+        );
         // One user message: the 1.5B model translated better without a
         // system message of gloss's own (docs/quality.md).
         assert!(m.system.is_empty(), "{}", m.system);
@@ -174,16 +181,10 @@ mod tests {
 
     #[test]
     fn a_lone_segment_is_asked_plainly_with_its_text_last() {
-        let m = Prompts::builtin()
-            .render(
-                "translate.md",
-                json!({
-                    "source_language": "Korean", "target_language": "English",
-                    "title": "제목", "glossary": [], "lone": true,
-                    "segments": [{"id": "A01.p01", "text": "매출이 4억 2,700만 원 늘었다."}],
-                }),
-            )
-            .unwrap();
+        let m = translate_prompt(
+            true,
+            json!([{"id": "A01.p01", "text": "매출이 4억 2,700만 원 늘었다."}]),
+        );
         assert!(m.system.is_empty(), "{}", m.system);
         assert!(
             m.user

@@ -86,8 +86,13 @@ pub fn fix_rescaled(source: &str, translation: &str) -> Option<(String, String)>
     if !source.chars().any(crate::script::is_hangul) {
         return None;
     }
-    let (wanted, got) = (missing(source, translation), added(source, translation));
-    let ([want], [got]) = (wanted.as_slice(), got.as_slice()) else {
+    // Most answers miss nothing: then the reverse reading is not needed.
+    let wanted = missing(source, translation);
+    let [want] = wanted.as_slice() else {
+        return None;
+    };
+    let got = added(source, translation);
+    let [got] = got.as_slice() else {
         return None;
     };
     let same_kind = matches!(

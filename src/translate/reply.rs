@@ -411,31 +411,26 @@ mod tests {
             .unwrap(),
             ["Canada funds clusters.\nIn 2023."]
         );
-        assert_eq!(
-            parse_reply(
+        // Announcements, the quotes they put around the answer, notes after it.
+        let cases = [
+            (
                 "Here is the English translation of the given Korean text: \"Markets fell. \"",
-                1
-            )
-            .unwrap(),
-            ["Markets fell."]
-        );
-        assert_eq!(
-            parse_reply(
+                "Markets fell.",
+            ),
+            (
                 "The Korean text translates to:\n\n\"Chen was sentenced.\"\n\nThis sentence discusses Chen.",
-                1
-            )
-            .unwrap(),
-            ["Chen was sentenced."]
-        );
-        assert_eq!(
-            parse_reply("Prices rose.\n\n(Note: the source says \"rose\".)", 1).unwrap(),
-            ["Prices rose."]
-        );
-        // A quoted translation without an announcement keeps its quotes.
-        assert_eq!(
-            parse_reply("\"An eye for an eye.\"", 1).unwrap(),
-            ["\"An eye for an eye.\""]
-        );
+                "Chen was sentenced.",
+            ),
+            (
+                "Prices rose.\n\n(Note: the source says \"rose\".)",
+                "Prices rose.",
+            ),
+            // A quoted translation without an announcement keeps its quotes.
+            ("\"An eye for an eye.\"", "\"An eye for an eye.\""),
+        ];
+        for (reply, segment) in cases {
+            assert_eq!(parse_reply(reply, 1).unwrap(), [segment], "{reply}");
+        }
         // A reply that is only an announcement is the translation.
         assert_eq!(parse_reply("Translation:", 1).unwrap(), ["Translation:"]);
         // A sentence that ends in a colon is the segment, not a preamble.
