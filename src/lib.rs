@@ -16,6 +16,7 @@ pub mod doctor;
 pub mod document;
 pub mod error;
 pub mod glossary;
+pub mod hanja;
 pub mod inputs;
 pub mod llm;
 pub mod load;

@@ -98,6 +98,11 @@ impl Prompts {
         env.add_filter("english_figures", |text: String| {
             crate::qa::figures::english_figures(&text)
         });
+        // `{{ s.text | spelled_hanja }}`: one-hanja abbreviations of Korean
+        // text (`美`, `濠`, `난징市`) in Hangul, which small models misread.
+        env.add_filter("spelled_hanja", |text: String| {
+            crate::hanja::spelled_hanja(&text)
+        });
         // `{% for f in source | figure_forms %}`: the same figures as
         // `source form = English form` lines, beside a source shown as written.
         env.add_filter("figure_forms", |text: String| {

@@ -25,12 +25,30 @@ static GROUP: LazyLock<Regex> =
 static SHORT_YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[’‘](\d{2})(년|~|∼|-|–)").expect("static regex"));
 
+/// A figure with the Korean word for percent or a sign for percentage
+/// points (`0.33 퍼센트`, `2.1%p`, `0.5퍼센트포인트`): the 1.5B model wrote
+/// `%p` as a plain percentage.
+static PERCENT_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d[\d,]*(?:\.\d+)?)\s?(?:(퍼센트\s?포인트|[%％]\s?포인트|[%％]p)|퍼센트)")
+        .expect("static regex")
+});
+
 /// `text` with Korean myriad amounts as English figures (`4억 2,700만` →
-/// `427 million`) and two-digit years in full (`’33년` → `2033년`).
+/// `427 million`), two-digit years in full (`’33년` → `2033년`) and
+/// percentages in words as English words (`0.33 퍼센트` → `0.33 percent`,
+/// `2.1%p` → `2.1 percentage points`).
 pub fn english_figures(text: &str) -> String {
     let years = SHORT_YEAR.replace_all(text, "20${1}${2}");
+    let percents = PERCENT_WORD.replace_all(&years, |caps: &Captures<'_>| {
+        let unit = if caps.get(2).is_some() {
+            "percentage points"
+        } else {
+            "percent"
+        };
+        format!("{} {unit}", &caps[1])
+    });
     MYRIAD
-        .replace_all(&years, |caps: &Captures<'_>| {
+        .replace_all(&percents, |caps: &Captures<'_>| {
             let whole = &caps[0];
             let trailing = &whole[whole.trim_end().len()..];
             match myriad_value(whole.trim_end()) {
@@ -52,6 +70,9 @@ pub fn figure_forms(text: &str) -> Vec<String> {
     }
     for m in MYRIAD.find_iter(text) {
         found.push((m.start(), m.as_str().trim_end().to_string()));
+    }
+    for m in PERCENT_WORD.find_iter(text) {
+        found.push((m.start(), m.as_str().to_string()));
     }
     found.sort();
     let mut out: Vec<String> = Vec::new();
@@ -208,7 +229,12 @@ mod tests {
             ("1조 2,000억 원", "1.2 trillion 원"),
             ("’33년 이후에도", "2033년 이후에도"),
             ("’12~’22년 글로벌", "2012~2022년 글로벌"),
-            // Quotes, plain numbers and percentages stay as they are.
+            ("0.33 퍼센트 하락했다", "0.33 percent 하락했다"),
+            ("1.6퍼센트 떨어져", "1.6 percent 떨어져"),
+            ("금리를 0.25%p 인하", "금리를 0.25 percentage points 인하"),
+            ("0.5퍼센트포인트 높은", "0.5 percentage points 높은"),
+            ("2.1%포인트 상승", "2.1 percentage points 상승"),
+            // Quotes, plain numbers and percent signs stay as they are.
             ("명칭은 ‘Astro’", "명칭은 ‘Astro’"),
             (
                 "CO2 배출량을 40% 감축, 5,000 평방피트",
@@ -238,8 +264,10 @@ mod tests {
     /// values are written out: a reader that finds nothing fails.
     #[test]
     fn rewritten_figures_keep_their_values() {
-        let cases: [(&str, &[f64]); 4] = [
+        let cases: [(&str, &[f64]); 6] = [
             ("지원금이 총 4억 2,700만 캐나다 달러", &[427e6]),
+            ("니케이 지수는 0.33 퍼센트 하락", &[0.33]),
+            ("금리를 0.25%p 인하", &[0.25]),
             ("’21년 6,000만 달러가 추가", &[2021.0, 60e6]),
             ("5,500억 달러 규모 보조금", &[550e9]),
             ("’30년경 매출액 200억 위안 돌파", &[2030.0, 20e9]),

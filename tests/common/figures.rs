@@ -276,11 +276,43 @@ pub fn english_figures_of(text: &str) -> Vec<String> {
     out
 }
 
-/// `text` as the translation prompt shows it: amounts with myriad units in
+/// The one-hanja abbreviations the translation prompt writes in Hangul
+/// when they stand alone in Korean text (prompts/README.md).
+const ABBREVIATIONS: [(char, &str); 6] = [
+    ('日', "일본"),
+    ('中', "중국"),
+    ('美', "미국"),
+    ('加', "캐나다"),
+    ('濠', "호주"),
+    ('英', "영국"),
+];
+
+/// `text` as the translation prompt shows it: a country's one-hanja
+/// abbreviation standing alone in Korean text in Hangul (`(日 MURC, 11.6)` →
+/// `(일본 MURC, 11.6)`; `36氪研究院` stays), amounts with myriad units in
 /// English words (`4억 2,700만` → `427 million`, `1만 3,500` → `13,500`) and
 /// two-digit years in full (`’33년` → `2033년`, `’12~’22년` →
 /// `2012~2022년`); everything else as written.
 pub fn prompt_form(text: &str) -> String {
+    let korean = text.chars().any(|c| ('가'..='힣').contains(&c));
+    let han = |c: Option<char>| c.is_some_and(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+    let chars: Vec<char> = text.chars().collect();
+    let spelled: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let word = ABBREVIATIONS.iter().find(|(h, _)| *h == c).map(|(_, w)| *w);
+            let alone = !han(i.checked_sub(1).map(|b| chars[b])) && !han(chars.get(i + 1).copied());
+            match word {
+                Some(word) if korean && alone => word.to_string(),
+                _ => c.to_string(),
+            }
+        })
+        .collect();
+    figures_in_prompt_form(&spelled)
+}
+
+fn figures_in_prompt_form(text: &str) -> String {
     // Years first: `’33` before `년` or a range sign becomes `2033`.
     let mut years = String::with_capacity(text.len());
     let mut rest = text;
