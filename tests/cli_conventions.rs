@@ -696,3 +696,97 @@ fn repairs_this_run_and_from_the_cache_are_told_apart() {
     assert!(summary.contains("1 repaired earlier (cached)"), "{summary}");
     assert!(!summary.contains("0 of 0"), "{summary}");
 }
+
+/// A budget or a number of requests in flight that would make a run
+/// useless (`--budget 0` cut the sample into 821 pieces, `--jobs 0` was
+/// silently 1) is a usage error naming the smallest accepted value, and a
+/// workspace's `chunk_tokens = 0` is a config error; nothing is sent.
+#[test]
+fn zero_budget_and_zero_jobs_are_refused() {
+    let ws = workspace();
+    let file = sample();
+    let file = file.to_str().unwrap();
+    for args in [
+        vec!["plan", file, "--budget", "0"],
+        vec!["translate", file, "--budget", "5"],
+        vec!["translate", file, "--jobs", "0"],
+    ] {
+        let out = gloss(&ws, &args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("use at least 32") || err.contains("use 1 or more"),
+            "{args:?}: {err}"
+        );
+    }
+    let cfg = config_toml(&ws.mock.base_url).replace(
+        "max_attempts = 2\n\n[profiles.second]",
+        "max_attempts = 2\nchunk_tokens = 0\n\n[profiles.second]",
+    );
+    std::fs::write(ws.path().join("gloss.toml"), cfg).unwrap();
+    ws.trust();
+    let out = gloss(
+        &ws,
+        &["translate", file, "--out", ws.out().to_str().unwrap()],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("chunk_tokens = 0 is too small"), "{err}");
+    assert_eq!(ws.mock.requests(), 0, "nothing is sent");
+}
+
+/// `gloss plan` counts what the run then sends, for a profile that asks one
+/// segment per request and extracts no termbase: before, it counted a
+/// request per chunk and a term request per article (74 for the sample,
+/// against the 318 a local run sent).
+#[test]
+fn plan_counts_the_requests_a_one_segment_profile_sends() {
+    let ws = workspace();
+    let cfg = config_toml(&ws.mock.base_url).replace(
+        "max_attempts = 2\n\n[profiles.second]",
+        "max_attempts = 2\nsegments_per_request = 1\ntermbase = false\nrepair = false\n\n[profiles.second]",
+    );
+    std::fs::write(ws.path().join("gloss.toml"), cfg).unwrap();
+    ws.trust();
+    let file = sample();
+    let plan = gloss(&ws, &["plan", file.to_str().unwrap(), "--json"]);
+    assert_ok(&plan);
+    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let planned = |stage: &str| {
+        plan["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stage"] == stage)
+            .and_then(|s| s["requests"].as_u64())
+            .unwrap()
+    };
+    let run = gloss(
+        &ws,
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            ws.out().to_str().unwrap(),
+        ],
+    );
+    assert_ok(&run);
+    let sent_translations = ws.mock.requests_of(common::RequestKind::Translation)
+        + ws.mock.requests_of(common::RequestKind::SectionNames);
+    assert!(
+        sent_translations > 200,
+        "{sent_translations}: one per segment"
+    );
+    assert_eq!(planned("translate"), sent_translations as u64);
+    assert_eq!(planned("termbase"), 0);
+    assert_eq!(ws.mock.requests_of(common::RequestKind::Termbase), 0);
+    let total: u64 = ["termbase", "translate", "summarize", "brief"]
+        .iter()
+        .map(|s| planned(s))
+        .sum();
+    assert_eq!(
+        total,
+        ws.mock.requests() as u64,
+        "the plan's total is what was sent"
+    );
+}

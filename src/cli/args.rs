@@ -87,7 +87,7 @@ pub enum Command {
         #[command(flatten)]
         endpoint: EndpointArgs,
         /// Chunk budget in source tokens.
-        #[arg(long)]
+        #[arg(long, value_parser = budget_tokens)]
         budget: Option<usize>,
         /// Estimate the cost at batch prices (the profile's batch_discount, 0.5 for openai).
         #[arg(long)]
@@ -220,7 +220,7 @@ pub struct SourceArgs {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// Requests in flight at once, over all the profile's endpoints (default: the profile's concurrency).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_parser = requests_in_flight)]
     pub jobs: Option<usize>,
     /// Neither read nor write the cache.
     #[arg(long, conflicts_with = "refresh")]
@@ -241,7 +241,7 @@ pub struct RequestArgs {
 #[derive(Debug, Args)]
 pub struct ShapeArgs {
     /// Chunk budget in source tokens (for qa: the one the checked run used).
-    #[arg(long)]
+    #[arg(long, value_parser = budget_tokens)]
     pub budget: Option<usize>,
     /// Skip the automatic termbase, one extraction request per article (for qa: the checked run skipped it).
     #[arg(long)]
@@ -415,5 +415,29 @@ impl RequestArgs {
         } else {
             Mode::Normal
         };
+    }
+}
+
+/// A chunk budget: at least [`crate::config::MIN_CHUNK_TOKENS`] tokens, so a
+/// chunk holds a sentence rather than a few words of one.
+fn budget_tokens(value: &str) -> Result<usize, String> {
+    let tokens: usize = value
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number of tokens"))?;
+    if tokens < crate::config::MIN_CHUNK_TOKENS {
+        return Err(format!(
+            "{tokens} tokens is too small a chunk; use at least {} (default 600)",
+            crate::config::MIN_CHUNK_TOKENS
+        ));
+    }
+    Ok(tokens)
+}
+
+/// A number of requests in flight: one or more.
+fn requests_in_flight(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("0 requests in flight would send nothing; use 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{value:?} is not a number of requests")),
     }
 }

@@ -60,7 +60,16 @@ pub(super) fn make_plan(
         .iter()
         .map(|m| counter.count(&m.content) as u64 + 4)
         .sum();
-    let terms = run::plan::terms(&p, |text| counter.count(text))?;
+    // Counted as the run decides: a profile or workspace without a termbase
+    // sends no term request.
+    let terms = if p.profile.termbase {
+        run::plan::terms(&p, |text| counter.count(text))?
+    } else {
+        run::plan::StagePlan {
+            stage: "termbase".into(),
+            ..Default::default()
+        }
+    };
     let mut memory = crate::memory::Coverage::default();
     let articles = run::selected_chunks(&p).inspect(|(_, c)| p.memory.cover(&mut memory, c));
     let sections = run::section_chunks(&p);

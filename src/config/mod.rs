@@ -31,6 +31,10 @@ use crate::redact::redact_url;
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+/// The smallest chunk budget, in source tokens: below it a chunk holds a
+/// few words of a sentence, and every one of them costs a request.
+pub const MIN_CHUNK_TOKENS: usize = 32;
+
 type Result<T, E = ConfigError> = std::result::Result<T, E>;
 
 mod layers;

@@ -153,6 +153,18 @@ impl Config {
         dedup_in_order(&mut endpoints);
         let base_url = endpoints.remove(0);
         let (concurrency, batch) = self.concurrency_and_batch(&file, overrides, &mut origins);
+        if file.concurrency == Some(0) {
+            return Err(ConfigError(format!(
+                "profile {name:?}: concurrency = 0 would send nothing; use 1 or more"
+            )));
+        }
+        let chunk_tokens = overrides.chunk_tokens.or(file.chunk_tokens).unwrap_or(600);
+        if chunk_tokens < super::MIN_CHUNK_TOKENS {
+            return Err(ConfigError(format!(
+                "profile {name:?}: chunk_tokens = {chunk_tokens} is too small a chunk; use at least {} (default 600)",
+                super::MIN_CHUNK_TOKENS
+            )));
+        }
         let profile = Profile {
             name,
             base_url,
@@ -166,7 +178,7 @@ impl Config {
             tokens_per_minute: file.tokens_per_minute,
             timeout_secs: file.timeout_secs.unwrap_or(120),
             context_window: file.context_window.unwrap_or(8192),
-            chunk_tokens: overrides.chunk_tokens.or(file.chunk_tokens).unwrap_or(600),
+            chunk_tokens,
             segments_per_request: file.segments_per_request.unwrap_or(0),
             max_attempts: file.max_attempts.unwrap_or(5).max(1),
             termbase: file.termbase.unwrap_or(true),

@@ -143,20 +143,35 @@ pub fn plan<'a>(
         stage: "summarize".into(),
         ..Default::default()
     };
-    // Adds one chunk's request to the translate stage; its output tokens.
-    let mut count = |c: &Chunk| {
-        translate.requests += 1;
-        translate.input_tokens += c.tokens as u64 + prompt_overhead;
+    // Adds one chunk's requests to the translate stage; its output tokens.
+    // A profile that asks `segments_per_request` segments at a time sends a
+    // chunk as that many requests, each with the prompt's own tokens. Asked
+    // alone, a segment's request is its text (a section name's, in the
+    // titled shape): a text the issue repeats (a table's header row) is
+    // sent once and read from the cache after.
+    let mut asked_alone = std::collections::HashSet::new();
+    let mut count = |c: &Chunk, section_names: bool| {
+        let requests = match profile.segments_per_request {
+            0 => 1,
+            1 => c
+                .segments
+                .iter()
+                .filter(|s| asked_alone.insert((section_names, s.text.clone())))
+                .count() as u64,
+            n => c.segments.len().div_ceil(n).max(1) as u64,
+        };
+        translate.requests += requests;
+        translate.input_tokens += c.tokens as u64 + requests * prompt_overhead;
         let out = chunk_output_tokens(c);
         translate.output_tokens += out;
         out
     };
     unowned.iter().for_each(|c| {
-        count(c);
+        count(c, true);
     });
     let mut article_plans = Vec::new();
     for (article, chunks) in articles {
-        let article_out: u64 = chunks.iter().map(&mut count).sum();
+        let article_out: u64 = chunks.iter().map(|c| count(c, false)).sum();
         if article.kind != crate::document::ArticleKind::Front {
             summarize.requests += 1;
             summarize.input_tokens += article_out + prompt_overhead;
