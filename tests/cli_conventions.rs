@@ -380,6 +380,28 @@ fn out_dash_writes_one_format_to_stdout() {
         let out = cmd.output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{command} {extra:?}");
     }
+    // `run --out -` without a format names the formats it can print, and
+    // following the hint works: the translation alone on stdout.
+    let mut cmd = ws.cmd();
+    cmd.arg("run").arg(sample()).args(["--out", "-"]);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--format txt"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mut cmd = ws.cmd();
+    cmd.arg("run")
+        .arg(sample())
+        .args(SMALL)
+        .args(["--out", "-", "--format", "txt"]);
+    let out = cmd.output().unwrap();
+    assert_ok(&out);
+    let stdout = text(&out.stdout);
+    for source in &paragraphs {
+        assert!(stdout.contains(&expected_translation(source)), "{stdout}");
+    }
 }
 
 #[test]

@@ -269,7 +269,7 @@ pub struct TranslateArgs {
     pub more: Vec<PathBuf>,
     #[command(flatten)]
     pub requests: RequestArgs,
-    /// Output folder; files go to OUT/<input name>/. `-` writes the one chosen --format to stdout.
+    /// Output folder; files go to OUT/<input name>/. `-` writes the one chosen --format to stdout (for `run`: txt or translation-md, the translation alone).
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
     /// Output formats, comma-separated: md, html, json (bilingual), translation-md, txt (translation only).

@@ -79,11 +79,17 @@ fn stdout_format(args: &TranslateArgs, stages: Stages) -> Result<Option<Format>>
     if args.out != Path::new("-") {
         return Ok(None);
     }
+    // A run makes two documents: on standard output only the translation
+    // alone is one of them; say so before suggesting a format that fails.
+    let whole_run = stages.digest && stages.brief;
     let [format] = args.format[..] else {
-        return Err(GlossError::Usage(
+        return Err(GlossError::Usage(if whole_run {
+            "`gloss run --out -` prints the translation alone: add --format txt or --format translation-md (the digest: `gloss translate --out -`; the brief: `gloss brief --out -`)"
+                .into()
+        } else {
             "--out - writes one format to standard output; choose it with --format (e.g. --format md)"
-                .into(),
-        ));
+                .into()
+        }));
     };
     if args.open {
         return Err(GlossError::Usage(
@@ -101,9 +107,9 @@ fn stdout_format(args: &TranslateArgs, stages: Stages) -> Result<Option<Format>>
                 .into(),
         ));
     }
-    if stages.digest && stages.brief && !format.translation_only() {
+    if whole_run && !format.translation_only() {
         return Err(GlossError::Usage(
-            "`gloss run --out -` would print two documents; use `gloss translate --out -` for the digest or `gloss brief --out -` for the brief"
+            "`gloss run --out -` would print two documents; use --format txt or translation-md for the translation alone, `gloss translate --out -` for the digest or `gloss brief --out -` for the brief"
                 .into(),
         ));
     }
