@@ -812,3 +812,28 @@ fn plan_counts_the_requests_a_one_segment_profile_sends() {
         "the plan's total is what was sent"
     );
 }
+
+/// When every request fails, stderr says why in its one error line (the
+/// server's answer), not only where the manifest is.
+#[test]
+fn a_run_that_translates_nothing_says_why() {
+    let ws = workspace();
+    ws.mock.configure(|c| {
+        c.fault_when_user_contains = Some((
+            "Translate".into(),
+            common::Fault::Custom {
+                status: 500,
+                body: "{\"error\":{\"message\":\"model is loading, try later\"}}".into(),
+            },
+        ))
+    });
+    let out = translate(&ws, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("no segment was translated"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.contains("model is loading, try later"), "{line}");
+    assert!(line.contains("manifest.json"), "{line}");
+}

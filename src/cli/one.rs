@@ -204,10 +204,11 @@ fn exit_status(result: &TranslateResult, counts: &SegmentCounts, strict: bool) -
     let t = &result.manifest.totals;
     let flagged = counts.flagged;
     if counts.segments > 0 && t.failed_segments == counts.segments {
-        progress::error(&format!(
-            "no segment was translated; see the errors in {}",
-            result.out_dir.join("manifest.json").display()
-        ));
+        progress::error(
+            &result
+                .manifest
+                .nothing_translated(&result.out_dir.join("manifest.json")),
+        );
         return exit::ERROR;
     }
     if flagged > 0 {

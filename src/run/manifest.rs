@@ -41,6 +41,28 @@ pub struct Manifest {
 
 pub use crate::outcome::Totals;
 
+impl Manifest {
+    /// The line for a run that translated nothing: the first chunk's error
+    /// (a server's answer, usually the same for all), and where the rest are.
+    pub fn nothing_translated(&self, manifest_path: &Path) -> String {
+        match self.chunks.iter().find_map(|c| c.error.as_deref()) {
+            Some(first) => format!(
+                "no segment was translated: {}: {first} (all errors: {})",
+                self.chunks
+                    .iter()
+                    .find(|c| c.error.is_some())
+                    .map(|c| c.chunk.as_str())
+                    .unwrap_or_default(),
+                manifest_path.display()
+            ),
+            None => format!(
+                "no segment was translated; see the errors in {}",
+                manifest_path.display()
+            ),
+        }
+    }
+}
+
 /// The totals of a run from its reports and digest.
 impl Totals {
     /// The totals of `requests` and `chunks`, and the digest's segment counts.

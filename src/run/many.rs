@@ -264,10 +264,11 @@ fn outcome(
     let d = &result.digest;
     let segments: usize = d.articles.iter().map(|a| a.segments.len()).sum();
     o.status = if segments > 0 && d.failed() == segments {
-        o.error = Some(format!(
-            "no segment was translated; see the errors in {}",
-            result.out_dir.join("manifest.json").display()
-        ));
+        o.error = Some(
+            result
+                .manifest
+                .nothing_translated(&result.out_dir.join("manifest.json")),
+        );
         IssueStatus::Failed
     } else {
         IssueStatus::Ok
