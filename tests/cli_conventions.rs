@@ -837,3 +837,23 @@ fn a_run_that_translates_nothing_says_why() {
     assert!(line.contains("model is loading, try later"), "{line}");
     assert!(line.contains("manifest.json"), "{line}");
 }
+
+/// An output path that cannot be a folder fails the run before a request is
+/// sent (it used to fail after the translation, losing it under --no-cache).
+#[test]
+fn an_output_path_that_is_a_file_fails_before_sending() {
+    let ws = workspace();
+    let file = ws.path().join("afile");
+    std::fs::write(&file, "mine").unwrap();
+    let mut cmd = ws.cmd();
+    cmd.arg("translate")
+        .arg(sample())
+        .args(SMALL)
+        .args(["--no-cache", "--out"])
+        .arg(&file);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("afile"), "{}", text(&out.stderr));
+    assert_eq!(ws.mock.requests(), 0, "nothing is sent");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

@@ -305,6 +305,9 @@ pub async fn extract_terms(
 /// the caller shows first, so they are seen even when the run fails), then
 /// summarize and brief, if asked, and write the outputs and the manifest.
 pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
+    // Made before anything is sent: an output path that cannot be a folder
+    // fails the run while it has cost nothing.
+    let out_dir = out_dir(opts, &p)?;
     let (p, structure) = structure_step(opts, p).await?;
     let articles = chunk_selected(&p);
     let wanted = Wanted {
@@ -334,7 +337,6 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
         .err()
         .map(|e| format!("translation memory not updated: {e}"));
     let digest = digest(&p, &mut outcome);
-    let out_dir = out_dir(opts, &p)?;
     let mut files = write_outputs(opts, &digest, &out_dir)?;
     // The contents check, and what the model said about the structure.
     let mut structure_notes: Vec<String> = Vec::new();
