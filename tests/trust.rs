@@ -192,6 +192,9 @@ fn workspace_cannot_make_any_variable_the_key_of_a_new_default() {
             ws.mock.authorizations()
         );
         assert!(!ws.mock.headers().is_empty(), "the run reached the mock");
+        // Keyless means no Authorization header at all, not `Bearer ` and
+        // nothing (async-openai writes one even without a key).
+        assert_eq!(ws.mock.authorizations(), Vec::<String>::new());
         let refused = warnings_about(&out, &format!("profiles.grab.api_key_env = \"{var}\""));
         assert_eq!(refused.len(), 1, "{}", text(&out.stderr));
 
@@ -501,4 +504,26 @@ fn mock_logs_models_requests_with_their_headers() {
         assert_eq!(server.uris(), vec!["/v1/models?x=1".to_string()]);
         assert_eq!(server.requests(), 0, "chat requests only");
     });
+}
+
+/// `--base-url` elsewhere drops the profile's key; the warning saying so
+/// appears only when there is a key to drop.
+#[test]
+fn the_key_not_sent_warning_needs_a_key() {
+    let ws = setup(|_| String::new(), |_| String::new());
+    let url = ws.mock.base_url.clone();
+    let config = |key: Option<&str>| {
+        let mut cmd = ws.cmd();
+        cmd.args(["config", "--profile", "openai", "--base-url", &url]);
+        if let Some(key) = key {
+            cmd.env("OPENAI_API_KEY", key);
+        }
+        let out = cmd.output().unwrap();
+        format!("{}{}", text(&out.stdout), text(&out.stderr))
+    };
+    let without = config(None);
+    assert!(!without.contains("is not sent"), "{without}");
+    let with_key = config(Some(OPENAI_KEY));
+    assert!(with_key.contains("is not sent"), "{with_key}");
+    assert!(!with_key.contains(OPENAI_KEY), "{with_key}");
 }

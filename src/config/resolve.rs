@@ -268,10 +268,17 @@ pub(super) fn endpoints_and_key(
             && moved_to(&old, &new).is_some()
             && overrides.api_key_env.is_none()
         {
-            warnings.push(format!(
+            // Only a key that is set is worth a word about not sending it.
+            let key_is_set = api_key_env
+                .as_deref()
+                .and_then(|var| std::env::var(var).ok())
+                .is_some_and(|key| !key.trim().is_empty());
+            if key_is_set {
+                warnings.push(format!(
                 "--base-url points away from profile {name:?}'s endpoint, so its key ({}) is not sent; pass --api-key-env VAR to send one",
                 api_key_env.as_deref().unwrap_or_default()
-            ));
+                ));
+            }
             api_key_env = None;
             origins.remove("api_key_env");
         }

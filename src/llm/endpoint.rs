@@ -85,6 +85,16 @@ pub(super) fn chat_client(
             let query = query.clone();
             async move {
                 let mut request = factory.build().await?;
+                // Without a key async-openai still writes `Bearer ` and
+                // nothing: a profile with no key sends no Authorization.
+                let auth = reqwest::header::AUTHORIZATION;
+                if request
+                    .headers()
+                    .get(&auth)
+                    .is_some_and(|v| v.as_bytes().trim_ascii() == b"Bearer")
+                {
+                    request.headers_mut().remove(&auth);
+                }
                 if let Some(q) = &query {
                     let url = request.url_mut();
                     let joined = match url.query() {
