@@ -28,9 +28,14 @@ pub enum GlossError {
 
     /// The input looks like a binary file rather than text.
     #[error(
-        "{name}: looks like a binary file (NUL byte at offset {offset}); gloss reads text and PDF files"
+        "{name}: looks like a binary file ({what} at offset {offset}); gloss reads text and PDF files"
     )]
-    InputBinary { name: String, offset: usize },
+    InputBinary {
+        name: String,
+        offset: usize,
+        /// What gave it away: a NUL byte, or control bytes no text has.
+        what: &'static str,
+    },
 
     /// The input's bytes could not be decoded as text in any supported encoding.
     #[error(

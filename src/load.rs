@@ -162,6 +162,7 @@ pub fn decode(name: &str, stem: &str, bytes: &[u8]) -> Result<SourceText> {
         return Err(GlossError::InputBinary {
             name: name.to_string(),
             offset,
+            what: "NUL byte",
         });
     }
     let (text, pages) = normalize_breaks(text);
@@ -262,6 +263,14 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<Decoded> {
         return Err(GlossError::InputBinary {
             name: name.to_string(),
             offset,
+            what: "NUL byte",
+        });
+    }
+    if let Some(offset) = control_bytes(bytes) {
+        return Err(GlossError::InputBinary {
+            name: name.to_string(),
+            offset,
+            what: "control bytes",
         });
     }
     let errors = utf8_errors(bytes);
@@ -291,6 +300,21 @@ fn decode_bytes(name: &str, bytes: &[u8]) -> Result<Decoded> {
         });
     }
     Ok(decode_utf8(name, bytes, errors))
+}
+
+/// Where binary data shows in `bytes` without a NUL: the first of the
+/// C0 control bytes no text file holds (all but tab, line feed, vertical
+/// tab, form feed — pdftotext's page break —, carriage return and escape),
+/// when they are more than 1 % of the first 64 KiB. In UTF-8, EUC-KR,
+/// Shift_JIS, GBK and Big5 every byte of a multi-byte character is 0x40 or
+/// above, so text in any of them has none; random bytes have about 10 %.
+fn control_bytes(bytes: &[u8]) -> Option<usize> {
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let is_control = |b: &u8| matches!(b, 0x01..=0x08 | 0x0E..=0x1A | 0x1C..=0x1F);
+    let count = sample.iter().filter(|b| is_control(b)).count();
+    (count >= 4 && count * 100 > sample.len())
+        .then(|| sample.iter().position(is_control))
+        .flatten()
 }
 
 /// The legacy encoding most of `bytes` is in. chardetng rules out every
@@ -584,6 +608,32 @@ mod tests {
     fn nul_bytes_are_binary() {
         let err = decode("t", "t", b"abc\0def").unwrap_err();
         assert!(matches!(err, GlossError::InputBinary { offset: 3, .. }));
+    }
+
+    #[test]
+    fn control_bytes_without_nul_are_binary() {
+        // Bytes 1..=255 over and over: no NUL, every C0 control byte.
+        let bytes: Vec<u8> = (0..4000).map(|i| (i % 255 + 1) as u8).collect();
+        let err = decode("t", "t", &bytes).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GlossError::InputBinary {
+                    offset: 0,
+                    what: "control bytes",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // Text with a form feed (pdftotext's page break), tabs and an escape
+        // now and then is text.
+        let text = "가나다\t라마\u{c}바사\u{1b}[0m아자\r\n".repeat(50);
+        assert!(decode("t", "t", text.as_bytes()).is_ok());
+        // A stray control byte in a long text is not enough.
+        let mut one = "정상적인 본문입니다. ".repeat(200).into_bytes();
+        one[30] = 0x07;
+        assert!(decode("t", "t", &one).is_ok());
     }
 
     #[test]
