@@ -10,6 +10,10 @@ pub enum GlossError {
     #[error("{path}: no such file (check the path, or pass - to read standard input)")]
     InputMissing { path: PathBuf },
 
+    /// A file other than the input that the user named does not exist.
+    #[error("{path}: no such file ({hint})")]
+    FileMissing { path: PathBuf, hint: &'static str },
+
     /// The input path is a directory, not a file.
     #[error("{path}: is a directory, not a file (pass the issue's .txt or .pdf file)")]
     InputIsDirectory { path: PathBuf },

@@ -857,3 +857,34 @@ fn an_output_path_that_is_a_file_fails_before_sending() {
     assert_eq!(ws.mock.requests(), 0, "nothing is sent");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// A file the user names that is missing is an error (exit 1) that says
+/// what file was wanted; a text that is no PO, XLIFF or TMX file says so
+/// rather than "PO line 1: not a PO line".
+#[test]
+fn missing_or_wrong_side_files_are_named_with_a_hint() {
+    let ws = workspace();
+    let missing = ws.path().join("nonexist.po");
+    let out = gloss(&ws, &["import", missing.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no such file") && err.contains("gloss export"),
+        "{err}"
+    );
+    let glossary = ws.path().join("missing.toml");
+    let mut cmd = ws.cmd();
+    cmd.arg("translate")
+        .arg(sample())
+        .args(SMALL)
+        .arg("--glossary")
+        .arg(&glossary);
+    let out = cmd.output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no such file") && err.contains("CSV"), "{err}");
+    let out = gloss(&ws, &["import", sample().to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert!(err.contains("neither XLIFF 1.2, TMX nor PO"), "{err}");
+    assert_eq!(ws.mock.requests(), 0);
+}

@@ -30,7 +30,16 @@ pub struct ImportArgs {
 /// `path`'s bytes, refused before reading when over [`MAX_BYTES`].
 fn read(path: &std::path::Path) -> Result<Vec<u8>> {
     let fail = |message: String| GlossError::Usage(format!("{}: {message}", path.display()));
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => GlossError::FileMissing {
+            path: path.to_path_buf(),
+            hint: "name the XLIFF, TMX or PO file `gloss export` wrote",
+        },
+        _ => GlossError::InputRead {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    })?;
     if !meta.is_file() {
         return Err(fail("not a file".into()));
     }
@@ -39,7 +48,10 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>> {
             crate::postedit::ReadError::TooBig { size: meta.len() }.to_string(),
         ));
     }
-    std::fs::read(path).map_err(|e| fail(e.to_string()))
+    std::fs::read(path).map_err(|source| GlossError::InputRead {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// At most a few ids, then how many more.

@@ -122,6 +122,10 @@ pub fn read(bytes: &[u8]) -> Result<Bundle, ReadError> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let start = text.trim_start();
     if !start.starts_with('<') {
+        // A PO file has entries; any other text is not one with a bad line.
+        if !text.lines().any(|l| l.trim_start().starts_with("msgid")) {
+            return Err(ReadError::Unknown);
+        }
         return po::read(text);
     }
     let root = xml::parse(text)?;
@@ -220,6 +224,9 @@ mod tests {
         let deep = "<tmx>".repeat(200);
         assert!(matches!(read(deep.as_bytes()), Err(ReadError::TooDeep(_))));
         assert!(matches!(read(b"<html/>"), Err(ReadError::Unknown)));
+        // Plain text (an issue passed by mistake) is no PO file either.
+        let issue = "산업기술 동향워치\n2023년 제22호\n".as_bytes();
+        assert!(matches!(read(issue), Err(ReadError::Unknown)));
         assert!(matches!(read(b"\xff\xfe<"), Err(ReadError::NotUtf8)));
         let big = vec![b' '; MAX_BYTES as usize + 1];
         assert!(matches!(read(&big), Err(ReadError::TooBig { .. })));
