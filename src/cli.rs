@@ -18,7 +18,7 @@ mod plan;
 mod qa;
 mod runs;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -142,7 +142,8 @@ fn run_options(source: &SourceArgs, stages: Stages) -> RunOptions {
         cache_mode: Mode::Normal,
         prompts_dir: source.prompts.clone(),
         target_language: source.to.clone(),
-        progress: std::io::stderr().is_terminal(),
+        // On a terminal a bar; elsewhere a plain line now and then.
+        progress: true,
         stages,
         glossary: source.glossary.clone(),
         termbase: true,

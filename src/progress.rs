@@ -1,6 +1,7 @@
-//! What gloss says on stderr: one progress line over a run's graph (hidden
-//! when stderr is not a terminal), and the `warning:`/`error:`/`note:` lines, which
-//! follow `-q`, `-v` and `--color`.
+//! What gloss says on stderr: one progress line over a run's graph (on a
+//! terminal a bar; otherwise, in a pipe or a CI log, a plain line every
+//! [`PROGRESS_SECS`] seconds), and the `warning:`/`error:`/`note:` lines,
+//! which follow `-q`, `-v` and `--color`.
 
 use std::io::IsTerminal;
 
@@ -44,11 +45,44 @@ pub struct GraphBar {
     state: std::sync::Mutex<BarState>,
 }
 
+/// The variable that sets how often a run whose stderr is no terminal
+/// prints a progress line, in seconds (default 30; 0: never).
+pub const PROGRESS_SECS: &str = "GLOSS_PROGRESS_SECS";
+
 struct BarState {
     /// Per stage: name, done, total.
     stages: Vec<(&'static str, u64, u64)>,
     tokens_in: u64,
     tokens_out: u64,
+    /// Without a terminal to draw on: when the run started, when a line was
+    /// last printed, and how often one is.
+    plain: Option<PlainLines>,
+}
+
+struct PlainLines {
+    started: std::time::Instant,
+    last: std::time::Instant,
+    every: std::time::Duration,
+}
+
+impl PlainLines {
+    /// Plain lines for a visible run whose stderr is no terminal (the bar
+    /// would draw nothing there: a 10-minute run was silent till its end).
+    fn wanted(visible: bool) -> Option<Self> {
+        if !visible || std::io::stderr().is_terminal() {
+            return None;
+        }
+        let secs = std::env::var(PROGRESS_SECS)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(30);
+        let now = std::time::Instant::now();
+        (secs > 0).then(|| PlainLines {
+            started: now,
+            last: now,
+            every: std::time::Duration::from_secs(secs),
+        })
+    }
 }
 
 impl GraphBar {
@@ -75,6 +109,7 @@ impl GraphBar {
             stages: stages.iter().map(|&(s, n)| (s, 0, n)).collect(),
             tokens_in: 0,
             tokens_out: 0,
+            plain: PlainLines::wanted(visible && !Console::get().quiet && !gathering),
         };
         bar.set_message(state.message());
         GraphBar {
@@ -93,6 +128,22 @@ impl GraphBar {
         s.tokens_out += tokens_out;
         self.bar.set_message(s.message());
         self.bar.inc(1);
+        let due = s.plain.as_ref().and_then(|p| {
+            let now = std::time::Instant::now();
+            (now.duration_since(p.last) >= p.every).then(|| now.duration_since(p.started))
+        });
+        if let Some(elapsed) = due {
+            let done: u64 = s.stages.iter().map(|(_, d, _)| d).sum();
+            let total: u64 = s.stages.iter().map(|(_, _, t)| t).sum();
+            info(&format!(
+                "progress {done}/{total} · {} · {} s",
+                s.message(),
+                elapsed.as_secs()
+            ));
+            if let Some(p) = s.plain.as_mut() {
+                p.last = std::time::Instant::now();
+            }
+        }
     }
 
     /// Clear the line.

@@ -888,3 +888,41 @@ fn missing_or_wrong_side_files_are_named_with_a_hint() {
     assert!(err.contains("neither XLIFF 1.2, TMX nor PO"), "{err}");
     assert_eq!(ws.mock.requests(), 0);
 }
+
+/// With stderr in a pipe (as here, and in CI logs) the bar draws nothing,
+/// so a run prints a plain progress line every GLOSS_PROGRESS_SECS seconds
+/// (`-q` none); before, a 10-minute run said nothing until its end.
+#[test]
+fn a_run_without_a_terminal_prints_progress_lines() {
+    let ws = workspace();
+    ws.mock.configure(|c| c.delay_ms_per_request = 700);
+    let run = |quiet: bool| {
+        let mut cmd = ws.cmd();
+        cmd.env("GLOSS_PROGRESS_SECS", "1")
+            .arg("translate")
+            .arg(sample())
+            .args(SMALL)
+            .args(["--jobs", "1", "--no-cache", "--out"])
+            .arg(ws.out());
+        if quiet {
+            cmd.arg("-q");
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(false);
+    assert_ok(&out);
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("gloss: progress "))
+        .collect();
+    assert!(!lines.is_empty(), "{err}");
+    assert!(lines[0].contains("translate "), "{}", lines[0]);
+    let out = run(true);
+    assert_ok(&out);
+    assert!(
+        !text(&out.stderr).contains("progress"),
+        "{}",
+        text(&out.stderr)
+    );
+}

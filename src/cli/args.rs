@@ -28,7 +28,7 @@ Exit status:
   4    several issues: some failed (named in the summary), the others were written
   130  interrupted (Ctrl-C); finished work is cached, rerun to resume
 
-Environment: GLOSS_PROFILE, GLOSS_MODEL, GLOSS_CACHE_DIR, GLOSS_DATA_DIR, NO_COLOR";
+Environment: GLOSS_PROFILE, GLOSS_MODEL, GLOSS_CACHE_DIR, GLOSS_DATA_DIR, GLOSS_MEMORY_DIR, GLOSS_PROGRESS_SECS (a progress line every N seconds when stderr is no terminal; default 30, 0: none), OPENAI_API_KEY, OPENAI_BASE_URL, NO_COLOR";
 
 /// Translate foreign-language newsletter issues into bilingual digests and
 /// executive briefs through any OpenAI-compatible endpoint.

@@ -148,6 +148,9 @@ impl Workspace {
             .env("GLOSS_DATA_DIR", self.path().join("data"))
             .env_remove("GLOSS_PROFILE")
             .env_remove("GLOSS_MODEL")
+            // No timed progress lines in stderr a test reads (one test
+            // asks for them).
+            .env("GLOSS_PROGRESS_SECS", "0")
             .stdin(Stdio::null());
         cmd
     }
