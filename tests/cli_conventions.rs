@@ -926,3 +926,36 @@ fn a_run_without_a_terminal_prints_progress_lines() {
         text(&out.stderr)
     );
 }
+
+/// `gloss qa` on settings no run used (another model) finds nothing cached
+/// and says which flags choose the run; with the run's settings it checks.
+#[test]
+fn qa_without_a_matching_run_says_which_flags_choose_it() {
+    let ws = workspace();
+    assert_ok(&translate(&ws, &[]));
+    let qa = |extra: &[&str]| {
+        let mut cmd = ws.cmd();
+        cmd.arg("qa").arg(sample()).args(SMALL).args(extra);
+        cmd.output().unwrap()
+    };
+    let other = qa(&["--model", "another-model"]);
+    assert_ok(&other);
+    let err = text(&other.stderr);
+    assert!(
+        err.contains("pass the --profile, --model and --budget"),
+        "{err}"
+    );
+    assert!(
+        text(&other.stdout).contains(" 0 checked"),
+        "{}",
+        text(&other.stdout)
+    );
+    let same = qa(&[]);
+    assert_ok(&same);
+    assert!(
+        !text(&same.stderr).contains("--model"),
+        "{}",
+        text(&same.stderr)
+    );
+    assert!(ws.mock.requests() > 0, "the run reached the mock");
+}

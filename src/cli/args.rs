@@ -65,7 +65,7 @@ pub struct Cli {
 pub enum Command {
     /// Show the articles gloss finds in an issue (sends nothing).
     Parse {
-        /// The issue's text file, or - for standard input.
+        /// The issue: a text or PDF file, or - for standard input.
         file: PathBuf,
         /// Print the parsed issue as JSON on stdout instead of a table.
         #[arg(long)]
@@ -79,7 +79,7 @@ pub enum Command {
     },
     /// Dry run: chunks, requests, tokens and estimated cost (sends nothing).
     Plan {
-        /// The issue's text file, or - for standard input.
+        /// The issue: a text or PDF file, or - for standard input.
         file: PathBuf,
         /// More issues: files, folders (their .txt/.pdf/.md files) or glob patterns.
         #[arg(value_name = "FILE")]
@@ -191,7 +191,7 @@ pub struct EndpointArgs {
 /// What every command that reads an issue through a profile needs.
 #[derive(Debug, Args)]
 pub struct SourceArgs {
-    /// The issue's text file, or - for standard input.
+    /// The issue: a text or PDF file, or - for standard input.
     pub file: PathBuf,
     #[command(flatten)]
     pub endpoint: EndpointArgs,

@@ -75,23 +75,20 @@ pub(super) fn parse(
     let kinds = |k| issue.articles.iter().filter(|a| a.kind == k).count();
     use crate::document::ArticleKind::*;
     eprintln!(
-        "{}: {} front, {} articles, {} clippings; dropped {} lines ({}); encoding {}",
+        "{}: {} front, {} articles, {} clippings; dropped {} lines{}; encoding {}",
         crate::progress::escape_controls(&src.name),
         kinds(Front),
         kinds(Article),
         kinds(Clipping),
         issue.dropped.len(),
-        reasons
-            .iter()
-            .map(|(r, n)| format!("{n} {r}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            let each: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            format!(" ({})", each.join(", "))
+        },
         src.encoding
     );
-    // The contents check; below 80 % it is one of the warnings below.
-    if let Some(c) = issue.contents.as_ref().filter(|c| !c.is_low()) {
-        eprintln!("{}", c.summary());
-    }
     // The contents check; below 80 % it is one of the warnings below.
     if let Some(c) = issue.contents.as_ref().filter(|c| !c.is_low()) {
         eprintln!("{}", c.summary());

@@ -28,14 +28,12 @@ pub(super) fn qa(args: QaArgs) -> Result<i32> {
                 a.checked,
                 a.flagged,
                 a.repaired,
-                if a.checked < a.segments {
-                    format!(
-                        "{} not translated yet; {}",
-                        a.segments - a.checked,
-                        reasons.join(", ")
-                    )
-                } else {
-                    reasons.join(", ")
+                match (a.segments - a.checked, reasons.is_empty()) {
+                    (0, _) => reasons.join(", "),
+                    (missing, true) => format!("{missing} not translated yet"),
+                    (missing, false) => {
+                        format!("{missing} not translated yet; {}", reasons.join(", "))
+                    }
                 }
             ));
         }
@@ -54,13 +52,24 @@ pub(super) fn qa(args: QaArgs) -> Result<i32> {
             .map(|(k, n)| format!("{n} {k}"))
             .collect();
         stdout_line(&format!(
-            "total: {} segments, {} checked, {} flagged ({}), {} repaired",
+            "total: {} segments, {} checked, {} flagged{}, {} repaired",
             report.segments,
             report.checked,
             report.flagged.len(),
-            reasons.join(", "),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", reasons.join(", "))
+            },
             report.repaired
         ));
+    }
+    // Nothing of this issue in the cache under these settings: most often
+    // the run used another model, profile or budget.
+    if report.checked == 0 && report.segments > 0 {
+        crate::progress::warn(
+            "no translation of this issue is cached for these settings; pass the --profile, --model and --budget the run used (and --no-termbase if it skipped the termbase)",
+        );
     }
     // Segments not translated yet count against --strict too.
     let untranslated = report.checked < report.segments;

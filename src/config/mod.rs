@@ -152,7 +152,10 @@ mod tests {
         let (p, warnings) = c.profile(&o).unwrap();
         assert_eq!(p.api_key_env, None);
         // The warning needs a key to speak of (tests/trust.rs sets one).
-        assert_eq!(key_is_set(), warnings.iter().any(|w| w.contains("not sent")));
+        assert_eq!(
+            key_is_set(),
+            warnings.iter().any(|w| w.contains("not sent"))
+        );
     }
 
     /// Whether this process has an OpenAI key (the warning about not
