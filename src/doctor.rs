@@ -24,10 +24,18 @@ pub struct Check {
 
 impl Check {
     fn failed(name: &'static str, e: &LlmError, hint: String) -> Self {
+        // Errors that carry their hint end with it: said once, as the hint.
+        let message = e.to_string();
+        let detail = message
+            .strip_suffix(hint.as_str())
+            .map(|d| d.trim_end().trim_end_matches(['—', ';', ':']).trim_end())
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&message)
+            .to_string();
         Check {
             name,
             ok: false,
-            detail: e.to_string(),
+            detail,
             hint: Some(hint),
         }
     }

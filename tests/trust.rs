@@ -423,6 +423,20 @@ fn no_server_stops_at_the_first_connection_with_doctors_hint() {
             "start your local server",
         ],
     );
+    // `gloss doctor` says the hint once, on its own line.
+    let doctor = ws
+        .cmd()
+        .args(["doctor", "--profile", "ollama", "--base-url", &base])
+        .output()
+        .unwrap();
+    let report = text(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{report}");
+    assert_eq!(
+        report.matches("start your local server").count(),
+        1,
+        "{report}"
+    );
+    assert!(report.contains("→ no server on"), "{report}");
 
     // A server that accepts and hangs up: the connections are counted, and
     // the run gives up after the first instead of retrying every chunk.

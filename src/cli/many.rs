@@ -225,7 +225,14 @@ pub(super) fn plan(
             }
             Err(e) => {
                 failed += 1;
-                progress::error(&format!("{}: {e}", file.display()));
+                // Input errors name the file themselves.
+                let message = e.to_string();
+                let name = file.display().to_string();
+                if message.starts_with(&format!("{name}: ")) {
+                    progress::error(&message);
+                } else {
+                    progress::error(&format!("{name}: {message}"));
+                }
                 inputs.push(
                     serde_json::json!({"input": file, "status": "failed", "error": e.to_string()}),
                 );
