@@ -199,6 +199,9 @@ fn open_html(files: &[PathBuf]) {
         .arg(html)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
+        // Its own complaints ("www-browser: not found" six times) are
+        // noise: a failure is said once, below.
+        .stderr(std::process::Stdio::null())
         .status();
     match status {
         Ok(s) if s.success() => {}
