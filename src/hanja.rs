@@ -16,29 +16,30 @@
 use crate::script::{is_han, is_hangul_syllable, is_kana};
 
 /// A hanja that stands for a country, a region or a party when it is
-/// written alone (or in a run of such hanja: `韓美日`), with its Hangul word.
-const STANDALONE: &[(char, &str)] = &[
-    ('韓', "한국"),
-    ('美', "미국"),
-    ('中', "중국"),
-    ('日', "일본"),
-    ('北', "북한"),
-    ('英', "영국"),
-    ('佛', "프랑스"),
-    ('獨', "독일"),
-    ('露', "러시아"),
-    ('印', "인도"),
-    ('濠', "호주"),
-    ('豪', "호주"),
-    ('加', "캐나다"),
-    ('伊', "이탈리아"),
-    ('越', "베트남"),
-    ('臺', "대만"),
-    ('台', "대만"),
-    ('泰', "태국"),
-    ('歐', "유럽"),
-    ('與', "여당"),
-    ('野', "야당"),
+/// written alone (or in a run of such hanja: `韓美日`), with its Hangul word
+/// and its English name.
+const STANDALONE: &[(char, &str, &str)] = &[
+    ('韓', "한국", "Korea"),
+    ('美', "미국", "US"),
+    ('中', "중국", "China"),
+    ('日', "일본", "Japan"),
+    ('北', "북한", "North Korea"),
+    ('英', "영국", "UK"),
+    ('佛', "프랑스", "France"),
+    ('獨', "독일", "Germany"),
+    ('露', "러시아", "Russia"),
+    ('印', "인도", "India"),
+    ('濠', "호주", "Australia"),
+    ('豪', "호주", "Australia"),
+    ('加', "캐나다", "Canada"),
+    ('伊', "이탈리아", "Italy"),
+    ('越', "베트남", "Vietnam"),
+    ('臺', "대만", "Taiwan"),
+    ('台', "대만", "Taiwan"),
+    ('泰', "태국", "Thailand"),
+    ('歐', "유럽", "Europe"),
+    ('與', "여당", "ruling party"),
+    ('野', "야당", "opposition"),
 ];
 
 /// A hanja written right after a Hangul place name as its administrative
@@ -52,15 +53,33 @@ const SUFFIX: &[(char, &str)] = &[
     ('區', "구"),
 ];
 
-fn lookup(table: &[(char, &'static str)], c: char) -> Option<&'static str> {
-    table.iter().find(|(h, _)| *h == c).map(|(_, word)| *word)
+/// Which word of an abbreviation to write.
+#[derive(Clone, Copy)]
+enum Spelling {
+    Hangul,
+    English,
 }
 
 /// `text` with its one-hanja abbreviations in Hangul (`美 증시` →
 /// `미국 증시`, `韓美` → `한국·미국`, `난징市` → `난징시`); text without
 /// Hangul, and any other hanja, unchanged.
 pub fn spelled_hanja(text: &str) -> String {
-    if !text.chars().any(is_hangul_syllable) || !text.chars().any(is_han) {
+    if !text.chars().any(is_hangul_syllable) {
+        return text.to_string();
+    }
+    rewrite(text, Spelling::Hangul)
+}
+
+/// A Korean issue's own short text (an article's source line, `日 MURC`)
+/// with its one-hanja abbreviations in English (`Japan MURC`), for the
+/// English brief that shows it. Only for text known to come from a Korean
+/// issue: it may hold no Hangul at all.
+pub fn english_hanja(text: &str) -> String {
+    rewrite(text, Spelling::English)
+}
+
+fn rewrite(text: &str, spelling: Spelling) -> String {
+    if !text.chars().any(is_han) {
         return text.to_string();
     }
     let chars: Vec<char> = text.chars().collect();
@@ -79,29 +98,57 @@ pub fn spelled_hanja(text: &str) -> String {
         let run = &chars[start..i];
         let before = start.checked_sub(1).map(|b| chars[b]);
         let after = chars.get(i).copied();
-        out.push_str(&spell_run(run, before, after).unwrap_or_else(|| run.iter().collect()));
+        let spelled = spell_run(run, before, after, spelling);
+        out.push_str(&spelled.unwrap_or_else(|| run.iter().collect()));
     }
     out
 }
 
 /// The Hangul of a run of Han characters between `before` and `after`, if
 /// every character of it is an abbreviation in that place.
-fn spell_run(run: &[char], before: Option<char>, after: Option<char>) -> Option<String> {
+fn spell_run(
+    run: &[char],
+    before: Option<char>,
+    after: Option<char>,
+    spelling: Spelling,
+) -> Option<String> {
     // Next to kana the run is Japanese (`日本の`), whatever it holds.
     if before.is_some_and(is_kana) || after.is_some_and(is_kana) {
         return None;
     }
     if let [one] = run
         && before.is_some_and(is_hangul_syllable)
-        && let Some(syllable) = lookup(SUFFIX, *one)
+        && let Some((_, syllable)) = SUFFIX.iter().find(|(h, _)| h == one)
     {
         return Some(syllable.to_string());
     }
+    // An abbreviation starts a word: after a digit or a Hangul syllable the
+    // hanja is a date's day (`8日`) or an ending (`검토中`, "under review"),
+    // and alone in brackets a weekday (`(日)`).
+    let attached = before.is_some_and(|c| c.is_ascii_digit() || is_hangul_syllable(c));
+    let weekday = run.len() == 1 && before == Some('(') && after == Some(')');
+    if attached || weekday {
+        return None;
+    }
+    // `北` is North Korea alone; in a run it is the compass (`北美` North
+    // America, `北歐`, `台北`), and the run is a word.
+    if run.len() > 1 && run.contains(&'北') {
+        return None;
+    }
     let words = run
         .iter()
-        .map(|&c| lookup(STANDALONE, c))
+        .map(|&c| {
+            let (_, hangul, english) = STANDALONE.iter().find(|(h, ..)| *h == c)?;
+            Some(match spelling {
+                Spelling::Hangul => *hangul,
+                Spelling::English => *english,
+            })
+        })
         .collect::<Option<Vec<_>>>()?;
-    Some(words.join("·"))
+    Some(words.join(match spelling {
+        Spelling::Hangul => "·",
+        Spelling::English => "–",
+    }))
 }
 
 #[cfg(test)]
@@ -121,6 +168,8 @@ mod tests {
             ),
             ("韓美 정상회담", "한국·미국 정상회담"),
             ("美·中 갈등", "미국·중국 갈등"),
+            ("北 미사일 발사", "북한 미사일 발사"),
+            ("日中 관계", "일본·중국 관계"),
             ("與野 합의", "여당·야당 합의"),
             (
                 "중국 동부의 난징市에서 한 간이 음식점 주인이",
@@ -131,6 +180,18 @@ mod tests {
         for (source, want) in cases {
             assert_eq!(spelled_hanja(source), want, "{source}");
         }
+    }
+
+    #[test]
+    fn a_korean_issues_source_line_gets_english_names() {
+        use super::english_hanja;
+        assert_eq!(english_hanja("日 MURC"), "Japan MURC");
+        assert_eq!(english_hanja("濠 ASPI"), "Australia ASPI");
+        assert_eq!(english_hanja("韓美 정상회담"), "Korea–US 정상회담");
+        // Other hanja, and the ones that are no abbreviation there, stay.
+        assert_eq!(english_hanja("中 36氪研究院"), "China 36氪研究院");
+        assert_eq!(english_hanja("미즈호은행, 11月"), "미즈호은행, 11月");
+        assert_eq!(english_hanja("OECD"), "OECD");
     }
 
     #[test]
@@ -146,6 +207,12 @@ mod tests {
             "(市 단위 통계)",
             // Next to kana the run is Japanese.
             "일본어 표기 日本の",
+            // A date's day, a weekday, an ending: no country.
+            "행사는 11月 8日 (日) 개최",
+            "관련 법안 검토中",
+            // 北 in a run is the compass: North America, the Nordics, Taipei.
+            "北美 시장과 北歐 국가, 台北 전시회",
+            "臺北 무역관",
         ];
         for source in unchanged {
             assert_eq!(spelled_hanja(source), source, "{source}");

@@ -29,7 +29,7 @@ static SHORT_YEAR: LazyLock<Regex> =
 /// points (`0.33 퍼센트`, `2.1%p`, `0.5퍼센트포인트`): the 1.5B model wrote
 /// `%p` as a plain percentage.
 static PERCENT_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d[\d,]*(?:\.\d+)?)\s?(?:(퍼센트\s?포인트|[%％]\s?포인트|[%％]p)|퍼센트)")
+    Regex::new(r"(\d[\d,]*(?:\.\d+)?)\s?(?:(퍼센트\s?포인트|[%％]\s?포인트|[%％][pP])|퍼센트)")
         .expect("static regex")
 });
 
@@ -232,6 +232,7 @@ mod tests {
             ("0.33 퍼센트 하락했다", "0.33 percent 하락했다"),
             ("1.6퍼센트 떨어져", "1.6 percent 떨어져"),
             ("금리를 0.25%p 인하", "금리를 0.25 percentage points 인하"),
+            ("0.3%P 상승", "0.3 percentage points 상승"),
             ("0.5퍼센트포인트 높은", "0.5 percentage points 높은"),
             ("2.1%포인트 상승", "2.1 percentage points 상승"),
             // Quotes, plain numbers and percent signs stay as they are.

@@ -254,7 +254,14 @@ impl<'a> IssueRun<'a> {
                     id: a.id.clone(),
                     title: a.display_title(),
                     section: name(&a.section),
-                    source: a.source.clone(),
+                    // The brief is English: `日 MURC` reads `Japan MURC` there.
+                    source: a.source.as_deref().map(|s| {
+                        if self.p.languages.source == "Korean" {
+                            crate::hanja::english_hanja(s)
+                        } else {
+                            s.to_string()
+                        }
+                    }),
                     date: a.date.clone(),
                 })
                 .collect(),

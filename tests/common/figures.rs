@@ -302,7 +302,13 @@ pub fn prompt_form(text: &str) -> String {
         .enumerate()
         .map(|(i, &c)| {
             let word = ABBREVIATIONS.iter().find(|(h, _)| *h == c).map(|(_, w)| *w);
-            let alone = !han(i.checked_sub(1).map(|b| chars[b])) && !han(chars.get(i + 1).copied());
+            let before = i.checked_sub(1).map(|b| chars[b]);
+            let after = chars.get(i + 1).copied();
+            // Not a day (`8日`), an ending (`검토中`) or a weekday (`(日)`).
+            let starts_word =
+                !before.is_some_and(|b| b.is_ascii_digit() || ('가'..='힣').contains(&b));
+            let weekday = before == Some('(') && after == Some(')');
+            let alone = !han(before) && !han(after) && starts_word && !weekday;
             match word {
                 Some(word) if korean && alone => word.to_string(),
                 _ => c.to_string(),
