@@ -758,59 +758,62 @@ fn zero_budget_and_zero_jobs_are_refused() {
 }
 
 /// `gloss plan` counts what the run then sends, for a profile that asks one
-/// segment per request and extracts no termbase: before, it counted a
-/// request per chunk and a term request per article (74 for the sample,
+/// segment per request, without a termbase and with one: before, it counted
+/// a request per chunk and a term request per article (74 for the sample,
 /// against the 318 a local run sent).
 #[test]
 fn plan_counts_the_requests_a_one_segment_profile_sends() {
-    let ws = workspace();
-    let cfg = config_toml(&ws.mock.base_url).replace(
-        "max_attempts = 2\n\n[profiles.second]",
-        "max_attempts = 2\nsegments_per_request = 1\ntermbase = false\nrepair = false\n\n[profiles.second]",
-    );
-    std::fs::write(ws.path().join("gloss.toml"), cfg).unwrap();
-    ws.trust();
-    let file = sample();
-    let plan = gloss(&ws, &["plan", file.to_str().unwrap(), "--json"]);
-    assert_ok(&plan);
-    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
-    let planned = |stage: &str| {
-        plan["stages"]
-            .as_array()
-            .unwrap()
+    for settings in [
+        "segments_per_request = 1\ntermbase = false\nrepair = false",
+        "segments_per_request = 1\nrepair = false",
+    ] {
+        let ws = workspace();
+        let cfg = config_toml(&ws.mock.base_url).replace(
+            "max_attempts = 2\n\n[profiles.second]",
+            &format!("max_attempts = 2\n{settings}\n\n[profiles.second]"),
+        );
+        std::fs::write(ws.path().join("gloss.toml"), cfg).unwrap();
+        ws.trust();
+        let file = sample();
+        let plan = gloss(&ws, &["plan", file.to_str().unwrap(), "--json"]);
+        assert_ok(&plan);
+        let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
+        let planned = |stage: &str| {
+            plan["stages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["stage"] == stage)
+                .and_then(|s| s["requests"].as_u64())
+                .unwrap()
+        };
+        let run = gloss(
+            &ws,
+            &[
+                "run",
+                file.to_str().unwrap(),
+                "--out",
+                ws.out().to_str().unwrap(),
+            ],
+        );
+        assert_ok(&run);
+        let sent_translations = ws.mock.requests_of(common::RequestKind::Translation)
+            + ws.mock.requests_of(common::RequestKind::SectionNames);
+        assert!(sent_translations > 200, "{settings}: {sent_translations}");
+        assert_eq!(planned("translate"), sent_translations as u64, "{settings}");
+        let sent_terms = ws.mock.requests_of(common::RequestKind::Termbase) as u64;
+        assert_eq!(planned("termbase"), sent_terms, "{settings}");
+        assert_eq!(sent_terms > 0, !settings.contains("termbase = false"));
+        let total: u64 = ["termbase", "translate", "summarize", "brief"]
             .iter()
-            .find(|s| s["stage"] == stage)
-            .and_then(|s| s["requests"].as_u64())
-            .unwrap()
-    };
-    let run = gloss(
-        &ws,
-        &[
-            "run",
-            file.to_str().unwrap(),
-            "--out",
-            ws.out().to_str().unwrap(),
-        ],
-    );
-    assert_ok(&run);
-    let sent_translations = ws.mock.requests_of(common::RequestKind::Translation)
-        + ws.mock.requests_of(common::RequestKind::SectionNames);
-    assert!(
-        sent_translations > 200,
-        "{sent_translations}: one per segment"
-    );
-    assert_eq!(planned("translate"), sent_translations as u64);
-    assert_eq!(planned("termbase"), 0);
-    assert_eq!(ws.mock.requests_of(common::RequestKind::Termbase), 0);
-    let total: u64 = ["termbase", "translate", "summarize", "brief"]
-        .iter()
-        .map(|s| planned(s))
-        .sum();
-    assert_eq!(
-        total,
-        ws.mock.requests() as u64,
-        "the plan's total is what was sent"
-    );
+            .map(|s| planned(s))
+            .sum();
+        assert_eq!(
+            total,
+            ws.mock.requests() as u64,
+            "{settings}: the plan's total is what was sent"
+        );
+    }
 }
 
 /// When every request fails, stderr says why in its one error line (the
@@ -856,6 +859,16 @@ fn an_output_path_that_is_a_file_fails_before_sending() {
     assert!(text(&out.stderr).contains("afile"), "{}", text(&out.stderr));
     assert_eq!(ws.mock.requests(), 0, "nothing is sent");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    // A run that stops before writing (no server) leaves no empty folder.
+    let mut cmd = ws.cmd();
+    cmd.arg("translate")
+        .arg(sample())
+        .args(SMALL)
+        .args(["--base-url", "http://127.0.0.1:9/v1", "--out"])
+        .arg(ws.out());
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!ws.out().exists(), "an empty output folder was left");
 }
 
 /// A file the user names that is missing is an error (exit 1) that says
@@ -886,6 +899,26 @@ fn missing_or_wrong_side_files_are_named_with_a_hint() {
     let out = gloss(&ws, &["import", sample().to_str().unwrap()]);
     let err = text(&out.stderr);
     assert!(err.contains("neither XLIFF 1.2, TMX nor PO"), "{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an input error, not a usage error"
+    );
+    let bad = ws.path().join("bad.toml");
+    std::fs::write(&bad, "this is = = not toml").unwrap();
+    let mut cmd = ws.cmd();
+    cmd.arg("translate")
+        .arg(sample())
+        .args(SMALL)
+        .arg("--glossary")
+        .arg(&bad);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not a glossary"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(ws.mock.requests(), 0);
 }
 

@@ -123,9 +123,9 @@ pub struct Plan {
 
 /// Count what a full run (termbase, translate, summarize, brief) would send;
 /// `terms` is the termbase's, counted from its requests; `unowned` are the
-/// chunks of no article (the section names), translated too. Each article's
-/// chunks are dropped once counted, so a plan of a huge input holds only its
-/// numbers.
+/// chunks of no article (the section names), translated too. Each
+/// article's chunks are dropped once counted, so a plan of a huge input
+/// holds only its numbers.
 pub fn plan<'a>(
     input: &str,
     profile: &Profile,
@@ -147,8 +147,10 @@ pub fn plan<'a>(
     // A profile that asks `segments_per_request` segments at a time sends a
     // chunk as that many requests, each with the prompt's own tokens. Asked
     // alone, a segment's request is its text (a section name's, in the
-    // titled shape): a text the issue repeats (a table's header row) is
-    // sent once and read from the cache after.
+    // titled shape) and the term lines its text contains: a text the issue
+    // repeats (a table's header row) is sent once. A repeated text holding
+    // a term of a termbase not extracted yet may get other term lines in
+    // another article, and a request more: the plan cannot know the terms.
     let mut asked_alone = std::collections::HashSet::new();
     let mut count = |c: &Chunk, section_names: bool| {
         let requests = match profile.segments_per_request {
