@@ -43,6 +43,7 @@ pub fn stage_bar(stage: &str, units: &str, total: u64, visible: bool) -> Progres
 pub struct GraphBar {
     bar: ProgressBar,
     state: std::sync::Mutex<BarState>,
+    ticker: std::sync::Mutex<Option<Ticker>>,
 }
 
 /// The variable that sets how often a run whose stderr is no terminal
@@ -54,34 +55,79 @@ struct BarState {
     stages: Vec<(&'static str, u64, u64)>,
     tokens_in: u64,
     tokens_out: u64,
-    /// Without a terminal to draw on: when the run started, when a line was
-    /// last printed, and how often one is.
-    plain: Option<PlainLines>,
 }
 
-struct PlainLines {
-    started: std::time::Instant,
-    last: std::time::Instant,
-    every: std::time::Duration,
+/// Plain progress lines for a bar that cannot draw because stderr is no
+/// terminal (a pipe, a CI log: a 10-minute run was silent till its end): a
+/// thread prints `progress <pos>/<len> <units> · <message> · <elapsed> s`
+/// every [`PROGRESS_SECS`] seconds, whether or not a node finished (a local
+/// model's chunk or brief can take minutes), until dropped.
+pub struct Ticker {
+    stop: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl PlainLines {
-    /// Plain lines for a visible run whose stderr is no terminal (the bar
-    /// would draw nothing there: a 10-minute run was silent till its end).
-    fn wanted(visible: bool) -> Option<Self> {
-        if !visible || std::io::stderr().is_terminal() {
+impl Ticker {
+    /// A ticker over `bar` when it is `visible` (not `-q`) and stderr is no
+    /// terminal; `None` otherwise.
+    pub fn start(bar: &ProgressBar, units: &'static str, visible: bool) -> Option<Ticker> {
+        if !visible || Console::get().quiet || std::io::stderr().is_terminal() {
             return None;
         }
-        let secs = std::env::var(PROGRESS_SECS)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(30);
-        let now = std::time::Instant::now();
-        (secs > 0).then(|| PlainLines {
-            started: now,
-            last: now,
-            every: std::time::Duration::from_secs(secs),
+        let every = match std::env::var(PROGRESS_SECS) {
+            Err(_) => 30,
+            Ok(v) => match v.trim().parse::<u64>() {
+                Ok(secs) => secs,
+                Err(_) => {
+                    warn(&format!(
+                        "{PROGRESS_SECS}={v:?} is not a number of seconds; using 30"
+                    ));
+                    30
+                }
+            },
+        };
+        if every == 0 {
+            return None;
+        }
+        let every = std::time::Duration::from_secs(every);
+        let stop = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let (bar, flag) = (bar.clone(), stop.clone());
+        let started = std::time::Instant::now();
+        let thread = std::thread::spawn(move || {
+            let (lock, wake) = &*flag;
+            let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                stopped = match wake.wait_timeout(stopped, every) {
+                    Ok((guard, _)) => guard,
+                    Err(e) => e.into_inner().0,
+                };
+                if *stopped || bar.is_finished() {
+                    break;
+                }
+                info(&format!(
+                    "progress {}/{} {units} · {} · {} s",
+                    bar.position(),
+                    bar.length().unwrap_or(0),
+                    bar.message(),
+                    started.elapsed().as_secs()
+                ));
+            }
+        });
+        Some(Ticker {
+            stop,
+            thread: Some(thread),
         })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -109,12 +155,13 @@ impl GraphBar {
             stages: stages.iter().map(|&(s, n)| (s, 0, n)).collect(),
             tokens_in: 0,
             tokens_out: 0,
-            plain: PlainLines::wanted(visible && !Console::get().quiet && !gathering),
         };
         bar.set_message(state.message());
+        let ticker = Ticker::start(&bar, "nodes", visible && !gathering);
         GraphBar {
             bar,
             state: std::sync::Mutex::new(state),
+            ticker: std::sync::Mutex::new(ticker),
         }
     }
 
@@ -128,27 +175,12 @@ impl GraphBar {
         s.tokens_out += tokens_out;
         self.bar.set_message(s.message());
         self.bar.inc(1);
-        let due = s.plain.as_ref().and_then(|p| {
-            let now = std::time::Instant::now();
-            (now.duration_since(p.last) >= p.every).then(|| now.duration_since(p.started))
-        });
-        if let Some(elapsed) = due {
-            let done: u64 = s.stages.iter().map(|(_, d, _)| d).sum();
-            let total: u64 = s.stages.iter().map(|(_, _, t)| t).sum();
-            info(&format!(
-                "progress {done}/{total} · {} · {} s",
-                s.message(),
-                elapsed.as_secs()
-            ));
-            if let Some(p) = s.plain.as_mut() {
-                p.last = std::time::Instant::now();
-            }
-        }
     }
 
-    /// Clear the line.
+    /// Clear the line (and stop the plain lines).
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+        self.ticker.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 }
 

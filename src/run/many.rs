@@ -96,6 +96,8 @@ async fn run_issues(
 ) -> Vec<IssueResult> {
     let overall = crate::progress::stage_bar("issues", "requests", 0, base.progress);
     overall.set_message(format!("0/{} issues done", files.len()));
+    // Without a terminal, a plain line now and then (stopped when dropped).
+    let _ticker = crate::progress::Ticker::start(&overall, "requests", base.progress);
     let gathering = crate::progress::gather_stage_bars();
     let (mut set, position) = spawn_issues(base, files, out, profile, client);
     let mut slots: Vec<Option<IssueResult>> = vec![None; files.len()];

@@ -42,7 +42,8 @@ pub struct RunOptions {
     pub cache_mode: Mode,
     pub prompts_dir: Option<PathBuf>,
     pub target_language: String,
-    /// Show progress bars (when stderr is a terminal).
+    /// Show progress: a bar when stderr is a terminal, else a plain line
+    /// every `GLOSS_PROGRESS_SECS` seconds (`progress::Ticker`).
     pub progress: bool,
     /// Which stages run and which files are written.
     pub stages: Stages,
@@ -305,9 +306,11 @@ pub async fn extract_terms(
 /// the caller shows first, so they are seen even when the run fails), then
 /// summarize and brief, if asked, and write the outputs and the manifest.
 pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
-    // Made before anything is sent: an output path that cannot be a folder
-    // fails the run while it has cost nothing.
-    let out_dir = out_dir(opts, &p)?;
+    // Checked before anything is sent: an output path that cannot be a
+    // folder fails the run while it has cost nothing. Made only when the
+    // outputs are written, so a run stopped early leaves no empty folder.
+    let out_dir = out_dir(opts, &p);
+    can_be_folder(&out_dir)?;
     let (p, structure) = structure_step(opts, p).await?;
     let articles = chunk_selected(&p);
     let wanted = Wanted {
@@ -337,6 +340,10 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
         .err()
         .map(|e| format!("translation memory not updated: {e}"));
     let digest = digest(&p, &mut outcome);
+    std::fs::create_dir_all(&out_dir).map_err(|source| GlossError::Output {
+        path: out_dir.clone(),
+        source,
+    })?;
     let mut files = write_outputs(opts, &digest, &out_dir)?;
     // The contents check, and what the model said about the structure.
     let mut structure_notes: Vec<String> = Vec::new();
@@ -431,18 +438,33 @@ fn digest(p: &Prepared, outcome: &mut IssueOutcome) -> Digest {
     digest
 }
 
-/// `OUT/<input stem>`, created.
-fn out_dir(opts: &RunOptions, p: &Prepared) -> Result<PathBuf> {
-    let out_dir = opts
-        .out_dir
+/// `OUT/<input stem>`.
+fn out_dir(opts: &RunOptions, p: &Prepared) -> PathBuf {
+    opts.out_dir
         .clone()
         .unwrap_or_else(|| Path::new("out").to_path_buf())
-        .join(crate::render::sanitize_file_stem(&p.stem));
-    std::fs::create_dir_all(&out_dir).map_err(|source| GlossError::Output {
-        path: out_dir.clone(),
-        source,
-    })?;
-    Ok(out_dir)
+        .join(crate::render::sanitize_file_stem(&p.stem))
+}
+
+/// Whether `dir` is a folder or could be made one: it, or else the nearest
+/// of its ancestors that exists, is a folder.
+fn can_be_folder(dir: &Path) -> Result<()> {
+    let existing = dir
+        .ancestors()
+        .find(|a| a.as_os_str().is_empty() || a.exists());
+    match existing {
+        Some(a) if !a.as_os_str().is_empty() && !a.is_dir() => Err(GlossError::Output {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!(
+                    "{} is a file, not a folder; name a folder with --out",
+                    a.display()
+                ),
+            ),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Write the digest and the brief the stages ask for. Nothing translated
