@@ -14,6 +14,11 @@ pub enum GlossError {
     #[error("{path}: no such file ({hint})")]
     FileMissing { path: PathBuf, hint: &'static str },
 
+    /// A file other than the input that the user named (a glossary, a
+    /// reviewed export) is not what it should be.
+    #[error("{path}: {message}")]
+    FileInvalid { path: PathBuf, message: String },
+
     /// The input path is a directory, not a file.
     #[error("{path}: is a directory, not a file (pass the issue's .txt or .pdf file)")]
     InputIsDirectory { path: PathBuf },

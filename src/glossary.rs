@@ -41,7 +41,10 @@ impl Glossary {
                 source: e,
             },
         })?;
-        let bad = |m: String| GlossError::Usage(format!("--glossary {}: {m}", path.display()));
+        let bad = |m: String| GlossError::FileInvalid {
+            path: path.to_path_buf(),
+            message: format!("not a glossary: {m}"),
+        };
         let mut glossary = if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("toml"))

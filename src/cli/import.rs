@@ -29,7 +29,10 @@ pub struct ImportArgs {
 
 /// `path`'s bytes, refused before reading when over [`MAX_BYTES`].
 fn read(path: &std::path::Path) -> Result<Vec<u8>> {
-    let fail = |message: String| GlossError::Usage(format!("{}: {message}", path.display()));
+    let fail = |message: String| GlossError::FileInvalid {
+        path: path.to_path_buf(),
+        message,
+    };
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => GlossError::FileMissing {
             path: path.to_path_buf(),
@@ -65,8 +68,10 @@ fn some(ids: &[String]) -> String {
 
 pub fn run(args: ImportArgs) -> Result<i32> {
     let bytes = read(&args.file)?;
-    let bundle = crate::postedit::read(&bytes)
-        .map_err(|e| GlossError::Usage(format!("{}: {e}", args.file.display())))?;
+    let bundle = crate::postedit::read(&bytes).map_err(|e| GlossError::FileInvalid {
+        path: args.file.clone(),
+        message: e.to_string(),
+    })?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let cache_dir = Config::load(&cwd)?.cache_dir(&Overrides {
         cache_dir: args.cache_dir.clone(),

@@ -153,9 +153,9 @@ impl Config {
         dedup_in_order(&mut endpoints);
         let base_url = endpoints.remove(0);
         let (concurrency, batch) = self.concurrency_and_batch(&file, overrides, &mut origins);
-        if file.concurrency == Some(0) {
+        if file.concurrency == Some(0) && overrides.jobs.is_none() {
             return Err(ConfigError(format!(
-                "profile {name:?}: concurrency = 0 would send nothing; use 1 or more"
+                "profile {name:?}: concurrency = 0 is no number of requests in flight; use 1 or more (or pass --jobs)"
             )));
         }
         let chunk_tokens = overrides.chunk_tokens.or(file.chunk_tokens).unwrap_or(600);
