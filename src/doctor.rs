@@ -8,7 +8,8 @@
 use serde::Serialize;
 
 use crate::llm::{
-    ChatRequest, LlmClient, LlmError, ModelList, Settings, check_key, list_models, unreachable_hint,
+    ChatRequest, LlmClient, LlmError, ModelList, Settings, check_key, list_models, slot_context,
+    unreachable_hint,
 };
 use crate::prompts::Messages;
 
@@ -111,11 +112,35 @@ async fn check_endpoint(profile: &Settings) -> Vec<Check> {
         Ok(m) => m,
         Err(e) => return vec![Check::failed("reachable", &e, hint(profile, &e))],
     };
-    vec![
-        reachable(&models),
-        model_listed(profile, &models),
-        completion(profile).await,
-    ]
+    let mut checks = vec![reachable(&models), model_listed(profile, &models)];
+    // llama.cpp splits its context among its slots: a long prompt can leave
+    // no room for the answer. Other servers do not say.
+    if models.any_name
+        && let Some(slot) = slot_context(client.http(), profile, &profile.base_url).await
+    {
+        checks.push(context(profile, slot));
+    }
+    checks.push(completion(profile).await);
+    checks
+}
+
+/// Whether each request gets the context the profile assumes.
+fn context(profile: &Settings, slot: usize) -> Check {
+    let ok = slot >= profile.context_window;
+    Check {
+        name: "context",
+        ok,
+        detail: format!(
+            "the server gives each request {slot} tokens of context; the profile assumes {}",
+            profile.context_window
+        ),
+        hint: (!ok).then(|| {
+            format!(
+                "long prompts (a brief) get their answers cut: start llama-server with -c {} or more (it divides -c among its -np slots), or set context_window = {slot} in the profile",
+                profile.context_window * profile.concurrency.max(1)
+            )
+        }),
+    }
 }
 
 /// The `reachable` check passed: where `/models` answered, how, how fast.

@@ -992,3 +992,31 @@ fn qa_without_a_matching_run_says_which_flags_choose_it() {
     );
     assert!(ws.mock.requests() > 0, "the run reached the mock");
 }
+
+/// `gloss doctor` on a llama.cpp server compares the context of each of its
+/// slots (`/props`) with the profile's context_window: `-c 8192 -np 2`
+/// gave 4,096 a request, and the sample's brief was cut after 526 tokens.
+#[test]
+fn doctor_checks_a_llama_cpp_servers_context_per_request() {
+    let ws = workspace();
+    let doctor = || {
+        let out = gloss(&ws, &["doctor", "--profile", "mock"]);
+        (out.status.code(), text(&out.stdout))
+    };
+    let (code, report) = doctor();
+    assert_eq!(code, Some(0), "{report}");
+    assert!(!report.contains("context"), "not llama.cpp: {report}");
+    ws.mock.configure(|c| c.llamacpp_slot_context = Some(4096));
+    let (code, report) = doctor();
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains("FAIL context       the server gives each request 4096 tokens of context; the profile assumes 8192"),
+        "{report}"
+    );
+    // The mock profile's concurrency is 4: four slots of 8,192 each.
+    assert!(report.contains("-c 32768"), "{report}");
+    ws.mock.configure(|c| c.llamacpp_slot_context = Some(8192));
+    let (code, report) = doctor();
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report.contains("ok   context"), "{report}");
+}

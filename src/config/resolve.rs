@@ -70,6 +70,7 @@ impl Profile {
             tokens_per_minute: self.tokens_per_minute,
             timeout_secs: self.timeout_secs,
             max_attempts: self.max_attempts,
+            context_window: self.context_window,
             batch: self.batch.clone(),
         }
     }

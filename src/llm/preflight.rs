@@ -117,3 +117,31 @@ pub async fn list_models(
         latency: started.elapsed(),
     })
 }
+
+/// The context each request gets from a llama.cpp server at `base_url`
+/// (`GET /props`: `default_generation_settings.n_ctx`, which is the server's
+/// `-c` divided among its `-np` slots); `None` when the server does not say.
+/// With `-c 8192 -np 2` a slot has 4,096 tokens, and a 3,570-token prompt
+/// (the sample's brief) leaves room for 526 tokens of answer.
+pub async fn slot_context(
+    http: &reqwest::Client,
+    settings: &Settings,
+    base_url: &str,
+) -> Option<usize> {
+    // `/props` sits at the server's root, beside `/v1`.
+    let (base, _) = super::endpoint::split_base(base_url);
+    let root = base.trim_end_matches('/').trim_end_matches("/v1");
+    let mut request = http.get(format!("{root}/props")).timeout(PREFLIGHT_TIMEOUT);
+    if let Some(key) = settings.api_key() {
+        request = request.bearer_auth(key);
+    }
+    let response = request.send().await.ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let value: serde_json::Value = response.json().await.ok()?;
+    value["default_generation_settings"]["n_ctx"]
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n > 0)
+}

@@ -26,6 +26,9 @@ pub struct Settings {
     pub timeout_secs: u64,
     /// Maximum attempts per request (first try included).
     pub max_attempts: u32,
+    /// The context (prompt and answer, in tokens) each request is assumed
+    /// to have; `gloss doctor` compares it with a llama.cpp server's slots.
+    pub context_window: usize,
     /// Whether and how requests go through batches (see [`super::batch`]).
     pub batch: BatchOptions,
 }

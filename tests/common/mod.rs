@@ -115,6 +115,9 @@ pub struct MockConfig {
     /// Summary requests whose user message contains the needle get the text
     /// (first match wins) instead of `default_reply`.
     pub summary_replies: Vec<(String, String)>,
+    /// Look like llama.cpp: `/models` says `owned_by: llamacpp` and `/props`
+    /// gives each slot this many tokens of context (`None`: `/props` is 404).
+    pub llamacpp_slot_context: Option<u64>,
 }
 
 /// State shared between the test and the server's handlers.
@@ -363,6 +366,7 @@ async fn serve(
         .route("/chat/completions", post(chat))
         .route("/v1/models", get(models))
         .route("/models", get(models))
+        .route("/props", get(props))
         .merge(batch_mock::routes())
         .fallback(|| async {
             error_json(StatusCode::NOT_FOUND, "not found", "invalid_request_error")
@@ -398,10 +402,26 @@ async fn models(
 ) -> Response {
     lock(&shared.uris).push(uri.to_string());
     lock(&shared.models_headers).push(header_list(&headers));
+    let owner = match lock(&shared.config).llamacpp_slot_context {
+        Some(_) => "llamacpp",
+        None => "mock",
+    };
     json_response(
         StatusCode::OK,
-        json!({"object":"list","data":[{"id":"mock-model","object":"model"}]}).to_string(),
+        json!({"object":"list","data":[{"id":"mock-model","object":"model","owned_by":owner}]})
+            .to_string(),
     )
+}
+
+/// llama.cpp's `/props`, when the mock plays llama.cpp.
+async fn props(State(shared): State<Arc<Shared>>) -> Response {
+    match lock(&shared.config).llamacpp_slot_context {
+        Some(n_ctx) => json_response(
+            StatusCode::OK,
+            json!({"default_generation_settings": {"n_ctx": n_ctx}, "total_slots": 2}).to_string(),
+        ),
+        None => error_json(StatusCode::NOT_FOUND, "not found", "invalid_request_error"),
+    }
 }
 
 /// Decrements the in-flight count and records the request's end even if the
