@@ -1015,8 +1015,20 @@ fn doctor_checks_a_llama_cpp_servers_context_per_request() {
     );
     // The mock profile's concurrency is 4: four slots of 8,192 each.
     assert!(report.contains("-c 32768"), "{report}");
+    // A run says it before its first request, once.
+    let out = translate(&ws, &[]);
+    assert_ok(&out);
+    let err = text(&out.stderr);
+    let said = err.matches("the server gives each request 4096 tokens of context");
+    assert_eq!(said.count(), 1, "{err}");
     ws.mock.configure(|c| c.llamacpp_slot_context = Some(8192));
     let (code, report) = doctor();
     assert_eq!(code, Some(0), "{report}");
     assert!(report.contains("ok   context"), "{report}");
+    let out = translate(&ws, &[]);
+    assert!(
+        !text(&out.stderr).contains("tokens of context"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -311,6 +311,7 @@ pub async fn run(opts: &RunOptions, p: Prepared) -> Result<TranslateResult> {
     // outputs are written, so a run stopped early leaves no empty folder.
     let out_dir = out_dir(opts, &p);
     can_be_folder(&out_dir)?;
+    warn_small_slots(&p.profile).await;
     let (p, structure) = structure_step(opts, p).await?;
     let articles = chunk_selected(&p);
     let wanted = Wanted {
@@ -436,6 +437,31 @@ fn digest(p: &Prepared, outcome: &mut IssueOutcome) -> Digest {
     digest.section_translations = std::mem::take(&mut outcome.section_names);
     digest.mark_human(&p.memory.human_ids());
     digest
+}
+
+/// Said before the first request: a llama.cpp server on this machine that
+/// gives each request less context than the profile assumes (it divides its
+/// `-c` among its slots) cuts long answers, the brief's first.
+async fn warn_small_slots(profile: &crate::config::Profile) {
+    // Once a process: a run of several issues asks the same server.
+    static ASKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !crate::llm::is_loopback(&profile.base_url)
+        || ASKED.swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        return;
+    }
+    let Ok(http) = reqwest::Client::builder().no_proxy().build() else {
+        return;
+    };
+    let settings = profile.client_settings();
+    if let Some(slot) = crate::llm::slot_context(&http, &settings, &profile.base_url).await
+        && slot < profile.context_window
+    {
+        crate::progress::warn(&format!(
+            "the server gives each request {slot} tokens of context, the profile assumes {}: long answers (the brief first) will be cut; see `gloss doctor`",
+            profile.context_window
+        ));
+    }
 }
 
 /// `OUT/<input stem>`.
