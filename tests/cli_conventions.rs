@@ -1032,3 +1032,34 @@ fn doctor_checks_a_llama_cpp_servers_context_per_request() {
         text(&out.stderr)
     );
 }
+
+/// `gloss config --json` gives each value its JSON type (a script reads
+/// numbers and booleans, and null for none), the text report `-` for none.
+#[test]
+fn config_json_values_have_their_types() {
+    let ws = workspace();
+    let out = gloss(&ws, &["config", "--profile", "mock", "--json"]);
+    assert_ok(&out);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let value = |field: &str| {
+        json["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["field"] == field)
+            .map(|s| s["value"].clone())
+            .unwrap_or_else(|| panic!("{field} missing"))
+    };
+    assert_eq!(value("max_attempts"), serde_json::json!(2));
+    assert_eq!(value("timeout_secs"), serde_json::json!(5));
+    assert_eq!(value("termbase"), serde_json::json!(true));
+    assert_eq!(value("api_key_env"), Value::Null);
+    assert_eq!(value("requests_per_minute"), Value::Null);
+    assert_eq!(value("model"), serde_json::json!("mock-model"));
+    let report = text(&gloss(&ws, &["config", "--profile", "mock"]).stdout);
+    let line = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("requests_per_minute"))
+        .unwrap();
+    assert!(line.contains(" - "), "{line}");
+}

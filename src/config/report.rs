@@ -7,7 +7,12 @@ use super::*;
 #[derive(Debug, Clone, Serialize)]
 pub struct Setting {
     pub field: &'static str,
+    /// As the text report shows it (`-` for none, `chunk` for 0 segments).
+    #[serde(skip)]
     pub value: String,
+    /// As `--json` gives it: a number, a boolean, a string or null.
+    #[serde(rename = "value")]
+    pub json: serde_json::Value,
     pub from: Origin,
 }
 
@@ -85,41 +90,55 @@ impl Config {
     pub fn report(&self, overrides: &Overrides) -> Result<Report> {
         let resolved = self.resolve(overrides)?;
         let p = &resolved.profile;
-        let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
-        let values: Vec<(&'static str, String)> = vec![
+        use serde_json::{Value, json};
+        // Shown as text: a value's JSON, without quotes, `-` for none.
+        let text = |v: &Value| match v {
+            Value::Null => "-".to_string(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let values: Vec<(&'static str, Value)> = vec![
             (
                 "base_url",
-                p.endpoints().map(redact_url).collect::<Vec<_>>().join(", "),
+                json!(p.endpoints().map(redact_url).collect::<Vec<_>>().join(", ")),
             ),
-            ("model", p.model.clone()),
-            ("api_key_env", p.api_key_env.clone().unwrap_or("-".into())),
-            ("temperature", p.temperature.to_string()),
-            ("max_output_tokens", p.max_output_tokens.to_string()),
-            ("concurrency", p.concurrency.to_string()),
-            ("requests_per_minute", opt(p.requests_per_minute)),
-            ("tokens_per_minute", opt(p.tokens_per_minute)),
-            ("timeout_secs", p.timeout_secs.to_string()),
-            ("context_window", p.context_window.to_string()),
-            ("chunk_tokens", p.chunk_tokens.to_string()),
+            ("model", json!(p.model)),
+            ("api_key_env", json!(p.api_key_env)),
+            // As f32 prints it: `json!(0.2f32)` would be 0.20000000298023224.
             (
-                "segments_per_request",
-                match p.segments_per_request {
-                    0 => "chunk".to_string(),
-                    n => n.to_string(),
-                },
+                "temperature",
+                serde_json::from_str(&p.temperature.to_string()).unwrap_or(Value::Null),
             ),
-            ("max_attempts", p.max_attempts.to_string()),
-            ("termbase", p.termbase.to_string()),
-            ("repair", p.repair.to_string()),
-            ("section_names", p.section_names.to_string()),
-            ("batch_discount", p.batch_discount.to_string()),
-            ("structure", format!("{:?}", p.structure).to_lowercase()),
+            ("max_output_tokens", json!(p.max_output_tokens)),
+            ("concurrency", json!(p.concurrency)),
+            ("requests_per_minute", json!(p.requests_per_minute)),
+            ("tokens_per_minute", json!(p.tokens_per_minute)),
+            ("timeout_secs", json!(p.timeout_secs)),
+            ("context_window", json!(p.context_window)),
+            ("chunk_tokens", json!(p.chunk_tokens)),
+            ("segments_per_request", json!(p.segments_per_request)),
+            ("max_attempts", json!(p.max_attempts)),
+            ("termbase", json!(p.termbase)),
+            ("repair", json!(p.repair)),
+            ("section_names", json!(p.section_names)),
+            ("batch_discount", json!(p.batch_discount)),
+            (
+                "structure",
+                json!(format!("{:?}", p.structure).to_lowercase()),
+            ),
         ];
         let settings = values
             .into_iter()
-            .map(|(field, value)| Setting {
+            .map(|(field, json)| Setting {
                 field,
-                value,
+                // 0 segments a request means the whole chunk in one.
+                value: match (field, &json) {
+                    ("segments_per_request", Value::Number(n)) if n.as_u64() == Some(0) => {
+                        "chunk".to_string()
+                    }
+                    _ => text(&json),
+                },
+                json,
                 from: resolved
                     .origins
                     .get(field)
@@ -146,10 +165,14 @@ impl Config {
                     var,
                     host,
                 }),
-            cache_dir: Setting {
-                field: "cache_dir",
-                value: self.cache_dir(overrides).display().to_string(),
-                from: self.cache_dir_origin(overrides),
+            cache_dir: {
+                let dir = self.cache_dir(overrides).display().to_string();
+                Setting {
+                    field: "cache_dir",
+                    json: serde_json::Value::String(dir.clone()),
+                    value: dir,
+                    from: self.cache_dir_origin(overrides),
+                }
             },
         })
     }
