@@ -374,9 +374,12 @@ fn summary_line(t: &Totals, repaired_cached: u64, out_dir: &str) -> String {
         ),
     };
     format!(
-        "{} chunks: {} requests sent, {} cache hits, {} tokens in / {} out{}, est. cost {}{repairs}{}, {:.1} s → {out_dir}",
+        "{} chunks: {} sent, {} cache hits, {} tokens in / {} out{}, est. cost {}{repairs}{}, {:.1} s → {out_dir}",
         t.chunks,
-        t.requests,
+        match t.requests {
+            1 => "1 request".to_string(),
+            n => format!("{n} requests"),
+        },
         t.cache_hits,
         t.tokens_in,
         t.tokens_out,
