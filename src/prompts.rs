@@ -41,6 +41,38 @@ impl From<&Messages> for Vec<ChatMessage> {
     }
 }
 
+/// The template engine with gloss's filters, strict about undefined names.
+fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // `{{ s.text | english_figures }}`: Korean amounts and short years
+    // as English figures, for models that mis-scale them.
+    env.add_filter("english_figures", |text: String| {
+        crate::qa::figures::english_figures(&text)
+    });
+    // `{{ s.text | spelled_hanja }}`: one-hanja abbreviations of Korean
+    // text (`美`, `濠`, `난징市`) in Hangul, which small models misread.
+    env.add_filter("spelled_hanja", |text: String| {
+        crate::hanja::spelled_hanja(&text)
+    });
+    // `{% for f in source | figure_forms %}`: the same figures as
+    // `source form = English form` lines, beside a source shown as written.
+    env.add_filter("figure_forms", |text: String| {
+        crate::qa::figures::figure_forms(&text)
+    });
+    env
+}
+
+/// The known template a mistyped file name most likely meant.
+fn closest_template<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::osa_distance(name, k), *k))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
 /// The set of templates in use.
 #[derive(Debug, Clone)]
 pub struct Prompts {
@@ -74,7 +106,35 @@ impl Prompts {
                     name: path.display().to_string(),
                     message: e.to_string(),
                 })?;
+                // Checked now, not when the stage that uses it comes: a
+                // broken brief.md used to fail after the translation was paid.
+                environment()
+                    .template_from_named_str(name, &text)
+                    .map_err(|e| GlossError::Prompt {
+                        name: path.display().to_string(),
+                        message: e.to_string(),
+                    })?;
                 prompts.templates.insert(name.to_string(), text);
+            }
+        }
+        // A template file gloss does not know is a typo, not an override to
+        // drop without a word (`translte.md`).
+        let known: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        let entries = std::fs::read_dir(dir).map_err(|e| GlossError::Prompt {
+            name: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let template = name.to_lowercase().ends_with(".md") && name != "README.md";
+            if template && !known.contains(&name.as_str()) {
+                return Err(GlossError::Prompt {
+                    name: dir.join(&name).display().to_string(),
+                    message: match closest_template(&name, &known) {
+                        Some(near) => format!("no template of that name; did you mean {near}?"),
+                        None => format!("no template of that name (known: {})", known.join(", ")),
+                    },
+                });
             }
         }
         Ok(prompts)
@@ -91,24 +151,7 @@ impl Prompts {
             name: name.into(),
             message: "no such template".into(),
         })?;
-        let mut env = minijinja::Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        // `{{ s.text | english_figures }}`: Korean amounts and short years
-        // as English figures, for models that mis-scale them.
-        env.add_filter("english_figures", |text: String| {
-            crate::qa::figures::english_figures(&text)
-        });
-        // `{{ s.text | spelled_hanja }}`: one-hanja abbreviations of Korean
-        // text (`美`, `濠`, `난징市`) in Hangul, which small models misread.
-        env.add_filter("spelled_hanja", |text: String| {
-            crate::hanja::spelled_hanja(&text)
-        });
-        // `{% for f in source | figure_forms %}`: the same figures as
-        // `source form = English form` lines, beside a source shown as written.
-        env.add_filter("figure_forms", |text: String| {
-            crate::qa::figures::figure_forms(&text)
-        });
-        let text = env
+        let text = environment()
             .render_named_str(
                 name,
                 source,
@@ -252,5 +295,28 @@ mod tests {
                 user: "U x".into()
             }
         );
+    }
+
+    /// A broken override fails when the prompts are loaded, before any
+    /// request (a broken brief.md used to fail after the translation), and a
+    /// misnamed file is named with the template it likely meant.
+    #[test]
+    fn broken_or_misnamed_overrides_fail_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("brief.md"), "Issue {{ issue }}\n{% if %}").unwrap();
+        let err = Prompts::with_overrides(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("brief.md"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("translte.md"), "x").unwrap();
+        std::fs::write(dir.path().join("README.md"), "notes").unwrap();
+        let err = Prompts::with_overrides(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("translte.md") && err.contains("did you mean translate.md?"),
+            "{err}"
+        );
+        // A README beside the templates is fine.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("README.md"), "notes").unwrap();
+        assert!(Prompts::with_overrides(dir.path()).is_ok());
     }
 }
