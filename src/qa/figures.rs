@@ -15,12 +15,17 @@ use regex::{Captures, Regex};
 /// One or more `number unit` groups with myriad units (`4억 2,700만`,
 /// `3,690억`, `1조 2,000억`), optionally followed by a plain remainder
 /// (`1만 3,500`).
+/// The same units in Chinese and Japanese (`1兆4000億円`, `150万台`,
+/// `2.5亿元`, `1.2万亿元` = 1.2 trillion) are read alike.
 static MYRIAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\d[\d,]*(?:\.\d+)?\s?[조억만]\s?)+(?:\d[\d,]*(?:\.\d+)?)?")
-        .expect("static regex")
+    Regex::new(
+        r"(?:\d[\d,]*(?:\.\d+)?\s?(?:万亿|萬億|[조억만兆億亿万萬])\s?)+(?:\d[\d,]*(?:\.\d+)?)?",
+    )
+    .expect("static regex")
 });
-static GROUP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d[\d,]*(?:\.\d+)?)\s?([조억만])?").expect("static regex"));
+static GROUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d[\d,]*(?:\.\d+)?)\s?(万亿|萬億|[조억만兆億亿万萬])?").expect("static regex")
+});
 /// A two-digit year with its apostrophe, before `년` or a range sign.
 static SHORT_YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[’‘](\d{2})(년|~|∼|-|–)").expect("static regex"));
@@ -51,8 +56,20 @@ pub fn english_figures(text: &str) -> String {
         .replace_all(&percents, |caps: &Captures<'_>| {
             let whole = &caps[0];
             let trailing = &whole[whole.trim_end().len()..];
+            // `1.5 million 台`, not `1.5 million台`: a scale word is set
+            // apart from a Chinese or Japanese counter that follows it.
+            let next = caps.get(0).and_then(|m| percents[m.end()..].chars().next());
+            let apart = if trailing.is_empty() && next.is_some_and(crate::script::is_unspaced) {
+                " "
+            } else {
+                trailing
+            };
             match myriad_value(whole.trim_end()) {
-                Some(value) => format!("{}{trailing}", spoken(value)),
+                Some(value) => {
+                    let english = spoken(value);
+                    let word = english.ends_with(|c: char| c.is_ascii_alphabetic());
+                    format!("{english}{}", if word { apart } else { trailing })
+                }
                 None => whole.to_string(),
             }
         })
@@ -156,9 +173,9 @@ fn myriad_value(text: &str) -> Option<f64> {
     for caps in GROUP.captures_iter(text) {
         let n: f64 = caps[1].replace(',', "").parse().ok()?;
         let unit = match caps.get(2).map(|m| m.as_str()) {
-            Some("조") => 1e12,
-            Some("억") => 1e8,
-            Some("만") => 1e4,
+            Some("조" | "兆" | "万亿" | "萬億") => 1e12,
+            Some("억" | "億" | "亿") => 1e8,
+            Some("만" | "万" | "萬") => 1e4,
             _ => 1.0,
         };
         total += n * unit;
@@ -227,6 +244,12 @@ mod tests {
             ("4,400만 대에 달할", "44 million 대에 달할"),
             ("1만 3,500개", "13,500개"),
             ("1조 2,000억 원", "1.2 trillion 원"),
+            // Japanese and Chinese myriad units, and Chinese 万亿.
+            ("売上高は1兆4000億円", "売上高は1.4 trillion 円"),
+            ("販売台数150万台", "販売台数1.5 million 台"),
+            ("投资2.5亿元", "投资250 million 元"),
+            ("规模达1.2万亿元", "规模达1.2 trillion 元"),
+            ("约3万人", "约30,000人"),
             ("’33년 이후에도", "2033년 이후에도"),
             ("’12~’22년 글로벌", "2012~2022년 글로벌"),
             ("0.33 퍼센트 하락했다", "0.33 percent 하락했다"),
@@ -265,8 +288,10 @@ mod tests {
     /// values are written out: a reader that finds nothing fails.
     #[test]
     fn rewritten_figures_keep_their_values() {
-        let cases: [(&str, &[f64]); 6] = [
+        let cases: [(&str, &[f64]); 8] = [
             ("지원금이 총 4억 2,700만 캐나다 달러", &[427e6]),
+            ("投资2.5亿元", &[250e6]),
+            ("売上高は1兆4000億円", &[1.4e12]),
             ("니케이 지수는 0.33 퍼센트 하락", &[0.33]),
             ("금리를 0.25%p 인하", &[0.25]),
             ("’21년 6,000만 달러가 추가", &[2021.0, 60e6]),

@@ -13,18 +13,27 @@
 //! names, not figures.
 
 /// The units after a number and their factors: the myriad units the
-/// translation prompt writes in English words, then `천` and those words
+/// translation prompt writes in English words (Korean, Japanese and
+/// Chinese), then `천` and those words
 /// (the prompt's form of a text is read too: `427 million`).
-const UNITS: [(&str, f64); 7] = [
+const UNITS: [(&str, f64); 14] = [
+    // Chinese 万亿 (a trillion) before 万.
+    ("万亿", 1e12),
+    ("萬億", 1e12),
     ("조", 1e12),
+    ("兆", 1e12),
     ("억", 1e8),
+    ("億", 1e8),
+    ("亿", 1e8),
     ("만", 1e4),
+    ("万", 1e4),
+    ("萬", 1e4),
     ("천", 1e3),
     ("trillion", 1e12),
     ("billion", 1e9),
     ("million", 1e6),
 ];
-const MYRIAD: &[(&str, f64)] = UNITS.split_at(3).0;
+const MYRIAD: &[(&str, f64)] = UNITS.split_at(10).0;
 
 /// Currency words after an amount, as an English text names them.
 const CURRENCIES: [(&str, &str); 7] = [
@@ -351,7 +360,17 @@ fn figures_in_prompt_form(text: &str) -> String {
         match amount_from(&years, &runs, i, MYRIAD) {
             Some((value, end, next)) => {
                 out.push_str(&years[copied..runs[i].start]);
-                out.push_str(&in_words(value));
+                let words = in_words(value);
+                out.push_str(&words);
+                // A scale word before a Chinese or Japanese counter gets a
+                // space (`1.5 million 台`).
+                let counter = years[end..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| ('\u{3000}'..='\u{9FFF}').contains(&c));
+                if counter && words.ends_with(|c: char| c.is_ascii_alphabetic()) {
+                    out.push(' ');
+                }
                 copied = end;
                 i = next;
             }
