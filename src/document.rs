@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The title the parsers give front matter that has no heading of its own:
+/// a label in English, not text of the issue.
+pub const FRONT_MATTER: &str = "Front matter";
+
 /// What an article-like item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

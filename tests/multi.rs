@@ -432,3 +432,31 @@ fn a_rerun_sends_nothing_and_writes_the_same_bytes() {
         assert!(a == b, "{} changed on the rerun", path.display());
     }
 }
+
+/// An issue whose front matter has no heading (a masthead line, then
+/// numbered articles) is named in the index by its masthead, not by the
+/// parser's label "Front matter" (every issue was "— Front matter").
+#[test]
+fn an_issue_without_a_heading_is_named_by_its_masthead() {
+    let ws = Workspace::start(config_toml);
+    for (n, name) in ["w1.txt", "w2.txt"].iter().enumerate() {
+        let text = format!(
+            "테크 뉴스레터 2025년 제{n}호\n\n1. 반도체 수출 증가\n\n반도체 수출이 {n}0% 증가했다. 정부는 지원을 확대한다.\n\n2. 배터리 투자 확대\n\n배터리 투자가 늘었다. 기업들은 공장을 짓는다.\n"
+        );
+        std::fs::write(ws.path().join(name), text).unwrap();
+    }
+    let parsed = common::workspace::parse_json(&ws, &ws.path().join("w1.txt"));
+    assert_eq!(
+        parsed["articles"][0]["title"], "Front matter",
+        "the case this is about"
+    );
+    let out = gloss(&ws, "run", &["w1.txt", "w2.txt"], &[]);
+    assert_ok(&out);
+    let md = std::fs::read_to_string(ws.out().join("index.md")).unwrap();
+    assert!(!md.contains("Front matter"), "{md}");
+    for n in 0..2 {
+        let masthead = format!("테크 뉴스레터 2025년 제{n}호");
+        let english = common::workspace::expected_translation(&masthead);
+        assert!(md.contains(&english), "{md}");
+    }
+}

@@ -85,7 +85,9 @@ pub(super) fn parse(lines: &[Line<'_>], fallback: impl FnOnce() -> Option<Layout
             .map(|h| h.title.clone());
         let mut draft = Draft::new(
             ArticleKind::Front,
-            title.clone().unwrap_or_else(|| "Front matter".to_string()),
+            title
+                .clone()
+                .unwrap_or_else(|| crate::document::FRONT_MATTER.to_string()),
         );
         draft.start = StartRule::FrontMatter;
         let head: Vec<usize> = headings

@@ -192,7 +192,7 @@ fn build(lines: &[Line<'_>], starts: Vec<Start>, rule: StartRule) -> Layout {
 /// Front matter: cover, contents, summary box. All of it is text to read;
 /// its name says what it is rather than guessing a title among the lines.
 fn front_draft(front: &[Line<'_>]) -> Draft {
-    let mut draft = Draft::new(ArticleKind::Front, "Front matter");
+    let mut draft = Draft::new(ArticleKind::Front, crate::document::FRONT_MATTER);
     draft.start = StartRule::FrontMatter;
     draft.body = front.iter().map(|l| l.no).collect();
     draft

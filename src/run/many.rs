@@ -294,11 +294,24 @@ fn headlines(d: &Digest, stem: String, briefed: bool) -> IssueHeadlines {
             .clone()
             .unwrap_or_else(|| a.title.clone())
     };
+    // Front matter without a heading is titled with a label, not the
+    // issue's name: its first line (a masthead, "테크 뉴스레터 2025년
+    // 제1호") names the issue instead, when it is short.
     let title = d
         .articles
         .iter()
         .find(|a| a.kind == ArticleKind::Front)
-        .map(english);
+        .and_then(|a| {
+            if a.title != crate::document::FRONT_MATTER {
+                return Some(english(a));
+            }
+            let first = a.segments.first()?;
+            let line = first
+                .translation
+                .clone()
+                .unwrap_or_else(|| first.source.clone());
+            (line.chars().count() <= 120).then_some(line)
+        });
     let date = d.articles.iter().find_map(|a| a.date.clone());
     let brief = d.brief.as_ref().filter(|_| briefed);
     let headlines = brief
