@@ -343,6 +343,13 @@ fn is_name(word: &str, next: Option<char>, rest: &str, hangul_text: bool) -> boo
     if chars < 2 || digits == chars {
         return false;
     }
+    // An amount is no name: `000억원` (the tail of `10조 4,000억원`, cut at its
+    // comma) ends like `연구원` but is digits and a unit.
+    let after_digits = word.trim_start_matches(|c: char| c.is_ascii_digit());
+    if after_digits.len() < word.len() && after_digits.starts_with(['조', '억', '만', '천', '원'])
+    {
+        return false;
+    }
     let upper = word.chars().filter(char::is_ascii_uppercase).count();
     if latin + digits == chars {
         return upper >= 2 || (upper >= 1 && digits >= 1);
@@ -505,6 +512,16 @@ mod tests {
         ]);
         // 배터리 and 시장 recur but have no name shape.
         assert_eq!(names(&found[0]), ["36氪研究院"]);
+    }
+
+    #[test]
+    fn amounts_are_no_names() {
+        let found = find_all(&[&[
+            "삼성전자는 영업이익이 10조 4,000억원을 기록했다.",
+            "매출은 4,000억원, 영업이익은 10조원이다.",
+        ]]);
+        let names = names(&found[0]);
+        assert!(names.iter().all(|n| !n.contains("억원")), "{names:?}");
     }
 
     #[test]
