@@ -1063,3 +1063,23 @@ fn config_json_values_have_their_types() {
         .unwrap();
     assert!(line.contains(" - "), "{line}");
 }
+
+/// `cache stats` on a folder that does not exist says so (a mistyped path
+/// looked like an empty cache) and creates nothing.
+#[test]
+fn cache_stats_on_a_missing_folder_says_so() {
+    let ws = workspace();
+    let missing = ws.path().join("no-such-cache");
+    let out = gloss(
+        &ws,
+        &["cache", "stats", "--cache-dir", missing.to_str().unwrap()],
+    );
+    assert_ok(&out);
+    assert!(
+        text(&out.stderr).contains("does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stdout).contains("()"), "{}", text(&out.stdout));
+    assert!(!missing.exists());
+}

@@ -52,16 +52,25 @@ pub(super) fn cache(action: CacheAction, cache_dir: Option<PathBuf>, json: bool)
                 } else {
                     String::new()
                 };
+                let kinds: Vec<String> =
+                    s.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
                 stdout_line(&format!(
-                    "{}: {} entries, {:.1} KiB ({}){foreign}",
+                    "{}: {} entries, {:.1} KiB{}{foreign}",
                     cache.root().display(),
                     s.entries,
                     s.bytes as f64 / 1024.0,
-                    s.by_kind
-                        .iter()
-                        .map(|(k, n)| format!("{n} {k}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    if kinds.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", kinds.join(", "))
+                    }
+                ));
+            }
+            // A mistyped path would look like an empty cache.
+            if !cache.root().exists() {
+                crate::progress::note(&format!(
+                    "{} does not exist (yet): no run has cached anything there",
+                    cache.root().display()
                 ));
             }
         }
