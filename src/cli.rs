@@ -170,14 +170,32 @@ fn translate_options(args: &TranslateArgs, stages: Stages, out_dir: PathBuf) -> 
 /// `gloss run|translate|brief`: one issue ([`one`]) or several, given as
 /// files, folders or patterns ([`many`]).
 fn translate(args: TranslateArgs, stages: Stages, command: &'static str) -> Result<i32> {
+    let (json, input) = (args.json, args.source.file.clone());
     let given: Vec<PathBuf> = std::iter::once(args.source.file.clone())
         .chain(args.more.iter().cloned())
         .collect();
-    let inputs = crate::inputs::expand(&given)?;
-    match inputs.several {
+    let result = crate::inputs::expand(&given).and_then(|inputs| match inputs.several {
         true => many::translate(args, stages, command, &inputs.files),
         false => one::translate(args, stages, command),
+    });
+    // A script that asked for JSON gets JSON when the run fails too (the
+    // error line still goes to stderr).
+    if json && let Err(e) = &result {
+        let code = match e {
+            GlossError::Interrupted => exit::INTERRUPTED,
+            GlossError::Usage(_) => exit::USAGE,
+            _ => exit::ERROR,
+        };
+        let failed = serde_json::json!({
+            "command": command,
+            "input": input,
+            "status": "failed",
+            "error": e.to_string(),
+            "exit_status": code,
+        });
+        stdout_line(&serde_json::to_string_pretty(&failed).unwrap_or_default());
     }
+    result
 }
 
 /// Open the HTML digest (else the brief) with the desktop's opener; a note,

@@ -1083,3 +1083,21 @@ fn cache_stats_on_a_missing_folder_says_so() {
     assert!(!text(&out.stdout).contains("()"), "{}", text(&out.stdout));
     assert!(!missing.exists());
 }
+
+/// A run asked for `--json` prints JSON on stdout when it fails too (the
+/// error line stays on stderr): before, a script got nothing to parse.
+#[test]
+fn a_failed_json_run_still_prints_json() {
+    let ws = workspace();
+    let missing = ws.path().join("missing.txt");
+    let out = gloss(&ws, &["run", missing.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(json["status"], "failed");
+    assert_eq!(json["exit_status"], 1);
+    assert!(
+        json["error"].as_str().unwrap().contains("no such file"),
+        "{json}"
+    );
+    assert!(text(&out.stderr).contains("no such file"));
+}

@@ -742,7 +742,10 @@ fn fault_ollama_model_not_found_stops_at_once() {
     assert!(line.contains("not found"), "{line}");
     assert!(line.contains("mock-model"), "names the model: {line}");
     assert!(line.contains("--model"), "hint missing: {line}");
-    assert!(out.stdout.is_empty());
+    // `--json`: the failure as JSON on stdout, no summary of a run.
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["status"], "failed", "{json}");
+    assert!(json.get("totals").is_none(), "{json}");
     assert_eq!(
         env.mock.requests(),
         1,
