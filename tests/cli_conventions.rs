@@ -1101,3 +1101,52 @@ fn a_failed_json_run_still_prints_json() {
     );
     assert!(text(&out.stderr).contains("no such file"));
 }
+
+/// A title is a segment of its own: when its translation is flagged, the
+/// run, its manifest and digest count and show it as `gloss qa` does (the
+/// run said 3 flagged where qa said 5, the titles' flags were dropped).
+#[test]
+fn a_flagged_title_is_counted_and_shown_like_any_segment() {
+    let ws = workspace();
+    let title = "저탄소 시멘트(LC3)";
+    ws.mock.configure(|c| {
+        c.segment_replies = vec![(title.to_string(), "Low-carbon cement".to_string())]
+    });
+    let args = ["--articles", "C04", "--no-termbase", "--no-repair"];
+    let mut cmd = ws.cmd();
+    cmd.arg("translate")
+        .arg(sample())
+        .args(args)
+        .args(["--json", "--out"])
+        .arg(ws.out());
+    let out = cmd.output().unwrap();
+    assert_ok(&out);
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut cmd = ws.cmd();
+    cmd.arg("qa").arg(sample()).args(args).arg("--json");
+    let qa: Value = serde_json::from_slice(&cmd.output().unwrap().stdout).unwrap();
+    let qa_flagged = qa["flagged"]
+        .as_array()
+        .map(Vec::len)
+        .or_else(|| qa["flagged"].as_object().map(|o| o.len()));
+    assert!(
+        qa_flagged.is_some_and(|n| n >= 1),
+        "qa flags the title: {qa}"
+    );
+    assert_eq!(
+        run["flagged"].as_u64().map(|n| n as usize),
+        qa_flagged,
+        "{run}\n{qa}"
+    );
+    let md = std::fs::read_to_string(ws.out().join(STEM).join("digest.md")).unwrap();
+    assert!(md.contains("⚠ *C04.t: identifier"), "{md}");
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.out().join(STEM).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        manifest["totals"]["flagged_segments"]["identifier"].as_u64() >= Some(1),
+        "{}",
+        manifest["totals"]
+    );
+}

@@ -185,6 +185,14 @@ fn article(out: &mut String, d: &Digest, a: &DigestArticle, source_lang: &str) {
         }
     }
     out.push_str("</p>\n");
+    if !a.title_flags.is_empty() {
+        let why: Vec<String> = a.title_flags.iter().map(|f| f.to_string()).collect();
+        out.push_str(&format!(
+            "<div class=\"missing\">⚠ {}: {}</div>\n",
+            escape(&format!("{}.t", a.id)),
+            escape(&why.join("; "))
+        ));
+    }
     if let Some(summary) = &a.summary {
         out.push_str(&format!(
             "<div class=\"summary\"><b>Summary.</b> {}",
@@ -501,6 +509,7 @@ mod tests {
                     })
                     .collect();
                 articles.push(DigestArticle {
+                    title_flags: Vec::new(),
                     summary: (number % 2 == 1).then(|| Summary {
                         id: id.clone(),
                         text: format!("What {id} says."),

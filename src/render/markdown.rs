@@ -58,6 +58,14 @@ pub(super) fn digest(d: &Digest) -> String {
             text(english),
             text(&a.title)
         ));
+        if !a.title_flags.is_empty() {
+            let why: Vec<String> = a.title_flags.iter().map(|f| f.to_string()).collect();
+            out.push_str(&format!(
+                "⚠ *{}: {}*\n\n",
+                text(&format!("{}.t", a.id)),
+                text(&why.join("; "))
+            ));
+        }
         let meta: Vec<String> = [
             a.category
                 .as_ref()

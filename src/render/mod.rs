@@ -48,6 +48,10 @@ pub struct DigestArticle {
     pub section: Option<String>,
     pub title: String,
     pub title_translation: Option<String>,
+    /// What the quality checks found in the title's translation: a title is
+    /// a segment of its own, counted among the flagged like the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub title_flags: Vec<crate::outcome::Flag>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub category: Option<String>,
     pub source: Option<String>,
@@ -126,6 +130,9 @@ impl DigestArticle {
             kind: a.kind,
             section: a.section.clone(),
             title: a.title.clone(),
+            title_flags: lookup(&a.title_segment_id())
+                .map(|t| t.flags)
+                .unwrap_or_default(),
             title_translation: lookup(&a.title_segment_id()).map(|t| t.text),
             category: a.category.clone(),
             source: a.source.clone(),
@@ -200,11 +207,9 @@ impl Digest {
 
     /// Segments with a translation that a quality check still flags.
     pub fn flagged(&self) -> usize {
-        self.articles
-            .iter()
-            .flat_map(|a| &a.segments)
-            .filter(|s| !s.flags.is_empty())
-            .count()
+        let titles = self.articles.iter().filter(|a| !a.title_flags.is_empty());
+        let segments = self.articles.iter().flat_map(|a| &a.segments);
+        titles.count() + segments.filter(|s| !s.flags.is_empty()).count()
     }
 }
 

@@ -117,6 +117,7 @@ mod tests {
                 section: Some("경제".into()),
                 title: "제목".into(),
                 title_translation: Some("Title <b>".into()),
+                title_flags: Vec::new(),
                 category: None,
                 source: Some("신문".into()),
                 date: None,

@@ -81,12 +81,11 @@ impl Totals {
             totals.repaired += r.repaired as u64;
             totals += &r.traffic;
         }
-        for flag in digest
-            .articles
-            .iter()
-            .flat_map(|a| &a.segments)
-            .flat_map(|s| &s.flags)
-        {
+        for flag in digest.articles.iter().flat_map(|a| {
+            a.title_flags
+                .iter()
+                .chain(a.segments.iter().flat_map(|s| &s.flags))
+        }) {
             *totals
                 .flagged_segments
                 .entry(flag.kind.name().to_string())
