@@ -51,13 +51,21 @@ pub fn run(cli: Cli) -> Result<i32> {
             more,
             endpoint,
             budget,
+            articles,
+            cache_dir,
             batch,
             json,
         } => {
             let inputs = crate::inputs::expand(&[vec![file], more].concat())?;
+            let shape = plan::PlanShape {
+                budget,
+                articles,
+                cache_dir,
+                batch,
+            };
             match inputs.several {
-                true => many::plan(&inputs.files, &endpoint, budget, batch, json),
-                false => plan::plan(&inputs.files[0], &endpoint, budget, batch, json),
+                true => many::plan(&inputs.files, &endpoint, &shape, json),
+                false => plan::plan(&inputs.files[0], &endpoint, &shape, json),
             }
         }
         Command::Translate(args) => translate(

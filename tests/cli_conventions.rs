@@ -1150,3 +1150,52 @@ fn a_flagged_title_is_counted_and_shown_like_any_segment() {
         manifest["totals"]
     );
 }
+
+/// `gloss plan` takes the run's `--articles` and `--cache-dir`, and counts
+/// what that run then sends.
+#[test]
+fn plan_takes_articles_and_a_cache_folder() {
+    let ws = workspace();
+    let cache = ws.path().join("plan-cache");
+    let file = sample();
+    let plan = gloss(
+        &ws,
+        &[
+            "plan",
+            file.to_str().unwrap(),
+            "--articles",
+            "C01",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_ok(&plan);
+    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let ids: Vec<&str> = plan["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["C01"]);
+    assert!(
+        cache.join("v1").is_dir(),
+        "the plan's cache is the one named"
+    );
+    let planned: u64 = plan["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["requests"].as_u64().unwrap())
+        .sum();
+    let mut cmd = ws.cmd();
+    cmd.arg("run")
+        .arg(&file)
+        .args(["--articles", "C01", "--cache-dir"])
+        .arg(&cache)
+        .arg("--out")
+        .arg(ws.out());
+    assert_ok(&cmd.output().unwrap());
+    assert_eq!(planned, ws.mock.requests() as u64);
+}

@@ -89,6 +89,12 @@ pub enum Command {
         /// Chunk budget in source tokens.
         #[arg(long, value_parser = budget_tokens)]
         budget: Option<usize>,
+        /// Only these articles, comma-separated ids (A01,C03), as the run will take them.
+        #[arg(long, value_delimiter = ',')]
+        articles: Option<Vec<String>>,
+        /// Cache folder (where the plan keeps the chunk layout it counted).
+        #[arg(long, env = "GLOSS_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
         /// Estimate the cost at batch prices (the profile's batch_discount, 0.5 for openai).
         #[arg(long)]
         batch: bool,

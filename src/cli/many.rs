@@ -202,16 +202,16 @@ fn summary_line(many: &Many) -> String {
 pub(super) fn plan(
     files: &[PathBuf],
     endpoint: &EndpointArgs,
-    budget: Option<usize>,
-    batch: bool,
+    shape: &super::plan::PlanShape,
     json: bool,
 ) -> Result<i32> {
+    let batch = shape.batch;
     let mut inputs = Vec::new();
     let (mut requests, mut tokens_in, mut tokens_out) = (0u64, 0u64, 0u64);
     let mut cost = Some(0.0);
     let mut failed = 0;
     for file in files {
-        match make_plan(file, endpoint, budget, batch) {
+        match make_plan(file, endpoint, shape) {
             Ok(plan) => {
                 requests += plan.stages.iter().map(|s| s.requests).sum::<u64>();
                 tokens_in += plan.input_tokens;

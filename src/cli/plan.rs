@@ -2,19 +2,26 @@
 
 use super::*;
 
+/// What a plan counts, as the run it estimates would take it.
+pub(super) struct PlanShape {
+    pub budget: Option<usize>,
+    pub articles: Option<Vec<String>>,
+    pub cache_dir: Option<PathBuf>,
+    pub batch: bool,
+}
+
 pub(super) fn plan(
     file: &std::path::Path,
     endpoint: &EndpointArgs,
-    budget: Option<usize>,
-    batch: bool,
+    shape: &PlanShape,
     json: bool,
 ) -> Result<i32> {
-    let plan = make_plan(file, endpoint, budget, batch)?;
+    let plan = make_plan(file, endpoint, shape)?;
     if json {
         stdout_line(&serde_json::to_string_pretty(&plan).unwrap_or_default());
         return Ok(0);
     }
-    print_plan(&plan, batch);
+    print_plan(&plan, shape.batch);
     Ok(0)
 }
 
@@ -22,19 +29,19 @@ pub(super) fn plan(
 pub(super) fn make_plan(
     file: &std::path::Path,
     endpoint: &EndpointArgs,
-    budget: Option<usize>,
-    batch: bool,
+    shape: &PlanShape,
 ) -> Result<crate::run::plan::Plan> {
     let mut o = overrides(endpoint);
-    o.chunk_tokens = budget;
-    if batch {
+    o.chunk_tokens = shape.budget;
+    o.cache_dir = shape.cache_dir.clone();
+    if shape.batch {
         o.batch.mode = crate::llm::batch::BatchMode::Submit;
     }
     let opts = RunOptions {
         input: file.to_path_buf(),
         out_dir: None,
         formats: vec![],
-        articles: None,
+        articles: shape.articles.clone(),
         overrides: o,
         cache_mode: Mode::Normal,
         prompts_dir: None,
