@@ -57,7 +57,7 @@ fn units(opts: &run::RunOptions, p: &run::Prepared, flagged_only: bool) -> Resul
                     .unwrap_or_default();
                 let mut notes = vec![format!("article {}", article.id)];
                 if human.is_some() {
-                    notes.push("corrected by a reviewer".into());
+                    notes.push("corrected or approved by a reviewer".into());
                 }
                 notes.extend(flags.iter().map(|f| format!("⚠ {f}")));
                 units.push(Unit {

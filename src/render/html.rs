@@ -225,7 +225,7 @@ fn article(out: &mut String, d: &Digest, a: &DigestArticle, source_lang: &str) {
                 )
             }
             Some(t) if s.human => format!(
-                "<div class=\"human\">{}<div class=\"reviewed\">✎ corrected by a reviewer</div></div>",
+                "<div class=\"human\">{}<div class=\"reviewed\">✎ corrected or approved by a reviewer</div></div>",
                 escape(t)
             ),
             Some(t) => format!("<div>{}</div>", escape(t)),
