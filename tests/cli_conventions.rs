@@ -975,7 +975,7 @@ fn qa_without_a_matching_run_says_which_flags_choose_it() {
     assert_ok(&other);
     let err = text(&other.stderr);
     assert!(
-        err.contains("pass the --profile, --model and --budget"),
+        err.contains("pass the --profile, --model, --budget"),
         "{err}"
     );
     assert!(

@@ -127,7 +127,7 @@ pub fn run(args: ExportArgs) -> Result<i32> {
     crate::render::write_atomic(&path, text.as_bytes())?;
     if untranslated > 0 {
         crate::progress::warn(&format!(
-            "{untranslated} segments are not translated yet (empty targets); run `gloss translate` first to have them all"
+            "{untranslated} segments are not translated yet (empty targets); run `gloss translate` first to have them all, or pass the --profile, --model, --budget, --glossary and --prompts the run used"
         ));
     }
     stdout_line(&format!(

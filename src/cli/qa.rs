@@ -68,7 +68,7 @@ pub(super) fn qa(args: QaArgs) -> Result<i32> {
     // the run used another model, profile or budget.
     if report.checked == 0 && report.segments > 0 {
         crate::progress::warn(
-            "no translation of this issue is cached for these settings: not run yet, or run with other ones; pass the --profile, --model and --budget the run used (and --no-termbase if it skipped the termbase)",
+            "no translation of this issue is cached for these settings: not run yet, or run with other ones; pass the --profile, --model, --budget, --glossary and --prompts the run used (and --no-termbase if it skipped the termbase)",
         );
     }
     // Segments not translated yet count against --strict too.
