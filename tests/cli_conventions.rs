@@ -552,6 +552,9 @@ fn runs_lists_every_run_with_its_traffic() {
     let table = text(&gloss(&ws, &["runs", "-n", "1"]).stdout);
     assert_eq!(table.lines().count(), 2, "header and one run: {table}");
     assert!(table.contains("second"), "the latest run: {table}");
+    // Each run's outcome is a column: "ok", or the exit status.
+    assert!(table.lines().next().unwrap().contains("status"), "{table}");
+    assert!(table.lines().nth(1).unwrap().contains(" ok "), "{table}");
 }
 
 #[test]

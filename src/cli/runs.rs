@@ -140,7 +140,7 @@ pub(super) fn list(last: Option<usize>, json: bool) -> Result<i32> {
         return Ok(super::exit::OK);
     }
     stdout_line(&format!(
-        "{} {} {} {} {} {:>8} {:>10} {:>9}  output",
+        "{} {} {} {} {} {:>8} {:>10} {:>9} {:>6}  output",
         fit("when", 20),
         fit("command", 9),
         fit("input", 24),
@@ -148,11 +148,12 @@ pub(super) fn list(last: Option<usize>, json: bool) -> Result<i32> {
         fit("model", 20),
         "requests",
         "tokens",
-        "cost"
+        "cost",
+        "status"
     ));
     for r in &records {
         stdout_line(&format!(
-            "{} {} {} {} {} {:>8} {:>10} {:>9}  {}",
+            "{} {} {} {} {} {:>8} {:>10} {:>9} {:>6}  {}",
             fit(&r.when, 20),
             fit(&r.command, 9),
             fit(&r.input, 24),
@@ -161,6 +162,11 @@ pub(super) fn list(last: Option<usize>, json: bool) -> Result<i32> {
             r.requests,
             r.tokens_in + r.tokens_out,
             r.cost_usd.map_or("-".to_string(), |c| format!("${c:.4}")),
+            // The exit status: 0 ok, 1 nothing translated, 3 --strict…
+            match r.exit_status {
+                0 => "ok".to_string(),
+                code => format!("exit {code}"),
+            },
             crate::progress::escape_controls(&r.out_dir)
         ));
     }
