@@ -12,6 +12,14 @@ use crate::document::display_width;
 pub const PAGE_MARKER: &str = "page marker";
 /// Why a line was dropped.
 pub const RUNNING_HEADER: &str = "running header";
+/// Why a line was dropped.
+pub const SYMBOL_BULLET: &str = "bullet of a symbol font read as a letter (Wingdings ■ as n)";
+
+/// The letters a symbol font's bullets come out as in extracted text
+/// (Wingdings: `n` ■, `q` ❑, `u` ◆, `v` ❖, `ü` ✓, `Ø` ➢, `§` ▪). Alone on
+/// a line of a Korean text they are no text: left in, `n` was glued to the
+/// heading before it ("…활용 추진n").
+const SYMBOL_BULLETS: [&str; 7] = ["n", "q", "u", "v", "ü", "Ø", "§"];
 
 static PAGE_MARKER_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -39,6 +47,19 @@ pub fn find(lines: &[(usize, &str)], keep: impl Fn(&str) -> bool) -> HashMap<usi
         .collect();
     for &i in &markers {
         dropped.insert(lines[i].0, PAGE_MARKER);
+    }
+    // Only in Korean text: a lone letter of a Chinese or English document
+    // may be a formula's variable.
+    let hangul = lines
+        .iter()
+        .filter(|(_, raw)| raw.chars().any(crate::script::is_hangul))
+        .count();
+    if hangul * 2 > lines.len() {
+        for (no, raw) in lines {
+            if SYMBOL_BULLETS.contains(&raw.trim()) {
+                dropped.insert(*no, SYMBOL_BULLET);
+            }
+        }
     }
     // How often each short line stands next to a page marker.
     let mut beside_marker: HashMap<&str, usize> = HashMap::new();
@@ -97,6 +118,24 @@ fn is_header_like(trimmed: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbol_font_bullets_alone_in_korean_text_are_dropped() {
+        let korean = [
+            (1, "바이든 대통령, AI 행정명령 통해 안전한 AI 개발 추진"),
+            (2, "n"),
+            (3, "미국 바이든 대통령이 행정명령에 서명"),
+            (4, " q "),
+            (5, "행정명령은 AI의 안전과 보안 기준을 마련"),
+        ];
+        let dropped = find(&korean, |_| false);
+        assert_eq!(dropped.get(&2), Some(&SYMBOL_BULLET));
+        assert_eq!(dropped.get(&4), Some(&SYMBOL_BULLET));
+        assert_eq!(dropped.len(), 2, "{dropped:?}");
+        // In a Chinese or English text a lone letter may be a variable.
+        let other = [(1, "其中 F 为因子"), (2, "n"), (3, "样本数量"), (4, "n")];
+        assert!(find(&other, |_| false).is_empty());
+    }
 
     #[test]
     fn markers() {
