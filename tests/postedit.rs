@@ -256,7 +256,10 @@ fn translate_toolkit_reads_every_format_and_a_round_trip_changes_exactly_three_s
         refreshed, after,
         "the mock answers alike; the corrections stay"
     );
-    assert!(ws.read("digest.html").contains("corrected or approved by a reviewer"));
+    assert!(
+        ws.read("digest.html")
+            .contains("corrected or approved by a reviewer")
+    );
     let manifest = ws.json("manifest.json");
     let human: Vec<&str> = manifest["human"]
         .as_array()
