@@ -175,3 +175,21 @@ impl From<crate::config::ConfigError> for GlossError {
         GlossError::Config(e.0)
     }
 }
+
+impl GlossError {
+    /// The error of reading `path`, a file the user named beside the input
+    /// (a glossary, a reviewed export): missing, with `hint` saying what
+    /// file is wanted, or unreadable.
+    pub fn side_file(path: &std::path::Path, hint: &'static str, e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => GlossError::FileMissing {
+                path: path.to_path_buf(),
+                hint,
+            },
+            _ => GlossError::InputRead {
+                path: path.to_path_buf(),
+                source: e,
+            },
+        }
+    }
+}

@@ -31,15 +31,9 @@ impl Glossary {
     /// Read a CSV (`source,target[,note]`, optional header) or TOML
     /// (`[[term]] source = … target = …`) glossary.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => GlossError::FileMissing {
-                path: path.to_path_buf(),
-                hint: "--glossary takes a CSV (source,target[,note]) or TOML ([[term]]) file",
-            },
-            _ => GlossError::InputRead {
-                path: path.to_path_buf(),
-                source: e,
-            },
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let hint = "--glossary takes a CSV (source,target[,note]) or TOML ([[term]]) file";
+            GlossError::side_file(path, hint, e)
         })?;
         let bad = |m: String| GlossError::FileInvalid {
             path: path.to_path_buf(),

@@ -63,16 +63,6 @@ fn environment() -> minijinja::Environment<'static> {
     env
 }
 
-/// The known template a mistyped file name most likely meant.
-fn closest_template<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (strsim::osa_distance(name, k), *k))
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
 /// The set of templates in use.
 #[derive(Debug, Clone)]
 pub struct Prompts {
@@ -130,7 +120,7 @@ impl Prompts {
             if template && !known.contains(&name.as_str()) {
                 return Err(GlossError::Prompt {
                     name: dir.join(&name).display().to_string(),
-                    message: match closest_template(&name, &known) {
+                    message: match crate::config::closest(&name, &known) {
                         Some(near) => format!("no template of that name; did you mean {near}?"),
                         None => format!("no template of that name (known: {})", known.join(", ")),
                     },

@@ -33,15 +33,12 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => GlossError::FileMissing {
-            path: path.to_path_buf(),
-            hint: "name the XLIFF, TMX or PO file `gloss export` wrote",
-        },
-        _ => GlossError::InputRead {
-            path: path.to_path_buf(),
-            source: e,
-        },
+    let meta = std::fs::metadata(path).map_err(|e| {
+        GlossError::side_file(
+            path,
+            "name the XLIFF, TMX or PO file `gloss export` wrote",
+            e,
+        )
     })?;
     if !meta.is_file() {
         return Err(fail("not a file".into()));

@@ -45,7 +45,7 @@ mod trust;
 
 pub use report::{KeyDestination, Report, Setting};
 use resolve::*;
-pub use resolve::{Profile, host_of};
+pub use resolve::{Profile, closest, host_of};
 pub use schema::{ConfigFile, Origin, Price, ProfileFile, SourceFile, StructureMode};
 use trust::*;
 

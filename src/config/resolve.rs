@@ -334,7 +334,7 @@ pub(super) fn origin(url: &str) -> String {
 
 /// The known name a mistyped `name` most likely meant: at most a third of
 /// its letters (and at least one) away, case ignored; ties go to the first.
-pub(super) fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+pub fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
     let name = name.to_lowercase();
     let limit = (name.chars().count() / 3).max(1);
     known

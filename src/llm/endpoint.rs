@@ -126,7 +126,7 @@ pub(super) fn chat_client(
 }
 
 /// An HTTP client for the endpoint at `base_url` with this overall timeout.
-pub(super) fn http_client(base_url: &str, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+pub fn http_client(base_url: &str, timeout: Duration) -> reqwest::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10));

@@ -5,7 +5,7 @@ use super::*;
 
 /// How long the check before the first request waits for `/models`: a
 /// server that does not list its models in this time is not answering.
-pub(super) const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
+pub const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The key check of [`LlmClient::check_endpoint`] and `gloss doctor`.
 pub fn check_key(settings: &Settings) -> Result<(), LlmError> {

@@ -81,6 +81,12 @@ pub struct Digest {
 }
 
 impl DigestArticle {
+    /// The flags of each of the article's segments, its title first.
+    pub fn flag_lists(&self) -> impl Iterator<Item = &[crate::outcome::Flag]> {
+        std::iter::once(self.title_flags.as_slice())
+            .chain(self.segments.iter().map(|s| s.flags.as_slice()))
+    }
+
     /// One article with the translations found for it; split paragraphs
     /// (`A01.p03#1`, `#2`) are joined back, their flags too.
     pub fn build(a: &crate::document::Article, translations: &TranslationMap) -> Self {
@@ -207,9 +213,11 @@ impl Digest {
 
     /// Segments with a translation that a quality check still flags.
     pub fn flagged(&self) -> usize {
-        let titles = self.articles.iter().filter(|a| !a.title_flags.is_empty());
-        let segments = self.articles.iter().flat_map(|a| &a.segments);
-        titles.count() + segments.filter(|s| !s.flags.is_empty()).count()
+        self.articles
+            .iter()
+            .flat_map(DigestArticle::flag_lists)
+            .filter(|flags| !flags.is_empty())
+            .count()
     }
 }
 

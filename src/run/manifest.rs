@@ -81,11 +81,12 @@ impl Totals {
             totals.repaired += r.repaired as u64;
             totals += &r.traffic;
         }
-        for flag in digest.articles.iter().flat_map(|a| {
-            a.title_flags
-                .iter()
-                .chain(a.segments.iter().flat_map(|s| &s.flags))
-        }) {
+        for flag in digest
+            .articles
+            .iter()
+            .flat_map(|a| a.flag_lists())
+            .flatten()
+        {
             *totals
                 .flagged_segments
                 .entry(flag.kind.name().to_string())

@@ -450,7 +450,8 @@ async fn warn_small_slots(profile: &crate::config::Profile) {
     {
         return;
     }
-    let Ok(http) = reqwest::Client::builder().no_proxy().build() else {
+    let preflight = crate::llm::PREFLIGHT_TIMEOUT;
+    let Ok(http) = crate::llm::http_client(&profile.base_url, preflight) else {
         return;
     };
     let settings = profile.client_settings();
